@@ -1,0 +1,210 @@
+"""Terreau settings. Everything that differs between machines comes from the environment (config.env)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+NODE_MODULES = BASE_DIR / "node_modules"
+
+DEBUG = env_bool("TERREAU_DEBUG", default=False)
+# The default key only serves development and tests; production settings refuse it (see check_production).
+_DEV_SECRET = "dev-only-insecure-key-change-me"  # noqa: S105
+SECRET_KEY = env_str("TERREAU_SECRET_KEY", _DEV_SECRET)
+ALLOWED_HOSTS = env_list("TERREAU_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("TERREAU_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django_htmx",
+    "template_partials",
+    "csp",
+    "axes",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
+    "terreau.core",
+    "terreau.accounts",
+    "terreau.territories",
+    "terreau.directory",
+    "terreau.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "terreau" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "terreau.core.context_processors.terreau",
+            ],
+        },
+    }
+]
+
+# SQLite is the zero-configuration default; production runs PostgreSQL (DATABASE_URL=postgres://...).
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'terreau.sqlite3'}"),
+        conn_max_age=env_int("TERREAU_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    DATABASES["default"]["TEST"] = {"NAME": None}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "directory:search"
+LOGOUT_REDIRECT_URL = "directory:search"
+
+# Login rate limiting (django-axes): lock a username+IP pair after repeated failures.
+AXES_FAILURE_LIMIT = env_int("TERREAU_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env_bool("TERREAU_AXES_ENABLED", True)
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", _("Français"))]
+LOCALE_PATHS = [BASE_DIR / "terreau" / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+# Third-party front-end code comes from npm at set-up time and is served from node_modules (never committed).
+STATICFILES_DIRS = [
+    BASE_DIR / "terreau" / "static",
+    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/pico", NODE_MODULES / "@picocss" / "pico" / "css"),
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),
+    ("vendor/france-departments", NODE_MODULES / "@svg-maps" / "france.departments"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env_str("TERREAU_MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Largest CSV accepted through the web interface; bigger files go through `terreau import-organisations`.
+TERREAU_IMPORT_MAX_UPLOAD_BYTES = env_int("TERREAU_IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+
+EMAIL_BACKEND = env_str("TERREAU_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("TERREAU_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("TERREAU_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("TERREAU_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("TERREAU_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("TERREAU_EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = env_str("TERREAU_DEFAULT_FROM_EMAIL", "Terreau <ne-pas-repondre@terreau.localhost>")
+
+# Geocoding through the national address service (Base Adresse Nationale). Empty disables it (offline).
+TERREAU_GEOCODER_URL = env_str("TERREAU_GEOCODER_URL", "https://api-adresse.data.gouv.fr/search/")
+TERREAU_GEOCODER_TIMEOUT = float(env_int("TERREAU_GEOCODER_TIMEOUT_MS", 3000)) / 1000
+# Map tiles: OpenStreetMap by default; empty means no tile layer (offline demo), markers still show.
+TERREAU_TILE_URL = env_str("TERREAU_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+TERREAU_TILE_ATTRIBUTION = env_str(
+    "TERREAU_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "terreau.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min"},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API Terreau",
+    "DESCRIPTION": "Annuaire des acteurs d'un territoire : organisations, besoins, ressources, territoires.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Content Security Policy (django-csp 4): only our own origin, plus the configured tile server.
+_TILE_ORIGIN = "/".join(TERREAU_TILE_URL.split("/")[:3]) if TERREAU_TILE_URL.startswith("http") else None
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"] + ([_TILE_ORIGIN] if _TILE_ORIGIN else []),
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("TERREAU_LOG_LEVEL", "WARNING")},
+}
+
+TERREAU_DEMO_BANNER = env_bool("TERREAU_DEMO", False)

@@ -1,0 +1,78 @@
+"""Users sign in with their e-mail address; their roles in networks and branches live here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from terreau.core.models import TimeStampedModel
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField(_("adresse e-mail"), unique=True)
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("utilisateur")
+        verbose_name_plural = _("utilisateurs")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class NetworkRole(TimeStampedModel):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrateur du réseau")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="network_roles")
+    network = models.ForeignKey("core.Network", on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.ADMIN)
+
+    class Meta:
+        verbose_name = _("rôle dans un réseau")
+        verbose_name_plural = _("rôles dans un réseau")
+        constraints = [models.UniqueConstraint(fields=["user", "network"], name="unique_network_role")]
+
+
+class BranchRole(TimeStampedModel):
+    class Role(models.TextChoices):
+        FACILITATOR = "facilitator", _("Animateur ou animatrice")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="branch_roles")
+    branch = models.ForeignKey("core.Branch", on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.FACILITATOR)
+
+    class Meta:
+        verbose_name = _("rôle dans une antenne")
+        verbose_name_plural = _("rôles dans une antenne")
+        constraints = [models.UniqueConstraint(fields=["user", "branch"], name="unique_branch_role")]

@@ -1,0 +1,173 @@
+"""The one place where Terreau decides who may see and change what (deny by default).
+
+Every model that holds branch-scoped data declares an ``ACCESS = AccessRule(...)`` class attribute
+saying how it reaches its Branch (and its Organisation, when members of that organisation may act on it)
+and which rows are public. Views, the API, exports and the admin fetch objects only through
+``visible()``, ``editable()`` and ``get_for()``: tenancy is enforced by one queryset filter built from the
+user's roles, computed once per request (no query per row).
+
+Roles:
+- network administrator (head office): everything in the branches of their network;
+- branch facilitator (animateur): everything in their branch;
+- organisation member: their organisation and what hangs from it;
+- anyone, signed in or not: public rows only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from terreau.accounts.models import User
+
+M = TypeVar("M", bound=Model)
+Action = Literal["view", "change", "manage"]
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    """How rows of a model reach their branch and organisation, and which of them are public.
+
+    branch: lookup path from the model to core.Branch ("branch", "organisation__branch"...).
+    organisation: lookup path to directory.Organisation whose members may change the row ("" for the
+        organisation itself, None when organisation members have no rights on it).
+    public: the rows anybody may see; None means nothing is public.
+    """
+
+    branch: str
+    organisation: str | None = None
+    public: Q | None = None
+
+    def _path(self, path: str, field: str) -> str:
+        return f"{path}__{field}" if path else field
+
+    def staff_q(self, actor: Actor) -> Q:
+        q = Q(**{f"{self._path(self.branch, 'id')}__in": actor.branch_ids})
+        if actor.network_ids:
+            q |= Q(**{f"{self._path(self.branch, 'network_id')}__in": actor.network_ids})
+        return q
+
+    def member_q(self, org_ids: frozenset[int]) -> Q:
+        if self.organisation is None or not org_ids:
+            return Q(pk__in=[])
+        return Q(**{f"{self._path(self.organisation, 'pk')}__in": org_ids})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What a user is allowed to act on, computed once per request."""
+
+    user_id: int | None = None
+    is_superuser: bool = False
+    network_ids: frozenset[int] = frozenset()
+    branch_ids: frozenset[int] = frozenset()
+    org_ids: frozenset[int] = frozenset()
+    org_admin_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+    @property
+    def is_staff_anywhere(self) -> bool:
+        return self.is_superuser or bool(self.network_ids or self.branch_ids)
+
+    def manages_branch(self, branch: Any) -> bool:
+        if branch is None:
+            return self.is_superuser
+        return self.is_superuser or branch.pk in self.branch_ids or branch.network_id in self.network_ids
+
+
+ANONYMOUS = Actor()
+
+
+def actor_for(user: User | AnonymousUser | None) -> Actor:
+    """The user's roles as sets of ids, cached on the user object for the rest of the request."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_terreau_actor", None)
+    if cached is not None:
+        return cached
+    from terreau.accounts.models import BranchRole, NetworkRole
+    from terreau.core.models import Branch
+    from terreau.directory.models import Membership
+
+    network_ids = frozenset(NetworkRole.objects.filter(user=user).values_list("network_id", flat=True))
+    branch_ids = set(BranchRole.objects.filter(user=user).values_list("branch_id", flat=True))
+    if network_ids:
+        branch_ids |= set(Branch.objects.filter(network_id__in=network_ids).values_list("id", flat=True))
+    memberships = list(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+    actor = Actor(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        network_ids=network_ids,
+        branch_ids=frozenset(branch_ids),
+        org_ids=frozenset(org for org, _role in memberships),
+        org_admin_ids=frozenset(org for org, role in memberships if role == Membership.Role.ADMIN),
+    )
+    user._terreau_actor = actor
+    return actor
+
+
+def _rule(qs: QuerySet) -> AccessRule:
+    rule = getattr(qs.model, "ACCESS", None)
+    if not isinstance(rule, AccessRule):
+        raise TypeError(f"{qs.model.__name__} declares no ACCESS rule: it cannot be fetched for users.")
+    return rule
+
+
+def visible(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """Rows of ``qs`` the user may see."""
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    rule = _rule(qs)
+    if actor.is_superuser:
+        return qs
+    q = rule.public if rule.public is not None else Q(pk__in=[])
+    if actor.is_authenticated:
+        q |= rule.staff_q(actor) | rule.member_q(actor.org_ids)
+    return qs.filter(q)
+
+
+def editable(user: Any, qs: QuerySet[M], *, action: Action = "change") -> QuerySet[M]:
+    """Rows of ``qs`` the user may change ("change") or administer as branch staff ("manage")."""
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    rule = _rule(qs)
+    if actor.is_superuser:
+        return qs
+    if not actor.is_authenticated:
+        return qs.none()
+    q = rule.staff_q(actor)
+    if action == "change":
+        q |= rule.member_q(actor.org_ids)
+    return qs.filter(q)
+
+
+def get_for(user: Any, qs: QuerySet[M], *, action: Action = "view", **lookup: Any) -> M:
+    """The one access-checking path to fetch an object for a user.
+
+    Not visible: 404 (its existence is not revealed). Visible but not allowed for ``action``: 403.
+    """
+    try:
+        obj = visible(user, qs).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+    if action != "view" and not editable(user, qs.filter(pk=obj.pk), action=action).exists():
+        raise PermissionDenied
+    return obj
+
+
+def branches_managed(user: Any) -> QuerySet:
+    """Branches where the user is staff (facilitator or network administrator)."""
+    from terreau.core.models import Branch
+
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    if actor.is_superuser:
+        return Branch.objects.all()
+    return Branch.objects.filter(id__in=actor.branch_ids)

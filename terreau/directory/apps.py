@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "terreau.directory"
+    label = "directory"
+    verbose_name = "Annuaire"

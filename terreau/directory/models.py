@@ -1,0 +1,313 @@
+"""The directory: organisations of a territory, their members, and what they need and can offer."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from terreau import vocabulary
+from terreau.core.access import AccessRule
+from terreau.core.models import StateChange, TimeStampedModel, Visibility
+from terreau.directory import validators
+
+
+class Theme(models.Model):
+    """A theme code of contracts/matching.md (seeded by a data migration from terreau.vocabulary)."""
+
+    code = models.SlugField(_("code"), max_length=40, primary_key=True)
+    label = models.CharField(_("libellé"), max_length=100)
+
+    class Meta:
+        verbose_name = _("thème")
+        verbose_name_plural = _("thèmes")
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class OrganisationKind(models.TextChoices):
+    ASSOCIATION = "association", _("Association")
+    COMPANY = "company", _("Entreprise")
+    FOUNDATION = "foundation", _("Fondation")
+    PUBLIC_BODY = "public_body", _("Collectivité ou organisme public")
+    HOST_STRUCTURE = "host_structure", _("Structure d'accueil")
+    OTHER = "other", _("Autre")
+
+
+class HostStructureType(models.TextChoices):
+    EHPAD = "ehpad", _("EHPAD")
+    RESIDENCE_AUTONOMIE = "residence_autonomie", _("Résidence autonomie")
+    SOCIO_CULTURAL_CENTRE = "centre_socioculturel", _("Centre socioculturel")
+    SENIOR_CLUB = "club_seniors", _("Club de seniors")
+    OTHER = "autre", _("Autre structure d'accueil")
+
+
+class WorkforceBand(models.TextChoices):
+    """INSEE workforce bands (tranches d'effectifs), see ../shared/domain/facts.md."""
+
+    NN = "NN", _("Non employeuse")
+    B00 = "00", _("0 salarié")
+    B01 = "01", _("1 ou 2 salariés")
+    B02 = "02", _("3 à 5 salariés")
+    B03 = "03", _("6 à 9 salariés")
+    B11 = "11", _("10 à 19 salariés")
+    B12 = "12", _("20 à 49 salariés")
+    B21 = "21", _("50 à 99 salariés")
+    B22 = "22", _("100 à 199 salariés")
+    B31 = "31", _("200 à 249 salariés")
+    B32 = "32", _("250 à 499 salariés")
+    B41 = "41", _("500 à 999 salariés")
+    B42 = "42", _("1 000 à 1 999 salariés")
+    B51 = "51", _("2 000 à 4 999 salariés")
+    B52 = "52", _("5 000 à 9 999 salariés")
+    B53 = "53", _("10 000 salariés et plus")
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def public(self) -> OrganisationQuerySet:
+        return self.filter(visibility=Visibility.PUBLIC)
+
+    def in_branch(self, branch) -> OrganisationQuerySet:
+        return self.filter(branch=branch)
+
+    def in_department(self, code: str) -> OrganisationQuerySet:
+        return self.filter(commune__department_id=code)
+
+
+class Organisation(TimeStampedModel):
+    ACCESS = AccessRule(branch="branch", organisation="", public=Q(visibility=Visibility.PUBLIC))
+
+    kind = models.CharField(_("type de structure"), max_length=20, choices=OrganisationKind.choices)
+    host_type = models.CharField(
+        _("type de structure d'accueil"), max_length=30, choices=HostStructureType.choices, blank=True
+    )
+    name = models.CharField(_("nom"), max_length=255)
+    acronym = models.CharField(_("sigle"), max_length=60, blank=True)
+    slug = models.SlugField(_("identifiant d'adresse"), max_length=255, unique=True)
+    siren = models.CharField(
+        _("SIREN"), max_length=9, blank=True, db_index=True, validators=[validators.validate_siren]
+    )
+    siret = models.CharField(
+        _("SIRET"), max_length=14, blank=True, db_index=True, validators=[validators.validate_siret]
+    )
+    rna = models.CharField(
+        _("numéro RNA"), max_length=10, blank=True, db_index=True, validators=[validators.validate_rna]
+    )
+    legal_category = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
+    workforce_band = models.CharField(
+        _("tranche d'effectifs"), max_length=2, choices=WorkforceBand.choices, blank=True
+    )
+    naf_code = models.CharField(_("code NAF"), max_length=6, blank=True)
+    commune = models.ForeignKey(
+        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="organisations"
+    )
+    address = models.CharField(_("adresse"), max_length=255, blank=True)
+    postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+    geocoded_at = models.DateTimeField(_("géocodé le"), null=True, blank=True)
+    website = models.URLField(_("site web"), blank=True)
+    email = models.EmailField(_("courriel de contact"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    description = models.TextField(_("présentation"), blank=True)
+    themes = models.ManyToManyField(Theme, blank=True, related_name="organisations", verbose_name=_("thèmes"))
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    branch = models.ForeignKey(
+        "core.Branch",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        verbose_name=_("antenne"),
+    )
+    visibility = models.CharField(
+        _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    # Facilitators' private notes: never on public pages nor in public API responses.
+    private_notes = models.TextField(_("notes internes de l'antenne"), blank=True)
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+    # Accent-folded, stemmed text of the organisation and its needs and offers (see directory.search).
+    search_document = models.TextField(editable=False, blank=True, default="")
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["kind", "visibility"]), models.Index(fields=["branch", "kind"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("directory:organisation", kwargs={"slug": self.slug})
+
+    @property
+    def department_code(self) -> str | None:
+        return self.commune.department_id if self.commune_id else None
+
+
+class Membership(TimeStampedModel):
+    ACCESS = AccessRule(branch="organisation__branch", organisation="organisation")
+
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Administrateur de la structure")
+        MEMBER = "member", _("Membre")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("rôle"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    job_title = models.CharField(_("fonction"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("membre")
+        verbose_name_plural = _("membres")
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.organisation}"
+
+
+class Direction(models.TextChoices):
+    NEED = "need", _("Besoin")
+    OFFER = "offer", _("Ressource")
+
+
+class Scope(models.TextChoices):
+    COMMUNE = "commune", _("Commune")
+    DEPARTMENT = "department", _("Département")
+    REGION = "region", _("Région")
+    NATIONAL = "national", _("National")
+
+
+class NeedOfferStatus(models.TextChoices):
+    OPEN = "open", _("Ouvert")
+    IN_DISCUSSION = "in_discussion", _("En discussion")
+    FULFILLED = "fulfilled", _("Satisfait")
+    WITHDRAWN = "withdrawn", _("Retiré")
+
+
+# Allowed status moves; anything else is refused by NeedOffer.change_status().
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    NeedOfferStatus.OPEN: {
+        NeedOfferStatus.IN_DISCUSSION,
+        NeedOfferStatus.FULFILLED,
+        NeedOfferStatus.WITHDRAWN,
+    },
+    NeedOfferStatus.IN_DISCUSSION: {
+        NeedOfferStatus.OPEN,
+        NeedOfferStatus.FULFILLED,
+        NeedOfferStatus.WITHDRAWN,
+    },
+    NeedOfferStatus.FULFILLED: {NeedOfferStatus.OPEN},
+    NeedOfferStatus.WITHDRAWN: {NeedOfferStatus.OPEN},
+}
+
+
+class NeedOfferQuerySet(models.QuerySet):
+    def needs(self) -> NeedOfferQuerySet:
+        return self.filter(direction=Direction.NEED)
+
+    def offers(self) -> NeedOfferQuerySet:
+        return self.filter(direction=Direction.OFFER)
+
+    def active(self) -> NeedOfferQuerySet:
+        return self.filter(status__in=[NeedOfferStatus.OPEN, NeedOfferStatus.IN_DISCUSSION])
+
+
+class NeedOffer(TimeStampedModel):
+    """A need (besoin) or an offer (ressource) of an organisation."""
+
+    ACCESS = AccessRule(
+        branch="organisation__branch",
+        organisation="organisation",
+        public=Q(visibility=Visibility.PUBLIC, organisation__visibility=Visibility.PUBLIC),
+    )
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="needs_offers")
+    direction = models.CharField(_("sens"), max_length=5, choices=Direction.choices)
+    type = models.CharField(_("type"), max_length=20, choices=list(vocabulary.TYPES.items()))
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="needs_offers",
+        verbose_name=_("thème"),
+    )
+    title = models.CharField(_("titre"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    quantity = models.PositiveIntegerField(_("quantité"), null=True, blank=True)
+    estimated_value = models.DecimalField(
+        _("valeur estimée (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    scope = models.CharField(
+        _("portée territoriale"), max_length=12, choices=Scope.choices, default=Scope.DEPARTMENT
+    )
+    starts_on = models.DateField(_("à partir du"), null=True, blank=True)
+    ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
+    status = models.CharField(
+        _("statut"), max_length=15, choices=NeedOfferStatus.choices, default=NeedOfferStatus.OPEN
+    )
+    visibility = models.CharField(
+        _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    objects = NeedOfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("besoin ou ressource")
+        verbose_name_plural = _("besoins et ressources")
+        ordering = ["-updated_at", "pk"]
+        indexes = [models.Index(fields=["direction", "status"]), models.Index(fields=["type", "theme"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True)
+                | Q(starts_on__isnull=True)
+                | Q(ends_on__gte=models.F("starts_on")),
+                name="needoffer_period_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_direction_display()} — {self.title}"
+
+    @property
+    def is_need(self) -> bool:
+        return self.direction == Direction.NEED
+
+    def allowed_statuses(self) -> list[str]:
+        return sorted(STATUS_TRANSITIONS[self.status])
+
+    def change_status(self, *, to: str, by=None, note: str = "") -> NeedOfferStatusChange:
+        """Move to another status and record it in the history (caller provides the transaction)."""
+        if to not in STATUS_TRANSITIONS.get(self.status, set()):
+            raise ValueError(f"Transition {self.status} -> {to} is not allowed.")
+        change = NeedOfferStatusChange.objects.create(
+            need_offer=self, from_state=self.status, to_state=to, by=by, note=note
+        )
+        self.status = to
+        self.save(update_fields=["status", "updated_at"])
+        return change
+
+
+class NeedOfferStatusChange(StateChange):
+    ACCESS = AccessRule(branch="need_offer__organisation__branch", organisation="need_offer__organisation")
+
+    need_offer = models.ForeignKey(NeedOffer, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StateChange.Meta):
+        verbose_name = _("changement de statut")
+        verbose_name_plural = _("historique des statuts")

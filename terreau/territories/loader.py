@@ -1,0 +1,76 @@
+"""Loads the official geography from npm's @etalab/decoupage-administratif (installed at set-up)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from terreau.territories.models import Commune, Department, PostalCode, Region, fold
+
+DATA_DIR = settings.NODE_MODULES / "@etalab" / "decoupage-administratif" / "data"
+# Current communes plus the municipal districts of Paris, Lyon and Marseille, which have their own codes.
+COMMUNE_TYPES = {"commune-actuelle", "arrondissement-municipal"}
+
+
+@dataclass
+class LoadResult:
+    regions: int
+    departments: int
+    communes: int
+    postal_codes: int
+
+
+def _read(data_dir: Path, name: str) -> list[dict]:
+    path = data_dir / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run 'npm ci' (see scripts/setup.sh).")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def load_territories(*, data_dir: Path = DATA_DIR, departments: set[str] | None = None) -> LoadResult:
+    """Upserts regions, departments and communes; keeps coordinates already geocoded.
+
+    ``departments`` restricts communes to those departments (used by fast tests).
+    """
+    regions = [Region(code=r["code"], name=r["nom"]) for r in _read(data_dir, "regions.json")]
+    Region.objects.bulk_create(regions, update_conflicts=True, unique_fields=["code"], update_fields=["name"])
+    depts = [
+        Department(code=d["code"], name=d["nom"], region_id=d["region"])
+        for d in _read(data_dir, "departements.json")
+    ]
+    Department.objects.bulk_create(
+        depts, update_conflicts=True, unique_fields=["code"], update_fields=["name", "region"]
+    )
+    communes: list[Commune] = []
+    postal: list[tuple[str, str]] = []
+    for c in _read(data_dir, "communes.json"):
+        if c.get("type") not in COMMUNE_TYPES or not c.get("departement"):
+            continue
+        if departments is not None and c["departement"] not in departments:
+            continue
+        communes.append(
+            Commune(
+                code=c["code"],
+                name=c["nom"],
+                name_folded=fold(c["nom"]),
+                department_id=c["departement"],
+                population=c.get("population"),
+            )
+        )
+        postal.extend((cp, c["code"]) for cp in c.get("codesPostaux", []))
+    Commune.objects.bulk_create(
+        communes,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=["name", "name_folded", "department", "population"],
+    )
+    PostalCode.objects.bulk_create(
+        [PostalCode(code=cp, commune_id=code) for cp, code in postal], batch_size=5000, ignore_conflicts=True
+    )
+    return LoadResult(len(regions), len(depts), len(communes), len(postal))

@@ -1,0 +1,99 @@
+"""Official geography (Code officiel géographique): regions, departments, communes keyed by INSEE code."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, punctuation-as-space form used for accent-insensitive lookups."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    cleaned = "".join(c if c.isalnum() else " " for c in stripped.lower())
+    return " ".join(cleaned.split())
+
+
+class Region(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+
+    class Meta:
+        verbose_name = _("région")
+        verbose_name_plural = _("régions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Department(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=3, primary_key=True)
+    name = models.CharField(_("nom"), max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
+
+    class Meta:
+        verbose_name = _("département")
+        verbose_name_plural = _("départements")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class CommuneQuerySet(models.QuerySet):
+    def lookup(self, term: str) -> CommuneQuerySet:
+        """Communes matching an INSEE code, a postal code or a name (accents and case ignored)."""
+        term = term.strip()
+        if not term:
+            return self.none()
+        if len(term) == 5 and (term.isdigit() or term[:2].upper() in {"2A", "2B"}):
+            return self.filter(Q(code=term.upper()) | Q(postal_codes__code=term)).distinct()
+        folded = fold(term)
+        return self.filter(
+            Q(name_folded__startswith=folded) | Q(name_folded__contains=f" {folded}")
+        ).order_by("-population", "name")
+
+
+class Commune(models.Model):
+    code = models.CharField(_("code INSEE"), max_length=5, primary_key=True)
+    name = models.CharField(_("nom"), max_length=150)
+    name_folded = models.CharField(max_length=150, db_index=True, editable=False)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes")
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    latitude = models.FloatField(_("latitude"), null=True, blank=True)
+    longitude = models.FloatField(_("longitude"), null=True, blank=True)
+
+    objects = CommuneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.department_id})"
+
+    def save(self, *args, **kwargs):
+        self.name_folded = fold(self.name)
+        super().save(*args, **kwargs)
+
+    @property
+    def region_id(self) -> str:
+        return self.department.region_id
+
+
+class PostalCode(models.Model):
+    code = models.CharField(_("code postal"), max_length=5, db_index=True)
+    commune = models.ForeignKey(Commune, on_delete=models.CASCADE, related_name="postal_codes")
+
+    class Meta:
+        verbose_name = _("code postal")
+        verbose_name_plural = _("codes postaux")
+        constraints = [models.UniqueConstraint(fields=["code", "commune"], name="unique_postal_code_commune")]
+
+    def __str__(self) -> str:
+        return self.code

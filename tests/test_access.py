@@ -1,0 +1,61 @@
+"""The access layer on its own: visibility and edit rights per role (the full matrix lives in test_permissions)."""
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from terreau.core.access import actor_for, editable, get_for, visible
+from terreau.directory.models import NeedOffer, Organisation
+from tests.factories import (
+    BranchRoleFactory,
+    MembershipFactory,
+    NeedOfferFactory,
+    NetworkRoleFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_sees_public_rows_only():
+    public = OrganisationFactory()
+    OrganisationFactory(private=True)
+    assert list(visible(None, Organisation.objects.all())) == [public]
+
+
+def test_member_edits_own_organisation_only():
+    membership = MembershipFactory()
+    other = OrganisationFactory()
+    user = membership.user
+    assert get_for(user, Organisation.objects.all(), action="change", pk=membership.organisation.pk)
+    with pytest.raises(PermissionDenied):
+        get_for(user, Organisation.objects.all(), action="change", pk=other.pk)
+
+
+def test_private_rows_of_another_branch_are_not_found():
+    facilitator = BranchRoleFactory().user
+    hidden = OrganisationFactory(private=True)
+    with pytest.raises(Http404):
+        get_for(facilitator, Organisation.objects.all(), pk=hidden.pk)
+
+
+def test_facilitator_sees_and_manages_private_rows_of_their_branch():
+    role = BranchRoleFactory()
+    need = NeedOfferFactory(private=True, organisation__branch=role.branch)
+    assert list(editable(role.user, NeedOffer.objects.all(), action="manage")) == [need]
+
+
+def test_network_admin_covers_every_branch_of_the_network():
+    role = NetworkRoleFactory()
+    org = OrganisationFactory(private=True, branch__network=role.network)
+    actor = actor_for(role.user)
+    assert org.branch_id in actor.branch_ids
+    assert list(visible(role.user, Organisation.objects.filter(pk=org.pk))) == [org]
+
+
+def test_actor_is_computed_once_per_user_object(django_assert_num_queries):
+    user = UserFactory()
+    with django_assert_num_queries(3):
+        actor_for(user)
+        actor_for(user)

@@ -311,3 +311,61 @@ class NeedOfferStatusChange(StateChange):
     class Meta(StateChange.Meta):
         verbose_name = _("changement de statut")
         verbose_name_plural = _("historique des statuts")
+
+
+class ImportRun(TimeStampedModel):
+    """One CSV import (from the web interface or `terreau import-organisations`) and its report."""
+
+    ACCESS = AccessRule(branch="branch")
+
+    class Format(models.TextChoices):
+        GENERIC = "generic", _("Modèle Terreau (CSV générique)")
+        RNA = "rna", _("Export RNA « waldec »")
+        SIRENE_UNITS = "sirene_ul", _("SIRENE : stock des unités légales")
+        SIRENE_ESTABLISHMENTS = "sirene_etab", _("SIRENE : stock des établissements")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échoué")
+
+    branch = models.ForeignKey(
+        "core.Branch", on_delete=models.CASCADE, related_name="imports", null=True, blank=True
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    format = models.CharField(_("format"), max_length=12, choices=Format.choices)
+    file_name = models.CharField(_("fichier"), max_length=255)
+    encoding = models.CharField(_("encodage détecté"), max_length=20, blank=True)
+    status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.RUNNING)
+    rows_read = models.PositiveIntegerField(_("lignes lues"), default=0)
+    created_count = models.PositiveIntegerField(_("créées"), default=0)
+    updated_count = models.PositiveIntegerField(_("mises à jour"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejetées"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} — {self.file_name}"
+
+
+class ImportRejection(models.Model):
+    """A rejected row of an import, with its line number in the file and the reason, in French."""
+
+    ACCESS = AccessRule(branch="run__branch")
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
+    line = models.PositiveIntegerField(_("ligne"))
+    reason = models.TextField(_("motif"))
+    raw = models.TextField(_("contenu de la ligne"), blank=True)
+
+    class Meta:
+        verbose_name = _("ligne rejetée")
+        verbose_name_plural = _("lignes rejetées")
+        ordering = ["line", "pk"]

@@ -1,0 +1,73 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium, with axe-core from npm.
+
+Run against pytest-django's live server. Every test here is marked `browser`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+AXE_JS = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-gpu",
+    "--disable-sync",
+]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server, settings) -> Page:
+    """A fresh tablet-sized page (768 px wide) pointed at the live server; no tiles from the internet."""
+    settings.TERREAU_TILE_URL = ""
+    # bypass_csp lets the test inject axe-core; the pages themselves keep their strict policy.
+    context = browser.new_context(
+        viewport={"width": 768, "height": 1024}, locale="fr-FR", base_url=live_server.url, bypass_csp=True
+    )
+    pg = context.new_page()
+    pg.set_default_timeout(10_000)
+    yield pg
+    context.close()
+
+
+def login(page: Page, email: str, password: str = "motdepasse-solide-42") -> None:
+    page.goto("/comptes/connexion/")
+    page.get_by_label("Adresse e-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Se connecter").last.click()
+    page.wait_for_load_state()
+
+
+def assert_accessible(page: Page) -> None:
+    """axe-core finds no serious or critical WCAG 2.1 A/AA violation on the current page."""
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a','wcag2aa','wcag21a','wcag21aa']}})"
+    )
+    bad = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not bad, json.dumps(
+        [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:5]]} for v in bad],
+        indent=1,
+        ensure_ascii=False,
+    )

@@ -369,3 +369,6 @@ class ImportRejection(models.Model):
         verbose_name = _("ligne rejetée")
         verbose_name_plural = _("lignes rejetées")
         ordering = ["line", "pk"]
+
+    def __str__(self) -> str:
+        return f"ligne {self.line} : {self.reason}"

@@ -22,3 +22,7 @@ SECURE_HSTS_PRELOAD = env_bool("TERREAU_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 EMAIL_BACKEND = env_str("TERREAU_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Preloading HSTS is a one-way commitment for the whole domain: an operator opts in with
+# TERREAU_HSTS_PRELOAD=1; until then the check's reminder is acknowledged here.
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]

@@ -113,6 +113,8 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
+# Our login form posts the e-mail address in the "username" field (Django's AuthenticationForm).
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = env_bool("TERREAU_AXES_ENABLED", True)
 
 LANGUAGE_CODE = "fr"

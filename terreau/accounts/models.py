@@ -63,6 +63,13 @@ class NetworkRole(TimeStampedModel):
         verbose_name_plural = _("rôles dans un réseau")
         constraints = [models.UniqueConstraint(fields=["user", "network"], name="unique_network_role")]
 
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.network})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _grant_admin_site(self.user)
+
 
 class BranchRole(TimeStampedModel):
     class Role(models.TextChoices):
@@ -76,3 +83,17 @@ class BranchRole(TimeStampedModel):
         verbose_name = _("rôle dans une antenne")
         verbose_name_plural = _("rôles dans une antenne")
         constraints = [models.UniqueConstraint(fields=["user", "branch"], name="unique_branch_role")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} ({self.branch})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        _grant_admin_site(self.user)
+
+
+def _grant_admin_site(user: User) -> None:
+    """Branch staff use the Django admin, scoped to their branches (terreau.core.admin_scoping)."""
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])

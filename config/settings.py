@@ -36,11 +36,16 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "terreau.core",
     "terreau.accounts",
     "terreau.territories",
     "terreau.directory",
+    "terreau.matching",
+    "terreau.partnerships",
+    "terreau.meetings",
+    "terreau.events",
     "terreau.api",
 ]
 
@@ -178,9 +183,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API Terreau",
-    "DESCRIPTION": "Annuaire des acteurs d'un territoire : organisations, besoins, ressources, territoires.",
+    "DESCRIPTION": (
+        "Annuaire des acteurs d'un territoire : organisations, besoins, ressources, territoires.\n\n"
+        "Lecture : sans authentification, seules les données publiques sont renvoyées. "
+        "Écriture et données réservées : en-tête `Authorization: Token <jeton>` (jeton à créer sur "
+        "la page « Jeton d'API » une fois connecté, ou avec `terreau create-api-token EMAIL`), "
+        "ou session du site. Les mêmes règles d'accès que les pages s'appliquent : un objet invisible "
+        "répond 404, un objet visible mais non modifiable répond 403."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from the drf-spectacular-sidecar package (no CDN: the CSP allows only our origin).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # Content Security Policy (django-csp 4): only our own origin, plus the configured tile server.
@@ -197,6 +212,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+CSRF_FAILURE_VIEW = "terreau.core.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -210,3 +226,7 @@ LOGGING = {
 }
 
 TERREAU_DEMO_BANNER = env_bool("TERREAU_DEMO", False)
+# A contact request nobody answered expires after this many days (`terreau expire-contact-requests`, daily).
+TERREAU_CONTACT_REQUEST_EXPIRY_DAYS = env_int("TERREAU_CONTACT_REQUEST_EXPIRY_DAYS", 21)
+# Public address of the site, used in e-mails sent outside a request (commands run by cron).
+TERREAU_SITE_URL = env_str("TERREAU_SITE_URL", "http://127.0.0.1:8000")

@@ -6,6 +6,8 @@ from django.views.static import serve
 urlpatterns = [
     path("", include("terreau.directory.urls")),
     path("comptes/", include("terreau.accounts.urls")),
+    path("partenariats/", include("terreau.partnerships.urls")),
+    path("rencontres/", include("terreau.events.urls")),
     path("territoires/", include("terreau.territories.urls")),
     path("api/", include("terreau.api.urls")),
     path("admin/", admin.site.urls),

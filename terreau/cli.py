@@ -4,6 +4,8 @@ terreau demo                      set up and start the demo (see README)
 terreau import-organisations ...  import a CSV (generic template, RNA waldec, SIRENE)
 terreau load-territories          load the official geography from npm's @etalab/decoupage-administratif
 terreau match ...                 complementarity engine (../shared/contracts/matching.md)
+terreau schedule-meetings ...     one-to-one meeting planner (../shared/contracts/meeting-schedule.md)
+terreau create-api-token EMAIL    print the user's REST API token (created if missing; --regenerate)
 terreau <any manage.py command>
 """
 

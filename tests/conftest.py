@@ -10,6 +10,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Hashing passwords for real costs seconds per test; the hasher itself is Django's concern.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TERREAU_GEOCODER_URL = ""  # tests never reach the network; geocoding tests mock it
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = True

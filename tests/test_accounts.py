@@ -75,3 +75,12 @@ def test_member_without_staff_role_cannot_enter_admin(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_forged_post_without_csrf_token_gets_a_french_page():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("accounts:login"), {"username": "x@example.org", "password": "y"})
+    assert response.status_code == 403
+    assert "formulaire n'a pas été enregistré" in response.content.decode().replace("&#x27;", "'")

@@ -1,7 +1,21 @@
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from terreau.api import views
+
+router = DefaultRouter()
+router.register("organisations", views.OrganisationViewSet, basename="api-organisation")
+router.register("needs", views.NeedViewSet, basename="api-need")
+router.register("offers", views.OfferViewSet, basename="api-offer")
+router.register("regions", views.RegionViewSet, basename="api-region")
+router.register("departments", views.DepartmentViewSet, basename="api-department")
+router.register("communes", views.CommuneViewSet, basename="api-commune")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # The split view serves its init script from a URL: no inline script, the CSP stays strict.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
+    path("jeton/", views.token_page, name="api-token"),
+    path("", include(router.urls)),
 ]

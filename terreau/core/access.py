@@ -35,29 +35,48 @@ Action = Literal["view", "change", "manage"]
 class AccessRule:
     """How rows of a model reach their branch and organisation, and which of them are public.
 
-    branch: lookup path from the model to core.Branch ("branch", "organisation__branch"...).
-    organisation: lookup path to directory.Organisation whose members may change the row ("" for the
+    branch: lookup path(s) from the model to core.Branch ("branch", "organisation__branch"...); a row shared
+        by two organisations (a contact request) names both paths and is seen by the staff of either branch.
+    organisation: lookup path(s) to directory.Organisation whose members may change the row ("" for the
         organisation itself, None when organisation members have no rights on it).
     public: the rows anybody may see; None means nothing is public.
+    many: a path crosses a many-valued relation (a partnership's partners): rows are then filtered through
+        a sub-query so that they are not repeated.
     """
 
-    branch: str
-    organisation: str | None = None
+    branch: str | tuple[str, ...]
+    organisation: str | tuple[str, ...] | None = None
     public: Q | None = None
+    many: bool = False
 
-    def _path(self, path: str, field: str) -> str:
+    def apply(self, qs: QuerySet[M], q: Q) -> QuerySet[M]:
+        if self.many:
+            return qs.filter(pk__in=qs.model._base_manager.filter(q).values("pk"))
+        return qs.filter(q)
+
+    @staticmethod
+    def _paths(paths: str | tuple[str, ...]) -> tuple[str, ...]:
+        return (paths,) if isinstance(paths, str) else paths
+
+    @staticmethod
+    def _path(path: str, field: str) -> str:
         return f"{path}__{field}" if path else field
 
     def staff_q(self, actor: Actor) -> Q:
-        q = Q(**{f"{self._path(self.branch, 'id')}__in": actor.branch_ids})
-        if actor.network_ids:
-            q |= Q(**{f"{self._path(self.branch, 'network_id')}__in": actor.network_ids})
+        q = Q(pk__in=[])
+        for path in self._paths(self.branch):
+            q |= Q(**{f"{self._path(path, 'id')}__in": actor.branch_ids})
+            if actor.network_ids:
+                q |= Q(**{f"{self._path(path, 'network_id')}__in": actor.network_ids})
         return q
 
     def member_q(self, org_ids: frozenset[int]) -> Q:
+        q = Q(pk__in=[])
         if self.organisation is None or not org_ids:
-            return Q(pk__in=[])
-        return Q(**{f"{self._path(self.organisation, 'pk')}__in": org_ids})
+            return q
+        for path in self._paths(self.organisation):
+            q |= Q(**{f"{self._path(path, 'pk')}__in": org_ids})
+        return q
 
 
 @dataclass(frozen=True)
@@ -132,7 +151,7 @@ def visible(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     q = rule.public if rule.public is not None else Q(pk__in=[])
     if actor.is_authenticated:
         q |= rule.staff_q(actor) | rule.member_q(actor.org_ids)
-    return qs.filter(q)
+    return rule.apply(qs, q)
 
 
 def editable(user: Any, qs: QuerySet[M], *, action: Action = "change") -> QuerySet[M]:
@@ -146,7 +165,7 @@ def editable(user: Any, qs: QuerySet[M], *, action: Action = "change") -> QueryS
     q = rule.staff_q(actor)
     if action == "change":
         q |= rule.member_q(actor.org_ids)
-    return qs.filter(q)
+    return rule.apply(qs, q)
 
 
 def get_for(user: Any, qs: QuerySet[M], *, action: Action = "view", **lookup: Any) -> M:

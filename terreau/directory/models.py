@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -131,8 +132,10 @@ class Organisation(TimeStampedModel):
     # Facilitators' private notes: never on public pages nor in public API responses.
     private_notes = models.TextField(_("notes internes de l'antenne"), blank=True)
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
-    # Accent-folded, stemmed text of the organisation and its needs and offers (see directory.search).
+    # SQLite: accent-folded, stemmed text of the organisation and its needs and offers (see directory.search).
     search_document = models.TextField(editable=False, blank=True, default="")
+    # PostgreSQL only: weighted tsvector in the french_unaccent configuration, GIN-indexed (migration 0004).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = OrganisationQuerySet.as_manager()
 
@@ -140,7 +143,14 @@ class Organisation(TimeStampedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
-        indexes = [models.Index(fields=["kind", "visibility"]), models.Index(fields=["branch", "kind"])]
+        indexes = [
+            models.Index(fields=["kind", "visibility"]),
+            models.Index(fields=["branch", "kind"]),
+            # The directory's default order (name, then id) for the first page without a text query.
+            models.Index(fields=["name", "id"], name="directory_org_name_id_idx"),
+            # Index-only checks of "is this organisation public?" from needs and offers (access rules).
+            models.Index(fields=["id", "visibility"], name="directory_org_id_visib_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -271,7 +281,18 @@ class NeedOffer(TimeStampedModel):
         verbose_name = _("besoin ou ressource")
         verbose_name_plural = _("besoins et ressources")
         ordering = ["-updated_at", "pk"]
-        indexes = [models.Index(fields=["direction", "status"]), models.Index(fields=["type", "theme"])]
+        indexes = [
+            models.Index(fields=["direction", "status"]),
+            models.Index(fields=["type", "theme"]),
+            # Covering indexes of the directory's filters on needs and offers (index-only scans).
+            models.Index(
+                fields=["theme", "status", "visibility", "organisation"], name="directory_no_theme_filter_idx"
+            ),
+            models.Index(
+                fields=["type", "direction", "status", "visibility", "organisation"],
+                name="directory_no_type_filter_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True)

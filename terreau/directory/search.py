@@ -1,14 +1,265 @@
-"""French full-text search of the directory.
+"""French full-text search of the directory, on PostgreSQL and SQLite.
 
-INTERIM VERSION: the search work implements reindex_organisations() (builds Organisation.search_document
-and the PostgreSQL search vector) and keeps its signature.
+What is indexed for an organisation, by weight (name > needs/offers > description), is gathered once in
+Python (``_gather``) and fed to both backends, so that both find the same organisations:
+
+- A: name and acronym;
+- B: titles of its public, active (open or in discussion) needs and offers;
+- C: its description and the descriptions of those needs and offers;
+- D: labels of its themes.
+
+Private or closed needs and offers never feed the index, so nothing only branch staff may read can make
+an organisation findable by anonymous visitors.
+
+PostgreSQL (production): ``Organisation.search_vector`` is a weighted ``tsvector`` built with the
+``french_unaccent`` text search configuration (a copy of ``french`` that runs ``unaccent`` before
+``french_stem``, created by migration 0004), with a GIN index; queries use ``to_tsquery`` in the same
+configuration and results are ordered by ``ts_rank``.
+
+SQLite (development, tests, demo): ``Organisation.search_document`` (left empty on PostgreSQL) holds the same text folded
+(lower case, no accents), without the stop words of PostgreSQL's French list, stemmed with the same
+Snowball French stemmer that PostgreSQL's ``french_stem`` uses, each stem prefixed by its weight letter
+(" a:tablet b:tablet c:ateli "). A query stem must appear under some weight (AND semantics) and the
+relevance is the sum of PostgreSQL's default weights (A 1.0, B 0.4, C 0.2, D 0.1) of the places where
+each query stem appears.
+
+On both backends the last word of a query is matched as a prefix (for results that update as one
+types) when it has three letters or more and the query does not end with a space.
+
+The index is kept current by signals (terreau.directory.signals) on every save or delete through the
+ORM; bulk writes (imports, demo data, benchmarks) call ``reindex_organisations(ids)``.
 """
 
 from __future__ import annotations
 
+import functools
+import threading
+import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+import snowballstemmer
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
+
+PG_CONFIG = "french_unaccent"
+WEIGHTS = ("a", "b", "c", "d")
+# PostgreSQL's default ts_rank weights for A, B, C, D.
+WEIGHT_VALUES = {"a": 1.0, "b": 0.4, "c": 0.2, "d": 0.1}
+MAX_QUERY_TERMS = 12
+PREFIX_MIN_LENGTH = 3
+REINDEX_CHUNK = 2000
+
+# PostgreSQL's tsearch_data/french.stop (the Snowball French stop list). PostgreSQL runs unaccent
+# before french_stem, so only the entries without accents can ever match a token: keep those.
+_FRENCH_STOP = """
+au aux avec ce ces dans de des du elle en et eux il je la le leur lui ma mais me mes moi mon ne nos notre
+nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j l m n
+s t y suis es est sommes sont serai seras sera serons serez seront serais serait serions seriez seraient
+fus fut furent sois soit soyons soyez soient fusse fusses fussions fussiez fussent ayant ayante ayantes
+ayants eu eue eues eus ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions
+auriez auraient avais avait avions aviez avaient eut eurent aie aies ait ayons ayez aient eusse eusses
+eussions eussiez eussent
+"""
+STOP_WORDS = frozenset(_FRENCH_STOP.split())
+
+_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
+_local = threading.local()
+
+
+def fold(text: str) -> str:
+    """Lower case, no accents or ligatures, every non-alphanumeric character as a space."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return "".join(c if (c.isascii() and c.isalnum()) else " " for c in stripped)
+
+
+def _stemmer():
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("french")
+    return stemmer
+
+
+@functools.lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball French stem of a folded word (the algorithm of PostgreSQL's french_stem)."""
+    return _stemmer().stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Folded words of ``text`` that carry meaning (no stop words, no single letters)."""
+    return [w for w in fold(text).split() if len(w) > 1 and w not in STOP_WORDS]
+
+
+def stems(text: str) -> list[str]:
+    return [stem(w) for w in words(text)]
+
+
+def build_document(*, a: str = "", b: str = "", c: str = "", d: str = "") -> str:
+    """The SQLite search document: each distinct stem once per weight, prefixed by the weight letter."""
+    parts: list[str] = []
+    for letter, text in zip(WEIGHTS, (a, b, c, d), strict=True):
+        seen: dict[str, None] = {}
+        for s in stems(text):
+            seen.setdefault(s, None)
+        parts.extend(f"{letter}:{s}" for s in seen)
+    return f" {' '.join(parts)} " if parts else ""
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """A parsed query: words whose stems must all match; the last one as a prefix when ``prefix``."""
+
+    words: tuple[str, ...] = ()
+    prefix: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    @property
+    def stems(self) -> tuple[str, ...]:
+        return tuple(stem(w) for w in self.words)
+
+    @classmethod
+    def parse(cls, q: str) -> SearchTerms:
+        q = q or ""
+        found = words(q)[:MAX_QUERY_TERMS]
+        if not found:
+            return cls()
+        by_stem: dict[str, str] = {}
+        for w in found:
+            by_stem.setdefault(stem(w), w)
+        last = found[-1]
+        prefix = not q.endswith((" ", "\t")) and len(last) >= PREFIX_MIN_LENGTH
+        if prefix:  # the word typed last is matched as a prefix: keep it, and keep it last
+            by_stem.pop(stem(last), None)
+            by_stem[stem(last)] = last
+        return cls(words=tuple(by_stem.values()), prefix=prefix)
+
+    def tsquery(self) -> str:
+        """A to_tsquery() expression of the folded words (PostgreSQL stems them with french_stem).
+
+        Words are [a-z0-9]+, so nothing needs quoting.
+        """
+        terms = list(self.words)
+        if self.prefix:
+            terms[-1] = f"{terms[-1]}:*"
+        return " & ".join(terms)
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def apply_search(qs: QuerySet, q: str) -> tuple[QuerySet, bool]:
+    """Filter organisations matching ``q`` and annotate ``rank``; returns (queryset, searched)."""
+    terms = SearchTerms.parse(q)
+    if not terms:
+        return qs, False
+    if is_postgresql():
+        query = SearchQuery(terms.tsquery(), search_type="raw", config=PG_CONFIG)
+        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query)), True
+    rank = Value(0.0, output_field=FloatField())
+    last = len(terms.stems) - 1
+    for i, s in enumerate(terms.stems):
+        end = "" if (terms.prefix and i == last) else " "
+        match = Q()
+        for letter in WEIGHTS:
+            term = Q(search_document__contains=f" {letter}:{s}{end}")
+            match |= term
+            rank = rank + Case(When(term, then=Value(WEIGHT_VALUES[letter])), default=Value(0.0))
+        qs = qs.filter(match)
+    return qs.annotate(rank=Coalesce(rank, Value(0.0), output_field=FloatField())), True
+
+
+# --- indexing --------------------------------------------------------------------------------------
+
+
+def _gather(ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
+    """The weighted texts (A, B, C, D) of these organisations."""
+    from terreau.core.models import Visibility
+    from terreau.directory.models import NeedOffer, Organisation
+
+    orgs = Organisation.objects.filter(pk__in=ids).values_list("pk", "name", "acronym", "description")
+    titles: dict[int, list[str]] = defaultdict(list)
+    descriptions: dict[int, list[str]] = defaultdict(list)
+    needs = (
+        NeedOffer.objects.active()
+        .filter(organisation_id__in=ids, visibility=Visibility.PUBLIC)
+        .order_by("pk")
+        .values_list("organisation_id", "title", "description")
+    )
+    for org_id, title, description in needs:
+        titles[org_id].append(title)
+        if description:
+            descriptions[org_id].append(description)
+    labels: dict[int, list[str]] = defaultdict(list)
+    through = Organisation.themes.through.objects.filter(organisation_id__in=ids)
+    for org_id, label in through.order_by("theme__label").values_list("organisation_id", "theme__label"):
+        labels[org_id].append(label)
+    return {
+        pk: (
+            f"{name} {acronym}".strip(),
+            "\n".join(titles[pk]),
+            "\n".join([description, *descriptions[pk]]).strip(),
+            " ".join(labels[pk]),
+        )
+        for pk, name, acronym, description in orgs
+    }
+
+
+def _write(texts: dict[int, tuple[str, str, str, str]]) -> None:
+    from terreau.directory.models import Organisation
+
+    if not texts:
+        return
+    table = connection.ops.quote_name(Organisation._meta.db_table)
+    ids = list(texts)
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            # PostgreSQL searches search_vector only: search_document stays empty (a narrower table).
+            cols = list(zip(*texts.values(), strict=True))
+            cursor.execute(
+                f"""
+                UPDATE {table} AS o SET
+                  search_document = '',
+                  search_vector =
+                    setweight(to_tsvector('{PG_CONFIG}', v.a), 'A')
+                    || setweight(to_tsvector('{PG_CONFIG}', v.b), 'B')
+                    || setweight(to_tsvector('{PG_CONFIG}', v.c), 'C')
+                    || setweight(to_tsvector('{PG_CONFIG}', v.d), 'D')
+                FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
+                  AS v(id, a, b, c, d)
+                WHERE o.id = v.id
+                """,  # noqa: S608 (table name and configuration are constants, values are parameters)
+                [ids, list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3])],
+            )
+        else:
+            docs = [build_document(a=a, b=b, c=c, d=d) for a, b, c, d in texts.values()]
+            cursor.executemany(
+                f"UPDATE {table} SET search_document = %s WHERE id = %s",  # noqa: S608
+                list(zip(docs, ids, strict=True)),
+            )
 
 
 def reindex_organisations(ids: Iterable[int]) -> None:
-    """Rebuild the search document of these organisations (after bulk writes that bypass signals)."""
-    return None
+    """Rebuild the search index of these organisations (after bulk writes that bypass signals).
+
+    Unknown ids are ignored. Works in chunks, so it can be given every id of a large import.
+    """
+    id_list = sorted({int(i) for i in ids if i is not None})
+    for start in range(0, len(id_list), REINDEX_CHUNK):
+        _write(_gather(id_list[start : start + REINDEX_CHUNK]))
+
+
+def reindex_all() -> int:
+    """Rebuild the index of every organisation; returns how many were indexed."""
+    from terreau.directory.models import Organisation
+
+    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+    reindex_organisations(ids)
+    return len(ids)

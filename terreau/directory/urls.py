@@ -10,8 +10,15 @@ urlpatterns = [
     path("export.<str:fmt>", exports.export, name="export"),
     path("importer/", imports.import_page, name="import"),
     path("importer/<int:pk>/", imports.import_report, name="import_report"),
+    path("importer/modele.csv", imports.import_template, name="import_template"),
     path("organisations/<slug:slug>/", organisations.detail, name="organisation"),
     path("organisations/<slug:slug>/modifier/", organisations.edit, name="organisation_edit"),
+    path("organisations/<slug:slug>/membres/", organisations.members, name="organisation_members"),
+    path(
+        "organisations/<slug:slug>/membres/<int:pk>/retirer/",
+        organisations.member_remove,
+        name="organisation_member_remove",
+    ),
     path(
         "organisations/<slug:slug>/besoins-ressources/ajouter/",
         organisations.need_offer_create,

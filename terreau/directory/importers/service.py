@@ -1,0 +1,590 @@
+"""The import service: streams a CSV file, validates each row and writes organisations batch by batch.
+
+- Each batch (``batch_size`` rows) is written in its own transaction: organisations created
+  (bulk_create), updated (bulk_update), rejected rows (ImportRejection) and the run's counters. An error
+  inside a batch rolls the whole batch back and stops the run, which is marked failed with a French
+  message saying which lines were committed.
+- Idempotent: a row updates the organisation of the branch with the same SIRET, else the same SIREN, else
+  the same RNA number; re-importing a file creates nothing and changes nothing.
+- Memory stays constant: only one batch of rows is held at a time.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from terreau.directory import search
+from terreau.directory.importers.formats import (
+    FORMATS,
+    Candidate,
+    Context,
+    FormatSpec,
+    RowRejected,
+    detect_format,
+    expected_columns,
+)
+from terreau.directory.importers.reading import CsvStream, FileRejected, Record
+from terreau.directory.models import ImportRejection, ImportRun, Organisation, Theme
+from terreau.territories.models import Commune
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+# From this many new organisations in a batch, PostgreSQL gets them through COPY rather than INSERT.
+COPY_THRESHOLD = 50
+SLUG_BASE_LENGTH = 200
+
+
+@dataclass
+class _Counts:
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: _Counts) -> _Counts:
+        return _Counts(
+            self.rows_read + other.rows_read,
+            self.created + other.created,
+            self.updated + other.updated,
+            self.rejected + other.rejected,
+        )
+
+
+@dataclass
+class _Row:
+    line: int
+    raw: str
+    candidate: Candidate | None = None
+    reason: str = ""
+
+
+@dataclass
+class _New:
+    """An organisation to create in the current batch (plain values: no model instance until written)."""
+
+    values: dict[str, Any]
+    themes: list[str] | None
+    identifier: str
+    pk: int | None = None
+
+
+@dataclass
+class _Index:
+    """Organisations of the batch (existing or new) by identifier, in matching priority order."""
+
+    by_siret: dict[str, Any] = field(default_factory=dict)
+    by_siren: dict[str, Any] = field(default_factory=dict)
+    by_rna: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, target: Any, *, siret: str, siren: str, rna: str) -> None:
+        if siret:
+            self.by_siret.setdefault(siret, target)
+        if siren:
+            self.by_siren.setdefault(siren, target)
+        if rna:
+            self.by_rna.setdefault(rna, target)
+
+    def find(self, c: Candidate) -> Any:
+        return (
+            (c.siret and self.by_siret.get(c.siret))
+            or (c.siren and self.by_siren.get(c.siren))
+            or (c.rna and self.by_rna.get(c.rna))
+            or None
+        )
+
+
+class _BatchFailed(Exception):
+    def __init__(self, first_line: int, last_line: int):
+        super().__init__(first_line, last_line)
+        self.first_line = first_line
+        self.last_line = last_line
+
+
+def _existing_values(model: Any, field_name: str, values: set[str]) -> set[str]:
+    """Which of ``values`` exist in ``model.field_name`` (an array parameter on PostgreSQL)."""
+    if not values:
+        return set()
+    if connection.vendor != "postgresql":
+        return set(model.objects.filter(**{f"{field_name}__in": values}).values_list(field_name, flat=True))
+    quote = connection.ops.quote_name
+    column = quote(model._meta.get_field(field_name).column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s)",  # noqa: S608 - quoted identifiers
+            [list(values)],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _conflict(target: Any, cand: Candidate) -> str:
+    """Why a row cannot update the organisation it matched: another SIREN or RNA number is already set."""
+    values = target.values if isinstance(target, _New) else target.__dict__
+    name = values.get("name", "")
+    for attr, label in (("siren", "SIREN"), ("rna", "RNA")):
+        mine, theirs = getattr(cand, attr), values.get(attr) or ""
+        if mine and theirs and mine != theirs:
+            return _(
+                "Identifiants contradictoires : cette ligne désigne l'organisation « %(name)s » "
+                "(%(identifier)s) qui a déjà le %(label)s %(theirs)s, et non %(mine)s. Ligne ignorée."
+            ) % {"name": name, "identifier": cand.identifier, "label": label, "theirs": theirs, "mine": mine}
+    return ""
+
+
+def resolve_format(header: list[str], format: str | None) -> FormatSpec:
+    """The requested format (its columns checked) or the one detected from the header."""
+    if format:
+        spec = FORMATS[format]
+        missing = spec.missing(header)
+        if missing:
+            raise FileRejected(
+                _(
+                    "L'en-tête ne correspond pas au format « %(format)s » : colonnes manquantes %(missing)s. "
+                    "Colonnes attendues : %(expected)s"
+                )
+                % {"format": spec.label, "missing": ", ".join(missing), "expected": expected_columns(spec)}
+            )
+        return spec
+    spec = detect_format(header)
+    if spec is None:
+        expected = " ; ".join(
+            f"{s.label} : {s.delimiter.join(c for c in s.columns if c.lower() in s.required)}"
+            for s in FORMATS.values()
+        )
+        raise FileRejected(
+            _(
+                "Format de fichier non reconnu : la première ligne doit être l'en-tête d'un des formats "
+                "acceptés, avec au moins ces colonnes — %(expected)s. Voir la documentation des formats "
+                "et le modèle à télécharger."
+            )
+            % {"expected": expected}
+        )
+    return spec
+
+
+def import_organisations(
+    *,
+    stream: BinaryIO,
+    file_name: str,
+    format: str | None = None,
+    branch: Any,
+    by: Any = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportRun:
+    """Import organisations from a CSV binary stream into ``branch``; returns the finished ImportRun.
+
+    The run is marked failed (with a French ``error``) when the file cannot be read at all or when a batch
+    fails; rows rejected one by one do not fail the run.
+    """
+    if format and format not in FORMATS:
+        raise ValueError(f"Unknown import format: {format}")
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    run = ImportRun.objects.create(
+        branch=branch,
+        started_by=by,
+        format=format or "",
+        file_name=os.path.basename(file_name or "")[:255] or "import.csv",
+    )
+    try:
+        csv_stream = CsvStream(stream)
+        run.encoding = csv_stream.encoding
+        spec = resolve_format(csv_stream.header, format)
+    except FileRejected as exc:
+        return _finish(run, error=str(exc))
+    run.format = spec.code
+    run.save(update_fields=["encoding", "format", "updated_at"])
+    return _Importer(run=run, spec=spec, branch=branch, batch_size=batch_size).execute(csv_stream)
+
+
+def _finish(run: ImportRun, *, error: str = "") -> ImportRun:
+    run.status = ImportRun.Status.FAILED if error else ImportRun.Status.DONE
+    run.error = error
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+class _Importer:
+    def __init__(self, *, run: ImportRun, spec: FormatSpec, branch: Any, batch_size: int):
+        self.run = run
+        self.spec = spec
+        self.branch = branch
+        self.batch_size = batch_size
+        self.committed = _Counts()
+        self.last_committed_line = 1  # the header
+        self.context = Context(theme_codes=frozenset(Theme.objects.values_list("code", flat=True)))
+
+    # ------------------------------------------------------------------------------------------ driving
+
+    def execute(self, csv_stream: CsvStream) -> ImportRun:
+        header = csv_stream.header
+        batch: list[_Row] = []
+        try:
+            try:
+                for record in csv_stream.records():
+                    batch.append(self._parse(record, header))
+                    if len(batch) >= self.batch_size:
+                        self._flush(batch)
+                        batch = []
+            except UnicodeDecodeError:
+                return _finish(
+                    self.run,
+                    error=_(
+                        "Caractères illisibles après la ligne %(line)s : le fichier mélange des encodages. "
+                        "%(committed)s"
+                    )
+                    % {"line": self._next_line(batch), "committed": self._committed_message()},
+                )
+            if batch:
+                self._flush(batch)
+        except _BatchFailed as exc:
+            return _finish(
+                self.run,
+                error=_(
+                    "Erreur inattendue en enregistrant les lignes %(first)s à %(last)s : ce lot a été "
+                    "entièrement annulé et l'import arrêté. %(committed)s"
+                )
+                % {"first": exc.first_line, "last": exc.last_line, "committed": self._committed_message()},
+            )
+        except KeyboardInterrupt:
+            _finish(self.run, error=_("Import interrompu. %(c)s") % {"c": self._committed_message()})
+            raise
+        return _finish(self.run)
+
+    def _next_line(self, batch: list[_Row]) -> int:
+        return batch[-1].line if batch else self.last_committed_line
+
+    def _committed_message(self) -> str:
+        if self.committed.rows_read == 0:
+            return _("Aucune ligne n'a été enregistrée.")
+        return _(
+            "Les lignes 2 à %(line)s ont été traitées et enregistrées (%(created)s créées, "
+            "%(updated)s mises à jour, %(rejected)s rejetées) ; relancez l'import pour la suite, "
+            "les lignes déjà importées ne seront pas dupliquées."
+        ) % {
+            "line": self.last_committed_line,
+            "created": self.committed.created,
+            "updated": self.committed.updated,
+            "rejected": self.committed.rejected,
+        }
+
+    def _parse(self, record: Record, header: list[str]) -> _Row:
+        if record.fields is None:
+            return _Row(record.line, record.raw, reason=record.error)
+        fields = record.fields
+        if len(fields) != len(header):
+            if len(fields) > len(header) and not any(f.strip() for f in fields[len(header) :]):
+                fields = fields[: len(header)]
+            else:
+                return _Row(
+                    record.line,
+                    record.raw,
+                    reason=_(
+                        "Nombre de colonnes incorrect : %(found)s au lieu de %(expected)s (vérifiez le "
+                        "séparateur « %(sep)s » et les guillemets)."
+                    )
+                    % {"found": len(fields), "expected": len(header), "sep": self.spec.delimiter},
+                )
+        try:
+            candidate = self.spec.mapper(dict(zip(header, fields, strict=True)), self.context)
+        except RowRejected as exc:
+            return _Row(record.line, record.raw, reason=str(exc))
+        return _Row(record.line, record.raw, candidate=candidate)
+
+    def _flush(self, rows: list[_Row]) -> None:
+        try:
+            with transaction.atomic():
+                counts = self._write(rows)
+                total = self.committed + counts
+                self.run.rows_read = total.rows_read
+                self.run.created_count = total.created
+                self.run.updated_count = total.updated
+                self.run.rejected_count = total.rejected
+                self.run.save(
+                    update_fields=[
+                        "rows_read",
+                        "created_count",
+                        "updated_count",
+                        "rejected_count",
+                        "updated_at",
+                    ]
+                )
+        except Exception as exc:
+            logger.exception(
+                "Import %s: batch of lines %s-%s failed", self.run.pk, rows[0].line, rows[-1].line
+            )
+            self._restore_counts()
+            raise _BatchFailed(rows[0].line, rows[-1].line) from exc
+        self.committed = total
+        self.last_committed_line = rows[-1].line
+
+    def _restore_counts(self) -> None:
+        self.run.rows_read = self.committed.rows_read
+        self.run.created_count = self.committed.created
+        self.run.updated_count = self.committed.updated
+        self.run.rejected_count = self.committed.rejected
+
+    # ------------------------------------------------------------------------------------------ one batch
+
+    def _write(self, rows: list[_Row]) -> _Counts:
+        counts = _Counts(rows_read=len(rows))
+        rejections: list[ImportRejection] = []
+
+        def reject(row: _Row, reason: str) -> None:
+            rejections.append(ImportRejection(run=self.run, line=row.line, reason=reason, raw=row.raw))
+
+        candidates: list[tuple[_Row, Candidate]] = []
+        for row in rows:
+            if row.candidate is not None:
+                candidates.append((row, row.candidate))
+            elif row.reason:
+                reject(row, row.reason)
+
+        codes = {c.commune_code for _r, c in candidates if c.commune_code}
+        known_communes = _existing_values(Commune, "code", codes)
+        index = _Index()
+        existing = self._existing(candidates)
+        for org in existing:
+            index.add(org, siret=org.siret, siren=org.siren, rna=org.rna)
+        current_themes = self._current_themes(existing, candidates)
+
+        new: list[_New] = []
+        changed: dict[int, Organisation] = {}
+        changed_fields: set[str] = set()
+        theme_changes: dict[int, set[str]] = {}
+        for row, cand in candidates:
+            if cand.commune_code and cand.commune_code not in known_communes:
+                reject(row, _("Code commune INSEE inconnu : %(code)s.") % {"code": cand.commune_code})
+                continue
+            values = dict(cand.values)
+            if cand.commune_code:
+                values["commune_id"] = cand.commune_code
+            target = index.find(cand)
+            conflict = _conflict(target, cand) if target is not None else ""
+            if conflict:
+                reject(row, conflict)
+                continue
+            if target is None:
+                if not cand.create:
+                    reject(
+                        row,
+                        _(
+                            "Aucune organisation de l'antenne n'a le SIREN %(siren)s : établissement ignoré "
+                            "(importez d'abord les unités légales)."
+                        )
+                        % {"siren": cand.siren},
+                    )
+                    continue
+                target = _New(values=values, themes=cand.themes, identifier=cand.identifier)
+                new.append(target)
+                counts.created += 1
+            elif isinstance(target, _New):
+                diff = {k: v for k, v in values.items() if target.values.get(k) != v}
+                target.values.update(diff)
+                themes_differ = cand.themes is not None and cand.themes != target.themes
+                if themes_differ:
+                    target.themes = cand.themes
+                if diff or themes_differ:
+                    counts.updated += 1
+            elif target.branch_id != self.branch.pk:
+                reject(
+                    row,
+                    _(
+                        "L'organisation « %(name)s » (%(identifier)s) est rattachée à une autre antenne : "
+                        "elle n'est pas modifiée."
+                    )
+                    % {"name": target.name, "identifier": cand.identifier},
+                )
+                continue
+            else:
+                diff = [
+                    k for k, v in values.items() if k not in self.spec.create_only and getattr(target, k) != v
+                ]
+                for name in diff:
+                    setattr(target, name, values[name])
+                if diff:
+                    changed[target.pk] = target
+                    changed_fields.update(diff)
+                themes_differ = cand.themes is not None and set(cand.themes) != current_themes[target.pk]
+                if themes_differ:
+                    theme_changes[target.pk] = set(cand.themes)
+                    current_themes[target.pk] = set(cand.themes)
+                if diff or themes_differ:
+                    counts.updated += 1
+            index.add(target, siret=cand.siret, siren=cand.siren, rna=cand.rna)
+
+        if new:
+            self._assign_slugs(new)
+            self._create(new)
+        if changed:
+            now = timezone.now()
+            for org in changed.values():
+                org.updated_at = now
+            self._update(list(changed.values()), sorted(changed_fields | {"updated_at"}))
+        self._write_themes(new, theme_changes)
+        counts.rejected = len(rejections)
+        ImportRejection.objects.bulk_create(rejections, batch_size=500)
+        touched = [n.pk for n in new] + list(changed) + [pk for pk in theme_changes if pk not in changed]
+        if touched:
+            search.reindex_organisations(touched)
+        return counts
+
+    def _existing(self, candidates: list[tuple[_Row, Candidate]]) -> list[Organisation]:
+        q = Q()
+        sirets = {c.siret for _r, c in candidates if c.siret}
+        sirens = {c.siren for _r, c in candidates if c.siren}
+        rnas = {c.rna for _r, c in candidates if c.rna}
+        if sirets:
+            q |= Q(siret__in=sirets)
+        if sirens:
+            q |= Q(siren__in=sirens)
+        if rnas:
+            q |= Q(rna__in=rnas)
+        if not q:
+            return []
+        if connection.vendor == "postgresql":
+            # One array parameter per identifier instead of thousands of placeholders.
+            table = connection.ops.quote_name(Organisation._meta.db_table)
+            return list(
+                Organisation.objects.raw(
+                    f"SELECT * FROM {table} WHERE siret = ANY(%s) OR siren = ANY(%s) OR rna = ANY(%s) "  # noqa: S608 - quoted model identifier
+                    "ORDER BY id",
+                    [list(sirets), list(sirens), list(rnas)],
+                )
+            )
+        return list(Organisation.objects.filter(q).order_by("pk"))
+
+    def _current_themes(
+        self, existing: list[Organisation], candidates: list[tuple[_Row, Candidate]]
+    ) -> dict[int, set[str]]:
+        current: dict[int, set[str]] = defaultdict(set)
+        if existing and any(c.themes is not None for _r, c in candidates):
+            through = Organisation.themes.through.objects.filter(organisation_id__in=[o.pk for o in existing])
+            for org_id, theme_id in through.values_list("organisation_id", "theme_id"):
+                current[org_id].add(theme_id)
+        return current
+
+    def _assign_slugs(self, new: list[_New]) -> None:
+        """A unique slug per new organisation: the name, else name + identifier, else name + number."""
+        bases = [slugify(n.values["name"])[:SLUG_BASE_LENGTH].strip("-") or "organisation" for n in new]
+        options = [
+            [base] + ([f"{base}-{slugify(n.identifier)}"] if n.identifier else [])
+            for n, base in zip(new, bases, strict=True)
+        ]
+        wanted = {slug for opts in options for slug in opts}
+        taken = _existing_values(Organisation, "slug", wanted)
+        numbered: list[tuple[_New, str]] = []
+        for n, base, opts in zip(new, bases, options, strict=True):
+            free = next((slug for slug in opts if slug not in taken), None)
+            if free is None:
+                numbered.append((n, base))
+                continue
+            n.values["slug"] = free
+            taken.add(free)
+        top: dict[str, int] = {}
+        for n, base in numbered:
+            if base not in top:
+                existing = Organisation.objects.filter(slug__regex=rf"^{base}-[0-9]{{1,6}}$").values_list(
+                    "slug", flat=True
+                )
+                top[base] = max((int(s.rsplit("-", 1)[1]) for s in existing), default=1)
+            slug = ""
+            while not slug or slug in taken:
+                top[base] += 1
+                slug = f"{base}-{top[base]}"
+            n.values["slug"] = slug
+            taken.add(slug)
+
+    def _create(self, new: list[_New]) -> None:
+        if connection.vendor == "postgresql" and len(new) >= COPY_THRESHOLD:
+            self._copy_create(new)
+            return
+        objs = [Organisation(branch=self.branch, **n.values) for n in new]
+        Organisation.objects.bulk_create(objs, batch_size=500)
+        for n, obj in zip(new, objs, strict=True):
+            n.pk = obj.pk
+
+    def _copy_create(self, new: list[_New]) -> None:
+        """PostgreSQL: the same rows as bulk_create, sent with COPY (ids reserved from the sequence first).
+
+        Parsing a 1,000-row multi-VALUES INSERT is what dominates bulk_create on PostgreSQL; COPY makes
+        the insert cost negligible next to validation (see docs/bench-import.md).
+        """
+        table = Organisation._meta.db_table
+        fields = Organisation._meta.concrete_fields
+        now = timezone.now()
+        defaults = []
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                value = now
+            else:
+                value = f.get_default()
+            defaults.append((f.attname, value.value if isinstance(value, enum.Enum) else value))
+        defaults_by_name = dict(defaults)
+        defaults_by_name["branch_id"] = self.branch.pk
+        pairs = [(name, defaults_by_name[name]) for name, _v in defaults]
+        pk_index = [name for name, _v in pairs].index(Organisation._meta.pk.attname)
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, Organisation._meta.pk.column, len(new)],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            columns = ", ".join(quote(f.column) for f in fields)
+            with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+                for pk, n in zip(ids, new, strict=True):
+                    values = n.values
+                    row = [values.get(name, default) for name, default in pairs]
+                    row[pk_index] = pk
+                    copy.write_row(row)
+                    n.pk = pk
+
+    def _update(self, orgs: list[Organisation], attnames: list[str]) -> None:
+        if connection.vendor != "postgresql" or len(orgs) < COPY_THRESHOLD:
+            names = [Organisation._meta.get_field(a).name for a in attnames]
+            Organisation.objects.bulk_update(orgs, names, batch_size=500)
+            return
+        # PostgreSQL: bulk_update's CASE expressions cost milliseconds per row to build; COPY the new
+        # values into a temporary table and UPDATE ... FROM it instead.
+        quote = connection.ops.quote_name
+        table = quote(Organisation._meta.db_table)
+        pk_column = quote(Organisation._meta.pk.column)
+        columns = [quote(Organisation._meta.get_field(a).column) for a in attnames]
+        column_list = ", ".join([pk_column, *columns])
+        assignments = ", ".join(f"{c} = u.{c}" for c in columns)
+        # Identifiers below come from the model's metadata, quoted; values travel through COPY.
+        create = f"CREATE TEMPORARY TABLE terreau_import_update ON COMMIT DROP AS SELECT {column_list} FROM {table} WITH NO DATA"  # noqa: S608
+        update = f"UPDATE {table} AS o SET {assignments} FROM terreau_import_update AS u WHERE o.{pk_column} = u.{pk_column}"  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(create)
+            with cursor.copy(f"COPY terreau_import_update ({column_list}) FROM STDIN") as copy:
+                for org in orgs:
+                    copy.write_row([org.pk, *(getattr(org, a) for a in attnames)])
+            cursor.execute(update)
+            cursor.execute("DROP TABLE terreau_import_update")
+
+    def _write_themes(self, new: list[_New], theme_changes: dict[int, set[str]]) -> None:
+        through = Organisation.themes.through
+        links = [through(organisation_id=n.pk, theme_id=code) for n in new if n.themes for code in n.themes]
+        if theme_changes:
+            through.objects.filter(organisation_id__in=list(theme_changes)).delete()
+            links += [
+                through(organisation_id=pk, theme_id=code)
+                for pk, codes in theme_changes.items()
+                for code in codes
+            ]
+        if links:
+            through.objects.bulk_create(links, batch_size=1000)

@@ -1,0 +1,62 @@
+"""Keep the search index current when organisations, their needs and offers or their themes change.
+
+Every handler reindexes the organisations concerned at once, in the caller's transaction (so a rolled-back
+write leaves the index as it was). Bulk writes that bypass signals (bulk_create, update(), COPY) call
+terreau.directory.search.reindex_organisations(ids) themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from terreau.directory.models import NeedOffer, Organisation, Theme
+from terreau.directory.search import reindex_organisations
+
+ORGANISATION_FIELDS = frozenset({"name", "acronym", "description"})
+NEED_OFFER_FIELDS = frozenset(
+    {"title", "description", "status", "visibility", "organisation", "organisation_id", "theme"}
+)
+
+
+def _touches(update_fields: Any, fields: frozenset[str]) -> bool:
+    return update_fields is None or bool(fields.intersection(update_fields))
+
+
+@receiver(post_save, sender=Organisation, dispatch_uid="search_organisation_saved")
+def organisation_saved(sender, instance: Organisation, raw: bool = False, update_fields=None, **kwargs):
+    if not raw and _touches(update_fields, ORGANISATION_FIELDS):
+        reindex_organisations([instance.pk])
+
+
+@receiver(post_save, sender=NeedOffer, dispatch_uid="search_need_offer_saved")
+def need_offer_saved(sender, instance: NeedOffer, raw: bool = False, update_fields=None, **kwargs):
+    if not raw and _touches(update_fields, NEED_OFFER_FIELDS):
+        reindex_organisations([instance.organisation_id])
+
+
+@receiver(post_delete, sender=NeedOffer, dispatch_uid="search_need_offer_deleted")
+def need_offer_deleted(sender, instance: NeedOffer, **kwargs):
+    reindex_organisations([instance.organisation_id])
+
+
+@receiver(m2m_changed, sender=Organisation.themes.through, dispatch_uid="search_themes_changed")
+def themes_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs):
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            reindex_organisations([instance.pk])
+    elif action == "pre_clear":  # theme.organisations.clear(): remember who loses the theme
+        instance._search_cleared_ids = list(instance.organisations.values_list("pk", flat=True))
+    elif action == "post_clear":
+        reindex_organisations(getattr(instance, "_search_cleared_ids", ()))
+    elif action in ("post_add", "post_remove"):
+        reindex_organisations(pk_set or ())
+
+
+@receiver(post_save, sender=Theme, dispatch_uid="search_theme_saved")
+def theme_saved(sender, instance: Theme, raw: bool = False, created: bool = False, **kwargs):
+    if raw or created:
+        return
+    reindex_organisations(instance.organisations.values_list("pk", flat=True))

@@ -1,0 +1,128 @@
+"""Forms of the events section: validation and French messages only (no access filtering here)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from terreau.events.models import Event, WorkshopItem
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class EventForm(forms.ModelForm):
+    """Branch choices and commune/theme/organiser/partnership querysets are given by the view."""
+
+    class Meta:
+        model = Event
+        fields = [
+            "branch",
+            "kind",
+            "title",
+            "description",
+            "starts_at",
+            "ends_at",
+            "venue",
+            "address",
+            "commune",
+            "online_url",
+            "capacity",
+            "registration_deadline",
+            "audience",
+            "themes",
+            "organisers",
+            "partnerships",
+            "is_published",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "ends_at": DateTimeInput(),
+            "registration_deadline": DateTimeInput(),
+            "commune": forms.TextInput(),
+            "description": forms.Textarea(attrs={"rows": 5}),
+        }
+        error_messages = {
+            "title": {"required": _("Indiquez un titre.")},
+            "starts_at": {"required": _("Indiquez la date et l'heure de début."), "invalid": _("Date invalide.")},
+            "ends_at": {"required": _("Indiquez la date et l'heure de fin."), "invalid": _("Date invalide.")},
+            "capacity": {"required": _("Indiquez le nombre de places.")},
+            "commune": {"invalid_choice": _("Commune inconnue : indiquez son code INSEE (par exemple 86194).")},
+        }
+        help_texts = {"commune": _("Code INSEE de la commune, par exemple 86194 pour Poitiers.")}
+
+    def clean(self):
+        data = super().clean()
+        start, end, deadline = data.get("starts_at"), data.get("ends_at"), data.get("registration_deadline")
+        if start and end and end <= start:
+            self.add_error("ends_at", _("La fin doit être postérieure au début."))
+        if start and deadline and deadline > start:
+            self.add_error("registration_deadline", _("La date limite d'inscription doit précéder le début."))
+        kind = data.get("kind")
+        if kind == Event.Kind.ONLINE and not data.get("online_url"):
+            self.add_error("online_url", _("Une session en ligne a besoin d'un lien."))
+        if kind and kind != Event.Kind.ONLINE and not (data.get("address") or data.get("commune")):
+            self.add_error("address", _("Indiquez l'adresse ou la commune du lieu."))
+        return data
+
+
+class RegistrationForm(forms.Form):
+    name = forms.CharField(
+        label=_("Nom et prénom"), max_length=150, error_messages={"required": _("Indiquez votre nom.")}
+    )
+    email = forms.EmailField(
+        label=_("Adresse e-mail"),
+        error_messages={"required": _("Indiquez votre adresse e-mail."), "invalid": _("Adresse e-mail invalide.")},
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Au titre de ma structure"),
+        queryset=None,
+        required=False,
+        empty_label=_("— à titre personnel ou autre structure —"),
+    )
+    organisation_name = forms.CharField(label=_("Structure (si elle n'est pas dans la liste)"), max_length=200, required=False)
+
+    def __init__(self, *args, organisations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if organisations is None:
+            del self.fields["organisation"]
+            self.fields["organisation_name"].label = _("Structure (facultatif)")
+        else:
+            self.fields["organisation"].queryset = organisations
+
+
+class CheckInSearchForm(forms.Form):
+    q = forms.CharField(label=_("Rechercher un nom"), required=False, max_length=100)
+
+
+class EventFilterForm(forms.Form):
+    branch = forms.ChoiceField(label=_("Antenne"), required=False)
+    department = forms.CharField(label=_("Département (code)"), required=False, max_length=3)
+    kind = forms.ChoiceField(
+        label=_("Type"), required=False, choices=[("", _("Tous les types")), *Event.Kind.choices]
+    )
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].choices = [("", _("Toutes les antennes"))] + [(b.slug, b.name) for b in branches]
+
+
+class WorkshopItemForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Type"), choices=WorkshopItem.Kind.choices)
+    text = forms.CharField(label=_("Texte"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Titre du document"), max_length=200, required=False)
+    file = forms.FileField(label=_("Fichier"), error_messages={"required": _("Choisissez un fichier.")})
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size == 0:
+            raise ValidationError(_("Le fichier est vide."))
+        return upload

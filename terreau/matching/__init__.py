@@ -1,0 +1,1 @@
+"""Complementarity engine: matching organisations' needs and offers (pure Python, see engine.py)."""

@@ -1,0 +1,140 @@
+"""Evaluation of the engine on the hand-labelled set in data/matching_eval/, against a codes-only baseline.
+
+Pure Python. Definitions (also printed by bench/matching.py):
+- good partners of X: the organisations Y such that a judged good pair joins a need of X and an offer of Y,
+  or a need of Y and an offer of X;
+- precision@5 of X = |top 5 of X ∩ good(X)| / min(5, |good(X)|)  (1.0 when the 5 first places hold as
+  many good partners as there can be);
+- recall@10 of X = |top 10 of X ∩ good(X)| / |good(X)|;
+- both are averaged over the organisations with at least one good partner (macro average);
+- "theme codes missing" subset: only the good pairs where the need or the offer has no theme code; good
+  partners outside the subset are taken out of the ranking before cutting it (they neither help nor hurt).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import engine
+
+EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "matching_eval"
+
+
+@dataclass
+class EvalSet:
+    organisations: list[engine.Organisation]
+    pairs: list[tuple[str, str]]  # (need id, offer id); item ids are unique across the set
+
+    def owner(self) -> dict[tuple[str, str], engine.Organisation]:
+        """(side, item id) -> organisation."""
+        out = {}
+        for org in self.organisations:
+            for item in org.needs:
+                out[("need", item.id)] = org
+            for item in org.offers:
+                out[("offer", item.id)] = org
+        return out
+
+    def items(self) -> dict[tuple[str, str], engine.Item]:
+        out = {}
+        for org in self.organisations:
+            out.update({("need", i.id): i for i in org.needs})
+            out.update({("offer", i.id): i for i in org.offers})
+        return out
+
+
+def load(directory: Path = EVAL_DIR) -> EvalSet:
+    orgs = []
+    with open(directory / "organisations.jsonl", encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                orgs.append(engine.organisation_from_dict(json.loads(line)))
+    with open(directory / "pairs.csv", encoding="utf-8", newline="") as f:
+        pairs = [(row["need"], row["offer"]) for row in csv.DictReader(f)]
+    return EvalSet(orgs, pairs)
+
+
+def good_partners(es: EvalSet, pairs: Iterable[tuple[str, str]] | None = None) -> dict[str, set[str]]:
+    owner = es.owner()
+    good: dict[str, set[str]] = {}
+    for need, offer in es.pairs if pairs is None else pairs:
+        x, y = owner[("need", need)].id, owner[("offer", offer)].id
+        good.setdefault(x, set()).add(y)
+        good.setdefault(y, set()).add(x)
+    return good
+
+
+def missing_theme_pairs(es: EvalSet) -> list[tuple[str, str]]:
+    items = es.items()
+    return [(n, o) for n, o in es.pairs if not items[("need", n)].theme or not items[("offer", o)].theme]
+
+
+def metrics(
+    ranking: dict[str, list[str]], good: dict[str, set[str]], ignore: dict[str, set[str]] | None = None
+):
+    """(precision@5, recall@10, number of organisations) as defined in the module docstring."""
+    p5, r10 = [], []
+    for org, relevant in sorted(good.items()):
+        ranked = [y for y in ranking.get(org, []) if not ignore or y not in ignore.get(org, set())]
+        p5.append(len(set(ranked[:5]) & relevant) / min(5, len(relevant)))
+        r10.append(len(set(ranked[:10]) & relevant) / len(relevant))
+    n = len(p5)
+    return (sum(p5) / n if n else 0.0, sum(r10) / n if n else 0.0, n)
+
+
+def engine_ranking(es: EvalSet, top: int = 10) -> dict[str, list[str]]:
+    return {org_id: [p.id for p in partners] for org_id, partners in engine.match(es.organisations, top=top)}
+
+
+def baseline_ranking(organisations: list[engine.Organisation], top: int = 10) -> dict[str, list[str]]:
+    """Codes only: a pair scores 1 for the same type code plus 1 for the same theme code (the item's theme,
+    else the organisation's themes: 0.5 if they meet); a partner's score is its best pair's; ties by id."""
+    best: dict[tuple[str, str], float] = {}
+    for x in organisations:
+        for y in organisations:
+            if x.id == y.id:
+                continue
+            for need in x.needs:
+                for offer in y.offers:
+                    s = _baseline_pair(x, need, y, offer)
+                    if s > 0:
+                        for a, b in ((x.id, y.id), (y.id, x.id)):
+                            if s > best.get((a, b), 0.0):
+                                best[(a, b)] = s
+    ranking: dict[str, list[tuple[float, str]]] = {}
+    for (a, b), s in best.items():
+        ranking.setdefault(a, []).append((-s, b))
+    return {a: [b for _, b in sorted(v)[:top]] for a, v in ranking.items()}
+
+
+def _baseline_pair(x, need, y, offer) -> float:
+    score = 1.0 if need.type and need.type == offer.type else 0.0
+    if need.theme and offer.theme:
+        score += 1.0 if need.theme == offer.theme else 0.0
+    else:
+        tn = {need.theme} if need.theme else set(x.themes)
+        to = {offer.theme} if offer.theme else set(y.themes)
+        score += 0.5 if tn & to else 0.0
+    return score
+
+
+def evaluate(
+    es: EvalSet, rankers: dict[str, Callable[[EvalSet], dict[str, list[str]]]] | None = None
+) -> dict:
+    """{ranker: {"all": (p5, r10, n), "missing_theme": (p5, r10, n)}}."""
+    rankers = rankers or {
+        "moteur": engine_ranking,
+        "référence (codes)": lambda e: baseline_ranking(e.organisations),
+    }
+    good = good_partners(es)
+    good_missing = good_partners(es, missing_theme_pairs(es))
+    ignore = {org: good.get(org, set()) - rel for org, rel in good_missing.items()}
+    out = {}
+    for name, ranker in rankers.items():
+        ranking = ranker(es)
+        out[name] = {"all": metrics(ranking, good), "missing_theme": metrics(ranking, good_missing, ignore)}
+    return out

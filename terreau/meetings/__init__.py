@@ -1,0 +1,1 @@
+"""One-to-one meetings at partnership events: the meeting planner (see planner.py)."""

@@ -1,0 +1,177 @@
+"""Contact requests between organisations and the partnership pipeline that follows them.
+
+Organisation → Need / Offer → Suggestion (matching) → ContactRequest → Partnership. Both lifecycles are
+explicit states with a history; moves go through the service functions in terreau.partnerships.services.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from terreau.core.access import AccessRule
+from terreau.core.models import StateChange, TimeStampedModel
+
+
+class ContactRequestQuerySet(models.QuerySet):
+    def pending(self) -> ContactRequestQuerySet:
+        return self.filter(status=ContactRequest.Status.PENDING)
+
+    def overdue(self, *, now=None) -> ContactRequestQuerySet:
+        return self.pending().filter(expires_at__lte=now or timezone.now())
+
+    def involving(self, org_ids) -> ContactRequestQuerySet:
+        return self.filter(Q(sender_id__in=org_ids) | Q(recipient_id__in=org_ids))
+
+
+class ContactRequest(TimeStampedModel):
+    """Organisation X proposes a contact to organisation Y about a need and an offer."""
+
+    # Members of either organisation, and the staff of either branch, may see it.
+    ACCESS = AccessRule(branch=("sender__branch", "recipient__branch"), organisation=("sender", "recipient"))
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de réponse")
+        ACCEPTED = "accepted", _("Acceptée")
+        DECLINED = "declined", _("Déclinée")
+        EXPIRED = "expired", _("Expirée")
+        WITHDRAWN = "withdrawn", _("Retirée")
+
+    sender = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="contact_requests_sent"
+    )
+    recipient = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="contact_requests_received"
+    )
+    need = models.ForeignKey(
+        "directory.NeedOffer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    offer = models.ForeignKey(
+        "directory.NeedOffer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    message = models.TextField(_("message"), max_length=2000, blank=True)
+    reasons = models.JSONField(_("raisons de la suggestion"), default=list, blank=True)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    expires_at = models.DateTimeField(_("expire le"))
+    answered_at = models.DateTimeField(_("répondu le"), null=True, blank=True)
+    answer = models.TextField(_("réponse"), max_length=2000, blank=True)
+
+    objects = ContactRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("demande de mise en relation")
+        verbose_name_plural = _("demandes de mise en relation")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(sender=models.F("recipient")), name="contact_request_not_self"
+            ),
+            models.UniqueConstraint(
+                fields=["sender", "recipient", "need", "offer"],
+                condition=Q(status="pending"),
+                name="unique_pending_contact_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender} → {self.recipient}"
+
+    @staticmethod
+    def default_expiry(now=None):
+        return (now or timezone.now()) + timedelta(days=settings.TERREAU_CONTACT_REQUEST_EXPIRY_DAYS)
+
+
+class ContactRequestChange(StateChange):
+    ACCESS = AccessRule(
+        branch=("request__sender__branch", "request__recipient__branch"),
+        organisation=("request__sender", "request__recipient"),
+    )
+
+    request = models.ForeignKey(ContactRequest, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StateChange.Meta):
+        verbose_name = _("changement d'une demande")
+        verbose_name_plural = _("historique des demandes")
+
+
+class Partnership(TimeStampedModel):
+    """A partnership followed by the branch's facilitators through its stages."""
+
+    ACCESS = AccessRule(branch="branch", organisation="partners", many=True)
+
+    class Stage(models.TextChoices):
+        CONTACT = "contact", _("Prise de contact")
+        DISCUSSION = "discussion", _("Discussion")
+        AGREEMENT = "agreement", _("Accord")
+        ACTIVE = "active", _("Actif")
+        ENDED = "ended", _("Terminé")
+
+    class Kind(models.TextChoices):
+        """Le RAMEAU's four kinds of company-association partnership."""
+
+        GIVING = "giving", _("Mécénat (financier, en nature, de compétences)")
+        RESPONSIBLE_PRACTICES = "practices", _("Pratiques responsables")
+        ECONOMIC_COOPERATION = "cooperation", _("Coopération économique")
+        SOCIETAL_INNOVATION = "innovation", _("Innovation sociétale")
+
+    class Origin(models.TextChoices):
+        CONTACT_REQUEST = "contact_request", _("Mise en relation")
+        EVENT = "event", _("Rencontre")
+        MANUAL = "manual", _("Saisie par l'antenne")
+
+    branch = models.ForeignKey("core.Branch", on_delete=models.PROTECT, related_name="partnerships")
+    title = models.CharField(_("intitulé"), max_length=200)
+    partners = models.ManyToManyField("directory.Organisation", related_name="partnerships")
+    kind = models.CharField(_("type de partenariat"), max_length=12, choices=Kind.choices, blank=True)
+    stage = models.CharField(_("étape"), max_length=12, choices=Stage.choices, default=Stage.CONTACT)
+    origin = models.CharField(_("origine"), max_length=16, choices=Origin.choices, default=Origin.MANUAL)
+    contact_request = models.OneToOneField(
+        ContactRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="partnership"
+    )
+    needs_offers = models.ManyToManyField("directory.NeedOffer", blank=True, related_name="partnerships")
+    notes = models.TextField(_("notes de suivi"), blank=True)
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    class Meta:
+        verbose_name = _("partenariat")
+        verbose_name_plural = _("partenariats")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# Stages move forward one step at a time, may step back one, and may end at any point.
+STAGE_ORDER = [s.value for s in Partnership.Stage]
+
+
+def allowed_stages(current: str) -> list[str]:
+    i = STAGE_ORDER.index(current)
+    moves = set()
+    if current != Partnership.Stage.ENDED:
+        if i + 1 < len(STAGE_ORDER):
+            moves.add(STAGE_ORDER[i + 1])
+        moves.add(Partnership.Stage.ENDED)
+    if 0 < i < len(STAGE_ORDER) - 1:
+        moves.add(STAGE_ORDER[i - 1])
+    if current == Partnership.Stage.ENDED:
+        moves.add(Partnership.Stage.ACTIVE)
+    return [s for s in STAGE_ORDER if s in moves]
+
+
+class PartnershipStageChange(StateChange):
+    ACCESS = AccessRule(branch="partnership__branch", organisation="partnership__partners", many=True)
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StateChange.Meta):
+        verbose_name = _("changement d'étape")
+        verbose_name_plural = _("historique des étapes")

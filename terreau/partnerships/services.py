@@ -1,0 +1,162 @@
+"""Contact requests and the partnership pipeline: every state move goes through these functions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from terreau.directory.models import Membership, NeedOffer, Organisation
+from terreau.partnerships.models import (
+    ContactRequest,
+    ContactRequestChange,
+    Partnership,
+    PartnershipStageChange,
+    allowed_stages,
+)
+
+
+def _member_emails(organisation: Organisation) -> list[str]:
+    emails = list(
+        Membership.objects.filter(organisation=organisation, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
+    )
+    if not emails and organisation.email:
+        emails = [organisation.email]
+    return emails
+
+
+def _notify(request: ContactRequest, *, template: str, to: list[Organisation]) -> None:
+    """E-mail the members of the given organisations about a contact request (after the commit)."""
+    link = settings.TERREAU_SITE_URL.rstrip("/") + reverse("partnerships:inbox")
+    messages = []
+    for organisation in to:
+        recipients = _member_emails(organisation)
+        if not recipients:
+            continue
+        context = {"request": request, "organisation": organisation, "link": link}
+        subject = render_to_string(f"partnerships/emails/{template}_subject.txt", context).strip()
+        body = render_to_string(f"partnerships/emails/{template}.txt", context)
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    if messages:
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+
+
+def contact_request_create(
+    *,
+    sender: Organisation,
+    recipient: Organisation,
+    need: NeedOffer | None,
+    offer: NeedOffer | None,
+    message: str = "",
+    reasons: list[str] | None = None,
+    by=None,
+) -> ContactRequest:
+    """X proposes a contact to Y about a need and an offer; Y's members are notified by e-mail."""
+    if sender.pk == recipient.pk:
+        raise ValidationError(_("Une structure ne peut pas se proposer un contact à elle-même."))
+    for item in (need, offer):
+        if item is not None and item.organisation_id not in (sender.pk, recipient.pk):
+            raise ValidationError(
+                _("Ce besoin ou cette ressource n'appartient à aucune des deux structures.")
+            )
+    try:
+        with transaction.atomic():
+            request = ContactRequest.objects.create(
+                sender=sender,
+                recipient=recipient,
+                need=need,
+                offer=offer,
+                message=message.strip()[:2000],
+                reasons=list(reasons or [])[:10],
+                sent_by=by,
+                expires_at=ContactRequest.default_expiry(),
+            )
+            ContactRequestChange.objects.create(request=request, to_state=request.status, by=by)
+            _notify(request, template="request_received", to=[recipient])
+    except IntegrityError:
+        raise ValidationError(_("Une demande est déjà en attente entre ces structures à ce sujet.")) from None
+    return request
+
+
+def _move(request: ContactRequest, *, to: str, by=None, note: str = "") -> None:
+    if request.status != ContactRequest.Status.PENDING:
+        raise ValidationError(_("Cette demande a déjà reçu une réponse ou a expiré."))
+    ContactRequestChange.objects.create(
+        request=request, from_state=request.status, to_state=to, by=by, note=note
+    )
+    request.status = to
+    request.answered_at = timezone.now()
+    request.save(update_fields=["status", "answered_at", "answer", "updated_at"])
+
+
+@transaction.atomic
+def contact_request_accept(*, request: ContactRequest, by=None, answer: str = "") -> Partnership:
+    """Y accepts: a partnership record opens at the "contact" stage, followed by the facilitators."""
+    request = ContactRequest.objects.select_for_update().get(pk=request.pk)
+    request.answer = answer.strip()[:2000]
+    _move(request, to=ContactRequest.Status.ACCEPTED, by=by)
+    branch = request.sender.branch or request.recipient.branch
+    if branch is None:
+        raise ValidationError(
+            _("Aucune antenne ne suit ces structures : le partenariat ne peut pas être suivi.")
+        )
+    partnership = Partnership.objects.create(
+        branch=branch,
+        title=f"{request.sender.name} × {request.recipient.name}"[:200],
+        origin=Partnership.Origin.CONTACT_REQUEST,
+        contact_request=request,
+    )
+    partnership.partners.add(request.sender, request.recipient)
+    partnership.needs_offers.add(*[i for i in (request.need, request.offer) if i is not None])
+    PartnershipStageChange.objects.create(partnership=partnership, to_state=partnership.stage, by=by)
+    _notify(request, template="request_accepted", to=[request.sender, request.recipient])
+    return partnership
+
+
+@transaction.atomic
+def contact_request_decline(*, request: ContactRequest, by=None, answer: str = "") -> None:
+    request = ContactRequest.objects.select_for_update().get(pk=request.pk)
+    request.answer = answer.strip()[:2000]
+    _move(request, to=ContactRequest.Status.DECLINED, by=by)
+    _notify(request, template="request_declined", to=[request.sender])
+
+
+@transaction.atomic
+def contact_request_withdraw(*, request: ContactRequest, by=None) -> None:
+    request = ContactRequest.objects.select_for_update().get(pk=request.pk)
+    _move(request, to=ContactRequest.Status.WITHDRAWN, by=by)
+
+
+def contact_requests_expire(*, now=None) -> int:
+    """Expire every request left unanswered past its deadline and tell both sides. Returns the count."""
+    count = 0
+    for pk in ContactRequest.objects.overdue(now=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            request = (
+                ContactRequest.objects.select_for_update().select_related("sender", "recipient").get(pk=pk)
+            )
+            if request.status != ContactRequest.Status.PENDING:
+                continue
+            _move(request, to=ContactRequest.Status.EXPIRED, note=_("Sans réponse dans le délai"))
+            _notify(request, template="request_expired", to=[request.sender, request.recipient])
+            count += 1
+    return count
+
+
+@transaction.atomic
+def partnership_set_stage(*, partnership: Partnership, to: str, by=None, note: str = "") -> None:
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if to not in allowed_stages(partnership.stage):
+        raise ValidationError(_("Ce changement d'étape n'est pas possible depuis l'étape actuelle."))
+    PartnershipStageChange.objects.create(
+        partnership=partnership, from_state=partnership.stage, to_state=to, by=by, note=note[:500]
+    )
+    partnership.stage = to
+    partnership.save(update_fields=["stage", "updated_at"])

@@ -1,0 +1,199 @@
+"""Contact requests (members of both organisations) and the partnership pipeline (branch staff)."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from terreau.core.access import actor_for, editable, get_for, visible
+from terreau.directory.models import NeedOffer, Organisation
+from terreau.partnerships import services
+from terreau.partnerships.forms import AnswerForm, ProposeForm, StageForm
+from terreau.partnerships.models import ContactRequest, Partnership, allowed_stages
+from terreau.partnerships.queries import pipeline
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    actor = actor_for(request.user)
+    qs = (
+        visible(actor, ContactRequest.objects.involving(actor.org_ids))
+        .select_related("sender", "recipient", "need", "offer")
+        .order_by("-created_at")
+    )
+    received = [r for r in qs if r.recipient_id in actor.org_ids]
+    sent = [r for r in qs if r.sender_id in actor.org_ids]
+    partnerships = (
+        visible(actor, Partnership.objects.filter(partners__in=actor.org_ids))
+        .select_related("branch")
+        .prefetch_related("partners")
+    )
+    return render(
+        request,
+        "partnerships/inbox.html",
+        {"received": received, "sent": sent, "partnerships": partnerships, "nav": "partnerships"},
+    )
+
+
+@login_required
+@require_POST
+def propose(request: HttpRequest) -> HttpResponse:
+    form = ProposeForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Demande incomplète : rechargez la page et réessayez."))
+    data = form.cleaned_data
+    sender = get_for(request.user, Organisation.objects.all(), action="change", pk=data["sender"])
+    recipient = get_for(request.user, Organisation.objects.all(), pk=data["recipient"])
+    items = NeedOffer.objects.select_related("organisation")
+    need = get_for(request.user, items, pk=data["need"]) if data.get("need") else None
+    offer = get_for(request.user, items, pk=data["offer"]) if data.get("offer") else None
+    try:
+        services.contact_request_create(
+            sender=sender,
+            recipient=recipient,
+            need=need,
+            offer=offer,
+            message=data["message"],
+            by=request.user,
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Votre proposition a été envoyée à %(name)s.") % {"name": recipient.name})
+    return redirect(request.POST.get("next") if _safe(request.POST.get("next")) else "partnerships:inbox")
+
+
+def _safe(url: str | None) -> bool:
+    return bool(url) and url.startswith("/") and not url.startswith("//")
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_for(request.user)
+    contact = get_for(actor, ContactRequest.objects.select_related("sender", "recipient"), pk=pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        return HttpResponseBadRequest(_("Réponse invalide."))
+    decision = form.cleaned_data["decision"]
+    # Only the recipient's members answer; only the sender's members withdraw.
+    side = contact.sender_id if decision == "withdraw" else contact.recipient_id
+    if side not in actor.org_ids and not actor.is_superuser:
+        raise PermissionDenied
+    try:
+        if decision == "accept":
+            services.contact_request_accept(
+                request=contact, by=request.user, answer=form.cleaned_data["answer"]
+            )
+            messages.success(
+                request, _("Mise en relation acceptée : l'antenne suit désormais ce partenariat.")
+            )
+        elif decision == "decline":
+            services.contact_request_decline(
+                request=contact, by=request.user, answer=form.cleaned_data["answer"]
+            )
+            messages.success(request, _("Proposition déclinée."))
+        else:
+            services.contact_request_withdraw(request=contact, by=request.user)
+            messages.success(request, _("Proposition retirée."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("partnerships:inbox")
+
+
+def _staff_partnerships(request: HttpRequest):
+    actor = actor_for(request.user)
+    if not actor.is_staff_anywhere:
+        raise PermissionDenied
+    return editable(actor, Partnership.objects.all(), action="manage")
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    qs = _staff_partnerships(request)
+    stage = request.GET.get("stage", "")
+    listed = qs.filter(stage=stage) if stage in Partnership.Stage.values else qs
+    page = Paginator(
+        listed.select_related("branch").prefetch_related("partners").order_by("-updated_at"), 25
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "partnerships/board.html",
+        {"pipeline": pipeline(qs), "page": page, "stage": stage, "nav": "partnerships"},
+    )
+
+
+@login_required
+def board_export(request: HttpRequest) -> HttpResponse:
+    qs = (
+        _staff_partnerships(request)
+        .select_related("branch")
+        .prefetch_related("partners")
+        .order_by("created_at")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="partenariats.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=";")
+    writer.writerow(
+        ["Intitulé", "Partenaires", "Type", "Étape", "Origine", "Antenne", "Ouvert le", "Mis à jour le"]
+    )
+    for p in qs:
+        writer.writerow(
+            [
+                p.title,
+                " | ".join(o.name for o in p.partners.all()),
+                p.get_kind_display(),
+                p.get_stage_display(),
+                p.get_origin_display(),
+                p.branch.name,
+                p.created_at.date().isoformat(),
+                p.updated_at.date().isoformat(),
+            ]
+        )
+    return response
+
+
+@login_required
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    actor = actor_for(request.user)
+    partnership = get_for(actor, Partnership.objects.select_related("branch"), pk=pk)
+    can_manage = editable(actor, Partnership.objects.filter(pk=pk), action="manage").exists()
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        form = StageForm(request.POST)
+        if form.is_valid():
+            try:
+                services.partnership_set_stage(
+                    partnership=partnership,
+                    to=form.cleaned_data["stage"],
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+                messages.success(request, _("Étape mise à jour."))
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        else:
+            messages.error(request, _("Étape inconnue."))
+        return redirect("partnerships:detail", pk=pk)
+    return render(
+        request,
+        "partnerships/detail.html",
+        {
+            "partnership": partnership,
+            "partners": partnership.partners.all(),
+            "history": partnership.history.select_related("by"),
+            "stages": [(s, Partnership.Stage(s).label) for s in allowed_stages(partnership.stage)],
+            "can_manage": can_manage,
+            "nav": "partnerships",
+        },
+    )

@@ -1,0 +1,62 @@
+"""Project conventions, checked so that they hold as the code grows."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+
+from terreau.core.access import AccessRule
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = ROOT / "terreau" / "templates"
+
+# Models that hold no branch-scoped data: reference geography, theme codes, accounts and their roles
+# (roles are read only by terreau.core.access itself).
+NOT_SCOPED = {
+    "territories.region",
+    "territories.department",
+    "territories.commune",
+    "territories.postalcode",
+    "directory.theme",
+    "accounts.user",
+    "accounts.networkrole",
+    "accounts.branchrole",
+    "core.network",
+    "core.branch",
+}
+
+
+def terreau_models():
+    return [m for m in apps.get_models() if m.__module__.startswith("terreau.")]
+
+
+@pytest.mark.parametrize("model", terreau_models(), ids=lambda m: m._meta.label_lower)
+def test_every_model_declares_how_it_reaches_its_branch(model):
+    if model._meta.label_lower in NOT_SCOPED:
+        return
+    assert isinstance(getattr(model, "ACCESS", None), AccessRule), (
+        f"{model._meta.label} must declare ACCESS = AccessRule(...) so that terreau.core.access can scope it"
+    )
+
+
+def html_templates():
+    return sorted(TEMPLATES.rglob("*.html"))
+
+
+@pytest.mark.parametrize("path", html_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_templates_respect_the_content_security_policy(path):
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script> blocks are refused by the CSP"
+    assert not re.search(r"\son[a-z]+\s*=\s*[\"']", text), "inline event handlers are refused by the CSP"
+
+
+@pytest.mark.parametrize("path", html_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_pages_extend_the_base_layout(path):
+    rel = path.relative_to(TEMPLATES)
+    if path.name.startswith("_") or rel.parts[0] in {"errors", "partials"} or path.name == "base.html":
+        return
+    if "/emails/" in str(rel) or rel.parts[0] == "admin":
+        return
+    text = path.read_text(encoding="utf-8")
+    assert '{% extends "base.html" %}' in text, f"{rel} should extend base.html (or be a partial named _*.html)"

@@ -1,0 +1,356 @@
+"""THE permission matrix: who may see and change what, through the pages and through the API.
+
+The world (built afresh for each case):
+- network 1 has branch 1; network 2 has branch 2 (so network 1's administrator has no right on branch 2);
+- org A "Atelier Alpha": public, branch 1, with private notes, a public need and a private need;
+- org B "Bureau Beta": public, branch 1; org C "Collectif Gamma": private, branch 1;
+- org D "Domaine Delta": private, branch 2.
+
+Actors: anonymous; member of A; member of B; facilitator of branch 1; facilitator of branch 2;
+administrator of network 1; superuser.
+
+Cells:
+  200 / 401 / 403 / 404   the exact HTTP status (pages: allowed 200, invisible 404, visible but not allowed 403)
+  login                   302 to the login page (anonymous on a login-required page), nothing changed
+  ok                      an allowed, valid form post: saved, then a redirect elsewhere than login
+  yes                     answered 200 and the object (or the notes) is in the response
+  no                      the object (or the notes) is not in the response, whatever the status (never 5xx)
+  kept                    the forged value was not saved (any status but 5xx)
+  -                       not checked (behaviour left to the page: e.g. whether staff see notes there)
+
+Actions:
+  page_view      org: its profile page; need/notes: shown on A's profile page; import: the import page
+  api_retrieve   GET /api/organisations/<slug>/ or /api/needs/<id>/ (notes: the private_notes field)
+  api_list       in GET /api/organisations/ or /api/needs/
+  search         in the search page for a word of its name
+  export         in the CSV export of the directory
+  edit_get       GET its edit page (notes: shown in A's edit page)
+  edit_post      POST its edit page with forged values; when refused nothing changes
+  api_update     PATCH through the API; when refused nothing changes
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from terreau.directory.models import Membership, NeedOffer, Organisation
+from tests.factories import (
+    BranchFactory,
+    BranchRoleFactory,
+    MembershipFactory,
+    NeedOfferFactory,
+    NetworkFactory,
+    NetworkRoleFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+MATRIX = """
+object        action         anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+org_a         page_view      200        200       200       200            200            200              200
+org_a         api_retrieve   200        200       200       200            200            200              200
+org_a         api_list       yes        yes       yes       yes            yes            yes              yes
+org_a         search         yes        yes       yes       yes            yes            yes              yes
+org_a         export         yes        yes       yes       yes            yes            yes              yes
+org_a         edit_get       login      200       403       200            403            200              200
+org_a         edit_post      login      ok        403       ok             403            ok               ok
+org_a         api_update     401        200       403       200            403            200              200
+org_c         page_view      404        404       404       200            404            200              200
+org_c         api_retrieve   404        404       404       200            404            200              200
+org_c         api_list       no         no        no        yes            no             yes              yes
+org_c         search         no         no        no        yes            no             yes              yes
+org_c         export         no         no        no        yes            no             yes              yes
+org_c         edit_get       login      404       404       200            404            200              200
+org_c         edit_post      login      404       404       ok             404            ok               ok
+org_c         api_update     401        404       404       200            404            200              200
+org_d         page_view      404        404       404       404            200            404              200
+org_d         api_retrieve   404        404       404       404            200            404              200
+org_d         api_list       no         no        no        no             yes            no               yes
+org_d         search         no         no        no        no             yes            no               yes
+org_d         export         no         no        no        no             yes            no               yes
+org_d         edit_get       login      404       404       404            200            404              200
+org_d         edit_post      login      404       404       404            ok             404              ok
+org_d         api_update     401        404       404       404            200            404              200
+need_public   page_view      yes        yes       yes       yes            yes            yes              yes
+need_public   api_retrieve   200        200       200       200            200            200              200
+need_public   api_list       yes        yes       yes       yes            yes            yes              yes
+need_public   edit_get       login      200       403       200            403            200              200
+need_public   edit_post      login      ok        403       ok             403            ok               ok
+need_public   api_update     401        200       403       200            403            200              200
+need_private  page_view      no         yes       no        yes            no             yes              yes
+need_private  api_retrieve   404        200       404       200            404            200              200
+need_private  api_list       no         yes       no        yes            no             yes              yes
+need_private  edit_get       login      200       404       200            404            200              200
+need_private  edit_post      login      ok        404       ok             404            ok               ok
+need_private  api_update     401        200       404       200            404            200              200
+notes_a       page_view      no         no        no        -              no             -                -
+notes_a       api_retrieve   no         no        no        yes            no             yes              yes
+notes_a       api_list       no         no        no        yes            no             yes              yes
+notes_a       export         no         no        no        -              no             -                -
+notes_a       edit_get       no         no        no        -              no             -                -
+notes_a       edit_post      kept       kept      kept      -              kept           -                -
+notes_a       api_update     401        403       403       200            403            200              200
+import        page_view      login      403       403       200            200            200              200
+"""
+
+
+def _parse(table: str) -> tuple[list[str], list[tuple[str, str, str, str]]]:
+    lines = [line.split() for line in table.strip().splitlines()]
+    actors = lines[0][2:]
+    cells = [
+        (obj, action, actor, expected)
+        for obj, action, *row in lines[1:]
+        for actor, expected in zip(actors, row, strict=True)
+    ]
+    return actors, cells
+
+
+ACTORS, CELLS = _parse(MATRIX)
+NOTES = "NOTE-INTERNE-ALPHA"
+FORGED = "VALEUR-FORGEE"
+
+
+@dataclass
+class World:
+    a: Organisation
+    b: Organisation
+    c: Organisation
+    d: Organisation
+    need_public: NeedOffer
+    need_private: NeedOffer
+    branch1: Any
+    branch2: Any
+    network1: Any
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_fresh(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()  # API throttling counters
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def world() -> World:
+    network1, network2 = NetworkFactory(slug="reseau-1"), NetworkFactory(slug="reseau-2")
+    branch1 = BranchFactory(network=network1, slug="antenne-1")
+    branch2 = BranchFactory(network=network2, slug="antenne-2")
+    a = OrganisationFactory(name="Atelier Alpha", slug="atelier-alpha", branch=branch1, private_notes=NOTES)
+    b = OrganisationFactory(name="Bureau Beta", slug="bureau-beta", branch=branch1)
+    c = OrganisationFactory(name="Collectif Gamma", slug="collectif-gamma", branch=branch1, private=True)
+    d = OrganisationFactory(name="Domaine Delta", slug="domaine-delta", branch=branch2, private=True)
+    need_public = NeedOfferFactory(organisation=a, title="Besoin ouvert Alpha")
+    need_private = NeedOfferFactory(organisation=a, title="Besoin confidentiel Alpha", private=True)
+    return World(a, b, c, d, need_public, need_private, branch1, branch2, network1)
+
+
+def make_actor(name: str, w: World):
+    if name == "anonymous":
+        return None
+    if name == "member_a":
+        return MembershipFactory(organisation=w.a, role=Membership.Role.ADMIN).user
+    if name == "member_b":
+        return MembershipFactory(organisation=w.b, role=Membership.Role.ADMIN).user
+    if name == "facilitator_1":
+        return BranchRoleFactory(branch=w.branch1).user
+    if name == "facilitator_2":
+        return BranchRoleFactory(branch=w.branch2).user
+    if name == "network_admin_1":
+        return NetworkRoleFactory(network=w.network1).user
+    if name == "superuser":
+        return UserFactory(is_superuser=True, is_staff=True)
+    raise AssertionError(name)
+
+
+def clients(user) -> tuple[Client, APIClient]:
+    page, api = Client(), APIClient()
+    if user is not None:
+        page.force_login(user)
+        api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return page, api
+
+
+def body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode("utf-8-sig", errors="replace")
+    return response.content.decode("utf-8", errors="replace")
+
+
+def is_login_redirect(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def org_form(org: Organisation) -> dict[str, Any]:
+    """A valid post of the organisation form with forged values (staff fields are ignored for members)."""
+    return {
+        "kind": org.kind,
+        "name": FORGED,
+        "description": FORGED,
+        "commune": org.commune_id or "",
+        "visibility": org.visibility,
+        "branch": org.branch_id,
+        "private_notes": FORGED,
+    }
+
+
+def need_form(need: NeedOffer) -> dict[str, str]:
+    return {
+        "direction": need.direction,
+        "type": need.type,
+        "title": FORGED,
+        "description": FORGED,
+        "scope": need.scope,
+        "visibility": need.visibility,
+    }
+
+
+def check_status(response, expected: str) -> None:
+    if expected == "login":
+        assert is_login_redirect(response), (response.status_code, response.get("Location"))
+    elif expected == "ok":
+        assert response.status_code in (301, 302, 303) and not is_login_redirect(response), (
+            response.status_code,
+            re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', body(response), re.S)[:3],
+        )
+    else:
+        assert response.status_code == int(expected), response.status_code
+
+
+def check_presence(response, text: str, expected: str) -> None:
+    assert response.status_code < 500
+    if expected == "yes":
+        assert response.status_code == 200, response.status_code
+        assert text in body(response)
+    else:
+        assert text not in body(response)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in CELLS if cell[3] != "-"],
+)
+def test_permission_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    user = make_actor(actor, world)
+    page, api = clients(user)
+    w = world
+
+    if obj.startswith("org_"):
+        org = {"org_a": w.a, "org_c": w.c, "org_d": w.d}[obj]
+        page_url = reverse("directory:organisation", kwargs={"slug": org.slug})
+        edit_url = reverse("directory:organisation_edit", kwargs={"slug": org.slug})
+        api_url = f"/api/organisations/{org.slug}/"
+        word = org.name.split()[-1]
+        if action == "page_view":
+            check_status(page.get(page_url), expected)
+        elif action == "api_retrieve":
+            check_status(api.get(api_url), expected)
+        elif action == "api_list":
+            response = api.get("/api/organisations/", {"page_size": 200})
+            check_presence(response, f'"slug":"{org.slug}"', expected)
+        elif action == "search":
+            check_presence(page.get(reverse("directory:search"), {"q": word}), org.name, expected)
+        elif action == "export":
+            check_presence(page.get(reverse("directory:export", kwargs={"fmt": "csv"})), org.name, expected)
+        elif action == "edit_get":
+            check_status(page.get(edit_url), expected)
+        elif action == "edit_post":
+            response = page.post(edit_url, org_form(org))
+            check_status(response, expected)
+            org.refresh_from_db()
+            assert (org.name == FORGED) == (expected == "ok")
+            if expected != "ok":
+                assert org.private_notes != FORGED
+        elif action == "api_update":
+            response = api.patch(api_url, {"description": FORGED}, format="json")
+            check_status(response, expected)
+            org.refresh_from_db()
+            assert (org.description == FORGED) == (expected == "200")
+        else:
+            raise AssertionError(action)
+
+    elif obj.startswith("need_"):
+        need = w.need_public if obj == "need_public" else w.need_private
+        edit_url = reverse("directory:need_offer_edit", kwargs={"pk": need.pk})
+        api_url = f"/api/needs/{need.pk}/"
+        if action == "page_view":
+            response = page.get(reverse("directory:organisation", kwargs={"slug": w.a.slug}))
+            check_presence(response, need.title, expected)
+        elif action == "api_retrieve":
+            check_status(api.get(api_url), expected)
+        elif action == "api_list":
+            response = api.get("/api/needs/", {"page_size": 200})
+            check_presence(response, f'"id":{need.pk},', expected)
+        elif action == "edit_get":
+            check_status(page.get(edit_url), expected)
+        elif action == "edit_post":
+            response = page.post(edit_url, need_form(need))
+            check_status(response, expected)
+            need.refresh_from_db()
+            assert (need.title == FORGED) == (expected == "ok")
+        elif action == "api_update":
+            response = api.patch(api_url, {"title": FORGED}, format="json")
+            check_status(response, expected)
+            need.refresh_from_db()
+            assert (need.title == FORGED) == (expected == "200")
+        else:
+            raise AssertionError(action)
+
+    elif obj == "notes_a":
+        page_url = reverse("directory:organisation", kwargs={"slug": w.a.slug})
+        edit_url = reverse("directory:organisation_edit", kwargs={"slug": w.a.slug})
+        api_url = f"/api/organisations/{w.a.slug}/"
+        if action == "page_view":
+            check_presence(page.get(page_url), NOTES, expected)
+        elif action == "api_retrieve":
+            check_presence(api.get(api_url), NOTES, expected)
+        elif action == "api_list":
+            check_presence(api.get("/api/organisations/", {"page_size": 200}), NOTES, expected)
+        elif action == "export":
+            check_presence(page.get(reverse("directory:export", kwargs={"fmt": "csv"})), NOTES, expected)
+        elif action == "edit_get":
+            check_presence(page.get(edit_url), NOTES, expected)
+        elif action == "edit_post":
+            response = page.post(edit_url, {**org_form(w.a), "name": w.a.name})
+            assert response.status_code < 500
+            w.a.refresh_from_db()
+            assert w.a.private_notes == NOTES
+        elif action == "api_update":
+            response = api.patch(api_url, {"private_notes": FORGED}, format="json")
+            check_status(response, expected)
+            w.a.refresh_from_db()
+            assert (w.a.private_notes == FORGED) == (expected == "200")
+        else:
+            raise AssertionError(action)
+
+    elif obj == "import":
+        assert action == "page_view"
+        check_status(page.get(reverse("directory:import")), expected)
+
+    else:
+        raise AssertionError(obj)
+
+
+def test_matrix_covers_every_actor_and_object():
+    assert ACTORS == [
+        "anonymous",
+        "member_a",
+        "member_b",
+        "facilitator_1",
+        "facilitator_2",
+        "network_admin_1",
+        "superuser",
+    ]
+    objects = {obj for obj, *_ in CELLS}
+    assert objects == {"org_a", "org_c", "org_d", "need_public", "need_private", "notes_a", "import"}

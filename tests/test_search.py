@@ -1,0 +1,337 @@
+"""French full-text search of the directory and the search page (run on SQLite and on PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from terreau.core.models import Visibility
+from terreau.directory.models import NeedOffer, NeedOfferStatus, Organisation, OrganisationKind, Theme
+from terreau.directory.queries import DirectoryParams, directory_queryset
+from terreau.directory.search import SearchTerms, build_document, reindex_organisations, stems
+from tests.factories import (
+    BranchFactory,
+    BranchRoleFactory,
+    CommuneFactory,
+    DepartmentFactory,
+    NeedOfferFactory,
+    OrganisationFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def names(q: str = "", user=None, **filters) -> list[str]:
+    params = DirectoryParams.from_query({"q": q, **filters})
+    return [org.name for org in directory_queryset(user=user, params=params)]
+
+
+# --- text analysis (pure Python) -------------------------------------------------------------------
+
+
+def test_stems_fold_accents_plurals_and_word_forms():
+    assert stems("Tablettes") == stems("tablette")
+    assert stems("âgées") == stems("agees") == stems("âgé")
+    assert stems("numériques") == stems("Numérique")
+    assert stems("ateliers") == stems("atelier")
+    assert stems("pour des personnes") == stems("personne")  # stop words dropped
+
+
+def test_document_holds_each_stem_once_per_weight():
+    doc = build_document(a="Tablettes et tablette", b="Tablettes", c="Des ateliers")
+    assert doc == " a:tablet b:tablet c:ateli "
+
+
+def test_last_word_is_a_prefix_while_typing():
+    assert SearchTerms.parse("ateliers tabl") == SearchTerms(words=("ateliers", "tabl"), prefix=True)
+    assert SearchTerms.parse("ateliers tabl ").prefix is False
+    assert SearchTerms.parse("de la").words == ()
+    assert SearchTerms.parse("x' OR 1=1 --; &|!:*").tsquery() == "or"
+
+
+# --- search on the database ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def silver_geek():
+    """A small territory with words in several forms and places."""
+    seniors = OrganisationFactory(
+        name="Résidence Les Âgées Heureuses",
+        kind=OrganisationKind.HOST_STRUCTURE,
+        description="Lieu de vie pour personnes âgées.",
+    )
+    NeedOfferFactory(organisation=seniors, title="Tablettes pour des ateliers numériques", description="")
+    solidatech = OrganisationFactory(
+        name="Solidatech",
+        kind=OrganisationKind.COMPANY,
+        description="Programme de solidarité numérique.",
+    )
+    NeedOfferFactory(
+        organisation=solidatech, offer=True, title="Dons de tablette reconditionnée", description=""
+    )
+    club = OrganisationFactory(name="Club tablette et numérique", description="Échanges entre voisins.")
+    sport = OrganisationFactory(name="Union sportive", description="Football pour les jeunes.")
+    return {"seniors": seniors, "solidatech": solidatech, "club": club, "sport": sport}
+
+
+def test_accents_plurals_and_word_forms_are_found(silver_geek):
+    assert "Résidence Les Âgées Heureuses" in names("agees")
+    assert "Résidence Les Âgées Heureuses" in names("âgée")
+    assert set(names("tablette")) == {
+        "Résidence Les Âgées Heureuses",
+        "Solidatech",
+        "Club tablette et numérique",
+    }
+    assert set(names("tablettes ")) == set(names("TABLETTE "))
+    assert "Solidatech" in names("numériques")
+    assert "Union sportive" not in names("numérique")
+
+
+def test_all_words_must_match(silver_geek):
+    assert names("tablettes football") == []
+    assert names("football jeunes") == ["Union sportive"]
+
+
+def test_name_ranks_above_needs_and_offers_above_description(silver_geek):
+    # "tablette": in the club's name (A), in needs/offers titles of the others (B).
+    assert names("tablette")[0] == "Club tablette et numérique"
+    # "numérique": club name (A) > residence need title (B) > Solidatech description (C).
+    assert names("numérique ") == [
+        "Club tablette et numérique",
+        "Résidence Les Âgées Heureuses",
+        "Solidatech",
+    ]
+
+
+def test_prefix_of_the_last_word_finds_results_while_typing(silver_geek):
+    assert "Solidatech" in names("solida")
+    assert "Union sportive" in names("foot")
+    assert names("foot ") == []  # a finished word is not a prefix
+
+
+def test_empty_or_meaningless_query_lists_everything_by_name(silver_geek):
+    everything = names()
+    assert everything == sorted(everything)
+    assert names("  de la   ") == everything
+    assert len(everything) == 4
+
+
+def test_private_and_closed_needs_do_not_make_an_organisation_findable():
+    org = OrganisationFactory(name="Foyer rural")
+    NeedOfferFactory(organisation=org, private=True, title="Photocopieuse confidentielle")
+    NeedOfferFactory(organisation=org, title="Vélos électriques", status=NeedOfferStatus.FULFILLED)
+    assert names("photocopieuse") == []
+    assert names("vélos") == []
+    assert "b:photocopi" not in Organisation.objects.get(pk=org.pk).search_document
+
+
+def test_private_organisations_are_found_only_by_those_who_may_see_them():
+    role = BranchRoleFactory()
+    OrganisationFactory(name="Collectif discret", private=True, branch=role.branch)
+    OrganisationFactory(name="Collectif ouvert")
+    assert names("collectif") == ["Collectif ouvert"]
+    assert names("collectif", user=UserFactory()) == ["Collectif ouvert"]
+    assert names("collectif", user=role.user) == ["Collectif discret", "Collectif ouvert"]
+
+
+def test_index_follows_saves_deletes_and_theme_changes():
+    org = OrganisationFactory(name="Maison des associations")
+    assert names("vélo") == []
+    need = NeedOfferFactory(organisation=org, title="Vélos cargos")
+    assert names("vélo") == ["Maison des associations"]
+    need.change_status(to=NeedOfferStatus.WITHDRAWN)
+    assert names("vélo") == []
+    need.change_status(to=NeedOfferStatus.OPEN)
+    need.delete()
+    assert names("vélo") == []
+    org.name = "Maison du vélo"
+    org.save()
+    assert names("vélo") == ["Maison du vélo"]
+    org.themes.add(Theme.objects.get(code="environnement"))
+    assert names("environnement") == ["Maison du vélo"]
+    org.themes.clear()
+    assert names("environnement") == []
+    theme = Theme.objects.get(code="culture")
+    theme.organisations.add(org)
+    assert names("culture") == ["Maison du vélo"]
+    theme.organisations.clear()
+    assert names("culture") == []
+
+
+def test_bulk_writes_are_indexed_by_reindex_organisations():
+    branch = BranchFactory()
+    Organisation.objects.bulk_create(
+        [
+            Organisation(kind="association", name=f"Jardin partagé {i}", slug=f"jardin-{i}", branch=branch)
+            for i in range(3)
+        ]
+    )
+    assert names("jardins") == []
+    reindex_organisations(Organisation.objects.values_list("pk", flat=True))
+    assert names("jardins") == ["Jardin partagé 0", "Jardin partagé 1", "Jardin partagé 2"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL search vector")
+def test_postgresql_uses_a_weighted_french_unaccent_vector(silver_geek):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector::text FROM directory_organisation WHERE id = %s", [silver_geek["club"].pk]
+        )
+        vector = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'directory_organisation_search_gin'"
+        )
+        assert "gin" in cursor.fetchone()[0]
+    assert "'tablet':2A" in vector and "'numer':4A" in vector
+
+
+# --- filters ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def territory():
+    charente = CommuneFactory(
+        code="16015", name="Angoulême", department=DepartmentFactory(code="16", name="Charente")
+    )
+    alsace = BranchFactory(slug="alsace")
+    ehpad = OrganisationFactory(name="EHPAD du Parc", kind=OrganisationKind.HOST_STRUCTURE, commune=charente)
+    ehpad.themes.add(Theme.objects.get(code="bien-vieillir"))
+    orange = OrganisationFactory(name="Orange", kind=OrganisationKind.COMPANY, branch=alsace)
+    NeedOfferFactory(organisation=orange, offer=True, type="competences", theme_id="inclusion-numerique")
+    NeedOfferFactory(
+        organisation=OrganisationFactory(name="Unis-Cité"),
+        type="benevolat",
+        title="Volontaires en service civique",
+    )
+    return {"alsace": alsace}
+
+
+def test_filters(territory):
+    assert names(kind="host_structure") == ["EHPAD du Parc"]
+    assert names(kind=["company", "host_structure"]) == ["EHPAD du Parc", "Orange"]
+    assert names(department="16") == ["EHPAD du Parc"]
+    assert names(branch="alsace") == ["Orange"]
+    assert names(theme="bien-vieillir") == ["EHPAD du Parc"]  # organisation theme
+    assert names(theme="inclusion-numerique") == ["Orange"]  # theme of an offer
+    assert names(type="competences") == ["Orange"]
+    assert names(direction="offer") == ["Orange"]
+    assert names(direction="need") == ["Unis-Cité"]
+    assert names(direction="offer", type="benevolat") == []
+    assert names("volontaires", direction="need") == ["Unis-Cité"]
+
+
+def test_filters_ignore_private_needs_of_other_branches(territory):
+    NeedOfferFactory(private=True, type="locaux", organisation__name="Théâtre")
+    assert names(type="locaux") == []
+
+
+def test_unknown_codes_are_ignored():
+    params = DirectoryParams.from_query(
+        {
+            "kind": ["nope", "company"],
+            "theme": "x",
+            "type": "<b>",
+            "direction": "up",
+            "department": ["2a", "999", "ab"],
+            "branch": "../x",
+            "q": " a\x00b  ",
+        }
+    )
+    assert params == DirectoryParams(q="a b ", kinds=("company",), departments=("2A",))
+    assert params.to_query() == "q=a+b+&kind=company&department=2A"
+
+
+# --- the page --------------------------------------------------------------------------------------
+
+
+def test_search_page_lists_filters_and_results(client, silver_geek):
+    silver_geek["club"].is_demo = True
+    silver_geek["club"].save()
+    response = client.get(reverse("directory:search"), {"q": "tablettes", "kind": "association"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Club tablette et numérique" in html
+    assert "Solidatech" not in html  # a company
+    assert "1 structure trouvée" in html
+    assert 'class="demo-badge"' in html
+    assert 'name="department"' in html and "86 — Vienne" in html
+    assert "/export.csv?q=tablettes&amp;kind=association" in html
+    assert 'hx-trigger="input changed delay:300ms, search, submit"' in html
+
+
+def test_htmx_request_gets_only_the_results_and_a_clean_url(client, silver_geek):
+    response = client.get(
+        reverse("directory:search"),
+        {"q": "tablette", "kind": "", "department": ""},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert "<h1" not in html and "Solidatech" in html
+    assert 'hx-swap-oob="innerHTML:#result-count"' in html
+    assert response["HX-Push-Url"] == "/?q=tablette"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_pagination_keeps_filters(client):
+    for i in range(25):
+        OrganisationFactory(name=f"Atelier vélo {i:02d}")
+    OrganisationFactory(name="Autre chose", kind=OrganisationKind.COMPANY)
+    response = client.get(reverse("directory:search"), {"kind": "association", "page": "2"})
+    html = response.content.decode()
+    assert "25 structures trouvées" in html
+    assert "Atelier vélo 24" in html and "Atelier vélo 00" not in html
+    assert "?kind=association&amp;page=1" in html
+    assert client.get(reverse("directory:search"), {"page": "abc"}).status_code == 200
+    assert client.get(reverse("directory:search"), {"page": "999"}).status_code == 200
+
+
+def test_bad_input_never_fails(client):
+    for query in ({"q": "\x00' OR 1=1"}, {"q": "a" * 5000}, {"department": "💥"}, {"q": "&|!():*<>"}):
+        assert client.get(reverse("directory:search"), query).status_code == 200
+
+
+@pytest.mark.parametrize("count", [20, 40])
+def test_search_page_queries_do_not_grow_with_results(client, django_assert_num_queries, count):
+    branch = BranchFactory()
+    for i in range(count):
+        org = OrganisationFactory(name=f"Association numérique {i}", branch=branch)
+        org.themes.add("inclusion-numerique", "jeunesse")
+        NeedOfferFactory(organisation=org)
+        NeedOfferFactory(organisation=org, offer=True)
+    # page rows with their total, themes of the page, then the filter choices: themes, departments, branches.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("directory:search"), {"q": "numérique"})
+    assert response.context["page"].paginator.count == count
+    first = response.context["page"].object_list[0]
+    assert (first.open_needs, first.open_offers) == (1, 1)
+
+
+def test_counts_of_open_needs_and_offers_respect_visibility(client):
+    org = OrganisationFactory(name="Centre social")
+    NeedOfferFactory(organisation=org)
+    NeedOfferFactory(organisation=org, private=True)
+    NeedOfferFactory(organisation=org, status=NeedOfferStatus.FULFILLED)
+    role = BranchRoleFactory(branch=org.branch)
+    params = DirectoryParams()
+    assert directory_queryset(user=None, params=params).get().open_needs == 1
+    assert directory_queryset(user=role.user, params=params).get().open_needs == 2
+    assert NeedOffer.objects.filter(visibility=Visibility.BRANCH).count() == 1
+
+
+def test_search_pages_read_their_total_from_the_rows(client, django_assert_num_queries):
+    for i in range(25):
+        OrganisationFactory(name=f"Recyclerie {i:02d}")
+    url = reverse("directory:search")
+    response = client.get(url, {"q": "recyclerie", "page": "2"})
+    page = response.context["page"]
+    assert (page.paginator.count, page.number, len(page.object_list)) == (25, 2, 5)
+    assert "25 structures trouvées · page 2 sur 2" in response.content.decode()
+    response = client.get(url, {"q": "recyclerie", "page": "9"})  # out of range: the last page
+    assert response.context["page"].number == 2
+    assert client.get(url, {"q": "introuvable"}).context["page"].paginator.count == 0
+    # Without a text query: COUNT, first page by name, themes, then the 3 filter choices.
+    with django_assert_num_queries(6):
+        response = client.get(url, {"kind": "association"})
+    assert response.context["page"].paginator.count == 25

@@ -621,12 +621,16 @@ def report(args, counts, timings, searches, rps) -> str:
         + f" (load average during the run: {args.load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end;"
         + " the machine is shared, so absolute figures vary).",
         "",
-        f"Data: {counts['orgs']:,} organisations (10 % branch-only), {counts['needs']:,} needs and offers "
+        f"Data: {counts['orgs']:_} organisations (10 % branch-only), {counts['needs']:_} needs and offers "
         "(10 % branch-only; 70 % open, 10 % in discussion), 0-3 themes each, plausible French text.".replace(
-            ",", " "
+            "_", " "
         ),
-        f"Loading with COPY: {timings['insert']:.1f} s; indexing with reindex_organisations() "
-        f"(weighted tsvector, GIN): {timings['index']:.1f} s.",
+        (
+            f"Loading with COPY: {timings['insert']:.1f} s; indexing with reindex_organisations() "
+            f"(weighted tsvector, GIN): {timings['index']:.1f} s."
+            if timings["insert"] == timings["insert"]  # not NaN: the data was generated in this run
+            else "Data reused from a previous run (--reuse): loading and indexing not measured."
+        ),
         "",
         f"## Search latency ({args.repeats} runs each after 2 warm-ups; count + first page of 20 with counts and themes)",
         "",

@@ -138,30 +138,36 @@ def scale(n_orgs: int, seed: int) -> tuple[list[str], engine.Index, list[engine.
     orgs = synthetic_organisations(n_orgs, seed=seed)
     n_items = sum(len(o.needs) + len(o.offers) for o in orgs)
     gc.collect()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     index = engine.Index.build(orgs)
-    t_build = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    result = index.all_partners(10, pairs_per_item=30)
-    t_all = time.perf_counter() - t0
-    with_partners = sum(1 for v in result.values() if v)
-    mean_partners = statistics.mean(len(v) for v in result.values())
+    t_build, c_build = time.perf_counter() - t0, time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
+    with_partners = listed = 0
+    for _, partners in index.iter_partners(10, pairs_per_item=30):
+        with_partners += bool(partners)
+        listed += len(partners)
+    t_all, c_all = time.perf_counter() - t0, time.process_time() - c0
+    mean_partners = listed / max(1, len(orgs))
     lines = [
         "## Scale: top 10 for every organisation",
         "",
         f"{n_orgs:,} synthetic organisations, {n_items:,} needs and offers, "
         f"{len(index.vocabulary.terms):,} terms.",
         "",
-        "| step | seconds |",
-        "| --- | ---: |",
-        f"| analyse texts and build the index | {t_build:.1f} |",
-        f"| top 10 of every organisation (30 best pairs per need and per offer) | {t_all:.1f} |",
-        f"| total | {t_build + t_all:.1f} |",
+        "| step | wall seconds | CPU seconds |",
+        "| --- | ---: | ---: |",
+        f"| analyse texts and build the index | {t_build:.1f} | {c_build:.1f} |",
+        f"| top 10 of every organisation, with pairs and reasons | {t_all:.1f} | {c_all:.1f} |",
+        f"| total | {t_build + t_all:.1f} | {c_build + c_all:.1f} |",
+        "",
+        f"Candidates: the {engine.QUERY_TERMS} heaviest terms of each need or offer against champion lists of "
+        f"{engine.CHAMPIONS} postings per term, blocked by type compatibility; the best 60 candidates of each "
+        "item rescored exactly, its 30 best pairs kept; both directions (needs against offers, offers against "
+        "needs). CPU seconds are the process's own time: the machine is shared, wall time includes waiting.",
         "",
         f"Peak memory of the process: {peak_mb():,.0f} MB. Organisations with at least one partner: "
         f"{with_partners:,}; mean partners listed: {mean_partners:.1f}.",
     ]
-    del result
     return lines, index, orgs
 
 
@@ -232,6 +238,10 @@ def ratio(n_orgs: int, seed: int) -> list[str]:
     t0 = time.perf_counter()
     fast = index.all_partners(10)
     t_fast = time.perf_counter() - t0
+    approx = index.all_partners(10, pairs_per_item=30)
+    overlap = statistics.mean(
+        len({p.id for p in fast[k]} & {p.id for p in approx[k]}) / len(fast[k]) for k in fast if fast[k]
+    )
     t0 = time.perf_counter()
     slow = brute_force(index)
     t_slow = time.perf_counter() - t0
@@ -247,6 +257,8 @@ def ratio(n_orgs: int, seed: int) -> list[str]:
         f"| brute force: every (need, offer) pair in pure Python, same scoring | {t_slow:.2f} |",
         "",
         f"Speed-up: {t_slow / t_fast:.0f}x. Identical top-10 lists: {same:,} of {len(fast):,} organisations.",
+        f"The approximate mode used at scale (champion lists, 30 pairs per item) shares {overlap:.1%} of "
+        "each exact top 10 on this set.",
     ]
 
 

@@ -6,6 +6,7 @@ terreau load-territories          load the official geography from npm's @etalab
 terreau match ...                 complementarity engine (../shared/contracts/matching.md)
 terreau schedule-meetings ...     one-to-one meeting planner (../shared/contracts/meeting-schedule.md)
 terreau create-api-token EMAIL    print the user's REST API token (created if missing; --regenerate)
+terreau send-event-reminders      remind registrants of events starting in 24-48 h (cron)
 terreau <any manage.py command>
 """
 

@@ -134,3 +134,37 @@ class NetworkRoleFactory(DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     network = factory.SubFactory(NetworkFactory)
+
+
+def _in_a_week():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() + timedelta(days=7)
+
+
+def _three_hours_after(o):
+    from datetime import timedelta
+
+    return o.starts_at + timedelta(hours=3)
+
+
+class EventFactory(DjangoModelFactory):
+    """A published meeting in a week, with 2 seats (events app)."""
+
+    class Meta:
+        model = "events.Event"
+
+    branch = factory.SubFactory(BranchFactory)
+    kind = "meeting"
+    title = factory.Sequence(lambda n: f"Rencontre {n}")
+    slug = factory.Sequence(lambda n: f"rencontre-{n}")
+    description = "Associations et entreprises se découvrent."
+    starts_at = factory.LazyFunction(_in_a_week)
+    ends_at = factory.LazyAttribute(_three_hours_after)
+    venue = "Centre socioculturel des Trois Cités"
+    address = "1 place des Trois Cités"
+    commune = factory.SubFactory(CommuneFactory)
+    capacity = 2
+    is_published = True

@@ -11,7 +11,9 @@ PASSWORD = "motdepasse-solide-42"
 
 def test_login_with_email_is_case_insensitive(client):
     user = UserFactory(email="camille@example.org")
-    response = client.post(reverse("accounts:login"), {"username": "Camille@Example.org", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "Camille@Example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert client.get(reverse("accounts:profile")).context["user"] == user
 
@@ -27,7 +29,9 @@ def test_login_is_rate_limited(client):
     UserFactory(email="camille@example.org")
     for _ in range(5):
         client.post(reverse("accounts:login"), {"username": "camille@example.org", "password": "faux"})
-    response = client.post(reverse("accounts:login"), {"username": "camille@example.org", "password": PASSWORD})
+    response = client.post(
+        reverse("accounts:login"), {"username": "camille@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 429
     assert "temporairement bloquée" in response.content.decode()
 
@@ -68,7 +72,10 @@ def test_facilitator_admin_is_scoped_to_their_branch(client):
     content = response.content.decode()
     assert mine.name.replace("'", "&#x27;") in content
     assert "ailleurs" not in content
-    assert client.get(reverse("admin:directory_organisation_change", args=[theirs.pk])).status_code in (302, 403)
+    assert client.get(reverse("admin:directory_organisation_change", args=[theirs.pk])).status_code in (
+        302,
+        403,
+    )
 
 
 def test_member_without_staff_role_cannot_enter_admin(client):

@@ -47,7 +47,9 @@ def html_templates():
 @pytest.mark.parametrize("path", html_templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_templates_respect_the_content_security_policy(path):
     text = path.read_text(encoding="utf-8")
-    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script> blocks are refused by the CSP"
+    assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), (
+        "inline <script> blocks are refused by the CSP"
+    )
     assert not re.search(r"\son[a-z]+\s*=\s*[\"']", text), "inline event handlers are refused by the CSP"
 
 
@@ -59,4 +61,6 @@ def test_pages_extend_the_base_layout(path):
     if "/emails/" in str(rel) or rel.parts[0] == "admin":
         return
     text = path.read_text(encoding="utf-8")
-    assert '{% extends "base.html" %}' in text, f"{rel} should extend base.html (or be a partial named _*.html)"
+    assert '{% extends "base.html" %}' in text, (
+        f"{rel} should extend base.html (or be a partial named _*.html)"
+    )

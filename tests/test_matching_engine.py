@@ -16,7 +16,7 @@ from terreau.vocabulary import THEMES, TYPES
 
 def org(oid, kind="association", commune=None, needs=(), offers=(), themes=(), lat=None, lon=None):
     def items(rows):
-        return tuple(engine.Item(id=r[0], type=r[1], theme=r[2], text=r[3], *r[4:]) for r in rows)
+        return tuple(engine.Item(r[0], r[3], r[1], r[2], *r[4:]) for r in rows)
 
     return engine.Organisation(
         id=oid,
@@ -126,7 +126,9 @@ def test_synonyms_find_a_partner_and_explain_it():
     )
     assert ids(result["ehpad"])[0] == "ent"
     best = result["ehpad"][0]
-    assert best.pairs[0] == engine.Pair(need="n1", offer="o1", direction="receives", score=best.pairs[0].score)
+    assert best.pairs[0] == engine.Pair(
+        need="n1", offer="o1", direction="receives", score=best.pairs[0].score
+    )
     assert "type matériel = matériel" in best.why
     assert any(w.startswith("synonymes: ") and "seniors" in w for w in best.why)
     assert "même commune" in best.why
@@ -160,9 +162,16 @@ def test_never_the_organisation_itself_and_scores_in_range():
 def test_type_compatibility_rejects_the_wifi_trap():
     result = partners_of(
         [
-            org("asso", needs=[("n1", "reseau", None, "Un réseau de contacts parmi les entreprises du quartier")]),
+            org(
+                "asso",
+                needs=[("n1", "reseau", None, "Un réseau de contacts parmi les entreprises du quartier")],
+            ),
             org("tech", "company", offers=[("o1", "competences", None, "Installation d'un réseau wifi")]),
-            org("club", "company", offers=[("o2", "reseau", None, "Mises en relation avec des chefs d'entreprise")]),
+            org(
+                "club",
+                "company",
+                offers=[("o2", "reseau", None, "Mises en relation avec des chefs d'entreprise")],
+            ),
         ]
     )
     assert ids(result["asso"]) == ["club"]
@@ -171,7 +180,10 @@ def test_type_compatibility_rejects_the_wifi_trap():
 def test_group_formation_is_not_matched_with_training_offers():
     result = partners_of(
         [
-            org("parents", needs=[("n1", None, None, "Formation d'un groupe de parents pour la fête des voisins")]),
+            org(
+                "parents",
+                needs=[("n1", None, None, "Formation d'un groupe de parents pour la fête des voisins")],
+            ),
             org("club", needs=[("n2", None, None, "Formation aux premiers secours pour nos bénévoles")]),
             org("pc", offers=[("o1", "formation", None, "Formation aux premiers secours (PSC1)")]),
         ]
@@ -183,7 +195,11 @@ def test_group_formation_is_not_matched_with_training_offers():
 def test_hard_scope_excludes_partners_outside():
     result = partners_of(
         [
-            org("asso", commune="86194", needs=[("n1", "materiel", None, "Des tablettes, uniquement dans la Vienne")]),
+            org(
+                "asso",
+                commune="86194",
+                needs=[("n1", "materiel", None, "Des tablettes, uniquement dans la Vienne")],
+            ),
             org("in", "company", commune="86066", offers=[("o1", "materiel", None, "Dons de tablettes")]),
             org("out", "company", commune="79191", offers=[("o2", "materiel", None, "Dons de tablettes")]),
         ]
@@ -197,7 +213,9 @@ def test_distance_when_coordinates_are_known():
         [
             org("asso", commune="86194", lat=46.58, lon=0.34, needs=[TABLETS_NEED]),
             org("near", "company", commune="86066", lat=46.817, lon=0.546, offers=[TABLETS_OFFER]),
-            org("far", "company", commune="67482", lat=48.573, lon=7.752, offers=[("o1", *TABLETS_OFFER[1:])]),
+            org(
+                "far", "company", commune="67482", lat=48.573, lon=7.752, offers=[("o1", *TABLETS_OFFER[1:])]
+            ),
         ]
     )
     assert ids(result["asso"]) == ["near", "far"]
@@ -248,21 +266,27 @@ def test_incremental_index_agrees_with_a_rebuild():
     index = engine.Index.build(orgs)
     by_id = {o.id: o for o in orgs}
     # Add a need, edit a need, remove an offer, replace a whole organisation, add a new one.
-    new_need = engine.Item(id="b-new", type="materiel", text="Des tablettes et une console Wii pour nos aînés")
+    new_need = engine.Item(
+        id="b-new", type="materiel", text="Des tablettes et une console Wii pour nos aînés"
+    )
     index.upsert_item("ehpad-tilleuls", "need", new_need)
     edited = engine.Item(id="b-cer-1", type=None, text="Ordinateurs portables pour l'animation du mercredi")
     index.upsert_item("ehpad-cerisiers", "need", edited)
     index.remove_item("orange-poitiers", "offer", "r-ora-1")
     moved = by_id["solidatech"].__class__(**{**by_id["solidatech"].__dict__, "commune": "67482"})
     index.upsert_organisation(moved)
-    newcomer = org("nouvelle", "company", "86194", offers=[("r-x", "materiel", None, "Tablettes numériques à donner")])
+    newcomer = org(
+        "nouvelle", "company", "86194", offers=[("r-x", "materiel", None, "Tablettes numériques à donner")]
+    )
     index.upsert_organisation(newcomer)
 
     def replaced(o):
         if o.id == "ehpad-tilleuls":
             return o.__class__(**{**o.__dict__, "needs": (*o.needs, new_need)})
         if o.id == "ehpad-cerisiers":
-            return o.__class__(**{**o.__dict__, "needs": tuple(edited if i.id == "b-cer-1" else i for i in o.needs)})
+            return o.__class__(
+                **{**o.__dict__, "needs": tuple(edited if i.id == "b-cer-1" else i for i in o.needs)}
+            )
         if o.id == "orange-poitiers":
             return o.__class__(**{**o.__dict__, "offers": tuple(i for i in o.offers if i.id != "r-ora-1")})
         return moved if o.id == "solidatech" else o
@@ -298,8 +322,12 @@ def test_approximate_mode_keeps_the_best_partners_on_small_data():
 
 def test_new_words_after_the_build_still_match():
     index = engine.Index.build([org("a", needs=[TABLETS_NEED]), org("b", "company", offers=[TABLETS_OFFER])])
-    index.upsert_organisation(org("c", "company", offers=[("o", "materiel", None, "Xylophones et tablettes")]))
-    index.upsert_organisation(org("d", needs=[("n", "materiel", None, "Un xylophone pour l'atelier musique")]))
+    index.upsert_organisation(
+        org("c", "company", offers=[("o", "materiel", None, "Xylophones et tablettes")])
+    )
+    index.upsert_organisation(
+        org("d", needs=[("n", "materiel", None, "Un xylophone pour l'atelier musique")])
+    )
     assert "c" in ids(index.partners("d"))
 
 
@@ -342,7 +370,10 @@ def test_evaluation_set_is_well_formed():
 def test_engine_beats_the_codes_only_baseline():
     results = evaluation.evaluate(evaluation.load())
     engine_all, base_all = results["moteur"]["all"], results["référence (codes)"]["all"]
-    engine_missing, base_missing = results["moteur"]["missing_theme"], results["référence (codes)"]["missing_theme"]
+    engine_missing, base_missing = (
+        results["moteur"]["missing_theme"],
+        results["référence (codes)"]["missing_theme"],
+    )
     assert engine_all[0] > base_all[0] + 0.1  # precision@5
     assert engine_all[1] > base_all[1] + 0.1  # recall@10
     assert engine_missing[0] > base_missing[0] + 0.1

@@ -60,6 +60,14 @@ class NeedOfferAdmin(BranchScopedAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(BranchScopedAdmin):
-    list_display = ["file_name", "format", "status", "rows_read", "created_count", "rejected_count", "created_at"]
+    list_display = [
+        "file_name",
+        "format",
+        "status",
+        "rows_read",
+        "created_count",
+        "rejected_count",
+        "created_at",
+    ]
     list_filter = ["format", "status"]
     readonly_fields = [f.name for f in ImportRun._meta.fields]

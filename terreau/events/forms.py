@@ -19,6 +19,13 @@ class DateTimeInput(forms.DateTimeInput):
 class EventForm(forms.ModelForm):
     """Branch choices and commune/theme/organiser/partnership querysets are given by the view."""
 
+    online_url = forms.URLField(
+        label=_("Lien de la session en ligne"),
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": _("Adresse web invalide.")},
+    )
+
     class Meta:
         model = Event
         fields = [
@@ -49,10 +56,15 @@ class EventForm(forms.ModelForm):
         }
         error_messages = {
             "title": {"required": _("Indiquez un titre.")},
-            "starts_at": {"required": _("Indiquez la date et l'heure de début."), "invalid": _("Date invalide.")},
+            "starts_at": {
+                "required": _("Indiquez la date et l'heure de début."),
+                "invalid": _("Date invalide."),
+            },
             "ends_at": {"required": _("Indiquez la date et l'heure de fin."), "invalid": _("Date invalide.")},
             "capacity": {"required": _("Indiquez le nombre de places.")},
-            "commune": {"invalid_choice": _("Commune inconnue : indiquez son code INSEE (par exemple 86194).")},
+            "commune": {
+                "invalid_choice": _("Commune inconnue : indiquez son code INSEE (par exemple 86194).")
+            },
         }
         help_texts = {"commune": _("Code INSEE de la commune, par exemple 86194 pour Poitiers.")}
 
@@ -77,7 +89,10 @@ class RegistrationForm(forms.Form):
     )
     email = forms.EmailField(
         label=_("Adresse e-mail"),
-        error_messages={"required": _("Indiquez votre adresse e-mail."), "invalid": _("Adresse e-mail invalide.")},
+        error_messages={
+            "required": _("Indiquez votre adresse e-mail."),
+            "invalid": _("Adresse e-mail invalide."),
+        },
     )
     organisation = forms.ModelChoiceField(
         label=_("Au titre de ma structure"),
@@ -85,7 +100,9 @@ class RegistrationForm(forms.Form):
         required=False,
         empty_label=_("— à titre personnel ou autre structure —"),
     )
-    organisation_name = forms.CharField(label=_("Structure (si elle n'est pas dans la liste)"), max_length=200, required=False)
+    organisation_name = forms.CharField(
+        label=_("Structure (si elle n'est pas dans la liste)"), max_length=200, required=False
+    )
 
     def __init__(self, *args, organisations=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,7 +126,9 @@ class EventFilterForm(forms.Form):
 
     def __init__(self, *args, branches=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["branch"].choices = [("", _("Toutes les antennes"))] + [(b.slug, b.name) for b in branches]
+        self.fields["branch"].choices = [("", _("Toutes les antennes"))] + [
+            (b.slug, b.name) for b in branches
+        ]
 
 
 class WorkshopItemForm(forms.Form):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -28,6 +29,7 @@ def event_ics(event: Event, *, method: str = "PUBLISH") -> bytes:
     if event.place:
         item.add("location", event.place)
     item.add("url", settings.TERREAU_SITE_URL.rstrip("/") + event.get_absolute_url())
-    item.add("organizer", f"mailto:{event.branch.contact_email or settings.DEFAULT_FROM_EMAIL}")
+    organiser = event.branch.contact_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    item.add("organizer", f"mailto:{organiser}")
     cal.add_component(item)
     return cal.to_ical()

@@ -93,9 +93,14 @@ class Event(TimeStampedModel):
         verbose_name = _("rencontre")
         verbose_name_plural = _("rencontres")
         ordering = ["starts_at", "pk"]
-        indexes = [models.Index(fields=["is_published", "starts_at"]), models.Index(fields=["branch", "starts_at"])]
+        indexes = [
+            models.Index(fields=["is_published", "starts_at"]),
+            models.Index(fields=["branch", "starts_at"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="event_ends_after_start"
+            ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="event_capacity_positive"),
         ]
 

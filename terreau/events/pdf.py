@@ -30,7 +30,8 @@ def attendance_certificate(registration: Registration) -> bytes:
     lines = [
         _("%(branch)s atteste que") % {"branch": event.branch.name},
         "",
-        registration.name + (f" ({registration.organisation_label})" if registration.organisation_label else ""),
+        registration.name
+        + (f" ({registration.organisation_label})" if registration.organisation_label else ""),
         "",
         _("a participé à « %(title)s »") % {"title": event.title},
         _("le %(date)s, de %(start)s à %(end)s")
@@ -54,7 +55,9 @@ def attendance_certificate(registration: Registration) -> bytes:
     pdf.drawString(3 * cm, y, _("Pour %(branch)s") % {"branch": event.branch.name})
     pdf.setFont("Helvetica-Oblique", 9)
     pdf.drawString(
-        3 * cm, 2 * cm, _("Attestation n° %(ref)s, émise par Terreau.") % {"ref": f"{event.pk}-{registration.pk}"}
+        3 * cm,
+        2 * cm,
+        _("Attestation n° %(ref)s, émise par Terreau.") % {"ref": f"{event.pk}-{registration.pk}"},
     )
     pdf.showPage()
     pdf.save()

@@ -56,11 +56,15 @@ def site_url(path: str) -> str:
 
 
 def manage_url(registration: Registration) -> str:
-    return site_url(reverse("events:registration", kwargs={"token": tokens.make_token(registration.pk, "manage")}))
+    return site_url(
+        reverse("events:registration", kwargs={"token": tokens.make_token(registration.pk, "manage")})
+    )
 
 
 def checkin_url(registration: Registration) -> str:
-    return site_url(reverse("events:qr_checkin", kwargs={"token": tokens.make_token(registration.pk, "checkin")}))
+    return site_url(
+        reverse("events:qr_checkin", kwargs={"token": tokens.make_token(registration.pk, "checkin")})
+    )
 
 
 # --- state moves -------------------------------------------------------------------------------------
@@ -69,8 +73,10 @@ def checkin_url(registration: Registration) -> str:
 def _move(registration: Registration, *, to: str, by=None, note: str = "") -> None:
     """Change the state and record it (the caller holds the transaction and the event lock)."""
     if to not in TRANSITIONS[registration.status]:
-        raise ValidationError(_("Cette inscription ne peut pas passer de « %(a)s » à « %(b)s ».")
-                              % {"a": registration.get_status_display(), "b": S(to).label})
+        raise ValidationError(
+            _("Cette inscription ne peut pas passer de « %(a)s » à « %(b)s ».")
+            % {"a": registration.get_status_display(), "b": S(to).label}
+        )
     RegistrationChange.objects.create(
         registration=registration, from_state=registration.status, to_state=to, by=by, note=note
     )
@@ -83,7 +89,7 @@ def _move(registration: Registration, *, to: str, by=None, note: str = "") -> No
 
 
 def _lock(event: Event) -> Event:
-    return Event.objects.select_for_update().select_related("branch").get(pk=event.pk)
+    return Event.objects.select_for_update(of=("self",)).select_related("branch").get(pk=event.pk)
 
 
 def _seat_or_waitlist(event: Event, registration: Registration, *, by=None, note: str = "") -> None:
@@ -138,6 +144,7 @@ def registration_create(
     now = now or timezone.now()
     check_audience(event, organisation)
     verified = user is not None and user.is_authenticated and user.email.lower() == email
+    resend = None
     try:
         with transaction.atomic():
             event = _lock(event)
@@ -146,33 +153,42 @@ def registration_create(
             if now > event.deadline:
                 raise ValidationError(_("Les inscriptions sont closes : la date limite est dépassée."))
             existing = event.registrations.filter(email=email, status__in=Registration.ACTIVE).first()
-            if existing is not None:
-                if existing.status == S.PENDING:
-                    _mail_on_commit(existing, "confirm_request")
-                    raise ValidationError(
-                        _("Une inscription avec cette adresse attend déjà sa confirmation : "
-                          "nous vous avons renvoyé le courriel de confirmation.")
-                    )
+            if existing is not None and existing.status != S.PENDING:
                 raise ValidationError(_("Cette adresse e-mail est déjà inscrite à cette rencontre."))
-            registration = Registration.objects.create(
-                event=event,
-                user=user if user is not None and user.is_authenticated else None,
-                name=name[:150],
-                email=email,
-                organisation=organisation,
-                organisation_name="" if organisation else organisation_name.strip()[:200],
-                status=S.PENDING,
-            )
-            RegistrationChange.objects.create(
-                registration=registration, from_state="", to_state=S.PENDING, by=registration.user
-            )
-            if verified:
-                _seat_or_waitlist(event, registration, by=user)
+            if existing is not None and verified:
+                # The account holder confirms their own earlier, unconfirmed registration.
+                _seat_or_waitlist(event, existing, by=user, note=_("Confirmée depuis le compte"))
+                return existing
+            if existing is not None:
+                resend = existing
             else:
-                _mail_on_commit(registration, "confirm_request")
+                registration = Registration.objects.create(
+                    event=event,
+                    user=user if user is not None and user.is_authenticated else None,
+                    name=name[:150],
+                    email=email,
+                    organisation=organisation,
+                    organisation_name="" if organisation else organisation_name.strip()[:200],
+                    status=S.PENDING,
+                )
+                RegistrationChange.objects.create(
+                    registration=registration, from_state="", to_state=S.PENDING, by=registration.user
+                )
+                if verified:
+                    _seat_or_waitlist(event, registration, by=user)
+                else:
+                    _mail_on_commit(registration, "confirm_request")
     except IntegrityError:
         # A concurrent request registered the same address first (unique active registration).
         raise ValidationError(_("Cette adresse e-mail est déjà inscrite à cette rencontre.")) from None
+    if resend is not None:
+        send_registration_mail(resend, "confirm_request")
+        raise ValidationError(
+            _(
+                "Une inscription avec cette adresse attend déjà sa confirmation : "
+                "nous vous avons renvoyé le courriel de confirmation."
+            )
+        )
     return registration
 
 
@@ -185,7 +201,9 @@ def registration_confirm(*, registration: Registration, now=None) -> Registratio
         if registration.status != S.PENDING:
             return registration  # already confirmed (link opened twice): nothing changes
         if now > event.ends_at:
-            raise ValidationError(_("Cette rencontre est terminée : l'inscription ne peut plus être confirmée."))
+            raise ValidationError(
+                _("Cette rencontre est terminée : l'inscription ne peut plus être confirmée.")
+            )
         _seat_or_waitlist(event, registration, by=registration.user, note=_("Adresse e-mail confirmée"))
     return registration
 
@@ -240,7 +258,10 @@ def registration_undo_check_in(*, registration: Registration, by) -> Registratio
 def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
     base = slugify(title)[:200] or "rencontre"
     slug, n = base, 2
-    while Event.objects.filter(slug=slug).exclude(pk=exclude_pk).exists():
+    # Words used by the section's own addresses (/rencontres/nouvelle/, /rencontres/inscription/...).
+    while slug in {"nouvelle", "inscription", "presence"} or (
+        Event.objects.filter(slug=slug).exclude(pk=exclude_pk).exists()
+    ):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -266,14 +287,18 @@ def event_save(*, event: Event, themes=None, organisers=None, partnerships=None,
     return event
 
 
-def workshop_item_add(*, event: Event, kind: str, text: str, themes=(), partnerships=(), by=None) -> WorkshopItem:
+def workshop_item_add(
+    *, event: Event, kind: str, text: str, themes=(), partnerships=(), by=None
+) -> WorkshopItem:
     text = text.strip()
     if not text:
         raise ValidationError(_("Le texte est vide."))
     if kind not in WorkshopItem.Kind.values:
         raise ValidationError(_("Type de point inconnu."))
     with transaction.atomic():
-        last = event.workshop_items.filter(kind=kind).order_by("-order").values_list("order", flat=True).first()
+        last = (
+            event.workshop_items.filter(kind=kind).order_by("-order").values_list("order", flat=True).first()
+        )
         item = WorkshopItem.objects.create(
             event=event, kind=kind, text=text[:5000], order=(last or 0) + 1, created_by=by
         )
@@ -289,7 +314,8 @@ def workshop_document_add(*, event: Event, title: str, upload, by=None) -> Works
     ext = os.path.splitext(upload.name or "")[1].lower()
     if ext not in DOCUMENT_TYPES:
         raise ValidationError(
-            _("Type de fichier refusé. Formats acceptés : %(list)s.") % {"list": ", ".join(sorted(DOCUMENT_TYPES))}
+            _("Type de fichier refusé. Formats acceptés : %(list)s.")
+            % {"list": ", ".join(sorted(DOCUMENT_TYPES))}
         )
     if upload.size > DOCUMENT_MAX_BYTES:
         raise ValidationError(_("Fichier trop volumineux : 10 Mo au maximum."))
@@ -342,7 +368,9 @@ def send_registration_mail(registration: Registration, template: str, *, with_ic
 def send_reminders(*, now=None) -> int:
     """Remind confirmed people of events starting in 24 to 48 hours, once each (cron, daily or hourly)."""
     now = now or timezone.now()
-    events = Event.objects.filter(is_published=True).starting_between(now + timedelta(hours=24), now + timedelta(hours=48))
+    events = Event.objects.filter(is_published=True).starting_between(
+        now + timedelta(hours=24), now + timedelta(hours=48)
+    )
     sent = 0
     for event in events.select_related("branch"):
         while True:

@@ -100,7 +100,9 @@ class Command(BaseCommand):
                 stream=stream, file_name=file, format=format or None, branch=target, batch_size=size
             )
         except OSError as exc:
-            raise CommandError(f"Lecture du fichier « {file} » interrompue : {exc.strerror or exc}.") from None
+            raise CommandError(
+                f"Lecture du fichier « {file} » interrompue : {exc.strerror or exc}."
+            ) from None
         finally:
             stream.close()
         self._summary(run)
@@ -108,7 +110,9 @@ class Command(BaseCommand):
             self._write_rejects(run, rejects_csv)
         elif run.rejected_count:
             self.stdout.write("Lignes rejetées :")
-            for line, reason in run.rejections.order_by("line", "pk").values_list("line", "reason").iterator():
+            for line, reason in (
+                run.rejections.order_by("line", "pk").values_list("line", "reason").iterator()
+            ):
                 self.stdout.write(f"  ligne {line} : {reason}")
         if run.status == ImportRun.Status.FAILED:
             raise CommandError(run.error, returncode=1)

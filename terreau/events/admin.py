@@ -1,0 +1,55 @@
+from django.contrib import admin
+
+from terreau.core.access import editable
+from terreau.core.admin_scoping import BranchScopedAdmin
+from terreau.events.models import Event, Registration, RegistrationChange, WorkshopDocument, WorkshopItem
+
+
+class RegistrationChangeInline(admin.TabularInline):
+    model = RegistrationChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "at", "by", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(BranchScopedAdmin):
+    list_display = ["title", "kind", "branch", "starts_at", "capacity", "is_published", "is_demo"]
+    list_filter = ["kind", "is_published", "branch"]
+    search_fields = ["title", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+    raw_id_fields = ["commune"]
+    filter_horizontal = ["themes", "organisers", "partnerships"]
+
+
+class _EventChildAdmin(BranchScopedAdmin):
+    raw_id_fields = ["event"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "event" and not request.user.is_superuser:
+            kwargs["queryset"] = editable(request.user, Event.objects.all(), action="manage")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Registration)
+class RegistrationAdmin(_EventChildAdmin):
+    list_display = ["name", "email", "event", "status", "attended_at"]
+    list_filter = ["status"]
+    search_fields = ["name", "email", "organisation_name"]
+    readonly_fields = ["status", "waitlisted_at", "attended_at", "checked_in_by", "reminded_at"]
+    raw_id_fields = ["event", "user", "organisation"]
+    inlines = [RegistrationChangeInline]
+
+
+@admin.register(WorkshopItem)
+class WorkshopItemAdmin(_EventChildAdmin):
+    list_display = ["event", "kind", "order", "text"]
+    list_filter = ["kind"]
+
+
+@admin.register(WorkshopDocument)
+class WorkshopDocumentAdmin(_EventChildAdmin):
+    list_display = ["title", "event", "content_type", "size"]

@@ -179,7 +179,7 @@ def copy_baseline(path: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
-    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--database-url", default=os.environ.get("TERREAU_BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):

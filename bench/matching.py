@@ -202,8 +202,11 @@ def incremental(index: engine.Index, orgs: list[engine.Organisation], seed: int,
     ]
 
 
-def brute_force(index: engine.Index, top: int = 10) -> dict[str, list[engine.Partner]]:
+def brute_force(
+    index: engine.Index, top: int = 10, timings: dict | None = None
+) -> dict[str, list[engine.Partner]]:
     """Every (need, offer) cosine in pure Python, then the engine's scoring and aggregation."""
+    t0 = time.perf_counter()
     vocab_vectors = {}
     for side in (index.needs, index.offers):
         vocab_vectors[side.name] = [
@@ -225,6 +228,8 @@ def brute_force(index: engine.Index, top: int = 10) -> dict[str, list[engine.Par
                 cs.append(c)
     ns, os_, cs = np.array(ns, dtype=np.int64), np.array(os_, dtype=np.int64), np.array(cs, dtype=np.float32)
     sc = index.score_pairs(ns, os_, cs)
+    if timings is not None:
+        timings["pairs"] = time.perf_counter() - t0
     result = dict(index._aggregate(ns, os_, sc, top))
     return {index.org_ids[s]: result.get(s, []) for s in range(len(index.org_ids))}
 
@@ -236,27 +241,35 @@ def ratio(n_orgs: int, seed: int) -> list[str]:
     index = engine.Index.build(orgs)
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
+    index._best_pairs(index.needs, index.offers, None, 0, 20_000_000, need_side=True)
+    index._best_pairs(index.offers, index.needs, None, 0, 20_000_000, need_side=False)
+    p_fast = time.perf_counter() - t0
+    t0 = time.perf_counter()
     fast = index.all_partners(10)
     t_fast = time.perf_counter() - t0
     approx = index.all_partners(10, pairs_per_item=30)
     overlap = statistics.mean(
         len({p.id for p in fast[k]} & {p.id for p in approx[k]}) / len(fast[k]) for k in fast if fast[k]
     )
+    timings: dict = {}
     t0 = time.perf_counter()
-    slow = brute_force(index)
+    slow = brute_force(index, timings=timings)
     t_slow = time.perf_counter() - t0
+    p_slow = timings["pairs"]
     same = sum(1 for k in fast if [p.id for p in fast[k]] == [p.id for p in slow.get(k, [])])
     return [
         "## Brute force baseline",
         "",
         f"{n_orgs:,} synthetic organisations ({n_items:,} needs and offers), index built in {t_build:.1f} s.",
         "",
-        "| method | seconds |",
-        "| --- | ---: |",
-        f"| engine: sparse products blocked by type, every pair kept | {t_fast:.2f} |",
-        f"| brute force: every (need, offer) pair in pure Python, same scoring | {t_slow:.2f} |",
+        "| method | scoring all pairs, s | end to end with reasons, s |",
+        "| --- | ---: | ---: |",
+        f"| engine: sparse products blocked by type, every pair kept (exact) | {p_fast:.2f} | {t_fast:.2f} |",
+        f"| brute force: every (need, offer) pair in pure Python, same scoring | {p_slow:.2f} | {t_slow:.2f} |",
         "",
-        f"Speed-up: {t_slow / t_fast:.0f}x. Identical top-10 lists: {same:,} of {len(fast):,} organisations.",
+        f"Speed-up: {p_slow / p_fast:.0f}x on scoring the pairs, {t_slow / t_fast:.1f}x end to end (both then "
+        "share the same aggregation and explanations).",
+        f"Identical top-10 lists: {same:,} of {len(fast):,} organisations.",
         f"The approximate mode used at scale (champion lists, 30 pairs per item) shares {overlap:.1%} of "
         "each exact top 10 on this set.",
     ]

@@ -212,6 +212,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Django 6 behaviour now: a URL typed without a scheme is taken as https.
+FORMS_URLFIELD_ASSUME_HTTPS = True
 CSRF_FAILURE_VIEW = "terreau.core.views.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

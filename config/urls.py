@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("terreau.directory.urls")),
     path("comptes/", include("terreau.accounts.urls")),
     path("partenariats/", include("terreau.partnerships.urls")),
+    path("rencontres/", include("terreau.meetings.urls")),
     path("rencontres/", include("terreau.events.urls")),
     path("territoires/", include("terreau.territories.urls")),
     path("api/", include("terreau.api.urls")),

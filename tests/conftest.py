@@ -8,6 +8,14 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached values (the directory's filter choices...) must not leak from a test's rolled-back data.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Hashing passwords for real costs seconds per test; the hasher itself is Django's concern.
@@ -19,3 +27,19 @@ def _test_settings(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table after them, data migrations included: put the theme codes
+    (seeded by directory's migration 0002) back so every test starts from the same reference data."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    from terreau.directory.models import Theme
+    from terreau.vocabulary import THEMES
+
+    Theme.objects.bulk_create(
+        [Theme(code=c, label=label) for c, label in THEMES.items()], ignore_conflicts=True
+    )

@@ -387,6 +387,30 @@ def test_rejections_of_a_failed_batch_are_rolled_back_too(communes, branch, monk
     assert Organisation.objects.count() == 0
 
 
+def test_imported_organisations_are_indexed_as_reindex_organisations_would(communes, branch):
+    """New rows get their search index in the batch (on PostgreSQL, computed by the INSERT itself)."""
+    result = run(DATA / "generic.csv", branch)
+    assert result.created_count == 3
+    row = "Amicale des Lilas;ADL;association;;;W862000999;;;86194;;;;Jardin partagé, ateliers de taille.;"
+    assert run(f"{GENERIC_HEADER}\n{row}\n".encode(), branch).created_count == 1
+
+    def indexes():
+        return dict(Organisation.objects.values_list("pk", "search_document")), {
+            pk: str(vector) for pk, vector in Organisation.objects.values_list("pk", "search_vector")
+        }
+
+    imported = indexes()
+    assert any(imported[0].values()) or all(imported[1].values())  # indexed on the backend in use
+    search.reindex_organisations(Organisation.objects.values_list("pk", flat=True))
+    assert indexes() == imported
+    found, _searched = search.apply_search(Organisation.objects.all(), "tablettes")
+    assert list(found.values_list("name", flat=True)) == ["Entreprise Numérique Solidaire"]
+    found, _searched = search.apply_search(Organisation.objects.all(), "CSC seniors")
+    assert list(found.values_list("rna", flat=True)) == ["W862000123"]
+    found, _searched = search.apply_search(Organisation.objects.all(), "ADL jardin")
+    assert list(found.values_list("rna", flat=True)) == ["W862000999"]
+
+
 class _GeneratedFile(io.RawIOBase):
     """A large CSV file produced on the fly: it never exists as a whole, in memory or on disk."""
 

@@ -8,7 +8,13 @@ from django.urls import reverse
 
 from terreau.core.models import Visibility
 from terreau.directory.models import NeedOffer, NeedOfferStatus, Organisation, OrganisationKind, Theme
-from terreau.directory.queries import DirectoryParams, directory_queryset
+from terreau.directory.queries import (
+    DirectoryPaginator,
+    DirectoryParams,
+    directory_page,
+    directory_queryset,
+    filter_choices,
+)
 from terreau.directory.search import SearchTerms, build_document, reindex_organisations, stems
 from tests.factories import (
     BranchFactory,
@@ -300,8 +306,9 @@ def test_search_page_queries_do_not_grow_with_results(client, django_assert_num_
         org.themes.add("inclusion-numerique", "jeunesse")
         NeedOfferFactory(organisation=org)
         NeedOfferFactory(organisation=org, offer=True)
-    # page rows with their total, themes of the page, then the filter choices: themes, departments, branches.
-    with django_assert_num_queries(5):
+    filter_choices()  # cached: see test_filter_choices_are_cached_and_follow_changes
+    # ids and ranks of the page, the (capped) total, the page's organisations with their counts, themes.
+    with django_assert_num_queries(4):
         response = client.get(reverse("directory:search"), {"q": "numérique"})
     assert response.context["page"].paginator.count == count
     first = response.context["page"].object_list[0]
@@ -331,7 +338,57 @@ def test_search_pages_read_their_total_from_the_rows(client, django_assert_num_q
     response = client.get(url, {"q": "recyclerie", "page": "9"})  # out of range: the last page
     assert response.context["page"].number == 2
     assert client.get(url, {"q": "introuvable"}).context["page"].paginator.count == 0
-    # Without a text query: COUNT, first page by name, themes, then the 3 filter choices.
-    with django_assert_num_queries(6):
+    # Without a text query: COUNT, ids of the first page by name, their organisations, their themes.
+    with django_assert_num_queries(4):
         response = client.get(url, {"kind": "association"})
     assert response.context["page"].paginator.count == 25
+
+
+def test_totals_above_the_cap_are_not_counted(client, monkeypatch):
+    monkeypatch.setattr(DirectoryPaginator, "count_cap", 4)
+    for i in range(7):
+        OrganisationFactory(name=f"Ressourcerie {i}")
+    url = reverse("directory:search")
+    page = directory_page(user=None, params=DirectoryParams(q="ressourcerie"), number=1, per_page=2)
+    assert (page.paginator.count, page.paginator.capped, page.paginator.num_pages) == (4, True, 2)
+    html = client.get(url, {"q": "ressourcerie", "page": "9"}).content.decode()
+    assert "Plus de 4 structures trouvées · page 1" in html  # 20 per page: page 9 is out of range
+    monkeypatch.setattr(DirectoryPaginator, "count_cap", 7)
+    html = client.get(url, {"q": "ressourcerie"}).content.decode()
+    assert "7 structures trouvées" in html and "Plus de" not in html
+
+
+def test_pages_hold_the_rows_of_directory_queryset_in_the_same_order():
+    branch = BranchFactory()
+    for i in range(7):
+        org = OrganisationFactory(name=f"Recyclerie {6 - i}", branch=branch, private=i == 3)
+        NeedOfferFactory(organisation=org, title="Recyclerie" if i % 2 else "Vélos")
+    role = BranchRoleFactory(branch=branch)
+    for user in (None, role.user):
+        for q in ("", "recyclerie", "recyclerie vélo"):
+            params = DirectoryParams.from_query({"q": q})
+            full = list(directory_queryset(user=user, params=params))
+            first = directory_page(user=user, params=params, number=1, per_page=3)
+            pages = [first] + [
+                directory_page(user=user, params=params, number=n, per_page=3)
+                for n in first.paginator.page_range[1:]
+            ]
+            paged = [org for page in pages for org in page.object_list]
+            assert [(o.pk, o.open_needs, getattr(o, "rank", None)) for o in paged] == [
+                (o.pk, o.open_needs, getattr(o, "rank", None)) for o in full
+            ]
+            assert pages[0].paginator.count == len(full)
+    assert directory_page(user=None, params=DirectoryParams(), number="x", per_page=3).number == 1
+    assert directory_page(user=None, params=DirectoryParams(), number="99", per_page=3).number == 2
+
+
+def test_filter_choices_are_cached_and_follow_changes(django_assert_num_queries):
+    first = filter_choices()
+    with django_assert_num_queries(0):
+        assert filter_choices() == first
+    codes = [d.code for d in first.departments]
+    assert "2A" not in codes
+    OrganisationFactory(commune=CommuneFactory(code="2A004", department=DepartmentFactory(code="2A")))
+    assert "2A" in [d.code for d in filter_choices().departments]
+    BranchFactory(slug="corse", name="Antenne Corse")
+    assert "corse" in [b.slug for b in filter_choices().branches]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
     Exists,
@@ -141,15 +143,8 @@ def _open_count(actor: Actor, direction: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def directory_queryset(*, user: Any, params: DirectoryParams) -> QuerySet[Organisation]:
-    """Organisations the user may see, filtered by ``params``, most relevant first.
-
-    Each row carries ``open_needs`` and ``open_offers`` (counts of the open needs and offers the user may
-    see), its commune, department and branch (select_related) and its themes (prefetched); with a text
-    query, ``rank`` too. Filters on needs and offers (theme, type, direction) only consider active needs
-    and offers the user may see.
-    """
-    actor = user if isinstance(user, Actor) else actor_for(user)
+def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:
+    """Visible organisations matching ``params`` (with ``rank`` when searched); no joins, no counts."""
     qs = visible(actor, Organisation.objects.all())
     if params.kinds:
         qs = qs.filter(kind__in=params.kinds)
@@ -175,31 +170,139 @@ def directory_queryset(*, user: Any, params: DirectoryParams) -> QuerySet[Organi
         qs = qs.filter(Exists(matching))
 
     qs, searched = apply_search(qs, params.q)
+    return qs.order_by("-rank", "name", "pk") if searched else qs.order_by("name", "pk"), searched
+
+
+def _with_details(qs: QuerySet[Organisation], actor: Actor) -> QuerySet[Organisation]:
+    """What a listed organisation shows: commune, department, branch, themes and open counts."""
     # The index columns are never read in Python: leaving them out keeps the rows small.
     qs = qs.defer("search_vector", "search_document")
     qs = qs.select_related("commune__department", "branch").prefetch_related(
         Prefetch("themes", queryset=Theme.objects.order_by("label"))
     )
-    qs = qs.annotate(
+    return qs.annotate(
         open_needs=_open_count(actor, Direction.NEED), open_offers=_open_count(actor, Direction.OFFER)
     )
-    return qs.order_by("-rank", "name", "pk") if searched else qs.order_by("name", "pk")
+
+
+def directory_queryset(*, user: Any, params: DirectoryParams) -> QuerySet[Organisation]:
+    """Organisations the user may see, filtered by ``params``, most relevant first.
+
+    Each row carries ``open_needs`` and ``open_offers`` (counts of the open needs and offers the user may
+    see), its commune, department and branch (select_related) and its themes (prefetched); with a text
+    query, ``rank`` too. Filters on needs and offers (theme, type, direction) only consider active needs
+    and offers the user may see.
+
+    For one page of results, ``directory_page`` is much cheaper: it ranks and slices a narrow query first
+    and only then fetches those details for the rows of the page.
+    """
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    qs, _searched = _filtered(actor, params)
+    return _with_details(qs, actor)
+
+
+def _page_number(number: Any) -> int:
+    try:
+        return max(1, int(number))
+    except (TypeError, ValueError):
+        return 1
+
+
+# Totals above this are shown as "more than COUNT_CAP": counting every match of a broad search (or of the
+# unfiltered directory) on every keystroke would cost as much as the search itself.
+COUNT_CAP = 1000
+
+
+class DirectoryPaginator(Paginator):
+    """A Paginator whose total is capped: ``count`` is at most ``COUNT_CAP`` and ``capped`` tells whether
+    there are more matches (only the first ``COUNT_CAP`` can then be browsed, by ``num_pages`` pages)."""
+
+    capped = False
+    count_cap = COUNT_CAP
+
+    def capped_count(self) -> int:
+        """COUNT(*) of at most COUNT_CAP + 1 rows: stops reading as soon as the cap is passed."""
+        found = self.object_list.order_by().values("pk")[: self.count_cap + 1].count()
+        self.capped = found > self.count_cap
+        return min(found, self.count_cap)
+
+
+def directory_page(*, user: Any, params: DirectoryParams, number: Any, per_page: int) -> Page:
+    """One page of ``directory_queryset``'s rows (same rows, order and attributes), read cheaply.
+
+    1. A narrow query ranks, orders and slices the matches (``ORDER BY rank DESC, name, id LIMIT n``: a
+       top-N sort): only ids and ranks leave the database. Without a text query the page comes from the
+       (name, id) index.
+    2. The total is counted up to ``COUNT_CAP`` only (see DirectoryPaginator), and not at all when the
+       first page is not full (its rows are all the matches).
+    3. The page's organisations, at most ``per_page``, are then fetched with their commune, branch,
+       themes and open needs/offers counts: those are computed for these rows only, never for every match.
+
+    Invalid page numbers give the first page, numbers past the end the last one (like Paginator.get_page).
+    Four queries at most (three when the first page is not full), whatever the number of matches.
+    """
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    narrow, searched = _filtered(actor, params)
+    paginator = DirectoryPaginator(narrow, per_page)
+    number = _page_number(number)
+
+    def page_rows(number: int) -> list[tuple[int, float | None]]:
+        bottom = (number - 1) * per_page
+        if searched:
+            return list(narrow.values_list("pk", "rank")[bottom : bottom + per_page])
+        return [(pk, None) for pk in narrow.values_list("pk", flat=True)[bottom : bottom + per_page]]
+
+    rows = page_rows(number) if number == 1 else []
+    if number == 1 and len(rows) < per_page:
+        paginator.__dict__["count"] = len(rows)  # fills the cached_property: every match is on this page
+    else:
+        paginator.__dict__["count"] = paginator.capped_count()
+        if number > 1:
+            number = min(number, paginator.num_pages)
+            rows = page_rows(number)
+
+    ids = [pk for pk, _rank in rows]
+    details = visible(actor, Organisation.objects.filter(pk__in=ids))
+    found = {org.pk: org for org in _with_details(details, actor).order_by()}
+    organisations = []
+    for pk, rank in rows:
+        org = found.get(pk)
+        if org is not None:  # deleted between the two queries
+            if searched:
+                org.rank = rank
+            organisations.append(org)
+    return paginator._get_page(organisations, number, paginator)
+
+
+class DepartmentChoice(NamedTuple):
+    code: str
+    name: str
+
+
+class BranchChoice(NamedTuple):
+    slug: str
+    name: str
 
 
 @dataclass(frozen=True)
 class FilterChoices:
-    """Choices of the directory's filter controls."""
+    """Choices of the directory's filter controls (plain values: cheap to cache)."""
 
     kinds: list[tuple[str, str]]
     themes: list[tuple[str, str]]
     types: list[tuple[str, str]]
     directions: list[tuple[str, str]]
-    departments: list[Department]
-    branches: list[Branch]
+    departments: list[DepartmentChoice]
+    branches: list[BranchChoice]
 
 
-def filter_choices() -> FilterChoices:
-    """Filter options: departments having organisations or covered by a branch, every branch (3 queries)."""
+FILTER_CHOICES_CACHE_KEY = "terreau:directory:filter-choices"
+# Signals (terreau.directory.signals) forget the cached choices when organisations, departments, branches
+# or themes change in this process; the timeout bounds how long other processes may show stale lists.
+FILTER_CHOICES_TIMEOUT = 120
+
+
+def _load_filter_choices() -> FilterChoices:
     has_organisations = Organisation.objects.filter(commune__department_id=OuterRef("pk"))
     covered = Branch.departments.through.objects.filter(department_id=OuterRef("pk"))
     departments = Department.objects.filter(Exists(has_organisations) | Exists(covered)).order_by("code")
@@ -208,6 +311,23 @@ def filter_choices() -> FilterChoices:
         themes=list(Theme.objects.order_by("label").values_list("code", "label")),
         types=list(vocabulary.TYPES.items()),
         directions=list(Direction.choices),
-        departments=list(departments),
-        branches=list(Branch.objects.order_by("name").only("slug", "name")),
+        departments=[DepartmentChoice(*row) for row in departments.values_list("code", "name")],
+        branches=[BranchChoice(*row) for row in Branch.objects.order_by("name").values_list("slug", "name")],
     )
+
+
+def filter_choices() -> FilterChoices:
+    """Filter options: departments having organisations or covered by a branch, every branch, every theme.
+
+    Cached (they change rarely and cost three queries, the departments one over every organisation).
+    """
+    choices = cache.get(FILTER_CHOICES_CACHE_KEY)
+    if not isinstance(choices, FilterChoices):
+        choices = _load_filter_choices()
+        cache.set(FILTER_CHOICES_CACHE_KEY, choices, FILTER_CHOICES_TIMEOUT)
+    return choices
+
+
+def forget_filter_choices() -> None:
+    """Drop the cached filter choices (called by signals when what they list may have changed)."""
+    cache.delete(FILTER_CHOICES_CACHE_KEY)

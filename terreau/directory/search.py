@@ -212,6 +212,35 @@ def _gather(ids: list[int]) -> dict[int, tuple[str, str, str, str]]:
     }
 
 
+def pg_vector_sql(a: str, b: str = "''", c: str = "''", d: str = "''") -> str:
+    """The PostgreSQL expression of the weighted search vector of the SQL text expressions a, b, c, d.
+
+    The one expression every PostgreSQL write of ``search_vector`` uses (``_write`` and the set-based
+    ``pg_new_organisation_vector_sql``), so they cannot drift apart.
+    """
+    return (
+        f"setweight(to_tsvector('{PG_CONFIG}', {a}), 'A')"
+        f" || setweight(to_tsvector('{PG_CONFIG}', {b}), 'B')"
+        f" || setweight(to_tsvector('{PG_CONFIG}', {c}), 'C')"
+        f" || setweight(to_tsvector('{PG_CONFIG}', {d}), 'D')"
+    )
+
+
+def pg_new_organisation_vector_sql(alias: str) -> str:
+    """PostgreSQL: the search vector of a row ``alias`` of organisation columns, computed in SQL.
+
+    Valid for an organisation that has no needs, offers or themes yet (a new row of a bulk insert): it is
+    then exactly what ``reindex_organisations`` builds from ``_gather`` — A: name and acronym, B: empty,
+    C: the description, D: empty (to_tsvector ignores surrounding whitespace). Lets set-based writers
+    (the CSV importer's ``INSERT ... SELECT``) index rows in the statement that creates them instead of
+    writing every row twice.
+    """
+    return pg_vector_sql(
+        a=f"{alias}.name || ' ' || {alias}.acronym",
+        c=f"{alias}.description",
+    )
+
+
 def _write(texts: dict[int, tuple[str, str, str, str]]) -> None:
     from terreau.directory.models import Organisation
 
@@ -227,11 +256,7 @@ def _write(texts: dict[int, tuple[str, str, str, str]]) -> None:
                 f"""
                 UPDATE {table} AS o SET
                   search_document = '',
-                  search_vector =
-                    setweight(to_tsvector('{PG_CONFIG}', v.a), 'A')
-                    || setweight(to_tsvector('{PG_CONFIG}', v.b), 'B')
-                    || setweight(to_tsvector('{PG_CONFIG}', v.c), 'C')
-                    || setweight(to_tsvector('{PG_CONFIG}', v.d), 'D')
+                  search_vector = {pg_vector_sql("v.a", "v.b", "v.c", "v.d")}
                 FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])
                   AS v(id, a, b, c, d)
                 WHERE o.id = v.id

@@ -60,3 +60,29 @@ def theme_saved(sender, instance: Theme, raw: bool = False, created: bool = Fals
     if raw or created:
         return
     reindex_organisations(instance.organisations.values_list("pk", flat=True))
+
+
+# --- cached filter choices (terreau.directory.queries.filter_choices) -------------------------------
+
+
+def _forget_filter_choices(sender, **kwargs) -> None:
+    from terreau.directory.queries import forget_filter_choices
+
+    forget_filter_choices()
+
+
+def _connect_filter_choices() -> None:
+    from terreau.core.models import Branch
+    from terreau.territories.models import Department
+
+    for model in (Organisation, Theme, Branch, Department):
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _forget_filter_choices, sender=model, dispatch_uid=f"filter_choices_{model.__name__}"
+            )
+    m2m_changed.connect(
+        _forget_filter_choices, sender=Branch.departments.through, dispatch_uid="filter_choices_branch_depts"
+    )
+
+
+_connect_filter_choices()

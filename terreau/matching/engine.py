@@ -765,6 +765,7 @@ class Index:
             key, first = np.unique(key, return_index=True)
             ns, os_, sc = ns[first], os_[first], sc[first]
         del found
+        ns, os_, sc = ns.astype(np.int32), os_.astype(np.int32), sc.astype(np.float32)
         groups = self._aggregate(ns, os_, sc, top)
         pending = next(groups, None)
         for slot in range(len(self.org_ids)):
@@ -846,17 +847,18 @@ class Index:
         ns, os_, sc = ns[keep], os_[keep], sc[keep]
         org_n, org_o = self.needs.org.a[ns], self.offers.org.a[os_]
         # Each pair counts for both organisations: the one with the need receives, the other gives.
-        x = np.concatenate([org_n, org_o]).astype(np.int64)
-        y = np.concatenate([org_o, org_n]).astype(np.int64)
+        x = np.concatenate([org_n, org_o]).astype(np.int32)
+        y = np.concatenate([org_o, org_n]).astype(np.int32)
         direction = np.concatenate([np.zeros(len(ns), np.int8), np.ones(len(ns), np.int8)])
-        ns2, os2, sc2 = np.concatenate([ns, ns]), np.concatenate([os_, os_]), np.concatenate([sc, sc])
+        ns2, os2 = np.concatenate([ns, ns]), np.concatenate([os_, os_])
+        sc2 = np.concatenate([sc, sc]).astype(np.float64)
         if only is not None:
             sel = np.isin(x, only)
             x, y, direction, ns2, os2, sc2 = x[sel], y[sel], direction[sel], ns2[sel], os2[sel], sc2[sel]
         if not len(x):
             return
         n_orgs = len(self.org_ids)
-        key = x * n_orgs + y
+        key = x.astype(np.int64) * n_orgs + y
         order = np.lexsort((-sc2, key))
         key, x, y, direction, ns2, os2, sc2 = (a[order] for a in (key, x, y, direction, ns2, os2, sc2))
         starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]

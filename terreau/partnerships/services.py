@@ -160,3 +160,31 @@ def partnership_set_stage(*, partnership: Partnership, to: str, by=None, note: s
     )
     partnership.stage = to
     partnership.save(update_fields=["stage", "updated_at"])
+
+
+@transaction.atomic
+def partnership_open_from_meeting(
+    *, event, first: Organisation, second: Organisation, by=None
+) -> Partnership:
+    """A meeting of an event (speed-meeting) leads to a partnership: open it in the event's branch pipeline,
+    once per pair of organisations and event (the existing record is returned otherwise)."""
+    from terreau.events.models import Event
+
+    Event.objects.select_for_update().filter(pk=event.pk).first()  # one opening at a time per event
+    existing = (
+        Partnership.objects.filter(origin=Partnership.Origin.EVENT, events=event, partners=first)
+        .filter(partners=second)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    partnership = Partnership.objects.create(
+        branch=event.branch,
+        title=f"{first.name} × {second.name}"[:200],
+        origin=Partnership.Origin.EVENT,
+        notes=_("Issu des rendez-vous d'affaires « %(event)s ».") % {"event": event.title},
+    )
+    partnership.partners.add(first, second)
+    event.partnerships.add(partnership)
+    PartnershipStageChange.objects.create(partnership=partnership, to_state=partnership.stage, by=by)
+    return partnership

@@ -1,6 +1,6 @@
 """CSV imports of organisations: generic Terreau template, RNA "waldec" export, SIRENE stock files.
 
-Entry point: ``import_organisations(*, stream, file_name, format=None, branch, by=None, batch_size=1000)``.
+Entry point: ``import_organisations(*, stream, file_name, format=None, branch, by=None, batch_size=BATCH_SIZE)`` (5,000 rows per batch).
 Formats are documented in docs/import-formats.md.
 """
 

@@ -25,6 +25,8 @@ Format = ImportRun.Format
 POSTAL_CODE_RE = re.compile(r"^\d{5}$")
 COMMUNE_CODE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 LEGAL_CATEGORY_RE = re.compile(r"^\d{4}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+HTTP_RE = re.compile(r"^https?://", re.IGNORECASE)
 UNKNOWN_DATE = "0001-01-01"
 WORKFORCE_BANDS = set(WorkforceBand.values)
 
@@ -153,7 +155,9 @@ class FormatSpec:
 
 
 def _text(row: dict[str, str], column: str) -> str:
-    return " ".join((row.get(column) or "").split())
+    value = row.get(column)
+    # Most columns of official files are empty: skip the split/join for them (hot path of every import).
+    return " ".join(value.split()) if value else ""
 
 
 def _check_length(values: dict[str, Any]) -> None:
@@ -166,24 +170,31 @@ def _check_length(values: dict[str, Any]) -> None:
             )
 
 
+def _clean(value: str) -> str:
+    return validators.clean_identifier(value) if value else ""
+
+
 def _identifiers(siren: str, siret: str, rna: str, *, strict: bool = True) -> tuple[str, str, str]:
     """Cleaned and validated identifiers; invalid ones raise RowRejected (or are dropped if not strict)."""
-    siren, siret, rna = (validators.clean_identifier(v) for v in (siren, siret, rna))
+    siren, siret, rna = _clean(siren), _clean(siret), _clean(rna)
     checks = ((validators.validate_siret, "siret"), (validators.validate_siren, "siren"))
     cleaned = {"siren": siren, "siret": siret}
     for check, name in checks:
+        if not cleaned[name]:
+            continue  # empty identifiers are valid (the validators return at once): skip the call
         try:
             check(cleaned[name])
         except ValidationError as exc:
             if strict:
                 raise RowRejected(f"{exc.messages[0]} ({cleaned[name]})") from None
             cleaned[name] = ""
-    try:
-        validators.validate_rna(rna)
-    except ValidationError as exc:
-        if strict:
-            raise RowRejected(f"{exc.messages[0]} ({rna})") from None
-        rna = ""
+    if rna and not validators.RNA_RE.match(rna):
+        try:
+            validators.validate_rna(rna)
+        except ValidationError as exc:
+            if strict:
+                raise RowRejected(f"{exc.messages[0]} ({rna})") from None
+            rna = ""
     siren, siret = cleaned["siren"], cleaned["siret"]
     if siret and siren and siret[:9] != siren:
         raise RowRejected(
@@ -195,7 +206,7 @@ def _identifiers(siren: str, siret: str, rna: str, *, strict: bool = True) -> tu
 def _website(value: str, *, strict: bool) -> str:
     if not value:
         return ""
-    url = value if re.match(r"^https?://", value, re.IGNORECASE) else f"http://{value}"
+    url = value if HTTP_RE.match(value) else f"http://{value}"
     try:
         _url_validator(url)
     except ValidationError:
@@ -384,7 +395,7 @@ def map_rna(row: dict[str, str], ctx: Context) -> Candidate:
             _("Position RNA inconnue : « %(value)s » (A, D ou S attendu).") % {"value": position}
         )
     dissolved = _text(row, "date_disso")
-    if dissolved and dissolved != UNKNOWN_DATE and re.match(r"^\d{4}-\d{2}-\d{2}$", dissolved):
+    if dissolved and dissolved != UNKNOWN_DATE and DATE_RE.match(dissolved):
         raise RowRejected(_("Association dissoute le %(date)s : non importée.") % {"date": dissolved})
     if not _text(row, "id"):
         raise RowRejected(_("Numéro RNA (colonne « id ») manquant."))

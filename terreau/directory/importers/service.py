@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import os
 from collections import defaultdict
@@ -40,10 +41,57 @@ from terreau.territories.models import Commune
 
 logger = logging.getLogger(__name__)
 
-BATCH_SIZE = 1000
+# Rows per batch (one transaction each). Large batches amortise the per-batch round trips and statements
+# (lookups, COPY, INSERT ... SELECT, commit); memory stays bounded by one batch.
+BATCH_SIZE = 5000
 # From this many new organisations in a batch, PostgreSQL gets them through COPY rather than INSERT.
 COPY_THRESHOLD = 50
 SLUG_BASE_LENGTH = 200
+# Columns read from existing organisations to match rows and detect changes: the identifiers, the branch,
+# and every field a format's mapper can fill (see formats.py; "commune_id" is added by the service).
+EXISTING_FIELDS = (
+    "id",
+    "branch_id",
+    "name",
+    "siret",
+    "siren",
+    "rna",
+    "kind",
+    "acronym",
+    "legal_category",
+    "workforce_band",
+    "naf_code",
+    "commune_id",
+    "address",
+    "postal_code",
+    "website",
+    "email",
+    "phone",
+    "description",
+)
+
+
+class _Existing:
+    """An existing organisation's matching and importable fields, as plain attributes (no model instance:
+    building thousands of them per batch dominated the re-import)."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@functools.lru_cache(maxsize=50_000)
+def _slug_base(name: str) -> str:
+    # Official files repeat names a lot ("COMITE DES FETES DE ..."): slugify each distinct one once.
+    return slugify(name)[:SLUG_BASE_LENGTH].strip("-") or "organisation"
+
+
+def _identifier_slug(identifier: str) -> str:
+    # SIRET, SIREN and RNA numbers are ASCII letters and digits once cleaned: slugify is lower().
+    return identifier.lower() if identifier.isascii() and identifier.isalnum() else slugify(identifier)
 
 
 @dataclass
@@ -225,6 +273,8 @@ class _Importer:
         self.committed = _Counts()
         self.last_committed_line = 1  # the header
         self.context = Context(theme_codes=frozenset(Theme.objects.values_list("code", flat=True)))
+        # Commune codes already looked up in this run (code -> exists): each distinct code is queried once.
+        self.communes: dict[str, bool] = {}
 
     # ------------------------------------------------------------------------------------------ driving
 
@@ -352,8 +402,11 @@ class _Importer:
             elif row.reason:
                 reject(row, row.reason)
 
-        codes = {c.commune_code for _r, c in candidates if c.commune_code}
-        known_communes = _existing_values(Commune, "code", codes)
+        unseen = {c.commune_code for _r, c in candidates if c.commune_code} - self.communes.keys()
+        if unseen:
+            found = _existing_values(Commune, "code", unseen)
+            self.communes.update({code: code in found for code in unseen})
+        communes = self.communes
         index = _Index()
         existing = self._existing(candidates)
         for org in existing:
@@ -361,11 +414,11 @@ class _Importer:
         current_themes = self._current_themes(existing, candidates)
 
         new: list[_New] = []
-        changed: dict[int, Organisation] = {}
+        changed: dict[int, _Existing] = {}
         changed_fields: set[str] = set()
         theme_changes: dict[int, set[str]] = {}
         for row, cand in candidates:
-            if cand.commune_code and cand.commune_code not in known_communes:
+            if cand.commune_code and not communes[cand.commune_code]:
                 reject(row, _("Code commune INSEE inconnu : %(code)s.") % {"code": cand.commune_code})
                 continue
             values = dict(cand.values)
@@ -425,9 +478,10 @@ class _Importer:
                     counts.updated += 1
             index.add(target, siret=cand.siret, siren=cand.siren, rna=cand.rna)
 
+        indexed: set[int] = set()
         if new:
             self._assign_slugs(new)
-            self._create(new)
+            indexed = self._create(new)
         if changed:
             now = timezone.now()
             for org in changed.values():
@@ -436,12 +490,15 @@ class _Importer:
         self._write_themes(new, theme_changes)
         counts.rejected = len(rejections)
         ImportRejection.objects.bulk_create(rejections, batch_size=500)
-        touched = [n.pk for n in new] + list(changed) + [pk for pk in theme_changes if pk not in changed]
-        if touched:
+        if new or changed or theme_changes:
+            # New rows indexed by their INSERT (PostgreSQL set-based path) are not indexed a second time;
+            # the call still happens for every batch that wrote organisations.
+            touched = [n.pk for n in new if n.pk not in indexed]
+            touched += list(changed) + [pk for pk in theme_changes if pk not in changed]
             search.reindex_organisations(touched)
         return counts
 
-    def _existing(self, candidates: list[tuple[_Row, Candidate]]) -> list[Organisation]:
+    def _existing(self, candidates: list[tuple[_Row, Candidate]]) -> list[_Existing]:
         q = Q()
         sirets = {c.siret for _r, c in candidates if c.siret}
         sirens = {c.siren for _r, c in candidates if c.siren}
@@ -456,18 +513,22 @@ class _Importer:
             return []
         if connection.vendor == "postgresql":
             # One array parameter per identifier instead of thousands of placeholders.
-            table = connection.ops.quote_name(Organisation._meta.db_table)
-            return list(
-                Organisation.objects.raw(
-                    f"SELECT * FROM {table} WHERE siret = ANY(%s) OR siren = ANY(%s) OR rna = ANY(%s) "  # noqa: S608 - quoted model identifier
-                    "ORDER BY id",
+            quote = connection.ops.quote_name
+            table = quote(Organisation._meta.db_table)
+            columns = ", ".join(quote(Organisation._meta.get_field(a).column) for a in EXISTING_FIELDS)
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT {columns} FROM {table} "  # noqa: S608 - quoted model identifiers
+                    "WHERE siret = ANY(%s) OR siren = ANY(%s) OR rna = ANY(%s) ORDER BY id",
                     [list(sirets), list(sirens), list(rnas)],
                 )
-            )
-        return list(Organisation.objects.filter(q).order_by("pk"))
+                rows = cursor.fetchall()
+        else:
+            rows = Organisation.objects.filter(q).order_by("pk").values_list(*EXISTING_FIELDS)
+        return [_Existing(dict(zip(EXISTING_FIELDS, row, strict=True))) for row in rows]
 
     def _current_themes(
-        self, existing: list[Organisation], candidates: list[tuple[_Row, Candidate]]
+        self, existing: list[_Existing], candidates: list[tuple[_Row, Candidate]]
     ) -> dict[int, set[str]]:
         current: dict[int, set[str]] = defaultdict(set)
         if existing and any(c.themes is not None for _r, c in candidates):
@@ -478,9 +539,9 @@ class _Importer:
 
     def _assign_slugs(self, new: list[_New]) -> None:
         """A unique slug per new organisation: the name, else name + identifier, else name + number."""
-        bases = [slugify(n.values["name"])[:SLUG_BASE_LENGTH].strip("-") or "organisation" for n in new]
+        bases = [_slug_base(n.values["name"]) for n in new]
         options = [
-            [base] + ([f"{base}-{slugify(n.identifier)}"] if n.identifier else [])
+            [base] + ([f"{base}-{_identifier_slug(n.identifier)}"] if n.identifier else [])
             for n, base in zip(new, bases, strict=True)
         ]
         wanted = {slug for opts in options for slug in opts}
@@ -507,23 +568,28 @@ class _Importer:
             n.values["slug"] = slug
             taken.add(slug)
 
-    def _create(self, new: list[_New]) -> None:
+    def _create(self, new: list[_New]) -> set[int]:
+        """Insert the new organisations (setting ``pk``); returns the ids whose search vector is written."""
         if connection.vendor == "postgresql" and len(new) >= COPY_THRESHOLD:
-            self._copy_create(new)
-            return
+            return self._copy_create(new)
         objs = [Organisation(branch=self.branch, **n.values) for n in new]
         Organisation.objects.bulk_create(objs, batch_size=500)
         for n, obj in zip(new, objs, strict=True):
             n.pk = obj.pk
+        return set()
 
-    def _copy_create(self, new: list[_New]) -> None:
-        """PostgreSQL: the same rows as bulk_create, sent with COPY (ids reserved from the sequence first).
+    def _copy_create(self, new: list[_New]) -> set[int]:
+        """PostgreSQL: the same rows as bulk_create, set-based (ids reserved from the sequence first).
 
-        Parsing a 1,000-row multi-VALUES INSERT is what dominates bulk_create on PostgreSQL; COPY makes
-        the insert cost negligible next to validation (see docs/bench-import.md).
+        The rows are COPied into a temporary staging table, then one ``INSERT ... SELECT`` writes them
+        with their search vector computed in the same statement (``search.pg_new_organisation_vector_sql``,
+        identical to what ``reindex_organisations`` builds for an organisation without needs, offers or
+        themes): each row is written once instead of inserted then updated by the reindexing. Rows with
+        themes are left to ``reindex_organisations`` (their labels weigh in the vector). Returns the ids
+        whose vector is written.
         """
         table = Organisation._meta.db_table
-        fields = Organisation._meta.concrete_fields
+        fields = [f for f in Organisation._meta.concrete_fields if f.attname != "search_vector"]
         now = timezone.now()
         defaults = []
         for f in fields:
@@ -544,18 +610,33 @@ class _Importer:
             )
             ids = [row[0] for row in cursor.fetchall()]
             columns = ", ".join(quote(f.column) for f in fields)
-            with cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            # Identifiers come from the model's metadata, quoted; values travel through COPY.
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE terreau_import_new ON COMMIT DROP AS SELECT {columns} FROM {quote(table)} WITH NO DATA"  # noqa: S608
+            )
+            with cursor.copy(f"COPY terreau_import_new ({columns}) FROM STDIN") as copy:
                 for pk, n in zip(ids, new, strict=True):
                     values = n.values
                     row = [values.get(name, default) for name, default in pairs]
                     row[pk_index] = pk
                     copy.write_row(row)
                     n.pk = pk
+            vector = search.pg_new_organisation_vector_sql("n")
+            themed = [n.pk for n in new if n.themes]
+            cursor.execute(
+                f"INSERT INTO {quote(table)} ({columns}, search_vector) "  # noqa: S608
+                f"SELECT {columns}, CASE WHEN n.id = ANY(%s) THEN NULL ELSE {vector} END "
+                "FROM terreau_import_new AS n ORDER BY n.id",
+                [themed],
+            )
+            cursor.execute("DROP TABLE terreau_import_new")
+        return set(ids) - set(themed)
 
-    def _update(self, orgs: list[Organisation], attnames: list[str]) -> None:
+    def _update(self, orgs: list[_Existing], attnames: list[str]) -> None:
         if connection.vendor != "postgresql" or len(orgs) < COPY_THRESHOLD:
             names = [Organisation._meta.get_field(a).name for a in attnames]
-            Organisation.objects.bulk_update(orgs, names, batch_size=500)
+            objs = [Organisation(pk=o.pk, **{a: getattr(o, a) for a in attnames}) for o in orgs]
+            Organisation.objects.bulk_update(objs, names, batch_size=500)
             return
         # PostgreSQL: bulk_update's CASE expressions cost milliseconds per row to build; COPY the new
         # values into a temporary table and UPDATE ... FROM it instead.

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,47 +9,18 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
-from terreau.directory.queries import DirectoryParams, directory_queryset, filter_choices
+from terreau.directory.queries import DirectoryParams, directory_page, filter_choices
 
 PAGE_SIZE = 20
-
-
-class DirectoryPaginator(Paginator):
-    """Django's Paginator, reading the total from the page's own rows for text searches.
-
-    A text search ranks every match anyway, so ``COUNT(*) OVER ()`` on the page query costs little and
-    saves a second scan of the matches; the separate COUNT only runs for a page out of range. Without a
-    text query, the first page comes from the (name, id) index and the COUNT from an index-only scan,
-    so the plain Paginator is kept.
-    """
-
-    def __init__(self, object_list: QuerySet, per_page: int) -> None:
-        self.one_query = "rank" in object_list.query.annotations
-        if self.one_query:
-            object_list = object_list.annotate(_total=Window(Count("pk")))
-        super().__init__(object_list, per_page)
-
-    def get_page(self, number) -> Page:
-        if not self.one_query:
-            return super().get_page(number)
-        try:
-            number = max(1, int(number))
-        except (TypeError, ValueError):
-            number = 1
-        bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page])
-        if rows or number == 1:
-            self.__dict__["count"] = rows[0]._total if rows else 0  # fills the cached_property
-            return self._get_page(rows, number, self)
-        return super().get_page(number)  # out of range: count, then the last page
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def search(request: HttpRequest) -> HttpResponse:
     params = DirectoryParams.from_query(request.GET)
-    paginator = DirectoryPaginator(directory_queryset(user=request.user, params=params), PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    page = directory_page(
+        user=request.user, params=params, number=request.GET.get("page"), per_page=PAGE_SIZE
+    )
     filter_query = params.to_query()
     context = {
         "nav": "directory",

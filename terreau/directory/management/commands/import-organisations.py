@@ -13,7 +13,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from terreau.core.models import Branch
-from terreau.directory.importers import FORMATS, import_organisations
+from terreau.directory.importers import BATCH_SIZE, FORMATS, import_organisations
 from terreau.directory.models import ImportRun
 
 USAGE = (
@@ -51,7 +51,9 @@ class Command(BaseCommand):
             metavar="FORMAT",
             help="generic, rna, sirene_ul ou sirene_etab (détecté d'après l'en-tête si absent).",
         )
-        parser.add_argument("--batch-size", metavar="N", default="1000", help="Lignes par lot (1000).")
+        parser.add_argument(
+            "--batch-size", metavar="N", default=str(BATCH_SIZE), help=f"Lignes par lot ({BATCH_SIZE})."
+        )
         parser.add_argument(
             "--rejects-csv", metavar="CHEMIN", help="Écrire les lignes rejetées dans ce fichier CSV."
         )

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "terreau.directory",
     "terreau.matching",
     "terreau.partnerships",
+    "terreau.programs",
     "terreau.meetings",
     "terreau.events",
     "terreau.api",

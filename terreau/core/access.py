@@ -42,12 +42,23 @@ class AccessRule:
     public: the rows anybody may see; None means nothing is public.
     many: a path crosses a many-valued relation (a partnership's partners): rows are then filtered through
         a sub-query so that they are not repeated.
+    program: lookup path to programs.Program: its coordinators may see and change the row, its partner
+        viewers may see it.
+    site: lookup path to programs.HostSite: the site's staff and the volunteers assigned to it may see and
+        change the row.
+    owner: lookup path to the user the row is about (their own registration): they may see and change it.
+    branch_staff: False for beneficiaries' personal data, which only the people who run their sessions see
+        (not the branch's facilitators nor the network's head office).
     """
 
     branch: str | tuple[str, ...]
     organisation: str | tuple[str, ...] | None = None
     public: Q | None = None
     many: bool = False
+    program: str | None = None
+    site: str | None = None
+    owner: str | None = None
+    branch_staff: bool = True
 
     def apply(self, qs: QuerySet[M], q: Q) -> QuerySet[M]:
         if self.many:
@@ -64,6 +75,8 @@ class AccessRule:
 
     def staff_q(self, actor: Actor) -> Q:
         q = Q(pk__in=[])
+        if not self.branch_staff:
+            return q
         for path in self._paths(self.branch):
             q |= Q(**{f"{self._path(path, 'id')}__in": actor.branch_ids})
             if actor.network_ids:
@@ -78,6 +91,19 @@ class AccessRule:
             q |= Q(**{f"{self._path(path, 'pk')}__in": org_ids})
         return q
 
+    def team_q(self, actor: Actor, *, change: bool) -> Q:
+        """Program teams (coordinators, site staff, volunteers, partner viewers) and the row's owner."""
+        q = Q(pk__in=[])
+        if self.program is not None:
+            programs = actor.program_ids if change else actor.program_ids | actor.program_viewer_ids
+            if programs:
+                q |= Q(**{f"{self._path(self.program, 'pk')}__in": programs})
+        if self.site is not None and actor.site_ids:
+            q |= Q(**{f"{self._path(self.site, 'pk')}__in": actor.site_ids})
+        if self.owner is not None and actor.user_id is not None:
+            q |= Q(**{self._path(self.owner, "pk"): actor.user_id})
+        return q
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -89,6 +115,9 @@ class Actor:
     branch_ids: frozenset[int] = frozenset()
     org_ids: frozenset[int] = frozenset()
     org_admin_ids: frozenset[int] = frozenset()
+    program_ids: frozenset[int] = frozenset()  # coordinator of
+    program_viewer_ids: frozenset[int] = frozenset()  # partner viewer of
+    site_ids: frozenset[int] = frozenset()  # site staff or volunteer at
 
     @property
     def is_authenticated(self) -> bool:
@@ -123,6 +152,7 @@ def actor_for(user: User | AnonymousUser | None) -> Actor:
     if network_ids:
         branch_ids |= set(Branch.objects.filter(network_id__in=network_ids).values_list("id", flat=True))
     memberships = list(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
+    program_roles = _program_roles(user)
     actor = Actor(
         user_id=user.pk,
         is_superuser=user.is_superuser,
@@ -130,9 +160,33 @@ def actor_for(user: User | AnonymousUser | None) -> Actor:
         branch_ids=frozenset(branch_ids),
         org_ids=frozenset(org for org, _role in memberships),
         org_admin_ids=frozenset(org for org, role in memberships if role == Membership.Role.ADMIN),
+        **program_roles,
     )
     user._terreau_actor = actor
     return actor
+
+
+def _program_roles(user: Any) -> dict[str, frozenset[int]]:
+    """Roles in program teams; empty while the programs app is not installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("terreau.programs"):
+        return {}
+    from terreau.programs.models import ProgramRole
+
+    coordinator, viewer, sites = set(), set(), set()
+    for program_id, role, site_id in ProgramRole.objects.filter(user=user).values_list("program_id", "role", "site_id"):
+        if role == ProgramRole.Role.COORDINATOR:
+            coordinator.add(program_id)
+        elif role == ProgramRole.Role.PARTNER_VIEWER:
+            viewer.add(program_id)
+        elif site_id is not None:
+            sites.add(site_id)
+    return {
+        "program_ids": frozenset(coordinator),
+        "program_viewer_ids": frozenset(viewer),
+        "site_ids": frozenset(sites),
+    }
 
 
 def _rule(qs: QuerySet) -> AccessRule:
@@ -150,7 +204,7 @@ def visible(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
         return qs
     q = rule.public if rule.public is not None else Q(pk__in=[])
     if actor.is_authenticated:
-        q |= rule.staff_q(actor) | rule.member_q(actor.org_ids)
+        q |= rule.staff_q(actor) | rule.member_q(actor.org_ids) | rule.team_q(actor, change=False)
     return rule.apply(qs, q)
 
 
@@ -164,7 +218,7 @@ def editable(user: Any, qs: QuerySet[M], *, action: Action = "change") -> QueryS
         return qs.none()
     q = rule.staff_q(actor)
     if action == "change":
-        q |= rule.member_q(actor.org_ids)
+        q |= rule.member_q(actor.org_ids) | rule.team_q(actor, change=True)
     return rule.apply(qs, q)
 
 

@@ -1,13 +1,23 @@
 """The `terreau` console command: a thin wrapper around Django's management commands.
 
-terreau demo                      set up and start the demo (see README)
-terreau import-organisations ...  import a CSV (generic template, RNA waldec, SIRENE)
-terreau load-territories          load the official geography from npm's @etalab/decoupage-administratif
-terreau match ...                 complementarity engine (../shared/contracts/matching.md)
-terreau schedule-meetings ...     one-to-one meeting planner (../shared/contracts/meeting-schedule.md)
-terreau create-api-token EMAIL    print the user's REST API token (created if missing; --regenerate)
-terreau send-event-reminders      remind registrants of events starting in 24-48 h (cron)
-terreau <any manage.py command>
+Usage: terreau COMMAND [options]   (terreau COMMAND --help for the options of one command)
+
+Set-up and data
+  load-territories                 load the official geography (npm @etalab/decoupage-administratif)
+  load-demo                        (re)load the demo territory and print the demo logins
+  import-organisations FILE        import a CSV (Terreau template, RNA waldec, SIRENE stock files)
+  geocode-organisations            geocode organisations missing coordinates (Base Adresse Nationale)
+  create-api-token EMAIL           print a user's REST API token (--regenerate for a new one)
+
+Engines (no database needed)
+  match INPUT.jsonl                complementarities (../shared/contracts/matching.md)
+  schedule-meetings INPUT.json     one-to-one meeting planner (../shared/contracts/meeting-schedule.md)
+
+Daily jobs (cron)
+  expire-contact-requests          expire unanswered contact requests and tell both sides
+  send-event-reminders             remind registrants of events starting in 24 to 48 hours
+
+Any other Django management command works too (migrate, runserver, createsuperuser, ...).
 """
 
 from __future__ import annotations

@@ -64,3 +64,13 @@ def test_pages_extend_the_base_layout(path):
     assert '{% extends "base.html" %}' in text, (
         f"{rel} should extend base.html (or be a partial named _*.html)"
     )
+
+
+def test_every_terreau_command_is_listed_in_the_cli_help():
+    from django.core.management import get_commands
+
+    from terreau import cli
+
+    ours = sorted(name for name, app in get_commands().items() if app.startswith("terreau."))
+    missing = [name for name in ours if f"  {name}" not in cli.__doc__]
+    assert not missing, f"add these commands to terreau/cli.py's help: {missing}"

@@ -175,7 +175,9 @@ def _program_roles(user: Any) -> dict[str, frozenset[int]]:
     from terreau.programs.models import ProgramRole
 
     coordinator, viewer, sites = set(), set(), set()
-    for program_id, role, site_id in ProgramRole.objects.filter(user=user).values_list("program_id", "role", "site_id"):
+    for program_id, role, site_id in ProgramRole.objects.filter(user=user).values_list(
+        "program_id", "role", "site_id"
+    ):
         if role == ProgramRole.Role.COORDINATOR:
             coordinator.add(program_id)
         elif role == ProgramRole.Role.PARTNER_VIEWER:

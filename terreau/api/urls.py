@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from terreau.api import views
+from terreau.matching import api as matching_api
 
 router = DefaultRouter()
 router.register("organisations", views.OrganisationViewSet, basename="api-organisation")
@@ -11,11 +12,17 @@ router.register("offers", views.OfferViewSet, basename="api-offer")
 router.register("regions", views.RegionViewSet, basename="api-region")
 router.register("departments", views.DepartmentViewSet, basename="api-department")
 router.register("communes", views.CommuneViewSet, basename="api-commune")
+router.register("partnerships", matching_api.PartnershipViewSet, basename="api-partnership")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: no inline script, the CSP stays strict.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="swagger-ui"),
     path("jeton/", views.token_page, name="api-token"),
+    path(
+        "organisations/<slug:slug>/suggestions/",
+        matching_api.SuggestionListView.as_view(),
+        name="api-organisation-suggestions",
+    ),
     path("", include(router.urls)),
 ]

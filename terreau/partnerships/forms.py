@@ -9,6 +9,8 @@ class ProposeForm(forms.Form):
     recipient = forms.IntegerField(widget=forms.HiddenInput)
     need = forms.IntegerField(required=False, widget=forms.HiddenInput)
     offer = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The suggestion's reasons (one per line), shown to the recipient with the request.
+    reasons = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     message = forms.CharField(
         label=_("Votre message"), max_length=2000, required=False, widget=forms.Textarea
     )

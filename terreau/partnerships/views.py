@@ -62,6 +62,7 @@ def propose(request: HttpRequest) -> HttpResponse:
             need=need,
             offer=offer,
             message=data["message"],
+            reasons=[line.strip()[:200] for line in data.get("reasons", "").splitlines() if line.strip()],
             by=request.user,
         )
     except ValidationError as exc:

@@ -211,7 +211,7 @@ def test_printed_logins_authenticate(territories):
     output = run_demo()
     assert "http://127.0.0.1:8000" in output
     logins = [m.groupdict() for line in output.splitlines() if (m := LOGIN_LINE.match(line.strip()))]
-    assert len(logins) == 6
+    assert len(logins) == 8  # six directory roles + the Silver Geek coordinator and site staff
     for login in logins:
         request = RequestFactory().post("/comptes/connexion/")
         user = authenticate(request, username=login["email"], password=login["password"])

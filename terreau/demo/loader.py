@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.models import Branch, Network
+from terreau.demo import silvergeek
 from terreau.demo.alsace import ALSACE
 from terreau.demo.geography import COMMUNES
 from terreau.demo.people import DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
@@ -153,6 +154,7 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
+        silvergeek.delete_program_demo()
         NeedOffer.objects.filter(Q(is_demo=True) | Q(organisation__is_demo=True)).delete()
         Organisation.objects.filter(is_demo=True).delete()
         User.objects.filter(is_demo=True).delete()
@@ -348,6 +350,7 @@ def load_demo(*, today: date | None = None) -> DemoResult:
                 user=user, organisation=orgs[u.member_of], role=u.member_role, job_title=u.job_title
             )
     count = _needs_offers(orgs, facilitators, today or timezone.localdate())
+    silvergeek.load_program_demo(branch=branches[POITOU_CHARENTES.slug], today=today or timezone.localdate())
     reindex_organisations([org.pk for org in orgs.values()])
     return DemoResult(
         organisations=len(orgs),

@@ -71,4 +71,16 @@ USERS = (
         member_of="unis-cite-poitiers",
         job_title="Coordinatrice des volontaires",
     ),
+    DemoUser(
+        "Coordinateur du programme Silver Geek",
+        "coordination.silvergeek@demo.terreau.example.org",
+        "Nicolas",
+        "Girard",
+    ),
+    DemoUser(
+        "Équipe d'un site d'accueil Silver Geek",
+        "equipe.site@demo.terreau.example.org",
+        "Nadia",
+        "Lefèvre",
+    ),
 )

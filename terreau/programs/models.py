@@ -166,3 +166,35 @@ class ProgramRole(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+
+# Kits, equipment, incidents, repairs, inventories and documents (imported so that Django registers them).
+from terreau.programs.equipment import (  # noqa: E402
+    EquipmentEvent,
+    EquipmentItem,
+    EquipmentType,
+    Incident,
+    InventoryCheck,
+    ItemState,
+    Kit,
+    KitModel,
+    ProgramDocument,
+    Repair,
+)
+
+__all__ = [
+    "EquipmentEvent",
+    "EquipmentItem",
+    "EquipmentType",
+    "HostSite",
+    "Incident",
+    "InventoryCheck",
+    "ItemState",
+    "Kit",
+    "KitModel",
+    "Program",
+    "ProgramDocument",
+    "ProgramPartner",
+    "ProgramRole",
+    "Repair",
+]

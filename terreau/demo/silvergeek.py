@@ -1,0 +1,207 @@
+"""The Silver Geek demo program on the Poitou-Charentes demo branch: partners and their roles, one site per
+demo host structure (about 20), one kit per site (5 tablets, 2 consoles, 1 projector), a few incidents
+and repairs, a coordinator and a site staff account. Everything is flagged is_demo.
+
+Called by terreau.demo.loader after the organisations and demo accounts exist; the activities part
+(volunteers, sessions, reports) comes from terreau.demo.silvergeek_activities when that module exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+
+from terreau.accounts.models import User
+from terreau.directory.models import Organisation, OrganisationKind
+from terreau.programs import services
+from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Kit, KitModel
+from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
+from terreau.territories.models import Department
+
+PROGRAM_SLUG = "silver-geek-poitou-charentes-demo"
+COORDINATOR_EMAIL = "coordination.silvergeek@demo.terreau.example.org"
+SITE_STAFF_EMAIL = "equipe.site@demo.terreau.example.org"
+SITE_STAFF_HOST = "trois-cites-clos-gaultier"
+
+PARTNERS = (
+    ("solidatech", ["kits", "budget", "communication", "fundraising"], "Assemble et entretient les kits."),
+    ("unis-cite-poitiers", ["volunteers"], "Recrute et accompagne les volontaires en service civique."),
+    ("fondation-macif", ["funder"], "Finance l'achat des kits et la coordination."),
+)
+# (type, make, model, unit value in euros): cost prices, plausible for a 2014 kit.
+KIT_CONTENT = (
+    ("tablet", "Samsung", "Galaxy Tab 4 10.1", "229.00", 5),
+    ("console", "Nintendo", "Wii U", "299.00", 2),
+    ("projector", "Epson", "EB-S18", "449.00", 1),
+)
+SERIAL_PREFIX = {"tablet": "R52F", "console": "WUP", "projector": "X4EK"}
+
+
+def delete_program_demo() -> None:
+    """Remove the previous demo program (before the demo organisations it points to are deleted)."""
+    Program.objects.filter(is_demo=True).delete()
+
+
+def _org(slug: str) -> Organisation | None:
+    return Organisation.objects.filter(Q(slug=slug) | Q(slug=f"{slug}-demo"), is_demo=True).first()
+
+
+def load_program_demo(*, branch, today: date) -> Program:
+    rng = random.Random(2014)  # the same demo every time
+    coordinator = User.objects.filter(email=COORDINATOR_EMAIL).first()
+    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    program = Program.objects.create(
+        branch=branch,
+        name="Silver Geek Poitou-Charentes",
+        slug=PROGRAM_SLUG,
+        purpose=(
+            "Des ateliers numériques ludiques chaque semaine avec les seniors des EHPAD, résidences "
+            "autonomie, centres socioculturels et clubs, animés par des jeunes en service civique. "
+            "Chaque structure d'accueil reçoit un kit : 5 tablettes, 2 consoles de jeu, 1 vidéoprojecteur."
+        ),
+        starts_on=start,
+        ends_on=start.replace(year=start.year + 1) - timedelta(days=1),
+        coordinator=coordinator,
+        is_public=True,
+        is_demo=True,
+    )
+    program.departments.set(Department.objects.filter(code__in=["16", "17", "79", "86"]))
+    for slug, roles, note in PARTNERS:
+        org = _org(slug)
+        if org is not None:
+            ProgramPartner.objects.create(program=program, organisation=org, roles=roles, note=note)
+    hosts = list(
+        Organisation.objects.filter(branch=branch, is_demo=True, kind=OrganisationKind.HOST_STRUCTURE)
+        .select_related("commune")
+        .order_by("slug")
+    )
+    sites = []
+    for i, host in enumerate(hosts):
+        ProgramPartner.objects.get_or_create(program=program, organisation=host, defaults={"roles": ["host"]})
+        weekday = i % 5
+        sites.append(
+            HostSite(
+                program=program,
+                organisation=host,
+                name=host.name,
+                address=host.address,
+                commune=host.commune,
+                latitude=host.latitude,
+                longitude=host.longitude,
+                contact_name=f"Référent·e animation {i + 1}",
+                contact_phone=f"05 49 00 {10 + i:02d} {20 + i:02d}",
+                capacity=8 + (i % 3) * 2,
+                accessibility_notes="Salle de plain-pied, accessible en fauteuil.",
+                wifi=i % 4 != 3,
+                wifi_notes="" if i % 4 != 3 else "Pas de Wi-Fi : partage de connexion depuis une tablette.",
+                time_windows=[
+                    {"weekday": weekday, "start": "14:00", "end": "17:00"},
+                    {"weekday": (weekday + 2) % 5, "start": "10:00", "end": "12:00"},
+                ],
+                starts_on=start + timedelta(days=30),
+                is_demo=True,
+            )
+        )
+    HostSite.objects.bulk_create(sites)
+    sites = list(HostSite.objects.filter(program=program).order_by("organisation__slug"))
+    if coordinator is not None:
+        ProgramRole.objects.create(program=program, user=coordinator, role=ProgramRole.Role.COORDINATOR)
+    staff = User.objects.filter(email=SITE_STAFF_EMAIL).first()
+    staff_site = next(
+        (s for s in sites if s.organisation.slug.startswith(SITE_STAFF_HOST)), sites[0] if sites else None
+    )
+    if staff is not None and staff_site is not None:
+        ProgramRole.objects.create(
+            program=program, user=staff, role=ProgramRole.Role.SITE_STAFF, site=staff_site
+        )
+
+    kit_model = KitModel.objects.create(
+        program=program,
+        name="Kit Silver Geek",
+        composition=[{"type": kind, "quantity": qty} for kind, _m, _n, _v, qty in KIT_CONTENT],
+        is_demo=True,
+    )
+    solidatech = _org("solidatech")
+    delivered_on = start + timedelta(days=20)
+    for n, site in enumerate(sites, start=1):
+        items = []
+        for kind, make, model_name, value, qty in KIT_CONTENT:
+            for _ in range(qty):
+                items.append(
+                    EquipmentItem(
+                        program=program,
+                        type=kind,
+                        make=make,
+                        model_name=model_name,
+                        serial_number=f"{SERIAL_PREFIX[kind]}{rng.randrange(10**7, 10**8)}",
+                        origin=EquipmentItem.Origin.GIVEN
+                        if solidatech and kind == "tablet"
+                        else EquipmentItem.Origin.BOUGHT,
+                        given_by=solidatech if kind == "tablet" else None,
+                        value=Decimal(value),
+                        is_demo=True,
+                    )
+                )
+        EquipmentItem.objects.bulk_create(items)
+        EquipmentEvent.objects.bulk_create(
+            EquipmentEvent(item=i, kind=EquipmentEvent.Kind.REGISTERED, to_state=i.state, by=coordinator)
+            for i in items
+        )
+        kit = services.kit_assemble(kit_model=kit_model, items=items, code=f"SG-{n:02d}", by=coordinator)
+        services.kit_deliver(kit=kit, site=site, by=coordinator, on=delivered_on)
+    Kit.objects.filter(program=program).update(is_demo=True)
+    _incidents(program, coordinator, rng, today)
+    _activities(program, today)
+    return program
+
+
+def _incidents(program: Program, by, rng: random.Random, today: date) -> None:
+    """A broken tablet swapped and repaired, a lost console, a broken projector still in repair."""
+    spare = []
+    for kind, make, model_name, value, _qty in KIT_CONTENT[:1]:
+        spare.append(
+            EquipmentItem.objects.create(
+                program=program,
+                type=kind,
+                make=make,
+                model_name=model_name,
+                serial_number=f"{SERIAL_PREFIX[kind]}{rng.randrange(10**7, 10**8)}",
+                value=Decimal(value),
+                is_demo=True,
+            )
+        )
+    kits = list(Kit.objects.filter(program=program).order_by("code")[:3])
+    if len(kits) < 3:
+        return
+    tablet = kits[0].items.filter(type="tablet").first()
+    incident = services.incident_report(item=tablet, kind="broken", note="Écran fêlé après une chute.", by=by)
+    services.item_swap(kit=kits[0], out_item=tablet, in_item=spare[0], by=by, note="Tablette de rechange")
+    repair = services.repair_send(
+        item=tablet, by=by, repairer="Solidatech – atelier du Pin", incident=incident
+    )
+    services.repair_return(
+        repair=repair, outcome="repaired", cost=Decimal("45.00"), by=by, note="Écran remplacé"
+    )
+    console = kits[1].items.filter(type="console").first()
+    services.incident_report(
+        item=console, kind="lost", note="Introuvable après le déménagement de la salle.", by=by
+    )
+    projector = kits[2].items.filter(type="projector").first()
+    broken = services.incident_report(item=projector, kind="broken", note="La lampe ne s'allume plus.", by=by)
+    services.repair_send(item=projector, by=by, repairer="Epson service", incident=broken)
+    EquipmentItem.objects.filter(program=program).update(is_demo=True)
+
+
+def _activities(program: Program, today: date) -> None:
+    """Volunteers, sessions and reports, when the activities part of the demo exists."""
+    try:
+        module = importlib.import_module("terreau.demo.silvergeek_activities")
+    except ModuleNotFoundError as exc:
+        if exc.name != "terreau.demo.silvergeek_activities":
+            raise
+        return
+    module.load_activities_demo(program=program, today=today)

@@ -21,5 +21,6 @@ else
 fi
 
 mkdir -p var
+.venv/bin/python manage.py compilemessages -l fr --ignore=.venv --ignore=node_modules -v0
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/terreau load-territories

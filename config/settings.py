@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "terreau.matching",
     "terreau.partnerships",
     "terreau.programs",
+    "terreau.activities",
     "terreau.meetings",
     "terreau.events",
     "terreau.api",

@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from terreau.activities.models import Mission, RecurringSession, Session, SessionReport
+from terreau.core.admin_scoping import BranchScopedAdmin
+
+# Participants and attendance (beneficiaries' personal data) are deliberately not in the admin:
+# only their site's team sees them, through the pages.
+
+
+@admin.register(Mission)
+class MissionAdmin(BranchScopedAdmin):
+    list_display = [
+        "__str__",
+        "program",
+        "host_organisation",
+        "starts_on",
+        "ends_on",
+        "weekly_hours",
+        "is_demo",
+    ]
+    list_filter = ["program"]
+    raw_id_fields = ["user", "host_organisation", "home_commune"]
+    filter_horizontal = ["sites"]
+
+
+@admin.register(RecurringSession)
+class RecurringSessionAdmin(BranchScopedAdmin):
+    list_display = ["site", "weekday", "start_time", "duration_minutes", "volunteers_needed"]
+    raw_id_fields = ["site"]
+
+
+@admin.register(Session)
+class SessionAdmin(BranchScopedAdmin):
+    list_display = ["site", "starts_at", "status", "is_demo"]
+    list_filter = ["status"]
+    raw_id_fields = ["site", "recurring", "replaces"]
+    filter_horizontal = ["volunteers"]
+
+
+@admin.register(SessionReport)
+class SessionReportAdmin(BranchScopedAdmin):
+    list_display = ["session", "held", "headcount"]
+    raw_id_fields = ["session", "by"]

@@ -1,0 +1,203 @@
+"""Forms of the activities pages (no filtering or permission logic: querysets come from the views)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from terreau.activities import rules, services
+from terreau.activities.models import Mission, Participant, RecurringSession, ReportIncident, SessionReport
+
+
+class MonthForm(forms.Form):
+    month = forms.CharField(
+        label=_("Mois"), widget=forms.DateInput(attrs={"type": "month"}), help_text=_("Format AAAA-MM.")
+    )
+
+    def clean_month(self) -> date:
+        value = self.cleaned_data["month"].strip()
+        try:
+            year, month = (int(x) for x in value.split("-")[:2])
+            return date(year, month, 1)
+        except (ValueError, TypeError):
+            raise ValidationError(_("Indiquez un mois au format AAAA-MM.")) from None
+
+
+class WindowsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def to_python(self, value):
+        return services.windows_from_text(super().to_python(value) or "")
+
+    def prepare_value(self, value):
+        return services.windows_to_text(value) if isinstance(value, list) else value
+
+
+class MissionForm(forms.ModelForm):
+    availability = WindowsField(
+        label=_("Disponibilités"),
+        required=False,
+        help_text=_("Une ligne par créneau, par exemple « mardi 14:00-17:00 »."),
+    )
+
+    class Meta:
+        model = Mission
+        fields = [
+            "first_name",
+            "last_name",
+            "birth_date",
+            "has_disability",
+            "user",
+            "host_organisation",
+            "starts_on",
+            "ends_on",
+            "weekly_hours",
+            "availability",
+            "home_commune",
+            "sites",
+            "training",
+        ]
+        widgets = {
+            "birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "sites": forms.CheckboxSelectMultiple,
+        }
+        help_texts = {
+            "weekly_hours": _("De %(min)s à %(max)s heures (%(minor)s heures au plus avant 18 ans).")
+            % {
+                "min": rules.WEEKLY_HOURS_MIN,
+                "max": rules.WEEKLY_HOURS_MAX,
+                "minor": rules.WEEKLY_HOURS_MAX_MINOR,
+            },
+        }
+
+    def __init__(self, *args, sites, organisations, users, communes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sites"].queryset = sites
+        self.fields["host_organisation"].queryset = organisations
+        self.fields["user"].queryset = users
+        self.fields["home_commune"].queryset = communes
+
+
+class RecurringSessionForm(forms.ModelForm):
+    class Meta:
+        model = RecurringSession
+        fields = [
+            "site",
+            "weekday",
+            "start_time",
+            "duration_minutes",
+            "volunteers_needed",
+            "starts_on",
+            "ends_on",
+        ]
+        widgets = {
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+    def clean(self):
+        data = super().clean()
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("La fin doit suivre le début."))
+        if data.get("duration_minutes") is not None and not 15 <= data["duration_minutes"] <= 480:
+            self.add_error("duration_minutes", _("Une séance dure entre 15 minutes et 8 heures."))
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de l'annulation"), max_length=300)
+
+
+class ReplaceForm(forms.Form):
+    starts_at = forms.DateTimeField(
+        label=_("Nouvelle date et heure"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d/%m/%Y %H:%M"],
+    )
+
+
+class ReportForm(forms.Form):
+    held = forms.TypedChoiceField(
+        label=_("La séance a-t-elle eu lieu ?"),
+        choices=[("1", _("Oui, elle a eu lieu")), ("0", _("Non, elle a été annulée"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+    )
+    cancel_reason = forms.CharField(label=_("Motif de l'annulation"), max_length=300, required=False)
+    activities = forms.MultipleChoiceField(
+        label=_("Activités"),
+        choices=SessionReport.Activity.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    equipment_used = forms.MultipleChoiceField(
+        label=_("Matériel utilisé"),
+        choices=[
+            ("tablet", _("Tablettes")),
+            ("console", _("Console de jeux")),
+            ("projector", _("Vidéoprojecteur")),
+        ],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    headcount = forms.IntegerField(label=_("Nombre de participants"), min_value=0, max_value=500, initial=0)
+    duration_minutes = forms.IntegerField(label=_("Durée réelle (minutes)"), min_value=0, max_value=600)
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants inscrits présents"),
+        queryset=Participant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    observations = forms.CharField(
+        label=_("Observations"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    incident_kind = forms.ChoiceField(
+        label=_("Incident sur le matériel"),
+        choices=[("", _("Aucun incident")), *ReportIncident.Kind.choices],
+        required=False,
+    )
+    incident_item = forms.ModelChoiceField(label=_("Matériel concerné"), queryset=None, required=False)
+    incident_note = forms.CharField(label=_("Description de l'incident"), max_length=500, required=False)
+
+    def __init__(self, *args, participants, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = participants
+        if items is None:
+            del self.fields["incident_item"]
+        else:
+            self.fields["incident_item"].queryset = items
+
+    def clean(self):
+        data = super().clean()
+        if data.get("held") is False and not (data.get("cancel_reason") or "").strip():
+            self.add_error("cancel_reason", _("Indiquez pourquoi la séance n'a pas eu lieu."))
+        if data.get("incident_kind") and not (data.get("incident_note") or data.get("incident_item")):
+            self.add_error("incident_note", _("Décrivez l'incident ou choisissez le matériel concerné."))
+        return data
+
+
+class ParticipantForm(forms.ModelForm):
+    class Meta:
+        model = Participant
+        fields = ["site", "first_name", "last_initial", "age_band", "consent_on", "consent_by"]
+        widgets = {"consent_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        help_texts = {
+            "consent_on": _("Date à laquelle la personne a accepté d'être inscrite (obligatoire)."),
+            "last_initial": _("Une seule lettre."),
+        }
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        self.fields["consent_on"].required = True

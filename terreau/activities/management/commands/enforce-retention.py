@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from terreau.activities import rules
+from terreau.activities.services import enforce_retention
+
+
+class Command(BaseCommand):
+    help = (
+        f"Anonymise les participants (personnes âgées) sans participation depuis {rules.PARTICIPANT_RETENTION_YEARS} "
+        "ans ; leurs présences restent comptées dans les statistiques (à lancer chaque jour par cron)."
+    )
+
+    def handle(self, *args, **options):
+        count = enforce_retention()
+        self.stdout.write(f"{count} participant(s) anonymisé(s).")

@@ -1,0 +1,348 @@
+"""Activities of a collective program: civic-service missions, recurring sessions and their occurrences,
+session reports, and the seniors who take part (participants, minimal personal data).
+
+Access (terreau.core.access):
+- missions, recurring sessions, sessions, reports: the branch's staff, the program's coordinators (and
+  partner viewers read-only), the site's staff and volunteers (for site-bound rows), the volunteer
+  themself (their own mission);
+- participants and their attendance: ONLY the staff and volunteers of their site (branch_staff=False and no
+  program path: neither the branch's facilitators, nor the program's coordinators, nor its partner viewers).
+  Coordinators work with aggregated figures (dashboard), never with names.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from terreau.activities import rules
+from terreau.core.access import AccessRule
+from terreau.core.models import TimeStampedModel
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("lundi")
+    TUESDAY = 1, _("mardi")
+    WEDNESDAY = 2, _("mercredi")
+    THURSDAY = 3, _("jeudi")
+    FRIDAY = 4, _("vendredi")
+    SATURDAY = 5, _("samedi")
+    SUNDAY = 6, _("dimanche")
+
+
+class Mission(TimeStampedModel):
+    """A civic-service mission (service civique) of a young volunteer in the program."""
+
+    ACCESS = AccessRule(branch="program__branch", program="program", owner="user")
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="missions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="missions",
+        verbose_name=_("compte du volontaire"),
+    )
+    first_name = models.CharField(_("prénom"), max_length=100)
+    last_name = models.CharField(_("nom"), max_length=100)
+    # The volunteer's own birth date (age rule); never a beneficiary's.
+    birth_date = models.DateField(_("date de naissance"))
+    has_disability = models.BooleanField(_("en situation de handicap (âge limite 30 ans)"), default=False)
+    host_organisation = models.ForeignKey(
+        "directory.Organisation",
+        on_delete=models.PROTECT,
+        related_name="civic_missions",
+        verbose_name=_("structure d'accueil du volontaire"),
+    )
+    starts_on = models.DateField(_("début de mission"))
+    ends_on = models.DateField(_("fin de mission"))
+    weekly_hours = models.PositiveSmallIntegerField(_("heures par semaine"))
+    # Weekly windows when the volunteer can run sessions: [{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}].
+    availability = models.JSONField(_("disponibilités"), default=list, blank=True)
+    home_commune = models.ForeignKey(
+        "territories.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune de résidence"),
+    )
+    sites = models.ManyToManyField(
+        "programs.HostSite", blank=True, related_name="missions", verbose_name=_("sites attribués")
+    )
+    training = models.TextField(_("formations suivies"), blank=True)
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    class Meta:
+        verbose_name = _("mission de service civique")
+        verbose_name_plural = _("missions de service civique")
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gt=models.F("starts_on")), name="mission_period_ordered"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    weekly_hours__gte=rules.WEEKLY_HOURS_MIN, weekly_hours__lte=rules.WEEKLY_HOURS_MAX
+                ),
+                name="mission_weekly_hours_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def clean(self) -> None:
+        errors = rules.mission_errors(
+            birth_date=self.birth_date,
+            has_disability=self.has_disability,
+            starts_on=self.starts_on,
+            ends_on=self.ends_on,
+            weekly_hours=self.weekly_hours,
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+class RecurringSession(TimeStampedModel):
+    """A weekly session at a site (every Tuesday 14:30, 90 minutes, 2 volunteers)."""
+
+    ACCESS = AccessRule(branch="site__program__branch", program="site__program", site="site")
+
+    site = models.ForeignKey("programs.HostSite", on_delete=models.CASCADE, related_name="recurring_sessions")
+    weekday = models.PositiveSmallIntegerField(_("jour"), choices=Weekday.choices)
+    start_time = models.TimeField(_("heure de début"))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=90)
+    volunteers_needed = models.PositiveSmallIntegerField(_("volontaires nécessaires"), default=2)
+    starts_on = models.DateField(_("à partir du"))
+    ends_on = models.DateField(_("jusqu'au"), null=True, blank=True)
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    class Meta:
+        verbose_name = _("séance hebdomadaire")
+        verbose_name_plural = _("séances hebdomadaires")
+        ordering = ["site__name", "weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="recurring_weekday_range"
+            ),
+            models.CheckConstraint(condition=Q(duration_minutes__gt=0), name="recurring_duration_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {self.get_weekday_display()} {self.start_time:%H:%M}"
+
+
+class SessionQuerySet(models.QuerySet):
+    def in_month(self, year: int, month: int) -> SessionQuerySet:
+        return self.filter(starts_at__year=year, starts_at__month=month)
+
+
+class Session(TimeStampedModel):
+    """One occurrence of a session at a site, with the volunteers who run it."""
+
+    ACCESS = AccessRule(branch="site__program__branch", program="site__program", site="site")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Prévue")
+        HELD = "held", _("Tenue")
+        CANCELLED = "cancelled", _("Annulée")
+
+    site = models.ForeignKey("programs.HostSite", on_delete=models.CASCADE, related_name="sessions")
+    recurring = models.ForeignKey(
+        RecurringSession, on_delete=models.SET_NULL, null=True, blank=True, related_name="occurrences"
+    )
+    starts_at = models.DateTimeField(_("début"))
+    duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), default=90)
+    volunteers_needed = models.PositiveSmallIntegerField(_("volontaires nécessaires"), default=2)
+    volunteers = models.ManyToManyField(
+        Mission, blank=True, related_name="sessions", verbose_name=_("volontaires")
+    )
+    status = models.CharField(_("état"), max_length=12, choices=Status.choices, default=Status.PLANNED)
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replacement"
+    )
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("séance")
+        verbose_name_plural = _("séances")
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["site", "starts_at"]), models.Index(fields=["starts_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recurring", "starts_at"],
+                condition=Q(recurring__isnull=False),
+                name="unique_session_occurrence",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {timezone.localtime(self.starts_at):%d/%m/%Y %H:%M}"
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+
+class SessionReport(TimeStampedModel):
+    """What happened at a session, filled on a tablet by a volunteer or the site's staff."""
+
+    ACCESS = AccessRule(
+        branch="session__site__program__branch", program="session__site__program", site="session__site"
+    )
+
+    class Activity(models.TextChoices):
+        TABLET_BASICS = "tablet_basics", _("Prise en main de la tablette")
+        VIDEO_CALLS = "video_calls", _("Appels vidéo avec la famille")
+        PHOTOS = "photos", _("Photos")
+        GAMES = "games", _("Jeux")
+        CONSOLE_BOWLING = "console_bowling", _("Bowling sur console")
+        INTERNET = "internet", _("Recherches sur internet")
+        MUSIC = "music", _("Musique et vidéos")
+        OTHER = "other", _("Autre")
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="report")
+    held = models.BooleanField(_("séance tenue"), default=True)
+    cancel_reason = models.CharField(_("motif d'annulation"), max_length=300, blank=True)
+    activities = models.JSONField(_("activités"), default=list, blank=True)
+    equipment_used = models.JSONField(_("matériel utilisé"), default=list, blank=True)
+    headcount = models.PositiveSmallIntegerField(_("nombre de participants"), default=0)
+    duration_minutes = models.PositiveSmallIntegerField(_("durée réelle (minutes)"), default=0)
+    observations = models.TextField(_("observations"), blank=True)
+    incidents = models.TextField(_("incidents"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    class Meta:
+        verbose_name = _("compte rendu de séance")
+        verbose_name_plural = _("comptes rendus de séance")
+
+    def __str__(self) -> str:
+        return str(self.session)
+
+    def activity_labels(self) -> list[str]:
+        labels = dict(self.Activity.choices)
+        return [str(labels.get(code, code)) for code in self.activities]
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def due_for_anonymisation(self, *, today) -> ParticipantQuerySet:
+        """Not yet anonymised, and no participation (or registration) within the retention period."""
+        limit = rules.add_months(today, -12 * rules.PARTICIPANT_RETENTION_YEARS)
+        return self.filter(anonymised_at__isnull=True).filter(
+            Q(last_participation_on__lt=limit) | Q(last_participation_on__isnull=True, consent_on__lt=limit)
+        )
+
+
+class Participant(TimeStampedModel):
+    """A senior taking part in a site's sessions: the minimum (first name and initial, age band, consent).
+
+    No health data, no birth date, no contact details. Erasure anonymises the row and keeps statistics.
+    """
+
+    ACCESS = AccessRule(branch="site__program__branch", site="site", branch_staff=False)
+
+    class AgeBand(models.TextChoices):
+        UNDER_60 = "under_60", _("moins de 60 ans")
+        B60 = "60_69", _("60 à 69 ans")
+        B70 = "70_79", _("70 à 79 ans")
+        B80 = "80_89", _("80 à 89 ans")
+        B90 = "90_plus", _("90 ans et plus")
+        UNKNOWN = "unknown", _("non renseignée")
+
+    site = models.ForeignKey("programs.HostSite", on_delete=models.CASCADE, related_name="participants")
+    first_name = models.CharField(_("prénom"), max_length=60)
+    last_initial = models.CharField(_("initiale du nom"), max_length=1, blank=True)
+    age_band = models.CharField(
+        _("tranche d'âge"), max_length=10, choices=AgeBand.choices, default=AgeBand.UNKNOWN
+    )
+    consent_on = models.DateField(_("date du consentement"), null=True, blank=True)
+    consent_by = models.CharField(
+        _("consentement recueilli par"),
+        max_length=150,
+        blank=True,
+        help_text=_("Personne ayant recueilli l'accord."),
+    )
+    last_participation_on = models.DateField(_("dernière participation"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True)
+    is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["first_name", "last_initial", "pk"]
+        indexes = [models.Index(fields=["anonymised_at", "last_participation_on"])]
+
+    def __str__(self) -> str:
+        if self.anonymised_at:
+            return str(_("Personne anonymisée"))
+        return f"{self.first_name} {self.last_initial}." if self.last_initial else self.first_name
+
+
+class Attendance(models.Model):
+    """A registered (consenting) participant was present at a held session."""
+
+    ACCESS = AccessRule(
+        branch="report__session__site__program__branch", site="report__session__site", branch_staff=False
+    )
+
+    report = models.ForeignKey(SessionReport, on_delete=models.CASCADE, related_name="attendances")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendances")
+
+    class Meta:
+        verbose_name = _("présence")
+        verbose_name_plural = _("présences")
+        constraints = [models.UniqueConstraint(fields=["report", "participant"], name="unique_attendance")]
+
+    def __str__(self) -> str:
+        return f"{self.participant} — {self.report}"
+
+
+class ReportIncident(TimeStampedModel):
+    """An equipment incident noted in a session report; forwarded to programs' incident_report when it exists."""
+
+    ACCESS = AccessRule(
+        branch="report__session__site__program__branch",
+        program="report__session__site__program",
+        site="report__session__site",
+    )
+
+    report = models.ForeignKey(SessionReport, on_delete=models.CASCADE, related_name="incident_rows")
+
+    class Kind(models.TextChoices):
+        BROKEN = "broken", _("Cassé ou en panne")
+        LOST = "lost", _("Perdu")
+        STOLEN = "stolen", _("Volé")
+
+    kind = models.CharField(_("nature"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("description"), max_length=500, blank=True)
+    # Primary key of the programs.EquipmentItem concerned (no FK: the programs app migrates apart).
+    item_ref = models.PositiveBigIntegerField(null=True, blank=True)
+    item_label = models.CharField(_("matériel concerné"), max_length=200, blank=True)
+    forwarded = models.BooleanField(_("transmis au suivi du matériel"), default=False)
+
+    class Meta:
+        verbose_name = _("incident signalé")
+        verbose_name_plural = _("incidents signalés")
+
+    def __str__(self) -> str:
+        return self.note

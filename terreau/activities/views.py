@@ -1,0 +1,628 @@
+"""Pages of a program's activities. Thin: objects come through terreau.core.access, changes through
+terreau.activities.services, figures through terreau.activities.dashboard."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from terreau.accounts.models import User
+from terreau.activities import dashboard as dashboards
+from terreau.activities import exports, services
+from terreau.activities.forms import (
+    CancelForm,
+    MissionForm,
+    MonthForm,
+    ParticipantForm,
+    RecurringSessionForm,
+    ReplaceForm,
+    ReportForm,
+)
+from terreau.activities.models import Mission, Participant, RecurringSession, Session
+from terreau.core.access import editable, get_for, visible
+from terreau.directory.models import Organisation
+from terreau.programs.models import HostSite, Program
+from terreau.territories.models import Commune
+
+
+def _program(request: HttpRequest, slug: str) -> Program:
+    return _program_for(request.user, slug)
+
+
+def _program_for(user, slug: str) -> Program:
+    """The program, for a user who sees it or one of its sites (site staff and volunteers see only sites)."""
+    program = visible(user, Program.objects.select_related("branch")).filter(slug=slug).first()
+    if program is not None:
+        return program
+    site = visible(
+        user, HostSite.objects.filter(program__slug=slug).select_related("program__branch")
+    ).first()
+    if site is None:
+        raise Http404
+    return site.program
+
+
+def _coordinated_program(request: HttpRequest, slug: str) -> Program:
+    program = _program(request, slug)
+    if not _coordinates(request, program):
+        raise PermissionDenied
+    return program
+
+
+def _coordinates(request: HttpRequest, program: Program) -> bool:
+    return editable(request.user, Program.objects.filter(pk=program.pk)).exists()
+
+
+def _sites(request: HttpRequest, program: Program):
+    return visible(request.user, HostSite.objects.filter(program=program)).select_related("commune")
+
+
+def _month(value: str | None) -> date:
+    today = timezone.localdate()
+    try:
+        year, month = (int(x) for x in (value or "").split("-")[:2])
+        return date(year, month, 1)
+    except (TypeError, ValueError):
+        return today.replace(day=1)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _ctx(request, program, **extra):
+    return {
+        "program": program,
+        "nav": "programs",
+        "can_coordinate": _coordinates(request, program),
+        "sees_program": visible(request.user, Program.objects.filter(pk=program.pk)).exists(),
+        **extra,
+    }
+
+
+def _bad(request, err: ValidationError) -> None:
+    for message in err.messages:
+        messages.error(request, message)
+
+
+# --- sessions: weekly sessions, planning, occurrences -----------------------------------------------
+
+
+@login_required
+def sessions_home(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    recurring = visible(request.user, RecurringSession.objects.filter(site__program=program)).select_related(
+        "site"
+    )
+    form = None
+    if _coordinates(request, program):
+        form = RecurringSessionForm(request.POST or None, sites=_sites(request, program))
+        if request.method == "POST" and form.is_valid():
+            rec = form.save(commit=False)
+            rec.save()
+            messages.success(request, _("Séance hebdomadaire ajoutée."))
+            return redirect("activities:sessions", slug=program.slug)
+    elif request.method == "POST":
+        raise PermissionDenied
+    month = _month(request.GET.get("mois"))
+    return render(
+        request,
+        "activities/sessions_home.html",
+        _ctx(
+            request,
+            program,
+            recurring=recurring,
+            form=form,
+            plan_form=MonthForm(initial={"month": f"{month:%Y-%m}"}),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def plan_month(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _coordinated_program(request, slug)
+    form = MonthForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez un mois au format AAAA-MM."))
+        return redirect("activities:sessions", slug=program.slug)
+    start = form.cleaned_data["month"]
+    end = _next_month(start) - timedelta(days=1)
+    outcome = services.plan_sessions(program=program, start=start, end=end, by=request.user)
+    return render(
+        request, "activities/plan_result.html", _ctx(request, program, outcome=outcome, month=start)
+    )
+
+
+@login_required
+def session_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    session = get_for(
+        request.user,
+        Session.objects.filter(site__program=program).select_related("site__commune", "replaces"),
+        pk=pk,
+    )
+    can_edit = editable(request.user, Session.objects.filter(pk=session.pk)).exists()
+    report = getattr(session, "report", None)
+    return render(
+        request,
+        "activities/session_detail.html",
+        _ctx(
+            request,
+            program,
+            session=session,
+            report=report,
+            volunteers=session.volunteers.all(),
+            can_edit=can_edit,
+            cancel_form=CancelForm(),
+            replace_form=ReplaceForm(),
+            replacement=Session.objects.filter(replaces=session).first(),
+        ),
+    )
+
+
+@login_required
+@require_POST
+def session_cancel(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    session = get_for(request.user, Session.objects.filter(site__program=program), action="change", pk=pk)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez le motif de l'annulation."))
+    else:
+        try:
+            services.session_cancel(session=session, reason=form.cleaned_data["reason"], by=request.user)
+            messages.success(request, _("Séance annulée ; les volontaires et le site sont prévenus."))
+        except ValidationError as err:
+            _bad(request, err)
+    return redirect("activities:session", slug=program.slug, pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_replace(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    session = get_for(request.user, Session.objects.filter(site__program=program), action="change", pk=pk)
+    form = ReplaceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Indiquez une date et une heure valides."))
+        return redirect("activities:session", slug=program.slug, pk=session.pk)
+    try:
+        new = services.session_replace(
+            session=session, starts_at=form.cleaned_data["starts_at"], by=request.user
+        )
+    except ValidationError as err:
+        _bad(request, err)
+        return redirect("activities:session", slug=program.slug, pk=session.pk)
+    messages.success(request, _("Séance remplacée ; les volontaires et le site sont prévenus."))
+    return redirect("activities:session", slug=program.slug, pk=new.pk)
+
+
+def _items_for(request, session):
+    """Equipment at the session's site (programs app), or None while that model is missing."""
+    try:
+        from terreau.programs.equipment import EquipmentItem
+    except ImportError:
+        return None
+    return visible(request.user, EquipmentItem.objects.filter(site=session.site)).active()
+
+
+@login_required
+def session_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    session = get_for(
+        request.user,
+        Session.objects.filter(site__program=program).select_related("site"),
+        action="change",
+        pk=pk,
+    )
+    participants = visible(
+        request.user, Participant.objects.filter(site=session.site, anonymised_at__isnull=True)
+    ).order_by("first_name")
+    report = getattr(session, "report", None)
+    initial = {"duration_minutes": session.duration_minutes, "held": "1"}
+    if report:
+        initial.update(
+            held="1" if report.held else "0",
+            cancel_reason=report.cancel_reason,
+            activities=report.activities,
+            equipment_used=report.equipment_used,
+            headcount=report.headcount,
+            duration_minutes=report.duration_minutes,
+            observations=report.observations,
+            participants=[a.participant_id for a in report.attendances.all()],
+        )
+    form = ReportForm(
+        request.POST or None, initial=initial, participants=participants, items=_items_for(request, session)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        incident = None
+        if data.get("incident_kind"):
+            incident = {
+                "kind": data["incident_kind"],
+                "note": data.get("incident_note", ""),
+                "item": data.get("incident_item"),
+            }
+        try:
+            services.report_save(
+                session=session,
+                data={
+                    k: data.get(k)
+                    for k in (
+                        "held",
+                        "cancel_reason",
+                        "activities",
+                        "equipment_used",
+                        "headcount",
+                        "duration_minutes",
+                        "observations",
+                    )
+                }
+                | {"incidents": data.get("incident_note", "") if incident else ""},
+                participants=data["participants"],
+                incident=incident,
+                by=request.user,
+            )
+        except ValidationError as err:
+            _bad(request, err)
+        else:
+            messages.success(request, _("Compte rendu enregistré. Merci !"))
+            return redirect("activities:session", slug=program.slug, pk=session.pk)
+    return render(request, "activities/report_form.html", _ctx(request, program, session=session, form=form))
+
+
+# --- calendars -----------------------------------------------------------------------------------------
+
+
+def _scoped_sessions(user, program, scope: str, obj_id):
+    qs = visible(user, Session.objects.filter(site__program=program))
+    if scope == "site":
+        qs = qs.filter(site_id=obj_id)
+    elif scope == "volunteer":
+        mission = visible(user, Mission.objects.filter(program=program, pk=obj_id)).first()
+        if mission is None:
+            return qs.none(), None
+        qs = qs.filter(volunteers=mission)
+        return qs, mission
+    return qs, None
+
+
+@login_required
+def calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    month = _month(request.GET.get("mois"))
+    scope, obj_id, title = "program", None, program.name
+    sites = list(_sites(request, program))
+    site_id, mission_id = request.GET.get("site"), request.GET.get("volontaire")
+    if site_id and site_id.isdigit():
+        site = next((s for s in sites if s.pk == int(site_id)), None)
+        if site is None:
+            raise Http404
+        scope, obj_id, title = "site", site.pk, site.name
+    elif mission_id and mission_id.isdigit():
+        scope, obj_id = "volunteer", int(mission_id)
+    sessions, mission = _scoped_sessions(request.user, program, scope, obj_id)
+    if scope == "volunteer":
+        if mission is None:
+            raise Http404
+        title = str(mission)
+    elif scope == "program" and not _coordinates(request, program):
+        own = visible(request.user, Mission.objects.filter(program=program, user=request.user)).first()
+        if own is not None and request.GET.get("tout") is None:
+            # A volunteer lands on their own calendar.
+            return redirect(
+                f"{reverse('activities:calendar', kwargs={'slug': program.slug})}?volontaire={own.pk}"
+            )
+    sessions = (
+        sessions.filter(
+            starts_at__gte=services.local_dt(month, time.min),
+            starts_at__lt=services.local_dt(_next_month(month), time.min),
+        )
+        .select_related("site", "report")
+        .prefetch_related("volunteers")
+        .order_by("starts_at")
+    )
+    days: dict[date, list[Session]] = {}
+    for s in sessions:
+        days.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
+    token = services.calendar_token(user=request.user, program=program, scope=scope, obj_id=obj_id)
+    feed = services.site_url(reverse("activities:feed", kwargs={"slug": program.slug, "token": token}))
+    query = f"&site={obj_id}" if scope == "site" else f"&volontaire={obj_id}" if scope == "volunteer" else ""
+    return render(
+        request,
+        "activities/calendar.html",
+        _ctx(
+            request,
+            program,
+            days=sorted(days.items()),
+            month=month,
+            previous=(month - timedelta(days=1)).replace(day=1),
+            next=_next_month(month),
+            sites=sites,
+            missions=visible(request.user, Mission.objects.filter(program=program)),
+            scope=scope,
+            obj_id=obj_id,
+            title=title,
+            feed=feed,
+            query=query,
+        ),
+    )
+
+
+def calendar_feed(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """iCalendar feed for calendar apps (no session cookie): the token names the user whose rights apply."""
+    data = services.read_calendar_token(token)
+    if data is None:
+        raise Http404
+    user = User.objects.filter(pk=data["u"], is_active=True).first()
+    if user is None:
+        raise Http404
+    program = _program_for(user, slug)
+    if program.pk != data["p"]:
+        raise Http404
+    sessions, _mission = _scoped_sessions(user, program, data["s"], data["i"])
+    since = timezone.now() - timedelta(days=90)
+    sessions = (
+        sessions.filter(starts_at__gte=since).select_related("site__commune").prefetch_related("volunteers")
+    )
+    response = HttpResponse(
+        exports.sessions_ics(sessions, name=program.name), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{program.slug}.ics"'
+    return response
+
+
+# --- volunteers (missions) -----------------------------------------------------------------------------
+
+
+@login_required
+def missions(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    rows = visible(request.user, Mission.objects.filter(program=program)).select_related("host_organisation")
+    rows = rows.prefetch_related("sites")
+    return render(
+        request, "activities/missions.html", _ctx(request, program, missions=rows, today=timezone.localdate())
+    )
+
+
+@login_required
+def mission_edit(request: HttpRequest, slug: str, pk: int | None = None) -> HttpResponse:
+    program = _coordinated_program(request, slug)
+    mission = (
+        get_for(request.user, Mission.objects.filter(program=program), action="change", pk=pk)
+        if pk
+        else Mission(program=program)
+    )
+    form = MissionForm(
+        request.POST or None,
+        instance=mission,
+        sites=_sites(request, program),
+        organisations=visible(request.user, Organisation.objects.all()).order_by("name"),
+        users=User.objects.filter(is_active=True).order_by("email"),
+        communes=Commune.objects.filter(department__in=program.departments.all()).order_by("name")
+        if program.departments.exists()
+        else Commune.objects.order_by("name"),
+    )
+    if request.method == "POST" and form.is_valid():
+        obj = form.save(commit=False)
+        try:
+            services.mission_save(mission=obj, sites=form.cleaned_data["sites"], by=request.user)
+        except ValidationError as err:
+            if hasattr(err, "error_dict"):
+                for field, errs in err.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errs)
+            else:
+                form.add_error(None, err)
+        else:
+            messages.success(request, _("Mission enregistrée."))
+            return redirect("activities:missions", slug=program.slug)
+    title = _("Modifier la mission") if pk else _("Nouvelle mission de service civique")
+    return render(request, "activities/form.html", _ctx(request, program, form=form, title=title))
+
+
+# --- participants (personal data: their site's staff and volunteers only) ---------------------------
+
+
+@login_required
+def participants(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    rows = visible(
+        request.user, Participant.objects.filter(site__program=program, anonymised_at__isnull=True)
+    )
+    rows = list(rows.select_related("site").order_by("site__name", "first_name"))
+    by_site: dict = {}
+    for p in rows:
+        by_site.setdefault(p.site, []).append(p)
+    table = []
+    for site, people in by_site.items():
+        rates = services.attendance_rates(participants=people, site=site)
+        for p in people:
+            n, rate = rates.get(p.pk, (0, 0.0))
+            table.append(
+                {"p": p, "count": n, "rate": round(rate * 100), "regular": services.is_regular(n, rate)}
+            )
+    sites = editable(
+        request.user, HostSite.objects.filter(program=program, pk__in=_site_ids_for_participants(request))
+    )
+    return render(
+        request, "activities/participants.html", _ctx(request, program, rows=table, can_add=sites.exists())
+    )
+
+
+def _site_ids_for_participants(request) -> list[int]:
+    """Sites where the user may register participants: those whose participants they may see."""
+    from terreau.core.access import actor_for
+
+    actor = actor_for(request.user)
+    return (
+        list(actor.site_ids)
+        if not actor.is_superuser
+        else list(HostSite.objects.values_list("pk", flat=True))
+    )
+
+
+@login_required
+def participant_add(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    sites = HostSite.objects.filter(program=program, pk__in=_site_ids_for_participants(request))
+    sites = visible(request.user, sites)
+    if not sites.exists():
+        raise PermissionDenied
+    form = ParticipantForm(request.POST or None, sites=sites, initial={"consent_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "site"}
+        try:
+            services.participant_create(site=form.cleaned_data["site"], data=data, by=request.user)
+        except ValidationError as err:
+            _bad(request, err)
+        else:
+            messages.success(request, _("Participant inscrit."))
+            return redirect("activities:participants", slug=program.slug)
+    return render(
+        request, "activities/form.html", _ctx(request, program, form=form, title=_("Inscrire un participant"))
+    )
+
+
+def _participant(request, program, pk: int, action: str = "view") -> Participant:
+    return get_for(
+        request.user,
+        Participant.objects.filter(site__program=program).select_related("site__program"),
+        action=action,
+        pk=pk,
+    )
+
+
+@login_required
+def participant_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    person = _participant(request, program, pk)
+    n, rate = services.attendance_rates(participants=[person], site=person.site).get(person.pk, (0, 0.0))
+    return render(
+        request,
+        "activities/participant_detail.html",
+        _ctx(
+            request,
+            program,
+            person=person,
+            count=n,
+            rate=round(rate * 100),
+            data=services.participant_export(participant=person),
+        ),
+    )
+
+
+@login_required
+def participant_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> HttpResponse:
+    if fmt not in {"json", "csv"}:
+        raise Http404
+    program = _program(request, slug)
+    person = _participant(request, program, pk)
+    data = services.participant_export(participant=person)
+    if fmt == "json":
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    else:
+        response = HttpResponse(exports.participant_csv(data), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="participant-{person.pk}.{fmt}"'
+    return response
+
+
+@login_required
+@require_POST
+def participant_erase(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    person = _participant(request, program, pk, action="change")
+    services.participant_erase(participant=person, by=request.user)
+    messages.success(
+        request, _("Les données de la personne ont été effacées ; les statistiques sont conservées.")
+    )
+    return redirect("activities:participants", slug=program.slug)
+
+
+# --- dashboard -------------------------------------------------------------------------------------------
+
+
+def _dashboard_sessions(request, program):
+    sessions = visible(request.user, Session.objects.filter(site__program=program))
+    site, dept = request.GET.get("site", ""), request.GET.get("departement", "")
+    if site.isdigit():
+        sessions = sessions.filter(site_id=int(site))
+    if dept:
+        sessions = sessions.filter(site__commune__department_id=dept[:3])
+    start, end = request.GET.get("du", ""), request.GET.get("au", "")
+    try:
+        if start:
+            sessions = sessions.filter(starts_at__date__gte=date.fromisoformat(start))
+        if end:
+            sessions = sessions.filter(starts_at__date__lte=date.fromisoformat(end))
+    except ValueError:
+        pass
+    return sessions
+
+
+def _equipment(request, program):
+    try:
+        from terreau.programs.equipment import EquipmentItem
+    except ImportError:
+        return None
+    return visible(request.user, EquipmentItem.objects.filter(program=program))
+
+
+@login_required
+def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    dash = dashboards.build(
+        sessions=_dashboard_sessions(request, program), equipment=_equipment(request, program)
+    )
+    sites = _sites(request, program)
+    departments = sorted({(s.commune.department_id, s.commune.department_id) for s in sites})
+    return render(
+        request,
+        "activities/dashboard.html",
+        _ctx(
+            request,
+            program,
+            dash=dash,
+            sites=sites,
+            departments=departments,
+            query=request.GET.urlencode(),
+            this_month=f"{timezone.localdate():%Y-%m}",
+        ),
+    )
+
+
+@login_required
+def dashboard_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    sessions = _dashboard_sessions(request, program)
+    dash = dashboards.build(sessions=sessions, equipment=_equipment(request, program))
+    body = exports.dashboard_xlsx(dash, sessions, program_name=program.name)
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{program.slug}-activite.xlsx"'
+    return response
+
+
+@login_required
+def monthly_report(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    month = _month(request.GET.get("mois"))
+    sessions = visible(request.user, Session.objects.filter(site__program=program)).filter(
+        starts_at__gte=services.local_dt(month, time.min),
+        starts_at__lt=services.local_dt(_next_month(month), time.min),
+    )
+    dash = dashboards.build(sessions=sessions, equipment=_equipment(request, program))
+    body = exports.monthly_pdf(dash, program_name=program.name, branch_name=program.branch.name, month=month)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{program.slug}-{month:%Y-%m}.pdf"'
+    return response

@@ -1,0 +1,188 @@
+"""The activities part of the Silver Geek demo: about 15 civic-service volunteers from Unis-Cité, a weekly
+session at every site, a school year of planned sessions (volunteers assigned by the planner), reports
+with plausible attendance for the past ones, and participants with fictitious first names.
+
+Everything is flagged is_demo; called by terreau.demo.silvergeek.load_program_demo.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, time, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from terreau.activities import rules, services
+from terreau.activities.models import (
+    Attendance,
+    Mission,
+    Participant,
+    RecurringSession,
+    Session,
+    SessionReport,
+)
+from terreau.directory.models import Organisation
+
+VOLUNTEERS = (
+    ("Inès", "Garnier"),
+    ("Lucas", "Moreau"),
+    ("Chloé", "Bernard"),
+    ("Yanis", "Fabre"),
+    ("Manon", "Rivière"),
+    ("Théo", "Lacroix"),
+    ("Sarah", "Benali"),
+    ("Hugo", "Perrin"),
+    ("Léa", "Marchand"),
+    ("Nathan", "Roussel"),
+    ("Camille", "Dubreuil"),
+    ("Enzo", "Giraud"),
+    ("Jade", "Faure"),
+    ("Rayan", "Chevalier"),
+    ("Zoé", "Barbier"),
+)
+SENIORS = (
+    "Odette",
+    "Marcel",
+    "Jeannine",
+    "René",
+    "Simone",
+    "Lucien",
+    "Paulette",
+    "Roger",
+    "Georgette",
+    "André",
+    "Huguette",
+    "Maurice",
+    "Colette",
+    "Raymond",
+    "Yvonne",
+    "Gilbert",
+    "Madeleine",
+    "Henri",
+    "Germaine",
+    "Albert",
+)
+CANCEL_REASONS = (
+    "Épidémie de grippe dans l'établissement",
+    "Sortie collective des résidents",
+    "Volontaire malade",
+)
+ACTIVITY_MIX = (
+    ["tablet_basics", "photos"],
+    ["video_calls"],
+    ["console_bowling"],
+    ["games", "console_bowling"],
+    ["internet", "music"],
+    ["tablet_basics", "video_calls"],
+)
+
+
+def _school_year(today: date) -> tuple[date, date]:
+    start = date(today.year if today.month >= 9 else today.year - 1, 10, 1)
+    return start, date(start.year + 1, 6, 30)
+
+
+def load_activities_demo(*, program, today: date) -> None:
+    rng = random.Random(2015)
+    start, end = _school_year(today)
+    unis_cite = (
+        Organisation.objects.filter(Q(slug__startswith="unis-cite"), is_demo=True).first()
+        or program.sites.first().organisation
+    )
+    sites = list(program.sites.select_related("commune").order_by("pk"))
+    if not sites:
+        return
+    # Weekly sessions: the site's first window, 90 minutes, 2 volunteers.
+    RecurringSession.objects.bulk_create(
+        [
+            RecurringSession(
+                site=site,
+                weekday=(site.time_windows or [{"weekday": i % 5}])[0]["weekday"],
+                start_time=time(14, 30),
+                duration_minutes=90,
+                volunteers_needed=2,
+                starts_on=max(start, site.starts_on or start),
+                ends_on=end,
+                is_demo=True,
+            )
+            for i, site in enumerate(sites)
+        ]
+    )
+    # Volunteers: 8-month missions, each on 3 neighbouring sites (sites come in a stable order).
+    for i, (first, last) in enumerate(VOLUNTEERS):
+        mission = Mission(
+            program=program,
+            first_name=first,
+            last_name=last,
+            birth_date=date(start.year - 19 - i % 5, 1 + i % 12, 1 + i % 27),
+            host_organisation=unis_cite,
+            starts_on=start,
+            ends_on=rules.add_months(start, 8) + timedelta(days=29),
+            weekly_hours=24 + (i % 3) * 3,
+            availability=[{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)],
+            home_commune=sites[i % len(sites)].commune,
+            training="Formation civique et citoyenne ; PSC1 ; prise en main des tablettes et consoles.",
+            is_demo=True,
+        )
+        services.mission_save(mission=mission, sites=[sites[(i + k) % len(sites)] for k in range(3)])
+    services.sessions_generate(program=program, start=start, end=end, is_demo=True)
+    services.plan_sessions(program=program, start=start, end=end)
+    Session.objects.filter(site__program=program).update(is_demo=True)
+    # Participants: 6 to 10 per site, consent on their first session.
+    people = {
+        site.pk: [
+            Participant(
+                site=site,
+                first_name=rng.choice(SENIORS),
+                last_initial=rng.choice("ABCDEFGHJLMNPRST"),
+                age_band=rng.choice(["70_79", "80_89", "80_89", "90_plus"]),
+                consent_on=start,
+                consent_by="Référent·e animation",
+                is_demo=True,
+            )
+            for _ in range(rng.randint(6, 10))
+        ]
+        for site in sites
+    }
+    Participant.objects.bulk_create([p for group in people.values() for p in group])
+    people = {sid: list(Participant.objects.filter(site_id=sid)) for sid in people}
+    # Reports for the past sessions.
+    now = timezone.now()
+    reports, cancelled = [], []
+    past = list(Session.objects.filter(site__program=program, starts_at__lt=now).order_by("starts_at"))
+    for s in past:
+        if rng.random() < 0.08:
+            cancelled.append(s.pk)
+            reports.append(
+                SessionReport(session=s, held=False, cancel_reason=rng.choice(CANCEL_REASONS), is_demo=True)
+            )
+            continue
+        reports.append(
+            SessionReport(
+                session=s,
+                held=True,
+                activities=rng.choice(ACTIVITY_MIX),
+                equipment_used=["tablet"] + (["console", "projector"] if rng.random() < 0.4 else []),
+                headcount=rng.randint(4, 12),
+                duration_minutes=rng.choice([75, 90, 90, 105]),
+                observations=rng.choice(["", "", "Très bonne ambiance.", "Une famille a appelé en visio."]),
+                is_demo=True,
+            )
+        )
+    SessionReport.objects.bulk_create(reports, batch_size=500)
+    Session.objects.filter(pk__in=[s.pk for s in past]).exclude(pk__in=cancelled).update(status="held")
+    Session.objects.filter(pk__in=cancelled).update(status="cancelled", cancel_reason=CANCEL_REASONS[0])
+    attendance, last_seen = [], {}
+    for report in SessionReport.objects.filter(session__site__program=program, held=True).select_related(
+        "session"
+    ):
+        group = people.get(report.session.site_id, [])
+        present = [p for p in group if rng.random() < 0.6][: report.headcount]
+        day = timezone.localtime(report.session.starts_at).date()
+        for p in present:
+            attendance.append(Attendance(report=report, participant=p))
+            last_seen[p.pk] = max(last_seen.get(p.pk, day), day)
+    Attendance.objects.bulk_create(attendance, batch_size=1000)
+    for pk, day in last_seen.items():
+        Participant.objects.filter(pk=pk).update(last_participation_on=day)

@@ -59,3 +59,19 @@ def test_actor_is_computed_once_per_user_object(django_assert_num_queries):
     with django_assert_num_queries(4):  # network roles, branch roles, memberships, program roles
         actor_for(user)
         actor_for(user)
+
+
+def test_program_teams_volunteers_see_their_site_but_only_site_staff_change_it():
+    from terreau.programs.models import HostSite
+    from tests.test_programs_support import make_program, people
+
+    program, site_a, site_b, _kit_model = make_program()
+    users = people(program, site_a)
+    sites = HostSite.objects.all()
+    assert list(visible(users["volunteer_a"], sites)) == [site_a]
+    assert list(editable(users["volunteer_a"], sites)) == []
+    assert list(editable(users["staff_a"], sites)) == [site_a]
+    assert set(editable(users["coordinator"], sites)) == {site_a, site_b}
+    assert set(visible(users["viewer"], sites)) == {site_a, site_b}
+    assert list(editable(users["viewer"], sites)) == []
+    assert list(visible(users["other"], sites)) == []

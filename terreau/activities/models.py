@@ -152,7 +152,10 @@ class SessionQuerySet(models.QuerySet):
 class Session(TimeStampedModel):
     """One occurrence of a session at a site, with the volunteers who run it."""
 
-    ACCESS = AccessRule(branch="site__program__branch", program="site__program", site="site")
+    # Volunteers run the sessions of their sites: they report on them and may cancel one they cannot hold.
+    ACCESS = AccessRule(
+        branch="site__program__branch", program="site__program", site="site", volunteers_change=True
+    )
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Prévue")
@@ -203,7 +206,10 @@ class SessionReport(TimeStampedModel):
     """What happened at a session, filled on a tablet by a volunteer or the site's staff."""
 
     ACCESS = AccessRule(
-        branch="session__site__program__branch", program="session__site__program", site="session__site"
+        branch="session__site__program__branch",
+        program="session__site__program",
+        site="session__site",
+        volunteers_change=True,
     )
 
     class Activity(models.TextChoices):
@@ -257,7 +263,9 @@ class Participant(TimeStampedModel):
     No health data, no birth date, no contact details. Erasure anonymises the row and keeps statistics.
     """
 
-    ACCESS = AccessRule(branch="site__program__branch", site="site", branch_staff=False)
+    ACCESS = AccessRule(
+        branch="site__program__branch", site="site", branch_staff=False, volunteers_change=True
+    )
 
     class AgeBand(models.TextChoices):
         UNDER_60 = "under_60", _("moins de 60 ans")
@@ -302,7 +310,10 @@ class Attendance(models.Model):
     """A registered (consenting) participant was present at a held session."""
 
     ACCESS = AccessRule(
-        branch="report__session__site__program__branch", site="report__session__site", branch_staff=False
+        branch="report__session__site__program__branch",
+        site="report__session__site",
+        branch_staff=False,
+        volunteers_change=True,
     )
 
     report = models.ForeignKey(SessionReport, on_delete=models.CASCADE, related_name="attendances")
@@ -324,6 +335,7 @@ class ReportIncident(TimeStampedModel):
         branch="report__session__site__program__branch",
         program="report__session__site__program",
         site="report__session__site",
+        volunteers_change=True,
     )
 
     report = models.ForeignKey(SessionReport, on_delete=models.CASCADE, related_name="incident_rows")

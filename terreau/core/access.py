@@ -44,8 +44,9 @@ class AccessRule:
         a sub-query so that they are not repeated.
     program: lookup path to programs.Program: its coordinators may see and change the row, its partner
         viewers may see it.
-    site: lookup path to programs.HostSite: the site's staff and the volunteers assigned to it may see and
-        change the row.
+    site: lookup path to programs.HostSite: the site's staff and the volunteers assigned to it may see the
+        row; its staff may change it, and so may its volunteers where ``volunteers_change`` is set (the
+        session reports they write).
     owner: lookup path to the user the row is about (their own registration): they may see and change it.
     branch_staff: False for beneficiaries' personal data, which only the people who run their sessions see
         (not the branch's facilitators nor the network's head office).
@@ -59,6 +60,7 @@ class AccessRule:
     site: str | None = None
     owner: str | None = None
     branch_staff: bool = True
+    volunteers_change: bool = False
 
     def apply(self, qs: QuerySet[M], q: Q) -> QuerySet[M]:
         if self.many:
@@ -98,8 +100,9 @@ class AccessRule:
             programs = actor.program_ids if change else actor.program_ids | actor.program_viewer_ids
             if programs:
                 q |= Q(**{f"{self._path(self.program, 'pk')}__in": programs})
-        if self.site is not None and actor.site_ids:
-            q |= Q(**{f"{self._path(self.site, 'pk')}__in": actor.site_ids})
+        sites = actor.site_staff_ids if change and not self.volunteers_change else actor.site_ids
+        if self.site is not None and sites:
+            q |= Q(**{f"{self._path(self.site, 'pk')}__in": sites})
         if self.owner is not None and actor.user_id is not None:
             q |= Q(**{self._path(self.owner, "pk"): actor.user_id})
         return q
@@ -118,6 +121,7 @@ class Actor:
     program_ids: frozenset[int] = frozenset()  # coordinator of
     program_viewer_ids: frozenset[int] = frozenset()  # partner viewer of
     site_ids: frozenset[int] = frozenset()  # site staff or volunteer at
+    site_staff_ids: frozenset[int] = frozenset()  # site staff at
 
     @property
     def is_authenticated(self) -> bool:
@@ -174,7 +178,7 @@ def _program_roles(user: Any) -> dict[str, frozenset[int]]:
         return {}
     from terreau.programs.models import ProgramRole
 
-    coordinator, viewer, sites = set(), set(), set()
+    coordinator, viewer, sites, staff_sites = set(), set(), set(), set()
     for program_id, role, site_id in ProgramRole.objects.filter(user=user).values_list(
         "program_id", "role", "site_id"
     ):
@@ -184,10 +188,13 @@ def _program_roles(user: Any) -> dict[str, frozenset[int]]:
             viewer.add(program_id)
         elif site_id is not None:
             sites.add(site_id)
+            if role == ProgramRole.Role.SITE_STAFF:
+                staff_sites.add(site_id)
     return {
         "program_ids": frozenset(coordinator),
         "program_viewer_ids": frozenset(viewer),
         "site_ids": frozenset(sites),
+        "site_staff_ids": frozenset(staff_sites),
     }
 
 

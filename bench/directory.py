@@ -498,13 +498,21 @@ def fill(orgs: int, per_org: int, seed: int) -> dict:
         cursor.execute("VACUUM ANALYZE directory_organisation")
         cursor.execute("VACUUM ANALYZE directory_needoffer")
         cursor.execute("VACUUM ANALYZE directory_organisation_themes")
-        # The small tables too: without statistics PostgreSQL takes a department for one commune and
-        # repeats the full-text index scan once per commune of the department.
+    analyze_small_tables()
+    return timings
+
+
+def analyze_small_tables() -> None:
+    """Statistics of the small tables too (autovacuum skips tables of a few dozen rows): without them
+    PostgreSQL takes a department for a single commune and repeats the full-text index scan once per
+    commune of the department."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
         cursor.execute(
             "ANALYZE territories_region, territories_department, territories_commune, core_network, "
             "core_branch, core_branch_departments"
         )
-    return timings
 
 
 # --- measures --------------------------------------------------------------------------------------
@@ -664,15 +672,23 @@ def report(args, counts, timings, searches, rps) -> str:
         "",
         "## Reading these figures",
         "",
-        "- A text search costs about the number of organisations it matches: PostgreSQL finds them through",
-        "  the GIN index, then must rank every match (ts_rank) to return the 20 best and count them (one",
-        "  query, `COUNT(*) OVER ()`). Selective searches (a few thousand matches or fewer) stay well under",
-        "  100 ms; words found in more than 10 % of a 100,000-organisation directory (« numérique »,",
-        "  the prefix « accompagn ») cost more, mostly in reading and ranking those rows.",
-        "- Filters on needs and offers are correlated EXISTS over covering indexes, so PostgreSQL either probes",
-        "  the candidates of a selective text search or hashes the organisations that match the filter.",
-        "- Without a text query the first page comes from the (name, id) index and the count from an",
-        "  index-only scan.",
+        "- How the page reads (terreau.directory.queries.directory_page): a narrow query first, ids and",
+        "  ranks only, then the 20 organisations of the page with their commune, branch, themes and open",
+        "  needs/offers counts (computed for those 20 rows only). A text search reads its matches once, in",
+        "  a CTE of (id, name, rank), and returns the page (top-N sort) and the exact total together.",
+        "  Without a text query the page comes from the (name, id) index and the total is counted up to",
+        "  1 000 only (« > 1 000 » above; the page says « Plus de 1000 structures trouvées »).",
+        "- A text search still costs about the number of organisations it matches: every match must be",
+        "  read and ranked (ts_rank) to know the 20 best. Selective searches take 20-35 ms; words found in",
+        "  more than 10 % of a 100,000-organisation directory (« numérique », the prefix « accompagn »)",
+        "  take 50-70 ms on an idle machine, mostly reading those rows (search_vector is stored in the",
+        "  organisation row).",
+        "- Filters on needs and offers are correlated EXISTS: PostgreSQL either probes the candidates of a",
+        "  text search (index-only, directory_no_org_probe_idx) or hashes the organisations matching the",
+        "  filter (covering indexes). A branch filter is resolved to ids first, so that PostgreSQL can",
+        "  intersect the branch index with the full-text index.",
+        "- The filter choices (themes, departments, branches) are cached (2 minutes; forgotten by signals",
+        "  when organisations, branches, departments or themes change).",
         "- Requests per second go through Django's whole stack (middleware, sessions, template rendering of",
         "  the filters and 20 results); the trivial view returns a constant HttpResponse.",
         "",
@@ -713,6 +729,7 @@ def main() -> None:
     if args.reuse and have == want:
         print(f"Réutilise {have[0]} organisations et {have[1]} besoins et ressources.", flush=True)
         timings = {"insert": float("nan"), "index": float("nan")}
+        analyze_small_tables()
     else:
         print(f"Génère {want[0]} organisations et {want[1]} besoins et ressources…", flush=True)
         timings = fill(args.orgs, args.per_org, args.seed)

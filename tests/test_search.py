@@ -296,6 +296,9 @@ def test_pagination_keeps_filters(client):
 def test_bad_input_never_fails(client):
     for query in ({"q": "\x00' OR 1=1"}, {"q": "a" * 5000}, {"department": "💥"}, {"q": "&|!():*<>"}):
         assert client.get(reverse("directory:search"), query).status_code == 200
+    for query in ({"q": "vélo", "branch": "inconnue"}, {"branch": "inconnue", "page": "3"}):
+        response = client.get(reverse("directory:search"), query)
+        assert response.status_code == 200 and response.context["page"].paginator.count == 0
 
 
 @pytest.mark.parametrize("count", [20, 40])
@@ -307,8 +310,8 @@ def test_search_page_queries_do_not_grow_with_results(client, django_assert_num_
         NeedOfferFactory(organisation=org)
         NeedOfferFactory(organisation=org, offer=True)
     filter_choices()  # cached: see test_filter_choices_are_cached_and_follow_changes
-    # ids and ranks of the page, the (capped) total, the page's organisations with their counts, themes.
-    with django_assert_num_queries(4):
+    # ids and ranks of the page with the total, the page's organisations with their counts, their themes.
+    with django_assert_num_queries(3):
         response = client.get(reverse("directory:search"), {"q": "numérique"})
     assert response.context["page"].paginator.count == count
     first = response.context["page"].object_list[0]
@@ -344,16 +347,18 @@ def test_search_pages_read_their_total_from_the_rows(client, django_assert_num_q
     assert response.context["page"].paginator.count == 25
 
 
-def test_totals_above_the_cap_are_not_counted(client, monkeypatch):
+def test_totals_without_text_are_capped_text_searches_count_exactly(client, monkeypatch):
     monkeypatch.setattr(DirectoryPaginator, "count_cap", 4)
     for i in range(7):
         OrganisationFactory(name=f"Ressourcerie {i}")
     url = reverse("directory:search")
-    page = directory_page(user=None, params=DirectoryParams(q="ressourcerie"), number=1, per_page=2)
+    page = directory_page(user=None, params=DirectoryParams(), number=1, per_page=2)
     assert (page.paginator.count, page.paginator.capped, page.paginator.num_pages) == (4, True, 2)
-    html = client.get(url, {"q": "ressourcerie", "page": "9"}).content.decode()
+    html = client.get(url, {"kind": "association", "page": "9"}).content.decode()
     assert "Plus de 4 structures trouvées · page 1" in html  # 20 per page: page 9 is out of range
-    monkeypatch.setattr(DirectoryPaginator, "count_cap", 7)
+    assert "Page 1 sur" not in html
+    page = directory_page(user=None, params=DirectoryParams(q="ressourcerie"), number=2, per_page=2)
+    assert (page.paginator.count, page.paginator.capped, page.paginator.num_pages) == (7, False, 4)
     html = client.get(url, {"q": "ressourcerie"}).content.decode()
     assert "7 structures trouvées" in html and "Plus de" not in html
 

@@ -292,6 +292,12 @@ class NeedOffer(TimeStampedModel):
                 fields=["type", "direction", "status", "visibility", "organisation"],
                 name="directory_no_type_filter_idx",
             ),
+            # Index-only probes of one organisation's needs and offers: the directory's filters when
+            # checked per candidate of a text search, and the open needs/offers counts of a result page.
+            models.Index(
+                fields=["organisation", "status", "visibility", "direction", "type", "theme"],
+                name="directory_no_org_probe_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,11 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -32,8 +38,8 @@ from terreau.directory.models import (
     OrganisationKind,
     Theme,
 )
-from terreau.directory.search import apply_search
-from terreau.territories.models import Department
+from terreau.directory.search import apply_search, is_postgresql
+from terreau.territories.models import Commune, Department
 
 _DEPARTMENT_CODE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,50}$")
@@ -131,6 +137,14 @@ class DirectoryParams:
         return urlencode(pairs)
 
 
+class _EqualsAny(Func):
+    """PostgreSQL: ``expression = ANY(array expression)``."""
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
 def _open_count(actor: Actor, direction: str):
     """Number of open needs (or offers) of the outer organisation that the actor may see."""
     rows = visible(
@@ -144,14 +158,24 @@ def _open_count(actor: Actor, direction: str):
 
 
 def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:
-    """Visible organisations matching ``params`` (with ``rank`` when searched); no joins, no counts."""
+    """Visible organisations matching ``params`` (with ``rank`` when searched), ordered; no details."""
     qs = visible(actor, Organisation.objects.all())
     if params.kinds:
         qs = qs.filter(kind__in=params.kinds)
     if params.departments:
-        qs = qs.filter(commune__department_id__in=params.departments)
+        if is_postgresql():
+            # commune_id = ANY(ARRAY(SELECT code ...)): the communes are read once (an InitPlan), then one
+            # scan of the commune index, which PostgreSQL can intersect with the full-text index. A join
+            # instead lets it scan the full-text index once per commune of the department.
+            communes = Commune.objects.filter(department_id__in=params.departments).order_by().values("code")
+            qs = qs.filter(_EqualsAny(F("commune_id"), ArraySubquery(communes)))
+        else:
+            qs = qs.filter(commune__department_id__in=params.departments)
     if params.branches:
-        qs = qs.filter(branch__slug__in=params.branches)
+        # Ids read first (a tiny query) rather than a join on the slug: with constants PostgreSQL can
+        # intersect the branch index with the full-text index instead of filtering every text match.
+        branch_ids = list(Branch.objects.filter(slug__in=params.branches).values_list("id", flat=True))
+        qs = qs.filter(branch_id__in=branch_ids)
 
     # Correlated EXISTS rather than IN (...): PostgreSQL then chooses per query between probing the
     # candidates of a selective text search and hashing every matching organisation (covering indexes).
@@ -208,58 +232,94 @@ def _page_number(number: Any) -> int:
         return 1
 
 
-# Totals above this are shown as "more than COUNT_CAP": counting every match of a broad search (or of the
-# unfiltered directory) on every keystroke would cost as much as the search itself.
+# Without a text query, totals above this are shown as "more than COUNT_CAP": counting every row of the
+# unfiltered directory (or of a broad filter) on every request would cost more than the page itself.
 COUNT_CAP = 1000
 
 
 class DirectoryPaginator(Paginator):
-    """A Paginator whose total is capped: ``count`` is at most ``COUNT_CAP`` and ``capped`` tells whether
-    there are more matches (only the first ``COUNT_CAP`` can then be browsed, by ``num_pages`` pages)."""
+    """A Paginator whose total may be capped: ``count`` is then ``count_cap`` and ``capped`` is true
+    (there are more rows; only the first ``count_cap`` can be browsed, by ``num_pages`` pages)."""
 
     capped = False
     count_cap = COUNT_CAP
 
     def capped_count(self) -> int:
-        """COUNT(*) of at most COUNT_CAP + 1 rows: stops reading as soon as the cap is passed."""
+        """COUNT(*) of at most count_cap + 1 rows: stops reading as soon as the cap is passed."""
         found = self.object_list.order_by().values("pk")[: self.count_cap + 1].count()
         self.capped = found > self.count_cap
         return min(found, self.count_cap)
 
 
+def _ranked_page(
+    narrow: QuerySet[Organisation], *, offset: int, limit: int
+) -> tuple[list[tuple], int | None]:
+    """Rows (pk, rank) of one page of a text search, and the exact number of matches, in one statement.
+
+    The matches are read once into a CTE of (pk, name, rank) only, which PostgreSQL materialises (it is
+    referenced twice; SQLite does the same or rescans its own document column); the page is a top-N sort
+    of that CTE and the total a COUNT over it. Ranking must read every match anyway, so the exact total
+    costs almost nothing more, whereas COUNT(*) OVER () would sort every match and a separate COUNT would
+    read them all a second time. The total is None when the page is past the end (no row comes back).
+    """
+    inner = narrow.order_by().values_list("pk", "name", "rank")
+    try:
+        sql, params = inner.query.get_compiler(using=inner.db).as_sql()
+    except EmptyResultSet:  # a filter that can match nothing (an unknown branch)
+        return [], 0
+    statement = (
+        f"WITH m (pk, name, rank) AS ({sql}) "  # noqa: S608 (Django's own compiled SQL, values are parameters)
+        "SELECT m.pk, m.rank, (SELECT COUNT(*) FROM m) FROM m "
+        "ORDER BY m.rank DESC, m.name ASC, m.pk ASC LIMIT %s OFFSET %s"
+    )
+    with connections[inner.db].cursor() as cursor:
+        cursor.execute(statement, [*params, limit, offset])
+        rows = cursor.fetchall()
+    return [(pk, rank) for pk, rank, _total in rows], (rows[0][2] if rows else None)
+
+
 def directory_page(*, user: Any, params: DirectoryParams, number: Any, per_page: int) -> Page:
     """One page of ``directory_queryset``'s rows (same rows, order and attributes), read cheaply.
 
-    1. A narrow query ranks, orders and slices the matches (``ORDER BY rank DESC, name, id LIMIT n``: a
-       top-N sort): only ids and ranks leave the database. Without a text query the page comes from the
-       (name, id) index.
-    2. The total is counted up to ``COUNT_CAP`` only (see DirectoryPaginator), and not at all when the
-       first page is not full (its rows are all the matches).
-    3. The page's organisations, at most ``per_page``, are then fetched with their commune, branch,
+    1. A narrow query orders and slices the matches; only ids (and ranks) leave the database. A text
+       search reads its matches once and returns the page (a top-N sort on the rank) and the exact total
+       together (see _ranked_page). Without a text query the page comes from the (name, id) index and the
+       total is counted up to ``COUNT_CAP`` only (see DirectoryPaginator), not at all when the first page
+       is not full (its rows are then all the matches).
+    2. The page's organisations, at most ``per_page``, are then fetched with their commune, branch,
        themes and open needs/offers counts: those are computed for these rows only, never for every match.
 
     Invalid page numbers give the first page, numbers past the end the last one (like Paginator.get_page).
-    Four queries at most (three when the first page is not full), whatever the number of matches.
+    Three or four queries whatever the number of matches (one more for a page past the end).
     """
     actor = user if isinstance(user, Actor) else actor_for(user)
     narrow, searched = _filtered(actor, params)
     paginator = DirectoryPaginator(narrow, per_page)
     number = _page_number(number)
 
-    def page_rows(number: int) -> list[tuple[int, float | None]]:
+    def page_rows(number: int) -> tuple[list[tuple[int, float | None]], int | None]:
         bottom = (number - 1) * per_page
         if searched:
-            return list(narrow.values_list("pk", "rank")[bottom : bottom + per_page])
-        return [(pk, None) for pk in narrow.values_list("pk", flat=True)[bottom : bottom + per_page]]
+            return _ranked_page(narrow, offset=bottom, limit=per_page)
+        ids = narrow.values_list("pk", flat=True)[bottom : bottom + per_page]
+        return [(pk, None) for pk in ids], None
 
-    rows = page_rows(number) if number == 1 else []
-    if number == 1 and len(rows) < per_page:
-        paginator.__dict__["count"] = len(rows)  # fills the cached_property: every match is on this page
+    if searched:
+        rows, total = page_rows(number)
+        if total is None and number > 1:  # past the end: count, then the last page
+            paginator.__dict__["count"] = narrow.count()
+            number = paginator.num_pages
+            rows, total = page_rows(number)
+        paginator.__dict__["count"] = total or 0  # fills the cached_property
     else:
-        paginator.__dict__["count"] = paginator.capped_count()
-        if number > 1:
-            number = min(number, paginator.num_pages)
-            rows = page_rows(number)
+        rows = page_rows(number)[0] if number == 1 else []
+        if number == 1 and len(rows) < per_page:
+            paginator.__dict__["count"] = len(rows)  # every match is on this page
+        else:
+            paginator.__dict__["count"] = paginator.capped_count()
+            if number > 1:
+                number = min(number, paginator.num_pages)
+                rows = page_rows(number)[0]
 
     ids = [pk for pk, _rank in rows]
     details = visible(actor, Organisation.objects.filter(pk__in=ids))

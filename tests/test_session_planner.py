@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -79,13 +80,32 @@ def problems(draw):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems(), st.booleans())
-def test_hard_rules_never_broken(problem, baseline):
+@given(problems(), st.sampled_from(["baseline", "heuristic", "optimised"]), st.booleans())
+def test_hard_rules_never_broken(problem, mode, preassign):
     sites, volunteers, slots = problem
-    result = planner.plan(sites=sites, volunteers=volunteers, slots=slots, baseline=baseline)
-    assert planner.check(result, sites=sites, volunteers=volunteers, slots=slots) == []
+    if preassign and volunteers:
+        # Some sessions already have a volunteer: kept as they are, counted in hours and overlaps.
+        slots = [
+            replace(s, assigned=(volunteers[s.id % len(volunteers)].id,)) if s.id % 3 == 0 else s
+            for s in slots
+        ]
+    result = planner.plan(
+        sites=sites,
+        volunteers=volunteers,
+        slots=slots,
+        baseline=mode == "baseline",
+        optimise=mode == "optimised",
+    )
+    # Pre-assigned volunteers were placed by hand and may already break rules; the planner adds none.
+    by_hand = planner.Plan(assignments={s.id: s.assigned for s in slots})
+    already = set(planner.check(by_hand, sites=sites, volunteers=volunteers, slots=slots))
+    assert set(planner.check(result, sites=sites, volunteers=volunteers, slots=slots)) <= already
+    if not preassign:
+        assert not already
     for slot in slots:
-        assert len(result.assignments[slot.id]) <= slot.needed
+        got = result.assignments[slot.id]
+        assert got[: len(slot.assigned)] == slot.assigned  # kept, in place
+        assert len(got) <= max(slot.needed, len(slot.assigned))
     # Every shortfall is listed with at least one reason.
     short = {s.id for s in slots if len(result.assignments[s.id]) < s.needed}
     assert {g.slot_id for g in result.gaps} == short
@@ -201,3 +221,85 @@ def test_planner_beats_or_equals_the_greedy_baseline_on_a_tight_case():
     naive = planner.plan(sites=[a, b], volunteers=[v1, v2], slots=slots, baseline=True)
     assert smart.coverage == 1.0
     assert naive.coverage == 0.5
+
+
+def _same_hour_problem():
+    """Two sessions at the same hour: volunteer 1 can run either, volunteer 2 only the first."""
+    sites = [Site(id=1), Site(id=2)]
+    avail = (Window(1, 8 * 60, 20 * 60),)
+    v1 = Volunteer(
+        id=1, starts_on=START, ends_on=START + timedelta(days=30), weekly_hours=24, availability=avail
+    )
+    v2 = replace(v1, id=2, site_ids=frozenset({1}))
+    slots = [
+        Slot(id=1, site_id=1, start=datetime(2025, 1, 7, 14), minutes=90),
+        Slot(id=2, site_id=2, start=datetime(2025, 1, 7, 14), minutes=90),
+    ]
+    return sites, [v1, v2], slots
+
+
+def _first_fit(self, slots, cands):
+    """A deliberately bad first pass: chronological, first candidate."""
+    for slot in slots:
+        for v in cands[slot.id]:
+            if len(self.result[slot.id]) < slot.needed and self.fits(v, slot):
+                self.assign(v, slot)
+
+
+def test_repair_pass_swaps_a_volunteer_to_free_a_session(monkeypatch):
+    sites, volunteers, slots = _same_hour_problem()
+    monkeypatch.setattr(planner._WeekPlanner, "_heuristic", _first_fit)
+    result = planner.plan(sites=sites, volunteers=volunteers, slots=slots, optimise=False)
+    assert result.assignments == {1: (2,), 2: (1,)}
+    assert result.coverage == 1.0
+    # Without the repair the same first pass leaves the second session empty.
+    monkeypatch.setattr(planner._WeekPlanner, "_repair", lambda self, slots, cands: None)
+    assert planner.plan(sites=sites, volunteers=volunteers, slots=slots, optimise=False).coverage == 0.5
+
+
+def test_exact_solver_fixes_what_the_heuristic_misses(monkeypatch):
+    sites, volunteers, slots = _same_hour_problem()
+    monkeypatch.setattr(planner._WeekPlanner, "_heuristic", _first_fit)
+    monkeypatch.setattr(planner._WeekPlanner, "_repair", lambda self, slots, cands: None)
+    result = planner.plan(sites=sites, volunteers=volunteers, slots=slots, optimise=True)
+    assert result.assignments == {1: (2,), 2: (1,)}
+    assert planner.check(result, sites=sites, volunteers=volunteers, slots=slots) == []
+
+
+def test_completes_a_session_rather_than_half_staffing_one():
+    # Volunteer 1 is the only one who can go to session 1 (needs 2: cannot be completed) and could also
+    # take session 2 (needs 1) at the same hour: the planner completes session 2; the greedy baseline,
+    # chronological by id, half-staffs session 1 and leaves session 2 empty.
+    sites = [Site(id=1), Site(id=2)]
+    avail = (Window(1, 8 * 60, 20 * 60),)
+    v1 = Volunteer(
+        id=1, starts_on=START, ends_on=START + timedelta(days=30), weekly_hours=24, availability=avail
+    )
+    slots = [
+        Slot(id=1, site_id=1, start=datetime(2025, 1, 7, 14), minutes=90, needed=2),
+        Slot(id=2, site_id=2, start=datetime(2025, 1, 7, 14), minutes=90, needed=1),
+    ]
+    for optimise in (False, True):
+        smart = planner.plan(sites=sites, volunteers=[v1], slots=slots, optimise=optimise)
+        assert smart.assignments == {1: (), 2: (1,)}
+    naive = planner.plan(sites=sites, volunteers=[v1], slots=slots, baseline=True)
+    assert naive.assignments == {1: (1,), 2: ()}
+
+
+def test_prefers_the_nearer_volunteer():
+    site = Site(id=1, lat=46.58, lon=0.34)  # Poitiers
+    avail = (Window(1, 8 * 60, 20 * 60),)
+    far = Volunteer(
+        id=1,
+        starts_on=START,
+        ends_on=START + timedelta(days=30),
+        weekly_hours=24,
+        availability=avail,
+        lat=46.82,
+        lon=0.55,  # Châtellerault, about 30 km
+    )
+    near = replace(far, id=2, lat=46.59, lon=0.35)
+    slots = _week_slots(1, weeks=2)
+    for optimise in (False, True):
+        result = planner.plan(sites=[site], volunteers=[far, near], slots=slots, optimise=optimise)
+        assert {result.assignments[s.id] for s in slots} == {(2,)}

@@ -167,6 +167,11 @@ class _Load:
         self.day[(volunteer_id, slot.start.date())].append(slot)
         self.at_site[(volunteer_id, slot.site_id)] += 1
 
+    def remove(self, volunteer_id: int, slot: Slot) -> None:
+        self.minutes[(volunteer_id, week_of(slot.start.date()))] -= slot.minutes
+        self.day[(volunteer_id, slot.start.date())].remove(slot)
+        self.at_site[(volunteer_id, slot.site_id)] -= 1
+
     def hours_left(self, volunteer: Volunteer, slot: Slot) -> bool:
         used = self.minutes[(volunteer.id, week_of(slot.start.date()))]
         return used + slot.minutes <= volunteer.weekly_hours * 60
@@ -199,6 +204,21 @@ def _static_candidates(
     return available, None
 
 
+# Objective weights (integers, for CP-SAT): a filled place dominates everything else; then fully staffed
+# sessions, then the same faces at a site, then short trips.
+PLACE_WEIGHT = 1000
+FULL_SESSION_WEIGHT = 100  # a session with all the volunteers it needs (only for sessions needing 2+)
+CONTINUITY_WEIGHT = 10  # per session already served at the site by this volunteer, up to CONTINUITY_CAP
+CONTINUITY_CAP = 6
+TRAVEL_CAP_KM = 60  # one point per km from home to site, capped
+# CP-SAT budget per independent part of a week, in deterministic time units (reproducible, unlike
+# wall-clock limits): most parts are solved to optimality far below it.
+SOLVER_BUDGET = 0.05
+# optimise=None (auto) polishes with CP-SAT only up to this many sessions to plan (a month of a large
+# program); beyond, the heuristic and its repair pass alone (seconds for a year, see docs/bench-programs.md).
+AUTO_SOLVER_MAX_SLOTS = 2000
+
+
 def plan(
     *,
     sites: Sequence[Site],
@@ -206,11 +226,19 @@ def plan(
     slots: Sequence[Slot],
     history: dict[int, dict[int, int]] | None = None,
     baseline: bool = False,
+    optimise: bool | None = None,
 ) -> Plan:
     """Assign volunteers to slots.
 
     history: {site id: {volunteer id: sessions already served there}} to keep the same faces at a site.
     baseline: the naive greedy (chronological, first eligible volunteer by id), for benchmarks.
+    optimise: also polish each week with an exact solver (OR-Tools CP-SAT, deterministic budget) warm-started
+    by the heuristic, keeping whichever is better; None (default): only for up to AUTO_SOLVER_MAX_SLOTS
+    sessions to plan. The heuristic: scarcest sessions first, completing a session before half-staffing
+    another, the usual volunteers and short trips preferred, then a repair pass of swaps.
+
+    Weeks are independent for the hard rules (weekly hours, same-day overlaps), so the planner works week by
+    week in date order, carrying the continuity counts (who served where) from one week to the next.
     """
     site_by_id = {s.id: s for s in sites}
     load = _Load(site_by_id)
@@ -232,32 +260,29 @@ def plan(
             statics[slot.id] = _static_candidates(volunteers, site, slot)
 
     if baseline:
-        order = sorted(slots, key=lambda s: (s.start, s.id))
+        for slot in sorted(slots, key=lambda s: (s.start, s.id)):
+            missing = slot.needed - len(result[slot.id])
+            if missing <= 0:
+                continue
+            taken = set(result[slot.id])
+            fit = [
+                v
+                for v in statics[slot.id][0]
+                if v.id not in taken and load.hours_left(v, slot) and load.free(v.id, slot)
+            ]
+            for v in fit[:missing]:
+                result[slot.id].append(v.id)
+                load.add(v.id, slot)
     else:
-        # Week by week (continuity builds up over time); inside a week, the hardest slots first.
-        order = sorted(slots, key=lambda s: (week_of(s.start.date()), len(statics[s.id][0]), s.start, s.id))
-
-    for slot in order:
-        missing = slot.needed - len(result[slot.id])
-        if missing <= 0:
-            continue
-        candidates, _stage = statics[slot.id]
-        taken = set(result[slot.id])
-        fit = [
-            v for v in candidates if v.id not in taken and load.hours_left(v, slot) and load.free(v.id, slot)
-        ]
-        if not baseline:
-            site = site_by_id.get(slot.site_id, Site(id=slot.site_id))
-
-            def score(v: Volunteer, site: Site = site, slot: Slot = slot) -> tuple:
-                used = load.minutes[(v.id, week_of(slot.start.date()))] / max(v.weekly_hours * 60, 1)
-                km = distance_km(v, site)
-                return (-min(load.at_site[(v.id, slot.site_id)], 4), round(km or 0.0), used, v.id)
-
-            fit.sort(key=score)
-        for v in fit[:missing]:
-            result[slot.id].append(v.id)
-            load.add(v.id, slot)
+        weeks: dict[tuple[int, int], list[Slot]] = defaultdict(list)
+        for slot in slots:
+            if slot.needed > len(result[slot.id]) and statics[slot.id][0]:
+                weeks[week_of(slot.start.date())].append(slot)
+        if optimise is None:
+            optimise = sum(len(w) for w in weeks.values()) <= AUTO_SOLVER_MAX_SLOTS
+        week_planner = _WeekPlanner(site_by_id, load, result, statics, optimise=optimise)
+        for week in sorted(weeks):
+            week_planner.run(sorted(weeks[week], key=lambda s: (s.start, s.id)))
 
     out = Plan(assignments={k: tuple(v) for k, v in result.items()})
     for slot in slots:
@@ -269,6 +294,264 @@ def plan(
                 Gap(slot.id, slot.needed - got, _reasons(slot, statics[slot.id], load, set(result[slot.id])))
             )
     return out
+
+
+class _WeekPlanner:
+    """Plans one ISO week at a time on the shared load (see plan())."""
+
+    def __init__(self, site_by_id, load: _Load, result, statics, *, optimise: bool) -> None:
+        self.sites = site_by_id
+        self.load = load
+        self.result = result
+        self.statics = statics
+        self.optimise = optimise
+        self._travel: dict[tuple[int, int], int] = {}
+        self._km: dict[tuple[int, int], int] = {}
+
+    # --- helpers -------------------------------------------------------------------------------------
+
+    def travel(self, a: int, b: int) -> int:
+        key = (a, b) if a <= b else (b, a)
+        if key not in self._travel:
+            self._travel[key] = travel_minutes(self.sites.get(a), self.sites.get(b))
+        return self._travel[key]
+
+    def conflict(self, a: Slot, b: Slot) -> bool:
+        """Same rule as _Load.free: one volunteer cannot do both (same day, overlap or no time to travel)."""
+        if a.start.date() != b.start.date():
+            return False
+        gap = timedelta(minutes=self.travel(a.site_id, b.site_id))
+        return b.start < a.end + gap and a.start < b.end + gap
+
+    def km(self, v: Volunteer, site_id: int) -> int:
+        key = (v.id, site_id)
+        if key not in self._km:
+            d = distance_km(v, self.sites.get(site_id, Site(id=site_id)))
+            self._km[key] = min(round(d or 0.0), TRAVEL_CAP_KM)
+        return self._km[key]
+
+    def weight(self, v: Volunteer, slot: Slot) -> int:
+        """Value of one place filled by ``v`` at ``slot`` (continuity counts frozen at the week's start)."""
+        served = min(self.at_start.get((v.id, slot.site_id), 0), CONTINUITY_CAP)
+        return PLACE_WEIGHT + CONTINUITY_WEIGHT * served - self.km(v, slot.site_id)
+
+    def value(self, pairs: Iterable[tuple[int, Volunteer]], slots: dict[int, Slot]) -> int:
+        total, count = 0, defaultdict(int)
+        for slot_id, v in pairs:
+            total += self.weight(v, slots[slot_id])
+            count[slot_id] += 1
+        for slot_id, n in count.items():
+            if slots[slot_id].needed >= 2 and n >= self.missing[slot_id]:
+                total += FULL_SESSION_WEIGHT
+        return total
+
+    def fits(self, v: Volunteer, slot: Slot) -> bool:
+        return (
+            v.id not in self.result[slot.id] and self.load.hours_left(v, slot) and self.load.free(v.id, slot)
+        )
+
+    def assign(self, v: Volunteer, slot: Slot) -> None:
+        self.result[slot.id].append(v.id)
+        self.load.add(v.id, slot)
+        self.new[(slot.id, v.id)] = v
+
+    def unassign(self, v: Volunteer, slot: Slot) -> None:
+        self.result[slot.id].remove(v.id)
+        self.load.remove(v.id, slot)
+        del self.new[(slot.id, v.id)]
+
+    # --- one week ------------------------------------------------------------------------------------
+
+    def run(self, slots: list[Slot]) -> None:
+        by_id = {s.id: s for s in slots}
+        self.at_start = {
+            (v.id, s.site_id): self.load.at_site[(v.id, s.site_id)]
+            for s in slots
+            for v in self.statics[s.id][0]
+        }
+        self.missing = {s.id: s.needed - len(self.result[s.id]) for s in slots}
+        # Candidates given only the pre-assigned sessions (the week is still empty of new assignments).
+        cands = {s.id: [v for v in self.statics[s.id][0] if self.fits(v, s)] for s in slots}
+        week = week_of(slots[0].start.date())
+        self.base_minutes = {v.id: self.load.minutes[(v.id, week)] for vs in cands.values() for v in vs}
+        self.new: dict[tuple[int, int], Volunteer] = {}
+        self._heuristic(slots, cands)
+        self._repair(slots, cands)
+        if not self.optimise:
+            return
+        heuristic = [(slot_id, v) for (slot_id, _vid), v in self.new.items()]
+        solved = self._solve(by_id, cands, heuristic)
+        if solved is not None and self.value(solved, by_id) > self.value(heuristic, by_id):
+            for slot_id, v in heuristic:
+                self.unassign(v, by_id[slot_id])
+            for slot_id, v in solved:
+                self.assign(v, by_id[slot_id])
+
+    def _score(self, v: Volunteer, slot: Slot) -> tuple:
+        used = self.load.minutes[(v.id, week_of(slot.start.date()))] / max(v.weekly_hours * 60, 1)
+        return (
+            -self.weight(v, slot),
+            -min(self.load.at_site[(v.id, slot.site_id)], CONTINUITY_CAP),
+            used,
+            v.id,
+        )
+
+    def _heuristic(self, slots: list[Slot], cands: dict[int, list[Volunteer]]) -> None:
+        """Scarcest sessions first; first pass only staffs sessions it can complete, second fills the rest."""
+        order = sorted(slots, key=lambda s: (len(cands[s.id]) - self.missing[s.id], s.start, s.id))
+        for complete_only in (True, False):
+            for slot in order:
+                missing = slot.needed - len(self.result[slot.id])
+                if missing <= 0:
+                    continue
+                fit = [v for v in cands[slot.id] if self.fits(v, slot)]
+                if complete_only and len(fit) < missing:
+                    continue
+                fit.sort(key=lambda v, slot=slot: self._score(v, slot))
+                for v in fit[:missing]:
+                    self.assign(v, slot)
+
+    def _repair(self, slots: list[Slot], cands: dict[int, list[Volunteer]]) -> None:
+        """Augmenting swaps: to fill a place, move a blocking volunteer off another session of the week
+        when someone else can take their place there (one level deep)."""
+        by_vol: dict[int, list[Slot]] = defaultdict(list)
+        for slot in slots:
+            for vid in self.result[slot.id]:
+                by_vol[vid].append(slot)
+        for slot in slots:
+            while len(self.result[slot.id]) < slot.needed and self._augment(slot, cands, by_vol):
+                pass
+
+    def _augment(self, slot: Slot, cands, by_vol) -> bool:
+        for v in cands[slot.id]:
+            if self.fits(v, slot):
+                self.assign(v, slot)
+                by_vol[v.id].append(slot)
+                return True
+        for v in cands[slot.id]:
+            if v.id in self.result[slot.id]:
+                continue
+            for other in list(by_vol[v.id]):
+                if (other.id, v.id) not in self.new:
+                    continue  # pre-assigned: kept
+                self.unassign(v, other)
+                if self.fits(v, slot):
+                    self.assign(v, slot)
+                    for w in sorted(cands[other.id], key=lambda w, o=other: self._score(w, o)):
+                        if self.fits(w, other):
+                            self.assign(w, other)
+                            by_vol[v.id].remove(other)
+                            by_vol[v.id].append(slot)
+                            by_vol[w.id].append(other)
+                            return True
+                    self.unassign(v, slot)
+                self.assign(v, other)
+        return False
+
+    def _solve(self, by_id: dict[int, Slot], cands, hint) -> list[tuple[int, Volunteer]] | None:
+        """Exact weekly assignment (CP-SAT), per independent part; None when OR-Tools is not there."""
+        try:
+            from ortools.sat.python import cp_model
+        except ImportError:  # pragma: no cover - ortools is a declared dependency
+            return None
+        pairs = [(slot_id, v) for slot_id, vs in cands.items() for v in vs]
+        if not pairs:
+            return []
+        # Independent parts: volunteers linked through the sessions they could take.
+        parent: dict[object, object] = {}
+
+        def find(x):
+            parent.setdefault(x, x)
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for slot_id, v in pairs:
+            parent[find(("s", slot_id))] = find(("v", v.id))
+        parts: dict[object, list[tuple[int, Volunteer]]] = defaultdict(list)
+        for pair in pairs:
+            parts[find(("s", pair[0]))].append(pair)
+        hinted = {(slot_id, v.id) for slot_id, v in hint}
+        out: list[tuple[int, Volunteer]] = []
+        for part in parts.values():
+            open_places = {slot_id: self.missing[slot_id] for slot_id, _v in part}
+            for slot_id, _vid in hinted:
+                if slot_id in open_places:
+                    open_places[slot_id] -= 1
+            if not any(open_places.values()):
+                chosen = None  # the heuristic filled every place of this part: keep it
+            else:
+                chosen = self._solve_part(cp_model, part, by_id, hinted)
+            if chosen is None:
+                chosen = [(slot_id, v) for slot_id, v in part if (slot_id, v.id) in hinted]
+            out += chosen
+        return out
+
+    def _no_overlap(self, model, items: list[tuple[Slot, object]]) -> None:
+        """One volunteer's sessions that cannot go together: cliques (at most one) where sessions pile up
+        at the same hour (a tighter model than pairs), pairs for the rest."""
+        by_day: dict[date, list[tuple[Slot, object]]] = defaultdict(list)
+        for slot, var in items:
+            by_day[slot.start.date()].append((slot, var))
+        for day_items in by_day.values():
+            day_items.sort(key=lambda it: (it[0].start, it[0].id))
+            pairs = {
+                (i, j)
+                for i in range(len(day_items))
+                for j in range(i + 1, len(day_items))
+                if self.conflict(day_items[i][0], day_items[j][0])
+            }
+            for i in range(len(day_items)):
+                clique = [i]
+                for j in range(i + 1, len(day_items)):
+                    if all((k, j) in pairs for k in clique):
+                        clique.append(j)
+                if len(clique) >= 2 and any((clique[0], j) in pairs for j in clique[1:]):
+                    model.AddAtMostOne([day_items[k][1] for k in clique])
+                    pairs -= {(a, b) for a in clique for b in clique if a < b}
+            for i, j in pairs:
+                model.AddBoolOr([day_items[i][1].Not(), day_items[j][1].Not()])
+
+    def _solve_part(self, cp_model, part, by_id, hinted):
+        model = cp_model.CpModel()
+        x = {}
+        per_slot: dict[int, list] = defaultdict(list)
+        per_vol: dict[int, list[tuple[Slot, object]]] = defaultdict(list)
+        vol = {}
+        objective = []
+        for slot_id, v in part:
+            var = model.NewBoolVar("")
+            slot = by_id[slot_id]
+            x[(slot_id, v.id)] = var
+            vol[v.id] = v
+            per_slot[slot_id].append(var)
+            per_vol[v.id].append((slot, var))
+            objective.append(self.weight(v, slot) * var)
+            model.AddHint(var, (slot_id, v.id) in hinted)
+        for slot_id, vars_ in per_slot.items():
+            missing = self.missing[slot_id]
+            model.Add(sum(vars_) <= missing)
+            if by_id[slot_id].needed >= 2:
+                full = model.NewBoolVar("")
+                model.Add(sum(vars_) >= missing).OnlyEnforceIf(full)
+                objective.append(FULL_SESSION_WEIGHT * full)
+                model.AddHint(full, sum((slot_id, vid) in hinted for vid in vol) >= missing)
+        for vid, items in per_vol.items():
+            v = vol[vid]
+            budget = v.weekly_hours * 60 - self.base_minutes[vid]
+            if sum(s.minutes for s, _ in items) > budget:
+                model.Add(sum(s.minutes * var for s, var in items) <= math.floor(budget))
+            self._no_overlap(model, items)
+        model.Maximize(sum(objective))
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.random_seed = 5
+        solver.parameters.max_deterministic_time = SOLVER_BUDGET
+        status = solver.Solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return [(slot_id, vol[vid]) for (slot_id, vid), var in x.items() if solver.Value(var)]
 
 
 def _reasons(

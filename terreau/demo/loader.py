@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.models import Branch, Network
-from terreau.demo import silvergeek
+from terreau.demo import events_demo, silvergeek
 from terreau.demo.alsace import ALSACE
 from terreau.demo.geography import COMMUNES
 from terreau.demo.people import DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
@@ -154,6 +154,7 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
+        events_demo.delete_events_demo()  # before the organisations and branches they point to
         silvergeek.delete_program_demo()
         NeedOffer.objects.filter(Q(is_demo=True) | Q(organisation__is_demo=True)).delete()
         Organisation.objects.filter(is_demo=True).delete()
@@ -352,6 +353,7 @@ def load_demo(*, today: date | None = None) -> DemoResult:
     count = _needs_offers(orgs, facilitators, today or timezone.localdate())
     silvergeek.load_program_demo(branch=branches[POITOU_CHARENTES.slug], today=today or timezone.localdate())
     reindex_organisations([org.pk for org in orgs.values()])
+    events_demo.load_events_demo(branches=branches, today=today or timezone.localdate())
     return DemoResult(
         organisations=len(orgs),
         needs_offers=count,

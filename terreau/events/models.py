@@ -220,6 +220,10 @@ class RegistrationChange(StateChange):
         verbose_name = _("changement d'inscription")
         verbose_name_plural = _("historique des inscriptions")
 
+    @property
+    def to_state_label(self) -> str:
+        return dict(Registration.Status.choices).get(self.to_state, self.to_state)
+
 
 class WorkshopItem(TimeStampedModel):
     """A line of a workshop's agenda, a note or a decision, in order."""

@@ -32,6 +32,7 @@ from terreau.events.forms import (
     WorkshopItemForm,
 )
 from terreau.events.models import Event, Registration, WorkshopDocument, WorkshopItem
+from terreau.meetings import services as meeting_services
 from terreau.partnerships.models import Partnership
 from terreau.territories.models import fold
 
@@ -82,6 +83,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "registration_open": event.registration_open(),
         "item_form": WorkshopItemForm() if manager else None,
         "document_form": DocumentForm() if manager else None,
+        "speed_participant": (
+            event.kind == Event.Kind.SPEED_MEETING
+            and meeting_services.registration_of_user(event=event, user=request.user) is not None
+        ),
         "nav": "events",
     }
     return render(request, "events/event_detail.html", context)
@@ -181,6 +186,9 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
             .count()
             + 1
         )
+    sm = None
+    if registration.event.kind == Event.Kind.SPEED_MEETING and registration.status in Registration.SEATED:
+        sm = meeting_services.speed_meeting_of(registration.event)
     return render(
         request,
         "events/registration.html",
@@ -190,6 +198,7 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
             "token": token,
             "qr": qr,
             "position": position,
+            "sm": sm,
         },
     )
 

@@ -113,6 +113,9 @@ class AbsenceForm(forms.Form):
     def __init__(self, *args, participants, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["registration"].queryset = participants
+        self.fields["registration"].label_from_instance = lambda r: (
+            f"{r.name} — {r.organisation_label}" if r.organisation_label else r.name
+        )
 
 
 class FeedbackForm(forms.Form):

@@ -82,12 +82,16 @@ def registration_of_user(*, event: Event, user: Any) -> Registration | None:
     )
 
 
-def agenda_url(registration: Registration) -> str:
-    path = reverse(
-        "meetings:agenda_token",
+def participant_path(registration: Registration, page: str = "agenda") -> str:
+    """Path of one of the participant's pages (wishes, agenda, feedback...) behind their signed link."""
+    return reverse(
+        f"meetings:{page}_token",
         kwargs={"slug": registration.event.slug, "token": participant_token(registration)},
     )
-    return settings.TERREAU_SITE_URL.rstrip("/") + path
+
+
+def agenda_url(registration: Registration, page: str = "agenda") -> str:
+    return settings.TERREAU_SITE_URL.rstrip("/") + participant_path(registration, page)
 
 
 # --- setup ------------------------------------------------------------------------------------------
@@ -414,8 +418,9 @@ def _num(x: float) -> str:
 
 
 @transaction.atomic
-def plan_publish(*, sm: SpeedMeeting, final: bool, by=None) -> SpeedMeeting:
-    """Publish the plan: provisional (participants see it), then final (participants are e-mailed)."""
+def plan_publish(*, sm: SpeedMeeting, final: bool, by=None, notify: bool = True) -> SpeedMeeting:
+    """Publish the plan: provisional, then final; participants are e-mailed a link to their agenda each
+    time (the final mail also carries it in iCalendar). `notify=False` sends nothing (demo data)."""
     sm = SpeedMeeting.objects.select_for_update().select_related("event", "event__branch").get(pk=sm.pk)
     if sm.planned_at is None:
         raise ValidationError(_("Calculez d'abord le planning."))
@@ -432,10 +437,11 @@ def plan_publish(*, sm: SpeedMeeting, final: bool, by=None) -> SpeedMeeting:
         by=by,
         note=_("Planning définitif publié") if final else _("Planning provisoire publié"),
     )
-    if final:
+    if notify:
         ids = _participant_ids_in_plan(sm) | set(participants(sm).values_list("pk", flat=True))
         regs = list(Registration.objects.filter(pk__in=ids).select_related("event"))
-        transaction.on_commit(lambda: send_final_plan_mails(sm=sm, registrations=regs))
+        send = send_final_plan_mails if final else send_provisional_plan_mails
+        transaction.on_commit(lambda: send(sm=sm, registrations=regs))
     return sm
 
 
@@ -479,6 +485,28 @@ def send_final_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Registrat
                 "text/calendar; charset=utf-8; method=PUBLISH",
             )
         message.send(fail_silently=False)
+        sent += 1
+    return sent
+
+
+def send_provisional_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Registration]) -> int:
+    """Tell each participant that a provisional agenda is available, with the link to it."""
+    sent = 0
+    for registration in registrations:
+        context = {
+            "registration": registration,
+            "event": sm.event,
+            "sm": sm,
+            "count": len(agenda_of(sm, registration)),
+            "agenda_url": agenda_url(registration),
+            "wishes_url": agenda_url(registration, "wishes"),
+            "wishes_open": sm.wishes_open(),
+        }
+        subject = " ".join(render_to_string("meetings/emails/provisional_subject.txt", context).split())
+        body = render_to_string("meetings/emails/provisional.txt", context)
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email]).send(
+            fail_silently=False
+        )
         sent += 1
     return sent
 

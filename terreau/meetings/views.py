@@ -156,7 +156,10 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             _("Planning définitif publié : les participants ont reçu leur agenda par courriel.")
             if final
-            else _("Planning provisoire publié : les participants voient leur agenda."),
+            else _(
+                "Planning provisoire publié : les participants ont reçu par courriel le lien vers leur "
+                "agenda provisoire."
+            ),
         )
     return redirect("meetings:planning", slug=event.slug)
 
@@ -342,6 +345,7 @@ def wishes(request: HttpRequest, sm: SpeedMeeting, registration: Registration, l
             "event": sm.event,
             "sm": sm,
             "registration": registration,
+            "side": services.side_of(registration),
             "form": form,
             "is_open": is_open,
             "suggested": suggested,

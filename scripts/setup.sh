@@ -20,7 +20,7 @@ else
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-mkdir -p var
+mkdir -p var/static var/media
 .venv/bin/python manage.py compilemessages -l fr --ignore=.venv --ignore=node_modules -v0
 .venv/bin/python manage.py migrate --noinput -v0
 .venv/bin/terreau load-territories

@@ -141,6 +141,7 @@ def scale(n_orgs: int, seed: int) -> tuple[list[str], engine.Index, list[engine.
     t0, c0 = time.perf_counter(), time.process_time()
     index = engine.Index.build(orgs)
     t_build, c_build = time.perf_counter() - t0, time.process_time() - c0
+    peak_build = peak_mb()
     t0, c0 = time.perf_counter(), time.process_time()
     with_partners = listed = 0
     for _, partners in index.iter_partners(10, pairs_per_item=30):
@@ -163,10 +164,15 @@ def scale(n_orgs: int, seed: int) -> tuple[list[str], engine.Index, list[engine.
         f"Candidates: the {engine.QUERY_TERMS} heaviest terms of each need or offer against champion lists of "
         f"{engine.CHAMPIONS} postings per term, blocked by type compatibility; the best 60 candidates of each "
         "item rescored exactly, its 30 best pairs kept; both directions (needs against offers, offers against "
-        "needs). CPU seconds are the process's own time: the machine is shared, wall time includes waiting.",
+        f"needs), on {engine.THREADS} threads (the sparse products and numpy work release the GIL); then, a "
+        "block of organisations at a time, pairs grouped and ranked with numpy sorts and reductions, and "
+        "reasons written only for the listed partners. CPU seconds are the process's own time (all its "
+        "threads): the machine is shared, wall time includes waiting for a core.",
         "",
-        f"Peak memory of the process: {peak_mb():,.0f} MB. Organisations with at least one partner: "
-        f"{with_partners:,}; mean partners listed: {mean_partners:.1f}.",
+        f"Peak memory of the process (getrusage maxrss, includes the {n_orgs:,} input organisations): "
+        f"{peak_build:,.0f} MB after the build, {peak_mb():,.0f} MB at the end. Organisations with at least "
+        f"one partner: {with_partners:,}; mean partners listed: {mean_partners:.1f}. Load average when the "
+        f"run ended: {_load()}.",
     ]
     return lines, index, orgs
 
@@ -309,6 +315,15 @@ def main(argv: list[str] | None = None) -> None:
     print("\n".join(part), flush=True)
     if args.write:
         Path(args.write).write_text("\n".join(out).rstrip() + "\n", encoding="utf-8")
+
+
+def _load() -> str:
+    import os
+
+    try:
+        return ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _cpus() -> int:

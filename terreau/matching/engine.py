@@ -19,7 +19,10 @@ Partners of X aggregate its pairs with Y in both directions: best + 0.25 * (1 - 
 `Index` keeps the matrices warm: the vocabulary and IDF are fixed when it is built (new words get the IDF of
 a rare word), items can be added, edited or removed, and `partners(org_id)` answers with one sparse
 row-vector product per item of the organisation. `all_partners()` runs the whole territory in chunks,
-blocked by type compatibility, keeping the best pairs per item, without materialising the pair matrix.
+blocked by type compatibility, keeping the best pairs per item, without materialising the pair matrix
+(chunks run on THREADS threads: scipy's sparse products and numpy release the GIL); pairs are then grouped
+into partners a block of organisations at a time with numpy sorts and reductions (no Python loop per pair),
+and reasons are written, in bulk, only for the partners that are listed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,6 +115,8 @@ QUERY_TERMS = 8  # heaviest terms of a need or offer used to find candidates at 
 CHAMPIONS = 200  # postings kept per term for candidate generation at scale (all_partners with pairs_per_item)
 SOFT_SCOPE_OUTSIDE = 0.8
 MAX_PAIRS_SHOWN = 3
+WHY_CACHE = 100_000  # reasons of pairs kept between blocks of all_partners (bounded memory)
+THREADS = 2  # threads for the candidate search of all_partners (sparse products release the GIL)
 
 _OWN_CODES = {None: 0, "commune": 1, "department": 2, "region": 3}
 
@@ -324,6 +330,14 @@ class _Side:
         data = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.float32)
         return sp.csr_matrix((data, indices, indptr), shape=(len(parts), n_cols))
 
+    def gather(self, slots: np.ndarray, n_cols: int) -> sp.csr_matrix:
+        """The rows of these slots as a CSR matrix (fast path when they all are in the main matrix)."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if not len(slots) or slots.max() >= self.n_main:
+            return self.rows(slots.tolist(), n_cols)
+        self.fit_columns(n_cols)
+        return self.main[slots]
+
     def delta_matrix(self, n_cols: int) -> tuple[np.ndarray, sp.csr_matrix]:
         if self._delta_csr is None or self._delta_csr[1].shape[0] != n_cols:
             slots = np.array(sorted(self.delta), dtype=np.int64)
@@ -375,6 +389,8 @@ class Index:
         self._type_reasons: dict[tuple[int, int], str | None] = {}
         self._why_cache: dict[tuple[int, int], list[str]] = {}
         self._phrase_cache: dict[tuple[str, int, str], list[str]] = {}
+        self._scope_reason_cache: dict[tuple[int, int], list[str]] = {}
+        self._term_cache: tuple | None = None
 
     # -- building ---------------------------------------------------------------------------------------
 
@@ -739,6 +755,7 @@ class Index:
         pairs_per_item: int | None = None,
         champions: int = CHAMPIONS,
         chunk_cells: int = 20_000_000,
+        threads: int = THREADS,
     ) -> Iterator[tuple[str, list[Partner]]]:
         """(organisation id, partners) for every organisation, in the order they were added; streamed so
         that the explanations of 100,000 organisations are never all in memory.
@@ -754,14 +771,14 @@ class Index:
         self._reference_date()
         args = (pairs_per_item, champions, chunk_cells)
         found = [
-            self._best_pairs(self.needs, self.offers, *args, need_side=True),
-            self._best_pairs(self.offers, self.needs, *args, need_side=False),
+            self._best_pairs(self.needs, self.offers, *args, need_side=True, threads=threads),
+            self._best_pairs(self.offers, self.needs, *args, need_side=False, threads=threads),
         ]
         ns = np.concatenate([f[0] for f in found])
         os_ = np.concatenate([f[1] for f in found])
         sc = np.concatenate([f[2] for f in found])
         if len(ns):
-            key = ns * max(1, len(self.offers.ids)) + os_
+            key = ns.astype(np.int64) * max(1, len(self.offers.ids)) + os_
             key, first = np.unique(key, return_index=True)
             ns, os_, sc = ns[first], os_[first], sc[first]
         del found
@@ -778,13 +795,19 @@ class Index:
         self._why_cache.clear()
         self._phrase_cache.clear()
 
-    def _best_pairs(self, query: _Side, target: _Side, k, champions, chunk_cells, *, need_side: bool):
-        """Best pairs of each query row, blocked by type compatibility and computed chunk by chunk."""
-        z = np.zeros(0, dtype=np.int64)
+    def _best_pairs(
+        self, query: _Side, target: _Side, k, champions, chunk_cells, *, need_side: bool, threads: int = 1
+    ):
+        """Best pairs of each query row, blocked by type compatibility and computed chunk by chunk.
+
+        Returns (need slots int32, offer slots int32, scores float32). Chunks run on `threads` threads
+        (the sparse products and numpy work release the GIL)."""
+        z = np.zeros(0, dtype=np.int32)
+        empty = (z, z, np.zeros(0, dtype=np.float32))
         q_alive = np.flatnonzero(query.alive.v & (np.diff(query.main.indptr) > 0))
         t_alive = target.alive.v & (np.diff(target.main.indptr) > 0)
         if not len(q_alive) or not t_alive.any():
-            return z, z, np.zeros(0)
+            return empty
         q_masks = query.mask.v[q_alive]
         t_masks = target.mask.v
         compat = self._compat if need_side else self._compat.T
@@ -792,7 +815,37 @@ class Index:
         for m in np.unique(q_masks):
             ok = tuple(np.flatnonzero(compat[m] > 0).tolist())
             blocks.setdefault(ok, []).append(int(m))
-        out: tuple[list, list, list] = ([], [], [])
+
+        def run(chunk, sub, sub_t, t_slots):
+            q = query.main[chunk]
+            if k is None:
+                res = (q @ sub_t).tocsr()
+                r = np.repeat(np.arange(len(chunk)), np.diff(res.indptr))
+                cols, cos = res.indices, res.data
+            else:
+                # Candidates by partial cosine x type compatibility (folded into the champion lists: one
+                # query mask per chunk), then their exact cosine.
+                res = (_strongest_terms(q, QUERY_TERMS) @ sub_t).tocsr()
+                sel = _top_per_row(res.indptr, res.data, 2 * k)
+                r = np.searchsorted(res.indptr, sel, side="right") - 1
+                cols = res.indices[sel]
+                del res
+                cos = np.asarray(q[r].multiply(sub[cols]).sum(axis=1), dtype=np.float32).ravel()
+            qs, ts = chunk[r], t_slots[cols]
+            ns, os_ = (qs, ts) if need_side else (ts, qs)
+            score = self.score_pairs(ns, os_, cos)
+            keep = score >= MIN_PAIR_SCORE
+            qs, ns, os_, score = qs[keep], ns[keep], os_[keep], score[keep]
+            if k is not None and len(qs):
+                order = np.lexsort((-score, qs))
+                qs, ns, os_, score = qs[order], ns[order], os_[order], score[order]
+                starts = np.r_[0, np.flatnonzero(np.diff(qs)) + 1]
+                rank = np.arange(len(qs)) - np.repeat(starts, np.diff(np.r_[starts, len(qs)]))
+                keep = rank < k
+                ns, os_, score = ns[keep], os_[keep], score[keep]
+            return ns.astype(np.int32), os_.astype(np.int32), score.astype(np.float32)
+
+        tasks = []
         for ok_masks, q_mask_list in blocks.items():
             t_slots = np.flatnonzero(t_alive & np.isin(t_masks, ok_masks))
             if not len(t_slots):
@@ -801,147 +854,211 @@ class Index:
             sub_t = sub.T.tocsr()
             if k is not None:
                 sub_t = _champion_lists(sub_t, champions)
-            rows = q_alive[np.isin(q_masks, q_mask_list)]
             per_row = champions * QUERY_TERMS if k is not None else len(t_slots)
             step = int(max(16, min(4096, chunk_cells // max(1, per_row))))
-            for start in range(0, len(rows), step):
-                chunk = rows[start : start + step]
-                q = query.main[chunk]
-                res = ((q if k is None else _strongest_terms(q, QUERY_TERMS)) @ sub_t).tocsr()
-                if k is None:
-                    r = np.repeat(np.arange(len(chunk)), np.diff(res.indptr))
-                    cols, cos = res.indices, res.data
-                else:
-                    # Candidates by partial cosine x type compatibility, then their exact cosine.
-                    r_all = np.repeat(np.arange(len(chunk)), np.diff(res.indptr))
-                    pre = res.data * compat[query.mask.a[chunk[r_all]], t_masks[t_slots[res.indices]]]
-                    sel = _top_per_row(res.indptr, pre, 2 * k)
-                    r, cols = r_all[sel], res.indices[sel]
-                    cos = np.asarray(q[r].multiply(sub[cols]).sum(axis=1), dtype=np.float32).ravel()
-                qs, ts = chunk[r], t_slots[cols]
-                ns, os_ = (qs, ts) if need_side else (ts, qs)
-                score = self.score_pairs(ns, os_, cos)
-                keep = score >= MIN_PAIR_SCORE
-                qs, ns, os_, score = qs[keep], ns[keep], os_[keep], score[keep]
-                if k is not None and len(qs):
-                    order = np.lexsort((-score, qs))
-                    qs, ns, os_, score = qs[order], ns[order], os_[order], score[order]
-                    starts = np.r_[0, np.flatnonzero(np.diff(qs)) + 1]
-                    rank = np.arange(len(qs)) - np.repeat(starts, np.diff(np.r_[starts, len(qs)]))
-                    keep = rank < k
-                    ns, os_, score = ns[keep], os_[keep], score[keep]
-                out[0].append(ns.astype(np.int64))
-                out[1].append(os_.astype(np.int64))
-                out[2].append(score)
-        if not out[0]:
-            return z, z, np.zeros(0)
-        return np.concatenate(out[0]), np.concatenate(out[1]), np.concatenate(out[2])
+            groups = [(None, q_alive[np.isin(q_masks, q_mask_list)])]
+            if k is not None:
+                groups = [(m, q_alive[q_masks == m]) for m in q_mask_list]
+            for m, rows in groups:
+                champ = sub_t
+                if m is not None:
+                    champ = sub_t.copy()
+                    champ.data = champ.data * compat[m, t_masks[t_slots]][champ.indices]
+                for start in range(0, len(rows), step):
+                    tasks.append((rows[start : start + step], sub, champ, t_slots))
+        if threads > 1 and len(tasks) > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                found = list(pool.map(lambda t: run(*t), tasks))
+        else:
+            found = [run(*t) for t in tasks]
+        if not found:
+            return empty
+        return tuple(np.concatenate([f[i] for f in found]) for i in range(3))
 
     # -- aggregation and reasons --------------------------------------------------------------------
 
     def _aggregate(
-        self, ns, os_, sc, top: int, only: list[int] | None = None
+        self, ns, os_, sc, top: int, only: list[int] | None = None, *, chunk_pairs: int = 1_000_000
     ) -> Iterator[tuple[int, list[Partner]]]:
-        """(organisation slot, partners) in increasing slot order, for organisations with partners."""
-        keep = sc >= MIN_PAIR_SCORE
-        ns, os_, sc = ns[keep], os_[keep], sc[keep]
+        """(organisation slot, partners) in increasing slot order, for organisations with partners.
+
+        Vectorised: the pairs (each counted for both organisations) are handled a block of organisations at
+        a time (about chunk_pairs pair entries: bounded memory), sorted and reduced with numpy; pair lists
+        and reasons are only built for the partners that are listed.
+        """
+        ns, os_, sc = np.asarray(ns), np.asarray(os_), np.asarray(sc)
+        if not (sc >= MIN_PAIR_SCORE).all():
+            keep = np.flatnonzero(sc >= MIN_PAIR_SCORE)
+            ns, os_, sc = ns[keep], os_[keep], sc[keep]
+        ns, os_ = ns.astype(np.int32, copy=False), os_.astype(np.int32, copy=False)
+        n = len(ns)
+        if not n:
+            return
         org_n, org_o = self.needs.org.a[ns], self.offers.org.a[os_]
-        # Each pair counts for both organisations: the one with the need receives, the other gives.
-        x = np.concatenate([org_n, org_o]).astype(np.int32)
-        y = np.concatenate([org_o, org_n]).astype(np.int32)
-        direction = np.concatenate([np.zeros(len(ns), np.int8), np.ones(len(ns), np.int8)])
-        ns2, os2 = np.concatenate([ns, ns]), np.concatenate([os_, os_])
-        sc2 = np.concatenate([sc, sc]).astype(np.float64)
+        # Entry e < n: the pair seen from the organisation with the need (it receives); e >= n: from the
+        # organisation with the offer (it gives). Blocks are ranges of organisation slots holding about
+        # chunk_pairs entries; each block picks its entries with a scan (no global sort, little memory).
         if only is not None:
-            sel = np.isin(x, only)
-            x, y, direction, ns2, os2, sc2 = x[sel], y[sel], direction[sel], ns2[sel], os2[sel], sc2[sel]
-        if not len(x):
+            wanted = np.asarray(only, dtype=org_n.dtype)
+            entries = np.r_[
+                np.flatnonzero(np.isin(org_n, wanted)), n + np.flatnonzero(np.isin(org_o, wanted))
+            ]
+            if len(entries):
+                yield from self._aggregate_block(entries, ns, os_, sc, org_n, org_o, top)
             return
         n_orgs = len(self.org_ids)
-        key = x.astype(np.int64) * n_orgs + y
-        order = np.lexsort((-sc2, key))
-        key, x, y, direction, ns2, os2, sc2 = (a[order] for a in (key, x, y, direction, ns2, os2, sc2))
-        starts = np.r_[0, np.flatnonzero(np.diff(key)) + 1]
-        ends = np.r_[starts[1:], len(key)]
-        best = sc2[starts]
-        second = np.where(ends - starts > 1, sc2[np.minimum(starts + 1, len(sc2) - 1)], 0.0)
-        pscore = np.clip(best + SECOND_PAIR * (1 - best) * second, 0.0, 1.0)
-        rounded = np.round(pscore, 3)
-        gx = x[starts]
-        # Per organisation: keep groups whose rounded score reaches the top-th best (ties kept for ids).
-        order = np.lexsort((-rounded, gx))
-        gx_sorted = gx[order]
-        gstarts = np.r_[0, np.flatnonzero(np.diff(gx_sorted)) + 1]
-        gends = np.r_[gstarts[1:], len(gx_sorted)]
-        for a, b in zip(gstarts.tolist(), gends.tolist(), strict=True):
-            groups = order[a:b]
-            if len(groups) > top:
-                threshold = rounded[groups[top - 1]]
-                groups = groups[rounded[groups] >= threshold]
-            cands = sorted(groups.tolist(), key=lambda g: (-rounded[g], self.org_ids[y[starts[g]]]))[:top]
-            yield (
-                int(gx_sorted[a]),
-                [
-                    self._partner(
-                        int(y[starts[g]]), float(rounded[g]), starts[g], ends[g], direction, ns2, os2, sc2
-                    )
-                    for g in cands
-                ],
-            )
+        per_block = max(1, int(n_orgs * chunk_pairs / max(1, 2 * n)))
+        for lo in range(0, n_orgs, per_block):
+            hi = lo + per_block
+            entries = np.r_[
+                np.flatnonzero((org_n >= lo) & (org_n < hi)), n + np.flatnonzero((org_o >= lo) & (org_o < hi))
+            ]
+            if len(entries):
+                yield from self._aggregate_block(entries, ns, os_, sc, org_n, org_o, top)
 
-    def _partner(self, y, score, a, b, direction, ns, os_, sc) -> Partner:
-        entries = sorted(
-            (
-                round(float(sc[i]), 3),
-                int(direction[i]),
-                self.needs.ids[ns[i]],
-                self.offers.ids[os_[i]],
-                int(ns[i]),
-                int(os_[i]),
+    def _aggregate_block(self, e, ns, os_, sc, org_n, org_o, top) -> Iterator[tuple[int, list[Partner]]]:
+        n = len(ns)
+        d = (e >= n).astype(np.int8)
+        p = np.where(d == 0, e, e - n)
+        x = np.where(d == 0, org_n[p], org_o[p])
+        y = np.where(d == 0, org_o[p], org_n[p])
+        s = sc[p].astype(np.float64)
+        n_orgs = max(1, len(self.org_ids))
+        key = x.astype(np.int64) * n_orgs + y
+        order = np.argsort(key, kind="stable")
+        key, x, y, d, p, s = (a[order] for a in (key, x, y, d, p, s))
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        lengths = np.diff(np.r_[starts, len(key)])
+        group = np.repeat(np.arange(len(starts)), lengths)
+        # Best and second best pair of each group (x, y), without sorting by score.
+        best = np.maximum.reduceat(s, starts)
+        at_best = np.flatnonzero(s == best[group])
+        first_best = at_best[np.r_[True, group[at_best][1:] != group[at_best][:-1]]]
+        rest = s.copy()
+        rest[first_best] = -1.0
+        second = np.where(lengths > 1, np.maximum.reduceat(rest, starts), 0.0)
+        del rest
+        rounded = np.round(np.clip(best + SECOND_PAIR * (1 - best) * second, 0.0, 1.0), 3)
+        gx, gy = x[starts], y[starts]
+        # Per organisation: best rounded score first, ties by partner id; the first `top` are listed.
+        uy, inv = np.unique(gy, return_inverse=True)
+        y_rank = _string_ranks([self.org_ids[i] for i in uy.tolist()])[inv]
+        thousandths = np.rint(rounded * 1000).astype(np.int64)
+        gorder = np.argsort(((gx.astype(np.int64) * 1001) + (1000 - thousandths)) * len(uy) + y_rank)
+        gx_sorted = gx[gorder]
+        first = np.flatnonzero(np.r_[True, gx_sorted[1:] != gx_sorted[:-1]])
+        rank = np.arange(len(gorder)) - np.repeat(first, np.diff(np.r_[first, len(gorder)]))
+        listed = gorder[rank < top]  # group numbers, in output order
+        # Entries of the listed groups: shown pairs ordered by score (rounded), direction, need id, offer id.
+        chosen = np.zeros(len(starts), dtype=np.bool_)
+        chosen[listed] = True
+        rows = np.flatnonzero(chosen[group])
+        r_group = group[rows]
+        r_ns, r_os, r_d = ns[p[rows]], os_[p[rows]], d[rows]
+        r_s = _round3(s[rows])
+        un, inv_n = np.unique(r_ns, return_inverse=True)
+        uo, inv_o = np.unique(r_os, return_inverse=True)
+        n_rank = _string_ranks([self.needs.ids[i] for i in un.tolist()])[inv_n]
+        o_rank = _string_ranks([self.offers.ids[i] for i in uo.tolist()])[inv_o]
+        o2 = np.lexsort((r_os, r_ns, o_rank, n_rank, r_d, -r_s, r_group))
+        r_group, r_ns, r_os, r_d, r_s = (a[o2] for a in (r_group, r_ns, r_os, r_d, r_s))
+        # Block of each group in the sorted rows (groups appear in increasing group number).
+        g_start = np.zeros(len(starts), dtype=np.int64)
+        g_start[chosen] = np.cumsum(np.r_[0, lengths[chosen]])[:-1]
+        both = np.zeros(len(starts), dtype=np.bool_)
+        if len(r_d):
+            lo = np.minimum.reduceat(r_d, g_start[chosen])
+            hi = np.maximum.reduceat(r_d, g_start[chosen])
+            both[chosen] = lo != hi
+        # Reasons of the best pair of each listed partner only.
+        heads = g_start[listed]
+        whys = self._explain_cached(r_ns[heads], r_os[heads])
+        need_ids, offer_ids, org_ids = self.needs.ids, self.offers.ids, self.org_ids
+        l_ns, l_os, l_d, l_s = r_ns.tolist(), r_os.tolist(), r_d.tolist(), r_s.tolist()
+        out: list[Partner] = []
+        current = -1
+        for head, why, gx_g, gy_g, score, length, two in zip(
+            heads.tolist(),
+            whys,
+            gx[listed].tolist(),
+            gy[listed].tolist(),
+            rounded[listed].tolist(),
+            lengths[listed].tolist(),
+            both[listed].tolist(),
+            strict=True,
+        ):
+            if gx_g != current:
+                if out:
+                    yield current, out
+                out, current = [], gx_g
+            pairs = tuple(
+                Pair(
+                    need=need_ids[l_ns[i]],
+                    offer=offer_ids[l_os[i]],
+                    direction="gives" if l_d[i] else "receives",
+                    score=l_s[i],
+                )
+                for i in range(head, head + min(length, MAX_PAIRS_SHOWN))
             )
-            for i in range(a, b)
-        )
-        entries.sort(key=lambda e: (-e[0], e[1], e[2], e[3]))
-        pairs = tuple(
-            Pair(need=e[2], offer=e[3], direction="receives" if e[1] == 0 else "gives", score=e[0])
-            for e in entries[:MAX_PAIRS_SHOWN]
-        )
-        key = (entries[0][4], entries[0][5])
-        why = self._why_cache.get(key)
-        if why is None:
-            why = self.explain(*key)
-            if len(self._why_cache) >= 500_000:
-                self._why_cache.clear()
+            why = list(why)
+            if length > 1:
+                why.append(f"{length} paires complémentaires")
+            if two:
+                why.append("échange dans les deux sens")
+            out.append(Partner(id=org_ids[gy_g], score=score, pairs=pairs, why=tuple(why)))
+        if out:
+            yield current, out
+
+    def _explain_cached(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> list[list[str]]:
+        keys = list(zip(need_slots.tolist(), offer_slots.tolist(), strict=True))
+        cache = self._why_cache
+        found = [cache.get(k) for k in keys]
+        missing = [i for i, w in enumerate(found) if w is None]
+        if missing:
+            if len(cache) + len(missing) > WHY_CACHE or len(self._phrase_cache) > 2 * WHY_CACHE:
+                cache.clear()
                 self._phrase_cache.clear()
-            self._why_cache[key] = why
-        why = list(why)
-        if len(entries) > 1:
-            why.append(f"{len(entries)} paires complémentaires")
-        if len({e[1] for e in entries}) == 2:
-            why.append("échange dans les deux sens")
-        return Partner(id=self.org_ids[y], score=score, pairs=pairs, why=tuple(why))
+            new = self._explain_many(need_slots[missing], offer_slots[missing])
+            for i, why in zip(missing, new, strict=True):
+                found[i] = cache[keys[i]] = why
+        return found
 
     def explain(self, need_slot: int, offer_slot: int) -> list[str]:
         """Short French reasons for one pair (type, theme, shared words, synonyms, geography)."""
+        return self._explain_many(np.array([int(need_slot)]), np.array([int(offer_slot)]))[0]
+
+    def _explain_many(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> list[list[str]]:
+        """explain() for many pairs at once (vectorised where it counts)."""
         need_side, offer_side = self.needs, self.offers
-        need_slot, offer_slot = int(need_slot), int(offer_slot)
-        why: list[str] = []
-        type_reason = self._type_reason(int(need_side.mask.a[need_slot]), int(offer_side.mask.a[offer_slot]))
-        if type_reason:
-            why.append(type_reason)
-        th_n, th_o = int(need_side.theme.a[need_slot]), int(offer_side.theme.a[offer_slot])
-        org_n, org_o = int(need_side.org.a[need_slot]), int(offer_side.org.a[offer_slot])
-        if th_n >= 0 and th_n == th_o:
-            why.append(f"même thème: {THEME_CODES[th_n]}")
-        else:
-            tn_mask = int(self.org_themes.a[org_n]) | (1 << th_n if th_n >= 0 else 0)
-            to_mask = int(self.org_themes.a[org_o]) | (1 << th_o if th_o >= 0 else 0)
-            common = tn_mask & to_mask
-            if common:
-                why.append(f"même thème: {THEME_CODES[(common & -common).bit_length() - 1]}")
-        why.extend(self._text_reasons(need_slot, offer_slot))
-        why.extend(self._geo_reasons(need_slot, offer_slot, org_n, org_o))
-        return why
+        ns = np.asarray(need_slots, dtype=np.int64)
+        os_ = np.asarray(offer_slots, dtype=np.int64)
+        if not len(ns):
+            return []
+        on, oo = need_side.org.a[ns], offer_side.org.a[os_]
+        types = [
+            self._type_reason(a, b)
+            for a, b in zip(need_side.mask.a[ns].tolist(), offer_side.mask.a[os_].tolist(), strict=True)
+        ]
+        th_n = need_side.theme.a[ns].astype(np.int64)
+        th_o = offer_side.theme.a[os_].astype(np.int64)
+        bit_n = np.where(th_n >= 0, np.left_shift(1, np.maximum(th_n, 0)), 0)
+        bit_o = np.where(th_o >= 0, np.left_shift(1, np.maximum(th_o, 0)), 0)
+        common = (self.org_themes.a[on] | bit_n) & (self.org_themes.a[oo] | bit_o)
+        lowest = np.full(len(ns), -1, dtype=np.int64)
+        for b in range(len(THEME_CODES) - 1, -1, -1):
+            lowest = np.where((common >> b) & 1 == 1, b, lowest)
+        theme = np.where((th_n >= 0) & (th_n == th_o), th_n, lowest).tolist()
+        texts = self._text_reasons_many(ns, os_)
+        geos = self._geo_reasons_many(ns, os_, on, oo)
+        out = []
+        for ty, th, tx, ge in zip(types, theme, texts, geos, strict=True):
+            why = [ty] if ty else []
+            if th >= 0:
+                why.append(f"même thème: {THEME_CODES[th]}")
+            why.extend(tx)
+            why.extend(ge)
+            out.append(why)
+        return out
 
     def _type_reason(self, mask_n: int, mask_o: int) -> str | None:
         key = (mask_n, mask_o)
@@ -960,73 +1077,146 @@ class Index:
             self._type_reasons[key] = reason
         return self._type_reasons[key]
 
-    def _text_reasons(self, need_slot: int, offer_slot: int) -> list[str]:
+    def _term_tables(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Rank of each term in string order, whether it is a concept, and its surface form."""
         terms = self.vocabulary.terms
-        surfaces = self.vocabulary.surfaces
-        ni, nd = self.needs.row(need_slot)
-        oi, od = self.offers.row(offer_slot)
-        weights = dict(zip(ni.tolist(), nd.tolist(), strict=True))
-        common = sorted(
-            (
-                (weights[c] * w, terms[c])
-                for c, w in zip(oi.tolist(), od.tolist(), strict=True)
-                if c in weights
-            ),
-            reverse=True,
-        )
-        words = [t for _, t in common if not t.startswith("~")][:3]
-        concepts = [t for _, t in common if t.startswith("~")][:4]
-        out = []
-        if words:
-            out.append("texte: " + ", ".join(surfaces.get(t, t) for t in words))
-        if concepts:
-            n_terms = {terms[c] for c in ni.tolist()}
-            o_terms = {terms[c] for c in oi.tolist()}
-            synonyms: list[str] = []
-            cache = self._phrase_cache
-            for concept in concepts:
-                a = cache.get(("n", need_slot, concept))
-                if a is None:
-                    a = cache[("n", need_slot, concept)] = _phrases_in(concept[1:], n_terms)
-                b = cache.get(("o", offer_slot, concept))
-                if b is None:
-                    b = cache[("o", offer_slot, concept)] = _phrases_in(concept[1:], o_terms)
-                if a and b and not set(a) & set(b):
-                    pair = f"{a[0]} ≈ {b[0]}"
-                    if pair not in synonyms:
-                        synonyms.append(pair)
-                if len(synonyms) == 2:
-                    break
-            if synonyms:
-                out.append("synonymes: " + ", ".join(synonyms))
+        if (
+            self._term_cache is None
+            or len(self._term_cache[0]) != len(terms)
+            or self._term_cache[3] != len(self.vocabulary.surfaces)
+        ):
+            rank = _string_ranks(terms)
+            concept = np.fromiter((t.startswith("~") for t in terms), dtype=np.bool_, count=len(terms))
+            surfaces = self.vocabulary.surfaces
+            self._term_cache = (rank, concept, [surfaces.get(t, t) for t in terms], len(surfaces))
+        return self._term_cache[:3]
+
+    def _text_reasons_many(self, ns: np.ndarray, os_: np.ndarray) -> list[list[str]]:
+        """Shared words (3 heaviest) and synonyms (lexicon concepts met through different phrases)."""
+        n_cols = len(self.vocabulary.terms)
+        a = self.needs.gather(ns, n_cols).astype(np.float64)
+        b = self.offers.gather(os_, n_cols).astype(np.float64)
+        prod = a.multiply(b).tocsr()
+        prod.eliminate_zeros()
+        rank, is_concept, surf = self._term_tables()
+        r = np.repeat(np.arange(len(ns)), np.diff(prod.indptr))
+        cols, vals = prod.indices, prod.data
+        conc = is_concept[cols]
+        # Heaviest first, ties by term in reverse string order (as sorting (weight, term) in reverse).
+        o = np.lexsort((-rank[cols], -vals, conc, r))
+        r, cols, conc = r[o], cols[o], conc[o]
+        grp = r.astype(np.int64) * 2 + conc
+        first = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if len(grp) else np.zeros(0, np.int64)
+        pos = np.arange(len(grp)) - np.repeat(first, np.diff(np.r_[first, len(grp)]))
+        keep = pos < np.where(conc, 4, 3)
+        r, cols, conc = r[keep], cols[keep], conc[keep]
+        w_r, w_c = r[~conc], cols[~conc]
+        c_r, c_c = r[conc], cols[conc]
+        w_b = np.searchsorted(w_r, np.arange(len(ns) + 1)).tolist()
+        c_b = np.searchsorted(c_r, np.arange(len(ns) + 1)).tolist()
+        w_c, c_c = w_c.tolist(), c_c.tolist()
+        terms = self.vocabulary.terms
+        cache = self._phrase_cache
+        ns_l, os_l = ns.tolist(), os_.tolist()
+        out: list[list[str]] = []
+        for i in range(len(ns)):
+            reasons = []
+            if w_b[i] < w_b[i + 1]:
+                reasons.append("texte: " + ", ".join(surf[c] for c in w_c[w_b[i] : w_b[i + 1]]))
+            if c_b[i] < c_b[i + 1]:
+                need_slot, offer_slot = ns_l[i], os_l[i]
+                n_terms = o_terms = None
+                synonyms: list[str] = []
+                for c in c_c[c_b[i] : c_b[i + 1]]:
+                    concept = terms[c]
+                    x = cache.get(("n", need_slot, concept))
+                    if x is None:
+                        if n_terms is None:
+                            n_terms = {terms[t] for t in self.needs.row(need_slot)[0].tolist()}
+                        x = cache[("n", need_slot, concept)] = _phrases_in(concept[1:], n_terms)
+                    y = cache.get(("o", offer_slot, concept))
+                    if y is None:
+                        if o_terms is None:
+                            o_terms = {terms[t] for t in self.offers.row(offer_slot)[0].tolist()}
+                        y = cache[("o", offer_slot, concept)] = _phrases_in(concept[1:], o_terms)
+                    if x and y and not set(x) & set(y):
+                        pair = f"{x[0]} ≈ {y[0]}"
+                        if pair not in synonyms:
+                            synonyms.append(pair)
+                    if len(synonyms) == 2:
+                        break
+                if synonyms:
+                    reasons.append("synonymes: " + ", ".join(synonyms))
+            out.append(reasons)
         return out
 
-    def _geo_reasons(self, need_slot: int, offer_slot: int, org_n: int, org_o: int) -> list[str]:
+    def _text_reasons(self, need_slot: int, offer_slot: int) -> list[str]:
+        return self._text_reasons_many(np.array([int(need_slot)]), np.array([int(offer_slot)]))[0]
+
+    def _geo_reasons_many(self, ns, os_, on, oo) -> list[list[str]]:
+        lat_a, lon_a = self.org_lat.a[on], self.org_lon.a[on]
+        lat_b, lon_b = self.org_lat.a[oo], self.org_lon.a[oo]
+        has_xy = ~(np.isnan(lat_a) | np.isnan(lat_b))
+        dn, do = self.org_dept.a[on], self.org_dept.a[oo]
+        cn, co = self.org_commune.a[on], self.org_commune.a[oo]
+        rn, ro = self.org_region.a[on], self.org_region.a[oo]
+        kind = np.select(
+            [has_xy, (cn >= 0) & (cn == co), (dn >= 0) & (dn == do), (rn >= 0) & (rn == ro)], [1, 2, 3, 4], 0
+        ).tolist()
+        coords = zip(lat_a.tolist(), lon_a.tolist(), lat_b.tolist(), lon_b.tolist(), strict=True)
+        scopes = zip(self.needs.scope.a[ns].tolist(), self.offers.scope.a[os_].tolist(), strict=True)
+        depts = dn.tolist()
         out = []
-        lat_a, lon_a = float(self.org_lat.a[org_n]), float(self.org_lon.a[org_n])
-        lat_b, lon_b = float(self.org_lat.a[org_o]), float(self.org_lon.a[org_o])
-        dept_n, dept_o = int(self.org_dept.a[org_n]), int(self.org_dept.a[org_o])
-        commune_n = int(self.org_commune.a[org_n])
-        region_n = int(self.org_region.a[org_n])
-        if not (math.isnan(lat_a) or math.isnan(lat_b)):
-            out.append(f"{round(_haversine(lat_a, lon_a, lat_b, lon_b))} km")
-        elif commune_n >= 0 and commune_n == int(self.org_commune.a[org_o]):
-            out.append("même commune")
-        elif dept_n >= 0 and dept_n == dept_o:
-            out.append(f"même département ({geo.DEPARTMENT_CODES[dept_n]})")
-        elif region_n >= 0 and region_n == int(self.org_region.a[org_o]):
-            out.append("même région")
-        for sid in (int(self.needs.scope.a[need_slot]), int(self.offers.scope.a[offer_slot])):
-            if not sid:
-                continue
-            scope = self._scopes[sid]
-            if scope.hard and scope.label:
-                out.append(f"dans le périmètre demandé ({scope.label})")
-            elif scope.hard and scope.radius_km:
-                out.append(f"dans le rayon demandé ({scope.radius_km} km)")
-            if scope.remote:
-                out.append("possible à distance")
-        return list(dict.fromkeys(out))
+        for k, xy, sids, dept in zip(kind, coords, scopes, depts, strict=True):
+            if k == 1:
+                first = [f"{round(_haversine(*xy))} km"]
+            elif k == 2:
+                first = ["même commune"]
+            elif k == 3:
+                first = [f"même département ({geo.DEPARTMENT_CODES[dept]})"]
+            elif k == 4:
+                first = ["même région"]
+            else:
+                first = []
+            out.append(first + self._scope_reasons(*sids))
+        return out
+
+    def _scope_reasons(self, sid_n: int, sid_o: int) -> list[str]:
+        key = (sid_n, sid_o)
+        got = self._scope_reason_cache.get(key)
+        if got is None:
+            found = []
+            for sid in key:
+                if not sid:
+                    continue
+                scope = self._scopes[sid]
+                if scope.hard and scope.label:
+                    found.append(f"dans le périmètre demandé ({scope.label})")
+                elif scope.hard and scope.radius_km:
+                    found.append(f"dans le rayon demandé ({scope.radius_km} km)")
+                if scope.remote:
+                    found.append("possible à distance")
+            got = self._scope_reason_cache[key] = list(dict.fromkeys(found))
+        return got
+
+
+def _string_ranks(strings: list[str]) -> np.ndarray:
+    """Rank of each string in sorted order (equal strings get distinct, consecutive ranks)."""
+    order = sorted(range(len(strings)), key=strings.__getitem__)
+    rank = np.empty(len(strings), dtype=np.int64)
+    rank[order] = np.arange(len(strings))
+    return rank
+
+
+def _round3(values: np.ndarray) -> np.ndarray:
+    """round(v, 3) for each value, exactly as Python's round (numpy's differs near halves)."""
+    values = np.asarray(values, dtype=np.float64)
+    out = np.round(values, 3)
+    frac = values * 1000 - np.floor(values * 1000)
+    near = np.flatnonzero(np.abs(frac - 0.5) < 1e-6)
+    if len(near):
+        out[near] = [round(v, 3) for v in values[near].tolist()]
+    return out
 
 
 def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

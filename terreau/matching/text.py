@@ -216,14 +216,15 @@ _LEXICON, _CONCEPT_TYPES = _compile_lexicon()
 _PARENTS = {n: c.parents for n, c in lexicon.CONCEPTS.items()}
 
 
-def _with_parents(name: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _with_parents(name: str) -> tuple[str, ...]:
     out, todo = [], [name]
     while todo:
         n = todo.pop()
         if n not in out:
             out.append(n)
             todo.extend(_PARENTS.get(n, ()))
-    return out
+    return tuple(out)
 
 
 # --- territorial scope -------------------------------------------------------------------------------
@@ -455,15 +456,16 @@ def analyse(text: str) -> Analysis:
         counts[st] = counts.get(st, 0) + 1
         surfaces.setdefault(st, surface)
     types: set[str] = set()
+    content_stems = tuple(st for _, st in content)
     i = 0
     while i < len(content):
-        st = content[i][1]
+        st = content_stems[i]
         matched = 0
         for stems, name, _label in _LEXICON.get(st, ()):
             k = len(stems)
             if matched and k < matched:
                 break
-            if tuple(s for _, s in content[i : i + k]) == stems:
+            if content_stems[i : i + k] == stems:
                 # Every concept that has this phrase (same length) gets its token.
                 surface = " ".join(s for s, _ in content[i : i + k])
                 for concept in _with_parents(name):

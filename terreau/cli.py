@@ -16,6 +16,7 @@ Engines (no database needed)
 Daily jobs (cron)
   expire-contact-requests          expire unanswered contact requests and tell both sides
   send-event-reminders             remind registrants of events starting in 24 to 48 hours
+  rebuild-dashboard-stats          recompute the programs dashboard summary after bulk writes
   enforce-retention                anonymise program participants 2 years after their last session
 
 Any other Django management command works too (migrate, runserver, createsuperuser, ...).

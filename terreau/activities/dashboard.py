@@ -1,19 +1,24 @@
-"""Dashboard figures of a program: aggregate queries only (a handful per page, none per row).
+"""Dashboard figures of a program: a handful of aggregate queries per page, none per row.
 
-The callers pass querysets already scoped by terreau.core.access (visible sessions); the unique
-participants figure counts registered people behind those sessions without reading who they are.
+Session figures (planned, held, cancelled, attendance, volunteer minutes) come from the per-site, per-month
+buckets of terreau.activities.stats (SiteMonthStats), summed by month and by site in SQL; departments and
+totals are sums of the site rows. A date filter that cuts a month in two reads that month's sessions
+directly. Unique participants are counted over the sessions in scope with one semi-join.
+
+Access: ``scope_for`` resolves once the program's sites whose sessions the user may see (through
+terreau.core.access.visible on Session), then every query filters on ``site_id IN (...)``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
-from terreau.activities.models import Attendance, Session, SessionReport
+from terreau.activities import stats
+from terreau.activities.models import Attendance, Participant, Session, SiteMonthStats
+from terreau.core.access import visible
 
 HELD = Q(status=Session.Status.HELD)
 CANCELLED = Q(status=Session.Status.CANCELLED)
@@ -64,101 +69,120 @@ class Dashboard:
         return self.chart(self.months)
 
 
-def _rows(qs, group: str, label: str, hours: dict) -> list[Row]:
-    data = (
-        qs.values(group, label)
-        .annotate(
-            planned=Count("id"),
-            held=Count("id", filter=HELD),
-            cancelled=Count("id", filter=CANCELLED),
-            attendance=Sum("report__headcount", filter=HELD),
-        )
-        .order_by(group)
+@dataclass(frozen=True)
+class Scope:
+    """What a dashboard covers: visible sites (id -> name, department code, department name), a period."""
+
+    sites: dict[int, tuple[str, str, str]]
+    start: datetime | None = None  # inclusive
+    end: datetime | None = None  # exclusive
+
+    def sessions(self):
+        return _in_period(Session.objects.filter(site_id__in=list(self.sites)), self.start, self.end)
+
+
+def _in_period(qs, start, end, prefix: str = ""):
+    if start is not None:
+        qs = qs.filter(**{f"{prefix}starts_at__gte": start})
+    if end is not None:
+        qs = qs.filter(**{f"{prefix}starts_at__lt": end})
+    return qs
+
+
+def scope_for(
+    *,
+    user,
+    program,
+    site_id: int | None = None,
+    department: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> Scope:
+    """The program's sites whose sessions ``user`` may see (one query), narrowed by the filters."""
+    from terreau.programs.models import HostSite
+
+    # Session.ACCESS is decided by the session's site alone: probing one session per site is exact.
+    seen = visible(user, Session.objects.filter(site=OuterRef("pk")))
+    sites = HostSite.objects.filter(program=program).filter(Exists(seen))
+    if site_id is not None:
+        sites = sites.filter(pk=site_id)
+    if department:
+        sites = sites.filter(commune__department_id=department)
+    rows = sites.values_list("pk", "name", "commune__department_id", "commune__department__name")
+    return Scope(
+        sites={pk: (name, str(dept), str(dept_name)) for pk, name, dept, dept_name in rows},
+        start=start,
+        end=end,
     )
-    return [
-        Row(
-            key=str(d[group]),
-            label=str(d[label]),
-            planned=d["planned"],
-            held=d["held"],
-            cancelled=d["cancelled"],
-            attendance=d["attendance"] or 0,
-            volunteer_hours=round(hours.get(d[group], 0) / 60, 1),
-        )
-        for d in data
-    ]
 
 
-def _volunteer_minutes(qs, group: str) -> dict:
-    through = Session.volunteers.through
-    return dict(
-        through.objects.filter(session__in=qs.filter(HELD).values("pk"))
-        .values_list(f"session__{group}")
-        .annotate(m=Sum("session__duration_minutes"))
-        .values_list(f"session__{group}", "m")
-    )
+def _full_months(start, end):
+    """(first full month, first month after the full ones, partial periods read from the sessions)."""
+    low = high = None
+    if start is not None:
+        low = stats.month_of(start)
+        if stats.month_start(low) != start:
+            low = stats.next_month(low)
+    if end is not None:
+        high = stats.month_of(end)
+    if low is not None and high is not None and low >= high:
+        return None, None, [(start, end)]
+    edges = []
+    if start is not None and start < stats.month_start(low):
+        edges.append((start, stats.month_start(low)))
+    if end is not None and stats.month_start(high) < end:
+        edges.append((stats.month_start(high), end))
+    return low, high, edges
 
 
-def build(*, sessions, equipment=None) -> Dashboard:
-    """Figures for ``sessions`` (already scoped and filtered); ``equipment`` items for their status."""
+def _add(target: dict, key, values: dict) -> None:
+    row = target.setdefault(key, dict.fromkeys(stats.FIGURES, 0))
+    for k in stats.FIGURES:
+        row[k] += values[k] or 0
+
+
+def _hours(minutes: int) -> float:
+    return round(minutes / 60, 1)
+
+
+def build(*, scope: Scope, equipment=None) -> Dashboard:
+    """Figures for ``scope``; ``equipment`` items (already scoped) for their status."""
     dash = Dashboard()
-    months = (
-        sessions.annotate(month=TruncMonth("starts_at"))
-        .values("month")
-        .annotate(
-            planned=Count("id"),
-            held=Count("id", filter=HELD),
-            cancelled=Count("id", filter=CANCELLED),
-            attendance=Sum("report__headcount", filter=HELD),
-        )
-        .order_by("month")
-    )
-    through = Session.volunteers.through
-    month_minutes = dict(
-        through.objects.filter(session__in=sessions.filter(HELD).values("pk"))
-        .annotate(month=TruncMonth("session__starts_at"))
-        .values_list("month")
-        .annotate(m=Sum("session__duration_minutes"))
-        .values_list("month", "m")
-    )
-    for d in months:
-        month = d["month"]
-        key = timezone.localtime(month).date() if hasattr(month, "tzinfo") and month.tzinfo else month
-        if not isinstance(key, date):
-            key = month.date()
-        dash.months.append(
-            Row(
-                key=key.strftime("%Y-%m"),
-                label=key.strftime("%m/%Y"),
-                planned=d["planned"],
-                held=d["held"],
-                cancelled=d["cancelled"],
-                attendance=d["attendance"] or 0,
-                volunteer_hours=round((month_minutes.get(month) or 0) / 60, 1),
-            )
-        )
-    dash.sites = _rows(sessions, "site_id", "site__name", _volunteer_minutes(sessions, "site_id"))
-    dash.departments = _rows(
-        sessions,
-        "site__commune__department_id",
-        "site__commune__department__name",
-        _volunteer_minutes(sessions, "site__commune__department_id"),
-    )
-    totals = sessions.aggregate(
-        planned=Count("id"),
-        held=Count("id", filter=HELD),
-        cancelled=Count("id", filter=CANCELLED),
-        attendance=Sum("report__headcount", filter=HELD),
-    )
-    dash.planned, dash.held, dash.cancelled = totals["planned"], totals["held"], totals["cancelled"]
-    dash.attendance = totals["attendance"] or 0
+    by_month: dict[date, dict] = {}
+    by_site: dict[int, dict] = {}
+    if scope.sites:
+        low, high, edges = _full_months(scope.start, scope.end)
+        if edges != [(scope.start, scope.end)]:
+            buckets = SiteMonthStats.objects.filter(site_id__in=list(scope.sites))
+            if low is not None:
+                buckets = buckets.filter(month__gte=low)
+            if high is not None:
+                buckets = buckets.filter(month__lt=high)
+            sums = {k: Sum(k) for k in stats.FIGURES}
+            for row in buckets.order_by().values("month").annotate(**sums):
+                _add(by_month, row["month"], row)
+            for row in buckets.order_by().values("site_id").annotate(**sums):
+                _add(by_site, row["site_id"], row)
+        for lo, hi in edges:
+            sessions = _in_period(Session.objects.filter(site_id__in=list(scope.sites)), lo, hi)
+            for (site_id, month), values in stats.bucket_figures(sessions).items():
+                _add(by_month, month, values)
+                _add(by_site, site_id, values)
+    for month in sorted(by_month):
+        dash.months.append(_row(month.strftime("%Y-%m"), month.strftime("%m/%Y"), by_month[month]))
+    by_dept: dict[str, dict] = {}
+    for site_id in sorted(by_site):
+        name, dept, _dept_name = scope.sites[site_id]
+        dash.sites.append(_row(str(site_id), name, by_site[site_id]))
+        _add(by_dept, dept, by_site[site_id])
+    names = {dept: dept_name for _name, dept, dept_name in scope.sites.values()}
+    dash.departments = [_row(dept, names[dept], by_dept[dept]) for dept in sorted(by_dept)]
+    dash.planned = sum(r.planned for r in dash.sites)
+    dash.held = sum(r.held for r in dash.sites)
+    dash.cancelled = sum(r.cancelled for r in dash.sites)
+    dash.attendance = sum(r.attendance for r in dash.sites)
     dash.volunteer_hours = round(sum(r.volunteer_hours for r in dash.sites), 1)
-    dash.unique_participants = (
-        Attendance.objects.filter(report__in=SessionReport.objects.filter(session__in=sessions.values("pk")))
-        .values("participant_id")
-        .distinct()
-        .count()
-    )
+    dash.unique_participants = unique_participants(scope) if scope.sites else 0
     if equipment is not None:
         labels = dict(equipment.model._meta.get_field("state").choices)
         dash.equipment = [
@@ -169,6 +193,36 @@ def build(*, sessions, equipment=None) -> Dashboard:
             .order_by("state")
         ]
     return dash
+
+
+def _row(key: str, label: str, values: dict) -> Row:
+    return Row(
+        key=key,
+        label=str(label),
+        planned=values["planned"],
+        held=values["held"],
+        cancelled=values["cancelled"],
+        attendance=values["attendance"],
+        volunteer_hours=_hours(values["volunteer_minutes"]),
+    )
+
+
+def unique_participants(scope: Scope) -> int:
+    """Registered people of the sites in scope present at least once at a session in scope.
+
+    A participant attends only their own site's sessions (services.report_save refuses anyone else), so
+    without a period it is the sites' participants with any attendance: one index-only probe per person on
+    attendance(participant_id). With a period, the probe also checks the session's date (semi-join).
+    """
+    attended = Attendance.objects.filter(participant=OuterRef("pk"))
+    if scope.start is not None or scope.end is not None:
+        attended = _in_period(
+            attended.filter(report__session__site_id__in=list(scope.sites)),
+            scope.start,
+            scope.end,
+            prefix="report__session__",
+        )
+    return Participant.objects.filter(site_id__in=list(scope.sites)).filter(Exists(attended)).count()
 
 
 def session_rows(sessions):

@@ -358,3 +358,29 @@ class ReportIncident(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.note
+
+
+class SiteMonthStats(models.Model):
+    """Dashboard figures of one site for one month (local time), pre-aggregated from its sessions.
+
+    Derived data only: terreau.activities.stats recomputes a bucket from the sessions, reports and
+    volunteer assignments whenever one of them changes (in the same transaction), and can rebuild it all.
+    """
+
+    ACCESS = AccessRule(branch="site__program__branch", program="site__program", site="site")
+
+    site = models.ForeignKey("programs.HostSite", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("mois"))
+    planned = models.PositiveIntegerField(_("séances prévues"), default=0)
+    held = models.PositiveIntegerField(_("séances tenues"), default=0)
+    cancelled = models.PositiveIntegerField(_("séances annulées"), default=0)
+    attendance = models.PositiveIntegerField(_("présences"), default=0)
+    volunteer_minutes = models.PositiveIntegerField(_("minutes de volontariat"), default=0)
+
+    class Meta:
+        verbose_name = _("statistiques mensuelles d'un site")
+        verbose_name_plural = _("statistiques mensuelles des sites")
+        constraints = [models.UniqueConstraint(fields=["site", "month"], name="unique_site_month_stats")]
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.month:%Y-%m}"

@@ -20,7 +20,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from terreau.activities import planner, rules
+from terreau.activities import planner, rules, stats
 from terreau.activities.models import (
     Attendance,
     Mission,
@@ -141,6 +141,7 @@ def sessions_generate(*, program, start: date, end: date, is_demo: bool = False)
             day += timedelta(days=7)
     before = Session.objects.filter(site__program=program).count()
     Session.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+    stats.refresh(stats.buckets_of(new))  # bulk_create sends no signal
     return Session.objects.filter(site__program=program).count() - before
 
 
@@ -246,6 +247,8 @@ def plan_sessions(*, program, start: date, end: date, by=None) -> PlanOutcome:
         if mid not in assigned.get(sid, ())
     ]
     through.objects.bulk_create(new_rows, batch_size=1000)
+    by_pk = {s.pk: s for s in sessions}
+    stats.refresh(stats.buckets_of({by_pk[row.session_id] for row in new_rows}))  # no m2m signal either
     by_id = {s.pk: s for s in sessions}
     gaps = [(by_id[g.slot_id], g.missing, g.reasons) for g in result.gaps if g.slot_id in in_period]
     gaps.sort(key=lambda g: g[0].starts_at)

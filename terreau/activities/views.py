@@ -551,22 +551,25 @@ def participant_erase(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- dashboard -------------------------------------------------------------------------------------------
 
 
-def _dashboard_sessions(request, program):
-    sessions = visible(request.user, Session.objects.filter(site__program=program))
-    site, dept = request.GET.get("site", ""), request.GET.get("departement", "")
-    if site.isdigit():
-        sessions = sessions.filter(site_id=int(site))
-    if dept:
-        sessions = sessions.filter(site__commune__department_id=dept[:3])
-    start, end = request.GET.get("du", ""), request.GET.get("au", "")
+def _day(value: str | None) -> date | None:
     try:
-        if start:
-            sessions = sessions.filter(starts_at__date__gte=date.fromisoformat(start))
-        if end:
-            sessions = sessions.filter(starts_at__date__lte=date.fromisoformat(end))
+        return date.fromisoformat(value) if value else None
     except ValueError:
-        pass
-    return sessions
+        return None
+
+
+def _dashboard_scope(request, program) -> dashboards.Scope:
+    """The dashboard's filters (site, department, period from "du" to "au" inclusive) as a scope."""
+    site, dept = request.GET.get("site", ""), request.GET.get("departement", "")
+    start, end = _day(request.GET.get("du")), _day(request.GET.get("au"))
+    return dashboards.scope_for(
+        user=request.user,
+        program=program,
+        site_id=int(site) if site.isdigit() else None,
+        department=dept[:3] or None,
+        start=services.local_dt(start, time.min) if start else None,
+        end=services.local_dt(end + timedelta(days=1), time.min) if end else None,
+    )
 
 
 def _equipment(request, program):
@@ -580,9 +583,7 @@ def _equipment(request, program):
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
-    dash = dashboards.build(
-        sessions=_dashboard_sessions(request, program), equipment=_equipment(request, program)
-    )
+    dash = dashboards.build(scope=_dashboard_scope(request, program), equipment=_equipment(request, program))
     sites = _sites(request, program)
     departments = sorted({(s.commune.department_id, s.commune.department_id) for s in sites})
     return render(
@@ -603,9 +604,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def dashboard_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
-    sessions = _dashboard_sessions(request, program)
-    dash = dashboards.build(sessions=sessions, equipment=_equipment(request, program))
-    body = exports.dashboard_xlsx(dash, sessions, program_name=program.name)
+    scope = _dashboard_scope(request, program)
+    dash = dashboards.build(scope=scope, equipment=_equipment(request, program))
+    body = exports.dashboard_xlsx(dash, scope.sessions(), program_name=program.name)
     response = HttpResponse(
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -617,11 +618,13 @@ def dashboard_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
 def monthly_report(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
     month = _month(request.GET.get("mois"))
-    sessions = visible(request.user, Session.objects.filter(site__program=program)).filter(
-        starts_at__gte=services.local_dt(month, time.min),
-        starts_at__lt=services.local_dt(_next_month(month), time.min),
+    scope = dashboards.scope_for(
+        user=request.user,
+        program=program,
+        start=services.local_dt(month, time.min),
+        end=services.local_dt(_next_month(month), time.min),
     )
-    dash = dashboards.build(sessions=sessions, equipment=_equipment(request, program))
+    dash = dashboards.build(scope=scope, equipment=_equipment(request, program))
     body = exports.monthly_pdf(dash, program_name=program.name, branch_name=program.branch.name, month=month)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{program.slug}-{month:%Y-%m}.pdf"'

@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from terreau.activities import rules, services
+from terreau.activities import rules, services, stats
 from terreau.activities.models import (
     Attendance,
     Mission,
@@ -173,6 +173,7 @@ def load_activities_demo(*, program, today: date) -> None:
     SessionReport.objects.bulk_create(reports, batch_size=500)
     Session.objects.filter(pk__in=[s.pk for s in past]).exclude(pk__in=cancelled).update(status="held")
     Session.objects.filter(pk__in=cancelled).update(status="cancelled", cancel_reason=CANCEL_REASONS[0])
+    stats.rebuild(site_ids=[site.pk for site in sites])  # bulk writes above send no signal
     attendance, last_seen = [], {}
     for report in SessionReport.objects.filter(session__site__program=program, held=True).select_related(
         "session"

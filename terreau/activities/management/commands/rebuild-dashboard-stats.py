@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from terreau.activities import stats
+
+
+class Command(BaseCommand):
+    help = (
+        "Recalcule le résumé mensuel par site du tableau de bord à partir des séances "
+        "(après une écriture en masse qui a contourné les services)."
+    )
+
+    def handle(self, *args, **options):
+        rows = stats.rebuild()
+        self.stdout.write(f"Résumé du tableau de bord recalculé : {rows} ligne(s) site × mois.")

@@ -374,6 +374,27 @@ def test_failing_batch_is_rolled_back_and_earlier_batches_are_kept(communes, bra
     assert len(calls) == 2
 
 
+def test_rows_committed_before_a_failing_batch_are_searchable(communes, branch, monkeypatch):
+    """With DEFER_INDEXING (PostgreSQL), new rows are indexed at the end of the run: a run stopped by a
+    failing batch still indexes the batches it committed."""
+    monkeypatch.setattr(service, "DEFER_INDEXING", True)
+    calls = []
+
+    def reindex(ids):
+        calls.append(list(ids))
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+
+    monkeypatch.setattr(search, "reindex_organisations", reindex)
+    rows = "\n".join(f"Jardinier {i};;association;;;W86200{i:04d};;;86194;;;;;" for i in range(4))
+    result = run(f"{GENERIC_HEADER}\n{rows}\n".encode(), branch, batch_size=2)
+
+    assert result.status == ImportRun.Status.FAILED
+    found, _searched = search.apply_search(Organisation.objects.all(), "jardinier")
+    if search.is_postgresql():
+        assert sorted(found.values_list("name", flat=True)) == ["Jardinier 0", "Jardinier 1"]
+
+
 def test_rejections_of_a_failed_batch_are_rolled_back_too(communes, branch, monkeypatch):
     def boom(ids):
         raise RuntimeError("boom")
@@ -387,8 +408,13 @@ def test_rejections_of_a_failed_batch_are_rolled_back_too(communes, branch, monk
     assert Organisation.objects.count() == 0
 
 
-def test_imported_organisations_are_indexed_as_reindex_organisations_would(communes, branch):
-    """New rows get their search index in the batch (on PostgreSQL, computed by the INSERT itself)."""
+@pytest.mark.parametrize("defer", [False, True], ids=["indexed-by-insert", "indexed-at-end"])
+def test_imported_organisations_are_indexed_as_reindex_organisations_would(
+    communes, branch, monkeypatch, defer
+):
+    """New rows are searchable when the import returns (on PostgreSQL, indexed by their INSERT or, with
+    DEFER_INDEXING, by one UPDATE at the end of the run), exactly as reindex_organisations would."""
+    monkeypatch.setattr(service, "DEFER_INDEXING", defer)
     result = run(DATA / "generic.csv", branch)
     assert result.created_count == 3
     row = "Amicale des Lilas;ADL;association;;;W862000999;;;86194;;;;Jardin partagé, ateliers de taille.;"

@@ -1,6 +1,7 @@
 """The four accepted CSV formats: their columns, how they are recognised and how a row becomes values.
 
-Every mapper turns one CSV row (a dict keyed by lower-case column names) into a Candidate, returns None
+Every mapper turns one CSV row (a dict keyed by lower-case column names; the RNA one, the hot path,
+reads a list of fields by position) into a Candidate, returns None
 for rows that are deliberately ignored, or raises RowRejected with a French reason. Checks that need the
 database (commune codes, matching organisations) happen later, per batch, in the service.
 """
@@ -139,10 +140,23 @@ class FormatSpec:
     mapper: Callable[[dict[str, str], Context], Candidate | None]
     # Fields set when an organisation is created but never changed by a later import (curated by staff).
     create_only: frozenset[str] = frozenset()
+    # Optional faster mapper reading fields by position: binder(header) -> mapper(fields, ctx).
+    binder: Callable[[list[str]], Callable[[list[str], Context], Candidate | None]] | None = None
 
     @property
     def label(self) -> str:
         return str(Format(self.code).label)
+
+    def bind(self, header: list[str]) -> Callable[[list[str], Context], Candidate | None]:
+        """The mapper of rows given as lists of fields in ``header``'s order (as many as columns)."""
+        if self.binder is not None:
+            return self.binder(header)
+        mapper = self.mapper
+
+        def map_fields(fields: list[str], ctx: Context) -> Candidate | None:
+            return mapper(dict(zip(header, fields, strict=True)), ctx)
+
+        return map_fields
 
     def missing(self, header: list[str]) -> list[str]:
         """Required columns absent from the (lower-case) header, spelt as in the official files."""
@@ -384,53 +398,144 @@ RNA_COLUMNS = (
 RNA_REQUIRED = ("id", "titre", "objet", "position", "date_disso", "adrs_codeinsee", "adrs_codepostal")
 
 
+def bind_rna(header: list[str]) -> Callable[[list[str], Context], Candidate]:
+    """The RNA mapper for files with this (lower-case) header, reading fields by position.
+
+    The hot path of the largest imports (the RNA of a region has hundreds of thousands of rows): column
+    positions are resolved once per file, the cheap rejections (position, dissolution date) come first,
+    and nothing is built for a row before it is known to be valid. Same rules and reasons as documented
+    in docs/import-formats.md (columns absent from the header read as empty).
+    """
+    positions = {name: i for i, name in enumerate(header)}  # the last of duplicate columns, as dict(zip())
+    absent = len(header)  # index of an empty field appended to every row
+
+    def at(column: str) -> int:
+        return positions.get(column, absent)
+
+    (
+        i_position,
+        i_disso,
+        i_id,
+        i_siret,
+        i_titre,
+        i_court,
+        i_num,
+        i_rep,
+        i_type,
+        i_voie,
+        i_rup,
+        i_complement,
+        i_distrib,
+        i_postal,
+        i_web,
+        i_objet,
+        i_insee,
+    ) = map(
+        at,
+        (
+            "position",
+            "date_disso",
+            "id",
+            "siret",
+            "titre",
+            "titre_court",
+            "adrs_numvoie",
+            "adrs_repetition",
+            "adrs_typevoie",
+            "adrs_libvoie",
+            "rup_mi",
+            "adrs_complement",
+            "adrs_distrib",
+            "adrs_codepostal",
+            "siteweb",
+            "objet",
+            "adrs_codeinsee",
+        ),
+    )
+    rna_match = validators.RNA_RE.match
+    date_match = DATE_RE.match
+    postal_match = POSTAL_CODE_RE.match
+    commune_match = COMMUNE_CODE_RE.match
+    max_name, max_acronym, max_address = MAX_LENGTHS["name"], MAX_LENGTHS["acronym"], MAX_LENGTHS["address"]
+    association = OrganisationKind.ASSOCIATION.value
+
+    def norm(value: str) -> str:
+        return " ".join(value.split()) if value else ""
+
+    def map_rna_fields(fields: list[str], ctx: Context) -> Candidate:
+        fields.append("")  # the value of absent columns
+        position = norm(fields[i_position]).upper()
+        if position != "A":
+            if position == "D":
+                raise RowRejected(_("Association dissoute (position « D » dans le RNA) : non importée."))
+            if position == "S":
+                raise RowRejected(_("Association supprimée du RNA (position « S ») : non importée."))
+            raise RowRejected(
+                _("Position RNA inconnue : « %(value)s » (A, D ou S attendu).") % {"value": position}
+            )
+        dissolved = norm(fields[i_disso])
+        if dissolved and dissolved != UNKNOWN_DATE and date_match(dissolved):
+            raise RowRejected(_("Association dissoute le %(date)s : non importée.") % {"date": dissolved})
+        rna = norm(fields[i_id])
+        if not rna:
+            raise RowRejected(_("Numéro RNA (colonne « id ») manquant."))
+        siret = norm(fields[i_siret])
+        if siret or not rna_match(rna):
+            # A valid RNA number is already clean (upper case, no spaces, dots or dashes).
+            siren, siret, rna = _identifiers("", siret, rna)
+        else:
+            siren = ""
+        name = norm(fields[i_titre])
+        if not name:
+            raise RowRejected(_("Le titre de l'association est vide."))
+        values: dict[str, Any] = {
+            "name": name,
+            "kind": association,
+            "legal_category": "9230" if norm(fields[i_rup]) else "9220",
+        }
+        short = norm(fields[i_court])
+        if short and short != name and len(short) <= max_acronym:
+            values["acronym"] = short
+        if siren:
+            values["siren"] = siren
+        if siret:
+            values["siret"] = siret
+        if rna:
+            values["rna"] = rna
+        street = _street(norm(fields[i_num]), norm(fields[i_rep]), norm(fields[i_type]), norm(fields[i_voie]))
+        complement, distrib = norm(fields[i_complement]), norm(fields[i_distrib])
+        if complement or distrib:
+            address = ", ".join(p for p in (complement, street, distrib) if p)[:max_address]
+        else:
+            address = street[:max_address]
+        if address:
+            values["address"] = address
+        postal = norm(fields[i_postal])
+        if postal and postal_match(postal):
+            values["postal_code"] = postal
+        website = norm(fields[i_web])
+        if website:
+            website = _website(website, strict=False)
+            if website:
+                values["website"] = website
+        description = fields[i_objet].strip()
+        if description:
+            values["description"] = description
+        if len(name) > max_name or len(website) > MAX_LENGTHS["website"]:
+            _check_length(values)  # raises with the reason of the first field too long
+        commune = norm(fields[i_insee]).upper()
+        if commune and not commune_match(commune):
+            raise RowRejected(
+                _("Code commune INSEE invalide : %(value)s (5 caractères).") % {"value": commune}
+            )
+        return Candidate(values, siret=siret, siren=siren, rna=rna, commune_code=commune)
+
+    return map_rna_fields
+
+
 def map_rna(row: dict[str, str], ctx: Context) -> Candidate:
-    position = _text(row, "position").upper()
-    if position != "A":
-        if position == "D":
-            raise RowRejected(_("Association dissoute (position « D » dans le RNA) : non importée."))
-        if position == "S":
-            raise RowRejected(_("Association supprimée du RNA (position « S ») : non importée."))
-        raise RowRejected(
-            _("Position RNA inconnue : « %(value)s » (A, D ou S attendu).") % {"value": position}
-        )
-    dissolved = _text(row, "date_disso")
-    if dissolved and dissolved != UNKNOWN_DATE and DATE_RE.match(dissolved):
-        raise RowRejected(_("Association dissoute le %(date)s : non importée.") % {"date": dissolved})
-    if not _text(row, "id"):
-        raise RowRejected(_("Numéro RNA (colonne « id ») manquant."))
-    siren, siret, rna = _identifiers("", _text(row, "siret"), _text(row, "id"))
-    name = _text(row, "titre")
-    if not name:
-        raise RowRejected(_("Le titre de l'association est vide."))
-    short = _text(row, "titre_court")
-    acronym = short if short and short != name and len(short) <= MAX_LENGTHS["acronym"] else ""
-    street = _street(
-        _text(row, "adrs_numvoie"),
-        _text(row, "adrs_repetition"),
-        _text(row, "adrs_typevoie"),
-        _text(row, "adrs_libvoie"),
-    )
-    values: dict[str, Any] = {
-        "name": name,
-        "kind": OrganisationKind.ASSOCIATION.value,
-        "legal_category": "9230" if _text(row, "rup_mi") else "9220",
-    }
-    _set(
-        values,
-        acronym=acronym,
-        siren=siren,
-        siret=siret,
-        rna=rna,
-        address=_address(_text(row, "adrs_complement"), street, _text(row, "adrs_distrib")),
-        postal_code=_postal_code(_text(row, "adrs_codepostal"), strict=False),
-        website=_website(_text(row, "siteweb"), strict=False),
-        description=(row.get("objet") or "").strip(),
-    )
-    _check_length(values)
-    return Candidate(
-        values, siret=siret, siren=siren, rna=rna, commune_code=_commune_code(_text(row, "adrs_codeinsee"))
-    )
+    """The RNA mapper on a row keyed by column name (see ``bind_rna``, used by imports)."""
+    return bind_rna(list(row))(list(row.values()), ctx)
 
 
 # ---------------------------------------------------------------------------------------------- SIRENE
@@ -568,7 +673,9 @@ def map_sirene_etab(row: dict[str, str], ctx: Context) -> Candidate | None:
 
 FORMATS: dict[str, FormatSpec] = {
     Format.GENERIC: FormatSpec(Format.GENERIC, ";", GENERIC_COLUMNS, ("nom", "type"), map_generic),
-    Format.RNA: FormatSpec(Format.RNA, ";", RNA_COLUMNS, RNA_REQUIRED, map_rna, frozenset({"kind"})),
+    Format.RNA: FormatSpec(
+        Format.RNA, ";", RNA_COLUMNS, RNA_REQUIRED, map_rna, frozenset({"kind"}), bind_rna
+    ),
     Format.SIRENE_UNITS: FormatSpec(
         Format.SIRENE_UNITS, ",", SIRENE_UL_COLUMNS, SIRENE_UL_REQUIRED, map_sirene_ul, frozenset({"kind"})
     ),

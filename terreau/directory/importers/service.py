@@ -15,6 +15,7 @@ import enum
 import functools
 import logging
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -46,6 +47,13 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 5000
 # From this many new organisations in a batch, PostgreSQL gets them through COPY rather than INSERT.
 COPY_THRESHOLD = 50
+# PostgreSQL COPY path: when True, new rows are written without their search vector and indexed all at
+# once by one UPDATE at the end of the run (``_Importer._index_new``) instead of by each batch's INSERT.
+# Same vectors, and the rows are searchable when the import returns either way (a run that stops early
+# still indexes what it wrote). Off: measured slower overall (bench/import.py --defer-indexing, see
+# docs/bench-import.md) — the UPDATE writes every row a second time (a new row version and entries in
+# each of the table's indexes), which costs several times what computing the vector in the INSERT does.
+DEFER_INDEXING = False
 SLUG_BASE_LENGTH = 200
 # Columns read from existing organisations to match rows and detect changes: the identifiers, the branch,
 # and every field a format's mapper can fill (see formats.py; "commune_id" is added by the service).
@@ -83,10 +91,30 @@ class _Existing:
         return self.id
 
 
+_SLUG_DROP_RE = re.compile(r"[^\w\s-]")
+_SLUG_DASH_RE = re.compile(r"[-\s]+")
+
+
 @functools.lru_cache(maxsize=50_000)
 def _slug_base(name: str) -> str:
     # Official files repeat names a lot ("COMITE DES FETES DE ..."): slugify each distinct one once.
-    return slugify(name)[:SLUG_BASE_LENGTH].strip("-") or "organisation"
+    if name.isascii():
+        # django.utils.text.slugify's steps for ASCII text (its NFKD/ASCII step is then a no-op), with
+        # precompiled patterns: the same slug, without the per-call overhead.
+        slug = _SLUG_DASH_RE.sub("-", _SLUG_DROP_RE.sub("", name.lower())).strip("-_")
+    else:
+        slug = slugify(name)
+    return slug[:SLUG_BASE_LENGTH].strip("-") or "organisation"
+
+
+def _pg_text_array(values: Any) -> tuple[str, list[str] | str]:
+    """SQL for a text[] parameter and its value: one newline-joined string split by PostgreSQL when no
+    value is empty or contains a newline (dumping thousands of strings as an array is slow in psycopg),
+    else a list."""
+    values = list(values)
+    if all(v and "\n" not in v for v in values):
+        return "string_to_array(%s, E'\\n')", "\n".join(values)
+    return "%s::text[]", values
 
 
 def _identifier_slug(identifier: str) -> str:
@@ -168,10 +196,11 @@ def _existing_values(model: Any, field_name: str, values: set[str]) -> set[str]:
         return set(model.objects.filter(**{f"{field_name}__in": values}).values_list(field_name, flat=True))
     quote = connection.ops.quote_name
     column = quote(model._meta.get_field(field_name).column)
+    array_sql, param = _pg_text_array(values)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY(%s)",  # noqa: S608 - quoted identifiers
-            [list(values)],
+            f"SELECT {column} FROM {quote(model._meta.db_table)} WHERE {column} = ANY({array_sql})",  # noqa: S608 - quoted identifiers
+            [param],
         )
         return {row[0] for row in cursor.fetchall()}
 
@@ -256,7 +285,8 @@ def import_organisations(
     return _Importer(run=run, spec=spec, branch=branch, batch_size=batch_size).execute(csv_stream)
 
 
-def _finish(run: ImportRun, *, error: str = "") -> ImportRun:
+def _finish(run: ImportRun, *, error: str = "", index_error: str = "") -> ImportRun:
+    error = " ".join(e for e in (error, index_error) if e)
     run.status = ImportRun.Status.FAILED if error else ImportRun.Status.DONE
     run.error = error
     run.finished_at = timezone.now()
@@ -275,11 +305,15 @@ class _Importer:
         self.context = Context(theme_codes=frozenset(Theme.objects.values_list("code", flat=True)))
         # Commune codes already looked up in this run (code -> exists): each distinct code is queried once.
         self.communes: dict[str, bool] = {}
+        # PostgreSQL: ranges [first, last] of the ids of the new organisations written by the COPY path
+        # without their search vector; indexed by ``_index_new`` in one statement before the run ends.
+        self.unindexed: list[list[int]] = []
 
     # ------------------------------------------------------------------------------------------ driving
 
     def execute(self, csv_stream: CsvStream) -> ImportRun:
         header = csv_stream.header
+        self.mapper = self.spec.bind(header)
         batch: list[_Row] = []
         try:
             try:
@@ -296,10 +330,12 @@ class _Importer:
                         "%(committed)s"
                     )
                     % {"line": self._next_line(batch), "committed": self._committed_message()},
+                    index_error=self._index_new(),
                 )
             if batch:
                 self._flush(batch)
         except _BatchFailed as exc:
+            index_error = self._index_new()
             return _finish(
                 self.run,
                 error=_(
@@ -307,11 +343,47 @@ class _Importer:
                     "entièrement annulé et l'import arrêté. %(committed)s"
                 )
                 % {"first": exc.first_line, "last": exc.last_line, "committed": self._committed_message()},
+                index_error=index_error,
             )
         except KeyboardInterrupt:
-            _finish(self.run, error=_("Import interrompu. %(c)s") % {"c": self._committed_message()})
+            _finish(
+                self.run,
+                error=_("Import interrompu. %(c)s") % {"c": self._committed_message()},
+                index_error=self._index_new(),
+            )
             raise
-        return _finish(self.run)
+        index_error = self._index_new()
+        return _finish(self.run, error=index_error)
+
+    def _index_new(self) -> str:
+        """Index the new organisations the batches wrote without a search vector (PostgreSQL COPY path).
+
+        One set-based ``UPDATE`` for the whole run, so that French stemming (``french_unaccent``, the
+        most expensive part of writing a row) runs once per row in a single statement instead of inside
+        every batch. Runs before the ImportRun is marked finished: every imported organisation is
+        searchable when ``import_organisations`` returns. Rows indexed meanwhile (reindexed by a later
+        batch or by a signal) are left alone. Returns a French error ("" when done).
+        """
+        if not self.unindexed:
+            return ""
+        ranges, self.unindexed = self.unindexed, []
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                table = connection.ops.quote_name(Organisation._meta.db_table)
+                cursor.execute(
+                    f"UPDATE {table} AS o SET search_vector = {search.pg_new_organisation_vector_sql('o')} "  # noqa: S608 - constants
+                    "FROM unnest(%s::bigint[], %s::bigint[]) AS r(first, last) "
+                    "WHERE o.id BETWEEN r.first AND r.last AND o.search_vector IS NULL",
+                    [[r[0] for r in ranges], [r[1] for r in ranges]],
+                )
+        except Exception:
+            logger.exception("Import %s: search indexing of the new organisations failed", self.run.pk)
+            return _(
+                "Les organisations créées sont enregistrées mais leur indexation pour la recherche a "
+                "échoué : elles n'apparaîtront dans la recherche qu'après leur prochaine modification "
+                "ou une réindexation (search.reindex_all)."
+            )
+        return ""
 
     def _next_line(self, batch: list[_Row]) -> int:
         return batch[-1].line if batch else self.last_committed_line
@@ -348,7 +420,7 @@ class _Importer:
                     % {"found": len(fields), "expected": len(header), "sep": self.spec.delimiter},
                 )
         try:
-            candidate = self.spec.mapper(dict(zip(header, fields, strict=True)), self.context)
+            candidate = self.mapper(fields, self.context)
         except RowRejected as exc:
             return _Row(record.line, record.raw, reason=str(exc))
         return _Row(record.line, record.raw, candidate=candidate)
@@ -390,10 +462,10 @@ class _Importer:
 
     def _write(self, rows: list[_Row]) -> _Counts:
         counts = _Counts(rows_read=len(rows))
-        rejections: list[ImportRejection] = []
+        rejections: list[tuple[int, str, str]] = []
 
         def reject(row: _Row, reason: str) -> None:
-            rejections.append(ImportRejection(run=self.run, line=row.line, reason=reason, raw=row.raw))
+            rejections.append((row.line, reason, row.raw))
 
         candidates: list[tuple[_Row, Candidate]] = []
         for row in rows:
@@ -489,7 +561,7 @@ class _Importer:
             self._update(list(changed.values()), sorted(changed_fields | {"updated_at"}))
         self._write_themes(new, theme_changes)
         counts.rejected = len(rejections)
-        ImportRejection.objects.bulk_create(rejections, batch_size=500)
+        self._reject(rejections)
         if new or changed or theme_changes:
             # New rows indexed by their INSERT (PostgreSQL set-based path) are not indexed a second time;
             # the call still happens for every batch that wrote organisations.
@@ -497,6 +569,25 @@ class _Importer:
             touched += list(changed) + [pk for pk in theme_changes if pk not in changed]
             search.reindex_organisations(touched)
         return counts
+
+    def _reject(self, rejections: list[tuple[int, str, str]]) -> None:
+        """Store the batch's rejected rows (line, reason, raw): COPY on PostgreSQL, else bulk_create."""
+        if connection.vendor != "postgresql" or len(rejections) < COPY_THRESHOLD:
+            ImportRejection.objects.bulk_create(
+                [ImportRejection(run=self.run, line=line, reason=r, raw=raw) for line, r, raw in rejections],
+                batch_size=500,
+            )
+            return
+        quote = connection.ops.quote_name
+        meta = ImportRejection._meta
+        columns = ", ".join(quote(meta.get_field(f).column) for f in ("run", "line", "reason", "raw"))
+        run_id = self.run.pk
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
+        ):
+            for line, reason, raw in rejections:
+                copy.write_row((run_id, line, reason, raw))
 
     def _existing(self, candidates: list[tuple[_Row, Candidate]]) -> list[_Existing]:
         q = Q()
@@ -516,11 +607,13 @@ class _Importer:
             quote = connection.ops.quote_name
             table = quote(Organisation._meta.db_table)
             columns = ", ".join(quote(Organisation._meta.get_field(a).column) for a in EXISTING_FIELDS)
+            arrays = [_pg_text_array(v) if v else ("%s::text[]", []) for v in (sirets, sirens, rnas)]
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {columns} FROM {table} "  # noqa: S608 - quoted model identifiers
-                    "WHERE siret = ANY(%s) OR siren = ANY(%s) OR rna = ANY(%s) ORDER BY id",
-                    [list(sirets), list(sirens), list(rnas)],
+                    f"SELECT {columns} FROM {table} "  # noqa: S608 - quoted model identifiers, constant SQL
+                    f"WHERE siret = ANY({arrays[0][0]}) OR siren = ANY({arrays[1][0]}) "
+                    f"OR rna = ANY({arrays[2][0]}) ORDER BY id",
+                    [a[1] for a in arrays],
                 )
                 rows = cursor.fetchall()
         else:
@@ -586,7 +679,7 @@ class _Importer:
         identical to what ``reindex_organisations`` builds for an organisation without needs, offers or
         themes): each row is written once instead of inserted then updated by the reindexing. Rows with
         themes are left to ``reindex_organisations`` (their labels weigh in the vector). Returns the ids
-        whose vector is written.
+        whose vector is written or deferred to ``_index_new`` (``DEFER_INDEXING``).
         """
         table = Organisation._meta.db_table
         fields = [f for f in Organisation._meta.concrete_fields if f.attname != "search_vector"]
@@ -621,7 +714,7 @@ class _Importer:
                     row[pk_index] = pk
                     copy.write_row(row)
                     n.pk = pk
-            vector = search.pg_new_organisation_vector_sql("n")
+            vector = "NULL::tsvector" if DEFER_INDEXING else search.pg_new_organisation_vector_sql("n")
             themed = [n.pk for n in new if n.themes]
             cursor.execute(
                 f"INSERT INTO {quote(table)} ({columns}, search_vector) "  # noqa: S608
@@ -630,7 +723,15 @@ class _Importer:
                 [themed],
             )
             cursor.execute("DROP TABLE terreau_import_new")
-        return set(ids) - set(themed)
+        indexed = set(ids) - set(themed)
+        if DEFER_INDEXING:
+            ranges = self.unindexed
+            for pk in sorted(indexed):
+                if ranges and ranges[-1][1] == pk - 1:
+                    ranges[-1][1] = pk
+                else:
+                    ranges.append([pk, pk])
+        return indexed
 
     def _update(self, orgs: list[_Existing], attnames: list[str]) -> None:
         if connection.vendor != "postgresql" or len(orgs) < COPY_THRESHOLD:

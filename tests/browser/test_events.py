@@ -132,3 +132,22 @@ def test_event_form_is_accessible(page):
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_role("alert")).to_be_visible()
     assert_accessible(page)
+
+
+def test_register_with_an_account_is_confirmed_at_once_for_the_member_organisation(page):
+    from tests.factories import MembershipFactory
+
+    event = EventFactory(title="Rencontre associations-entreprises", capacity=10)
+    membership = MembershipFactory(organisation__name="EHPAD Les Tilleuls", organisation__branch=event.branch)
+    login(page, membership.user.email)
+    page.goto(event.get_absolute_url())
+    page.get_by_role("button", name=re.compile("^S.inscrire")).click()
+    # The form is prefilled from the account; the member picks their organisation.
+    expect(page.get_by_label("Adresse e-mail")).to_have_value(membership.user.email)
+    assert_accessible(page)
+    page.get_by_role("button", name="Valider mon inscription").click()
+    expect(page.get_by_text("Confirmée")).to_be_visible()
+    assert_accessible(page)
+    registration = event.registrations.get()
+    assert registration.status == Registration.Status.CONFIRMED
+    assert registration.user == membership.user

@@ -182,6 +182,73 @@ def copy_baseline(path: Path) -> float:
     return time.perf_counter() - start
 
 
+FLOOR_INSERT = """
+INSERT INTO bench_org_floor (
+  created_at, updated_at, kind, host_type, name, acronym, slug, siren, siret, rna,
+  legal_category, workforce_band, naf_code, address, postal_code, website, email, phone,
+  description, logo, visibility, private_notes, is_demo, search_document, branch_id, commune_id,
+  search_vector)
+SELECT now(), now(), 'association', '', s.name, s.acronym, lower(s.id), '', coalesce(s.siret, ''),
+  s.id, '', '', '', coalesce(s.adrs_libvoie, ''), coalesce(s.adrs_codepostal, ''), '', '', '',
+  s.description, '', 'public', '', false, '', %(branch)s, c.code, {vector}
+FROM (
+  SELECT id, siret, adrs_libvoie, adrs_codepostal, adrs_codeinsee,
+    left(titre, 255) AS name, coalesce(titre_court, '') AS acronym, coalesce(objet, '') AS description
+  FROM bench_rna_staging
+  WHERE position = 'A' AND coalesce(date_disso, '0001-01-01') = '0001-01-01'
+    AND abs(hashtext(id)) %% %(parts)s = %(part)s
+) AS s
+LEFT JOIN territories_commune c ON c.code = s.adrs_codeinsee
+"""
+
+
+def write_floor(url: str, branch_id: int, *, connections: int) -> tuple[float, int]:
+    """The least any importer pays to make the staged rows searchable in this table.
+
+    Writes the rows of the COPY's staging table that an import would create (position A, not dissolved)
+    into an empty copy of directory_organisation with the same indexes (GIN included) and foreign keys,
+    by INSERT ... SELECT computing the search vector with the importer's own expression, split over
+    ``connections`` connections running at once (one transaction each): no parsing in Python, no
+    validation, no matching, no slug beyond the RNA number. Returns the seconds until every connection
+    has committed and the rows written. Not an importer (nothing is checked): a floor under which none
+    that writes searchable rows into this table can go, on this machine.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    from terreau.directory.search import pg_new_organisation_vector_sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_org_floor")
+        conn.execute("CREATE TABLE bench_org_floor (LIKE directory_organisation INCLUDING ALL)")
+        conn.execute(
+            "ALTER TABLE bench_org_floor ADD FOREIGN KEY (commune_id) REFERENCES territories_commune (code) "
+            "DEFERRABLE INITIALLY DEFERRED, ADD FOREIGN KEY (branch_id) REFERENCES core_branch (id) "
+            "DEFERRABLE INITIALLY DEFERRED"
+        )
+        conn.execute("ANALYZE bench_rna_staging")  # else the join to the communes is a nested loop
+    statement = FLOOR_INSERT.format(vector=pg_new_organisation_vector_sql("s"))
+    opened = [psycopg.connect(url) for _ in range(connections)]
+
+    def part(index: int) -> int:
+        conn = opened[index]
+        with conn.transaction():
+            # The filter on hashtext() hides the row count from the planner: keep it off a nested loop.
+            conn.execute("SET LOCAL enable_nestloop = off")
+            cursor = conn.execute(statement, {"branch": branch_id, "parts": connections, "part": index})
+            return cursor.rowcount
+
+    try:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=connections) as pool:
+            written = sum(pool.map(part, range(connections)))
+        return time.perf_counter() - start, written
+    finally:
+        for conn in opened:
+            conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=200_000)
@@ -311,6 +378,15 @@ def main() -> None:
 
         copy_seconds = copy_baseline(path)
         print(f"COPY into a staging table: {copy_seconds:.1f} s, {args.rows / copy_seconds:,.0f} rows/s")
+        for connections in (1, 2):
+            floor_seconds, floor_rows = write_floor(args.database_url, branch.pk, connections=connections)
+            print(
+                f"floor, {connections} connection(s) (not an importer: no validation): the staged rows written "
+                f"by INSERT ... SELECT into a copy of the table with its indexes, search vectors and foreign "
+                f"keys: {floor_seconds:.1f} s for {floor_rows} rows; COPY + this write: "
+                f"{args.rows / (copy_seconds + floor_seconds):,.0f} rows/s, "
+                f"{copy_seconds / (copy_seconds + floor_seconds):.1%} of COPY alone"
+            )
         print(
             f"ratio import proper / COPY: {copy_seconds / import_seconds:.1%}; "
             f"ratio until searchable (import + indexing) / COPY: {copy_seconds / searchable_seconds:.1%}; "

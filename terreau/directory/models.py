@@ -91,21 +91,27 @@ class Organisation(TimeStampedModel):
     acronym = models.CharField(_("sigle"), max_length=60, blank=True)
     slug = models.SlugField(_("identifiant d'adresse"), max_length=255, unique=True)
     siren = models.CharField(
-        _("SIREN"), max_length=9, blank=True, db_index=True, validators=[validators.validate_siren]
+        _("SIREN"), max_length=9, blank=True, validators=[validators.validate_siren]
     )
     siret = models.CharField(
-        _("SIRET"), max_length=14, blank=True, db_index=True, validators=[validators.validate_siret]
+        _("SIRET"), max_length=14, blank=True, validators=[validators.validate_siret]
     )
     rna = models.CharField(
-        _("numéro RNA"), max_length=10, blank=True, db_index=True, validators=[validators.validate_rna]
+        _("numéro RNA"), max_length=10, blank=True, validators=[validators.validate_rna]
     )
     legal_category = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
     workforce_band = models.CharField(
         _("tranche d'effectifs"), max_length=2, choices=WorkforceBand.choices, blank=True
     )
     naf_code = models.CharField(_("code NAF"), max_length=6, blank=True)
+    # Indexed in Meta (a plain b-tree: a ForeignKey's own index adds a varchar_pattern_ops twin no query uses).
     commune = models.ForeignKey(
-        "territories.Commune", on_delete=models.PROTECT, null=True, blank=True, related_name="organisations"
+        "territories.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="organisations",
+        db_index=False,
     )
     address = models.CharField(_("adresse"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=5, blank=True)
@@ -125,6 +131,7 @@ class Organisation(TimeStampedModel):
         blank=True,
         related_name="organisations",
         verbose_name=_("antenne"),
+        db_index=False,  # (branch, kind) in Meta serves lookups by branch
     )
     visibility = models.CharField(
         _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
@@ -143,7 +150,14 @@ class Organisation(TimeStampedModel):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering = ["name"]
+        # Every index is paid by every write (a 200,000-row import maintains each of them): plain b-trees for
+        # the identifiers the imports match on (db_index=True on a CharField would add a varchar_pattern_ops
+        # twin for LIKE 'x%', which no query runs on them), none duplicated by a composite's prefix.
         indexes = [
+            models.Index(fields=["siren"], name="directory_org_siren_idx"),
+            models.Index(fields=["siret"], name="directory_org_siret_idx"),
+            models.Index(fields=["rna"], name="directory_org_rna_idx"),
+            models.Index(fields=["commune"], name="directory_org_commune_idx"),
             models.Index(fields=["kind", "visibility"]),
             models.Index(fields=["branch", "kind"]),
             # The directory's default order (name, then id) for the first page without a text query.

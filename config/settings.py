@@ -234,3 +234,6 @@ TERREAU_DEMO_BANNER = env_bool("TERREAU_DEMO", False)
 TERREAU_CONTACT_REQUEST_EXPIRY_DAYS = env_int("TERREAU_CONTACT_REQUEST_EXPIRY_DAYS", 21)
 # Public address of the site, used in e-mails sent outside a request (commands run by cron).
 TERREAU_SITE_URL = env_str("TERREAU_SITE_URL", "http://127.0.0.1:8000")
+# Seconds after which a process rebuilds its matching index in the background, to see what other processes
+# changed (terreau.matching.services); 0 never rebuilds it.
+TERREAU_MATCHING_MAX_AGE = env_int("TERREAU_MATCHING_MAX_AGE", 900)

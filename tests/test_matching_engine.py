@@ -331,6 +331,58 @@ def test_new_words_after_the_build_still_match():
     assert "c" in ids(index.partners("d"))
 
 
+def test_pairs_for_items_scores_every_pair_of_the_queried_items():
+    index = engine.Index.build(
+        [
+            org("a", needs=[TABLETS_NEED], offers=[("o-a", "materiel", None, "Des iPad pour les seniors")]),
+            org("b", "company", offers=[TABLETS_OFFER]),
+            org("c", needs=[("n-c", "materiel", None, "Des tablettes pour nos aînés")]),
+        ]
+    )
+    need_a, offer_a = index.needs.ids.index("n1"), index.offers.ids.index("o-a")
+    offer_b, need_c = index.offers.ids.index("o1"), index.needs.ids.index("n-c")
+
+    ns, os_, sc = index.pairs_for_items([need_a], [offer_a])
+    pairs = {(index.needs.ids[n], index.offers.ids[o]): s for n, o, s in zip(ns, os_, sc, strict=True)}
+    # a's need meets b's offer (and a's own offer), a's offer meets c's need (and a's own need).
+    assert {("n1", "o1"), ("n-c", "o-a")} <= set(pairs)
+    assert pairs[("n1", "o1")] > engine.MIN_PAIR_SCORE and pairs[("n-c", "o-a")] > engine.MIN_PAIR_SCORE
+    assert pairs[("n1", "o-a")] == 0.0  # inside one organisation
+    # That pair is found from both queried items: twice, unless distinct.
+    assert list(zip(ns.tolist(), os_.tolist(), strict=True)).count((need_a, offer_a)) == 2
+    # Items not queried only appear as the other side of a pair.
+    assert need_c not in ns[os_ != offer_a] and offer_b not in os_[ns != need_a]
+
+    distinct = index.pairs_for_items([need_a], [offer_a], distinct=True)
+    keys = list(zip(distinct.need.tolist(), distinct.offer.tolist(), strict=True))
+    assert keys == sorted(set(keys)) and set(keys) == set(zip(ns.tolist(), os_.tolist(), strict=True))
+
+    empty = index.pairs_for_items()
+    assert len(empty.need) == len(empty.offer) == len(empty.score) == 0
+    assert index.partners_from_pairs("a", empty) == []
+
+
+def test_partners_from_pairs_agrees_with_partners_and_follows_the_given_scores():
+    index = engine.Index.build(_eval_orgs())
+    for oid in index.org_ids:
+        items = index.org_items[index.org_slot[oid]]
+        pairs = index.pairs_for_items(items["need"], items["offer"])
+        assert [p.as_dict() for p in index.partners_from_pairs(oid, pairs, top=5)] == [
+            p.as_dict() for p in index.partners(oid, top=5)
+        ]
+    # Re-weighted or filtered pairs change the answer: dropping the best partner's pairs removes it.
+    oid = "ehpad-tilleuls"
+    items = index.org_items[index.org_slot[oid]]
+    ns, os_, sc = index.pairs_for_items(items["need"], items["offer"])
+    best = index.partners(oid)[0].id
+    partner_slot = index.org_slot[best]
+    keep = (index.needs.org.a[ns] != partner_slot) & (index.offers.org.a[os_] != partner_slot)
+    filtered = index.partners_from_pairs(oid, engine.ScoredPairs(ns[keep], os_[keep], sc[keep]))
+    assert filtered and best not in ids(filtered)
+    halved = index.partners_from_pairs(oid, engine.ScoredPairs(ns, os_, sc / 2), top=1)
+    assert halved[0].score < index.partners(oid, top=1)[0].score
+
+
 def test_score_pairs_is_vectorised_and_bounded():
     index = engine.Index.build(_eval_orgs())
     n, o = len(index.needs.ids), len(index.offers.ids)

@@ -166,6 +166,23 @@ def test_index_follows_saves_deletes_and_theme_changes():
     assert names("culture") == []
 
 
+@pytest.mark.parametrize("update_fields", [None, ["organisation", "updated_at"]])
+def test_a_need_moved_to_another_organisation_leaves_the_old_one(update_fields):
+    first = OrganisationFactory(name="Ressourcerie du Clain")
+    second = OrganisationFactory(name="Atelier vélo solidaire")
+    need = NeedOfferFactory(organisation=first, title="Remorques pour vélos cargos")
+    assert names("remorques") == ["Ressourcerie du Clain"]
+    need = NeedOffer.objects.get(pk=need.pk)
+    need.organisation = second
+    need.save(update_fields=update_fields)
+    assert names("remorques") == ["Atelier vélo solidaire"]
+    assert "remorqu" not in Organisation.objects.get(pk=first.pk).search_document
+    # A save that does not move it keeps it where it is.
+    need.title = "Remorques et sacoches pour vélos cargos"
+    need.save()
+    assert names("sacoches") == ["Atelier vélo solidaire"]
+
+
 def test_bulk_writes_are_indexed_by_reindex_organisations():
     branch = BranchFactory()
     Organisation.objects.bulk_create(

@@ -331,6 +331,26 @@ def test_index_is_updated_incrementally_after_a_need_is_added_or_edited(
     assert services.warm_index() is index
 
 
+def test_a_need_or_offer_moved_elsewhere_leaves_its_old_place_in_the_index(
+    world, django_capture_on_commit_callbacks
+):
+    services.suggestions_for(organisation=world["asso"], user=world["member"])
+    index = services.warm_index()
+    heir = OrganisationFactory(branch=world["b1"], company=True, name="Recyclerie Reprise")
+    with django_capture_on_commit_callbacks(execute=True):
+        moved = NeedOffer.objects.get(pk=world["offer"].pk)
+        moved.organisation = heir
+        moved.save()
+    assert services.warm_index() is index
+    found = {s.partner.pk for s in services.suggestions_for(organisation=world["asso"], user=world["member"])}
+    assert found == {heir.pk}
+    # An offer turned into a need no longer answers the association's need.
+    with django_capture_on_commit_callbacks(execute=True):
+        moved.direction = Direction.NEED
+        moved.save(update_fields=["direction"])
+    assert services.suggestions_for(organisation=world["asso"], user=world["member"]) == []
+
+
 # --- facilitators ------------------------------------------------------------------------------------
 
 

@@ -1,15 +1,17 @@
 """Keep the search index current when organisations, their needs and offers or their themes change.
 
 Every handler reindexes the organisations concerned at once, in the caller's transaction (so a rolled-back
-write leaves the index as it was). Bulk writes that bypass signals (bulk_create, update(), COPY) call
-terreau.directory.search.reindex_organisations(ids) themselves.
+write leaves the index as it was). A need or offer moved to another organisation reindexes both: the one it
+leaves is read before the save (one query, only for saves that may change the organisation). Bulk writes
+that bypass signals (bulk_create, update(), COPY) call terreau.directory.search.reindex_organisations(ids)
+themselves.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from terreau.directory.models import NeedOffer, Organisation, Theme
@@ -31,10 +33,32 @@ def organisation_saved(sender, instance: Organisation, raw: bool = False, update
         reindex_organisations([instance.pk])
 
 
+MOVE_FIELDS = frozenset({"organisation", "organisation_id"})
+
+
+@receiver(pre_save, sender=NeedOffer, dispatch_uid="search_need_offer_moving")
+def need_offer_moving(
+    sender, instance: NeedOffer, raw: bool = False, using=None, update_fields=None, **kwargs
+):
+    """Remembers the organisation a need or offer is leaving, for need_offer_saved to reindex it too."""
+    instance._search_left_organisation_id = None
+    if raw or instance._state.adding or instance.pk is None or not _touches(update_fields, MOVE_FIELDS):
+        return
+    stored = (
+        NeedOffer._base_manager.using(using)
+        .filter(pk=instance.pk)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if stored is not None and stored != instance.organisation_id:
+        instance._search_left_organisation_id = stored
+
+
 @receiver(post_save, sender=NeedOffer, dispatch_uid="search_need_offer_saved")
 def need_offer_saved(sender, instance: NeedOffer, raw: bool = False, update_fields=None, **kwargs):
+    left = instance.__dict__.pop("_search_left_organisation_id", None)
     if not raw and _touches(update_fields, NEED_OFFER_FIELDS):
-        reindex_organisations([instance.organisation_id])
+        reindex_organisations([instance.organisation_id, left])
 
 
 @receiver(post_delete, sender=NeedOffer, dispatch_uid="search_need_offer_deleted")

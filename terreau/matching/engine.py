@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -204,6 +205,17 @@ class Partner:
             "pairs": [p.as_dict() for p in self.pairs],
             "why": list(self.why),
         }
+
+
+class ScoredPairs(NamedTuple):
+    """Scored (need, offer) pairs as parallel arrays of item slots (rows of Index.needs / Index.offers).
+
+    Unpacks as (need slots, offer slots, scores); Index.pairs_for_items() makes them and
+    Index.partners_from_pairs() turns them, possibly filtered or re-weighted, into partners."""
+
+    need: np.ndarray  # need slots (integers)
+    offer: np.ndarray  # offer slots (integers)
+    score: np.ndarray  # scores in [0, 1] (floats)
 
 
 # --- storage helpers ---------------------------------------------------------------------------------
@@ -726,23 +738,48 @@ class Index:
         keep = target.alive.a[ts] & (cs > 0)
         return qs[keep], ts[keep], cs[keep]
 
-    def partners(self, org_id: str, top: int = 10) -> list[Partner]:
-        """The best partners of one organisation, exact (every pair sharing a term is scored)."""
-        slot = self.org_slot[org_id]
-        items = self.org_items[slot]
+    def pairs_for_items(
+        self, need_slots: Sequence[int] = (), offer_slots: Sequence[int] = (), *, distinct: bool = False
+    ) -> ScoredPairs:
+        """Every scored pair of the given items, exact: each need of need_slots with every offer sharing a
+        term with it, then each offer of offer_slots with every need sharing a term with it (slots are rows
+        of self.needs / self.offers, e.g. from self.org_items[self.org_slot[org_id]]).
+
+        Pairs are not filtered by MIN_PAIR_SCORE (a pair inside one organisation scores 0). A pair whose
+        need and offer are both queried comes twice, unless distinct=True: then each pair comes once and
+        pairs are ordered by (need slot, offer slot). The caller may filter or re-weight the scores before
+        partners_from_pairs().
+        """
         chunks = []
-        if items["need"]:
-            ns, os_, cos = self._products(self.needs, self.offers, items["need"])
+        if len(need_slots):
+            ns, os_, cos = self._products(self.needs, self.offers, list(need_slots))
             chunks.append((ns, os_, self.score_pairs(ns, os_, cos)))
-        if items["offer"]:
-            os_, ns, cos = self._products(self.offers, self.needs, items["offer"])
+        if len(offer_slots):
+            os_, ns, cos = self._products(self.offers, self.needs, list(offer_slots))
             chunks.append((ns, os_, self.score_pairs(ns, os_, cos)))
         if not chunks:
-            return []
-        ns = np.concatenate([c[0] for c in chunks])
-        os_ = np.concatenate([c[1] for c in chunks])
-        sc = np.concatenate([c[2] for c in chunks])
+            z = np.zeros(0, dtype=np.int64)
+            return ScoredPairs(z, z, np.zeros(0))
+        ns, os_, sc = (np.concatenate([c[i] for c in chunks]) for i in range(3))
+        if distinct:
+            key = ns.astype(np.int64) * max(1, len(self.offers.ids)) + os_
+            _key, first = np.unique(key, return_index=True)
+            ns, os_, sc = ns[first], os_[first], sc[first]
+        return ScoredPairs(ns, os_, sc)
+
+    def partners_from_pairs(self, org_id: str, pairs: ScoredPairs, *, top: int = 10) -> list[Partner]:
+        """The best `top` partners of one organisation from the given scored pairs, as partners() lists
+        them: only pairs involving the organisation and scoring at least MIN_PAIR_SCORE count, a partner
+        scores best + SECOND_PAIR * (1 - best) * second best of its pairs, ties are broken by partner id,
+        and each partner comes with its best pairs and the reasons of its best pair."""
+        slot = self.org_slot[org_id]
+        ns, os_, sc = pairs
         return dict(self._aggregate(ns, os_, sc, top, only=[slot])).get(slot, [])
+
+    def partners(self, org_id: str, top: int = 10) -> list[Partner]:
+        """The best partners of one organisation, exact (every pair sharing a term is scored)."""
+        items = self.org_items[self.org_slot[org_id]]
+        return self.partners_from_pairs(org_id, self.pairs_for_items(items["need"], items["offer"]), top=top)
 
     def all_partners(self, top: int = 10, **options) -> dict[str, list[Partner]]:
         """{organisation id: partners} for every organisation (see iter_partners)."""
@@ -1169,7 +1206,7 @@ class Index:
         out = []
         for k, xy, sids, dept in zip(kind, coords, scopes, depts, strict=True):
             if k == 1:
-                first = [f"{round(_haversine(*xy))} km"]
+                first = [f"{round(distance_km(*xy))} km"]
             elif k == 2:
                 first = ["même commune"]
             elif k == 3:
@@ -1219,7 +1256,8 @@ def _round3(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def _haversine(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points in degrees (floats; geo.haversine_km takes arrays)."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     a = (
         math.sin((p2 - p1) / 2) ** 2

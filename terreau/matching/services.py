@@ -180,8 +180,8 @@ class _Warm:
 _WARM = _Warm()
 
 
-def _max_age() -> float | None:
-    return getattr(settings, "TERREAU_MATCHING_MAX_AGE", 900)
+def _max_age() -> int:
+    return settings.TERREAU_MATCHING_MAX_AGE
 
 
 def reset_index() -> None:
@@ -331,22 +331,6 @@ class Suggestion:
         return "\n".join(self.why)
 
 
-def _org_pairs(index: engine.Index, slot: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(need slots, offer slots, scores) of every pair involving the organisation's items."""
-    items = index.org_items[slot]
-    chunks = []
-    if items["need"]:
-        ns, os_, cos = index._products(index.needs, index.offers, items["need"])
-        chunks.append((ns, os_, index.score_pairs(ns, os_, cos)))
-    if items["offer"]:
-        os_, ns, cos = index._products(index.offers, index.needs, items["offer"])
-        chunks.append((ns, os_, index.score_pairs(ns, os_, cos)))
-    if not chunks:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z, np.zeros(0)
-    return tuple(np.concatenate([c[i] for c in chunks]) for i in range(3))  # type: ignore[return-value]
-
-
 def _best(sc: np.ndarray, limit: int) -> np.ndarray:
     keep = np.flatnonzero(sc >= engine.MIN_PAIR_SCORE)
     if len(keep) > limit:
@@ -388,7 +372,8 @@ def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[
         if key not in index.org_slot:
             return []
         slot = index.org_slot[key]
-        ns, os_, sc = _org_pairs(index, slot)
+        items = index.org_items[slot]
+        ns, os_, sc = index.pairs_for_items(items["need"], items["offer"])
         cand = _best(sc, CANDIDATE_LIMIT)
         ns, os_, sc = ns[cand], os_[cand], sc[cand].astype(np.float64)
         is_mine = index.needs.org.a[ns] == slot
@@ -412,7 +397,7 @@ def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[
             tn, to = index.needs.type_code[n], index.offers.type_code[o]
             sc[i] *= learned.get((tn, to), 1.0) * partner_factor(per_partner.get(other_org, 0))
         ns, os_, sc = ns[keep], os_[keep], np.clip(sc[keep], 0.0, 1.0)
-        partners = dict(index._aggregate(ns, os_, sc, top, only=[slot])).get(slot, []) if len(ns) else []
+        partners = index.partners_from_pairs(key, engine.ScoredPairs(ns, os_, sc), top=top)
 
     return _display(organisation=organisation, actor=actor, partners=partners)
 
@@ -467,7 +452,7 @@ def _display(*, organisation: Organisation, actor, partners: list[engine.Partner
         there = _coordinates(partner)
         distance = None
         if here and there:
-            distance = round(engine._haversine(here[0], here[1], there[0], there[1]))
+            distance = round(engine.distance_km(here[0], here[1], there[0], there[1]))
         out.append(
             Suggestion(partner=partner, score=p.score, why=list(p.why), pairs=pairs, distance_km=distance)
         )
@@ -573,21 +558,7 @@ def territory_overview(
         slots = [index.org_slot[str(pk)] for pk in branch_org_ids if str(pk) in index.org_slot]
         need_slots = [s for slot in slots for s in index.org_items[slot]["need"]]
         offer_slots = [s for slot in slots for s in index.org_items[slot]["offer"]]
-        chunks = []
-        if need_slots:
-            ns, os_, cos = index._products(index.needs, index.offers, need_slots)
-            chunks.append((ns, os_, index.score_pairs(ns, os_, cos)))
-        if offer_slots:
-            os_, ns, cos = index._products(index.offers, index.needs, offer_slots)
-            chunks.append((ns, os_, index.score_pairs(ns, os_, cos)))
-        if chunks:
-            ns, os_, sc = (np.concatenate([c[i] for c in chunks]) for i in range(3))
-            pair_key = ns.astype(np.int64) * max(1, len(index.offers.ids)) + os_
-            _u, first = np.unique(pair_key, return_index=True)
-            ns, os_, sc = ns[first], os_[first], sc[first]
-        else:
-            ns = os_ = np.zeros(0, dtype=np.int64)
-            sc = np.zeros(0)
+        ns, os_, sc = index.pairs_for_items(need_slots, offer_slots, distinct=True)
         # Alliances: the best pairs whose both sides the user may see.
         cand = _best(sc, CANDIDATE_LIMIT)
         # Unmet needs: each branch need's best few offers, then the best visible one.

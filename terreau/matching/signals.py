@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from terreau.directory.models import NeedOffer, Organisation
@@ -14,6 +14,8 @@ from terreau.partnerships.models import ContactRequest
 
 # Organisation fields the engine reads; saves touching only others (search text...) are ignored.
 ORGANISATION_FIELDS = frozenset({"kind", "name", "commune", "commune_id", "latitude", "longitude"})
+# Need/offer fields that place it in the index: a save that may change them looks up where it was.
+PLACE_FIELDS = frozenset({"organisation", "organisation_id", "direction"})
 
 
 def _touches(update_fields: Any, fields: frozenset[str]) -> bool:
@@ -36,10 +38,32 @@ def organisation_deleted(sender, instance: Organisation, **kwargs):
     _later(services.index_remove_organisation, instance.pk)
 
 
+@receiver(pre_save, sender=NeedOffer, dispatch_uid="matching_need_offer_moving")
+def need_offer_moving(
+    sender, instance: NeedOffer, raw: bool = False, using=None, update_fields=None, **kwargs
+):
+    """Remembers (organisation, direction) of a need or offer before a save that may move it (one query,
+    only while the index is warm), so that the index drops it where it was."""
+    instance._matching_place = None
+    if raw or instance._state.adding or instance.pk is None or not _touches(update_fields, PLACE_FIELDS):
+        return
+    if services.index_is_warm():
+        instance._matching_place = (
+            NeedOffer._base_manager.using(using)
+            .filter(pk=instance.pk)
+            .values_list("organisation_id", "direction")
+            .first()
+        )
+
+
 @receiver(post_save, sender=NeedOffer, dispatch_uid="matching_need_offer_saved")
 def need_offer_saved(sender, instance: NeedOffer, raw: bool = False, **kwargs):
-    if not raw:
-        _later(services.index_need_offer, instance.pk)
+    place = instance.__dict__.pop("_matching_place", None)
+    if raw:
+        return
+    if place is not None and place != (instance.organisation_id, instance.direction):
+        _later(services.index_remove_need_offer, organisation_id=place[0], direction=place[1], pk=instance.pk)
+    _later(services.index_need_offer, instance.pk)
 
 
 @receiver(post_delete, sender=NeedOffer, dispatch_uid="matching_need_offer_deleted")

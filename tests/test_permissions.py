@@ -27,6 +27,22 @@ Actions:
   edit_get       GET its edit page (notes: shown in A's edit page)
   edit_post      POST its edit page with forged values; when refused nothing changes
   api_update     PATCH through the API; when refused nothing changes
+
+A second matrix (EVENT_MATRIX) covers events, whose named organisers run them beside their branch's staff,
+and registrations, which their registrant sees (their own only). Its world adds to the one above, in branch 1:
+a published speed-meeting A organised by "organiser_a" (not branch staff), where "registrant" has a
+registration (reg_own) beside someone else's (reg_a); a published speed-meeting B of the same branch with a
+registration (reg_b); a draft (unpublished) meeting organised by "organiser_a".
+
+Event actions:
+  page_view      its public page             run_links      the organisers' tools shown on its page
+  edit_get       its edit page               registrations  its list of registrations
+  checkin        its check-in page           planning       its speed-meeting planning (404 unless run)
+Registration actions (the name of the person in the page):
+  agenda         the speed-meeting agenda of the signed-in participant (without a link token)
+  event_link     the participant's link to their speed-meeting pages, on the event page
+  listed         the event's list of registrations
+  qr_checkin     opening the registration's QR code checks the person in ("yes") or not ("no")
 """
 
 from __future__ import annotations
@@ -42,10 +58,15 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from terreau.core.access import editable, owned, visible
 from terreau.directory.models import Membership, NeedOffer, Organisation
+from terreau.events import tokens
+from terreau.events.models import Event, Registration
+from terreau.meetings import services as meeting_services
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
+    EventFactory,
     MembershipFactory,
     NeedOfferFactory,
     NetworkFactory,
@@ -354,3 +375,226 @@ def test_matrix_covers_every_actor_and_object():
     ]
     objects = {obj for obj, *_ in CELLS}
     assert objects == {"org_a", "org_c", "org_d", "need_public", "need_private", "notes_a", "import"}
+
+
+# --- events and registrations ------------------------------------------------------------------------------
+
+EVENT_MATRIX = """
+object   action         anonymous  registrant  organiser_a  facilitator_1  facilitator_2  network_admin_1  superuser
+event_a  page_view      200        200         200          200            200            200              200
+event_a  run_links      no         no          yes          yes            no             yes              yes
+event_a  edit_get       login      403         200          200            403            200              200
+event_a  registrations  login      403         200          200            403            200              200
+event_a  checkin        login      403         200          200            403            200              200
+event_a  planning       login      404         200          200            404            200              200
+event_b  page_view      200        200         200          200            200            200              200
+event_b  run_links      no         no          no           yes            no             yes              yes
+event_b  edit_get       login      403         403          200            403            200              200
+event_b  registrations  login      403         403          200            403            200              200
+event_b  checkin        login      403         403          200            403            200              200
+event_b  planning       login      404         404          200            404            200              200
+draft_a  page_view      404        404         200          200            404            200              200
+draft_a  edit_get       login      404         200          200            404            200              200
+draft_a  registrations  login      404         200          200            404            200              200
+reg_own  agenda         no         yes         no           no             no             no               no
+reg_own  event_link     no         yes         no           no             no             no               no
+reg_own  listed         no         no          yes          yes            no             yes              yes
+reg_a    agenda         no         no          no           no             no             no               no
+reg_a    listed         no         no          yes          yes            no             yes              yes
+reg_a    qr_checkin     no         no          yes          yes            no             yes              yes
+reg_b    agenda         no         no          no           no             no             no               no
+reg_b    listed         no         no          no           yes            no             yes              yes
+reg_b    qr_checkin     no         no          no           yes            no             yes              yes
+"""
+
+EVENT_ACTORS, EVENT_CELLS = _parse(EVENT_MATRIX)
+
+
+@dataclass
+class EventWorld:
+    event_a: Event
+    event_b: Event
+    draft_a: Event
+    reg_own: Registration
+    reg_a: Registration
+    reg_b: Registration
+    registrant: Any
+    organiser_a: Any
+
+
+def _speed_meeting(branch, slug: str, organiser) -> Event:
+    event = EventFactory(branch=branch, slug=slug, kind=Event.Kind.SPEED_MEETING, capacity=20)
+    if organiser is not None:
+        event.organisers.add(organiser)
+    meeting_services.speed_meeting_setup(
+        event=event,
+        data={
+            "rounds": 2,
+            "round_minutes": 15,
+            "break_minutes": 5,
+            "tables": 2,
+            "wishes_deadline": event.starts_at,
+        },
+        by=None,
+    )
+    return event
+
+
+def _registration(event: Event, name: str, user=None) -> Registration:
+    return Registration.objects.create(
+        event=event,
+        name=name,
+        email=f"{name.split()[0].lower()}@example.org",
+        user=user,
+        status=Registration.Status.CONFIRMED,
+    )
+
+
+@pytest.fixture
+def event_world(world: World) -> EventWorld:
+    registrant, organiser_a = UserFactory(), UserFactory()
+    event_a = _speed_meeting(world.branch1, "speed-a", organiser_a)
+    event_b = _speed_meeting(world.branch1, "speed-b", None)
+    draft_a = EventFactory(branch=world.branch1, slug="brouillon-a", is_published=False)
+    draft_a.organisers.add(organiser_a)
+    return EventWorld(
+        event_a=event_a,
+        event_b=event_b,
+        draft_a=draft_a,
+        reg_own=_registration(event_a, "Regine Inscrite", user=registrant),
+        reg_a=_registration(event_a, "Armand Autre"),
+        reg_b=_registration(event_b, "Berthe Bis"),
+        registrant=registrant,
+        organiser_a=organiser_a,
+    )
+
+
+def make_event_actor(name: str, w: World, ew: EventWorld):
+    if name in ("registrant", "organiser_a"):
+        return getattr(ew, name)
+    return make_actor(name, w)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in EVENT_CELLS if cell[3] != "-"],
+)
+def test_event_permission_matrix(
+    world: World, event_world: EventWorld, obj: str, action: str, actor: str, expected: str
+) -> None:
+    page, _api = clients(make_event_actor(actor, world, event_world))
+
+    if obj.startswith(("event_", "draft_")):
+        event = getattr(event_world, obj)
+        slug = {"slug": event.slug}
+        if action == "page_view":
+            check_status(page.get(reverse("events:detail", kwargs=slug)), expected)
+        elif action == "run_links":
+            response = page.get(reverse("events:detail", kwargs=slug))
+            check_presence(response, reverse("events:checkin", kwargs=slug), expected)
+        elif action == "edit_get":
+            check_status(page.get(reverse("events:edit", kwargs=slug)), expected)
+        elif action == "registrations":
+            check_status(page.get(reverse("events:registrations", kwargs=slug)), expected)
+        elif action == "checkin":
+            check_status(page.get(reverse("events:checkin", kwargs=slug)), expected)
+        elif action == "planning":
+            check_status(page.get(reverse("meetings:planning", kwargs=slug)), expected)
+        else:
+            raise AssertionError(action)
+
+    elif obj.startswith("reg_"):
+        registration = getattr(event_world, obj)
+        slug = {"slug": registration.event.slug}
+        if action == "agenda":
+            check_presence(page.get(reverse("meetings:agenda", kwargs=slug)), registration.name, expected)
+        elif action == "event_link":
+            response = page.get(reverse("events:detail", kwargs=slug))
+            check_presence(response, reverse("meetings:wishes", kwargs=slug), expected)
+        elif action == "listed":
+            check_presence(
+                page.get(reverse("events:registrations", kwargs=slug)), registration.name, expected
+            )
+        elif action == "qr_checkin":
+            url = reverse(
+                "events:qr_checkin", kwargs={"token": tokens.make_token(registration.pk, "checkin")}
+            )
+            assert page.get(url).status_code < 500
+            registration.refresh_from_db()
+            assert (registration.status == Registration.Status.ATTENDED) == (expected == "yes")
+        else:
+            raise AssertionError(action)
+
+    else:
+        raise AssertionError(obj)
+
+
+def test_event_matrix_covers_every_actor_and_object():
+    assert EVENT_ACTORS == [
+        "anonymous",
+        "registrant",
+        "organiser_a",
+        "facilitator_1",
+        "facilitator_2",
+        "network_admin_1",
+        "superuser",
+    ]
+    objects = {obj for obj, *_ in EVENT_CELLS}
+    assert objects == {"event_a", "event_b", "draft_a", "reg_own", "reg_a", "reg_b"}
+
+
+def test_organisers_and_registrants_through_core_access(world: World, event_world: EventWorld):
+    """The rows behind the matrix: organisers see and change their events only, never "manage" them (the
+    admin's right, branch staff's); a registrant sees and owns their own registration only."""
+    ew = event_world
+    events, registrations = Event.objects.all(), Registration.objects.all()
+    organiser, registrant = ew.organiser_a, ew.registrant
+    assert set(editable(organiser, events)) == {ew.event_a, ew.draft_a}
+    assert ew.draft_a in visible(organiser, events) and ew.draft_a not in visible(registrant, events)
+    assert list(editable(organiser, events, action="manage")) == []
+    ew.event_a.organisers.add(UserFactory())  # two organisers: the event must not come twice
+    facilitator = make_actor("facilitator_1", world)
+    for user in (organiser, facilitator):
+        assert list(visible(user, events).filter(pk=ew.event_a.pk)) == [ew.event_a]
+        assert list(editable(user, events).filter(pk=ew.event_a.pk)) == [ew.event_a]
+    assert list(visible(registrant, registrations)) == [ew.reg_own]
+    assert list(owned(registrant, registrations)) == [ew.reg_own]
+    superuser = make_actor("superuser", world)
+    assert len(visible(superuser, registrations)) == 3 and list(owned(superuser, registrations)) == []
+
+
+# --- who may register a program's participants (beneficiaries' personal data) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        ("staff_a", "site_a"),
+        ("volunteer_a", "site_a"),
+        ("coordinator", None),
+        ("viewer", None),
+        ("facilitator", None),
+        ("superuser", "both"),
+    ],
+)
+def test_participants_are_registered_only_by_the_people_running_their_site(client, who, expected):
+    from terreau.activities.models import Participant
+    from tests.test_activities_support import mission, program_with_sites, team
+
+    program, site_a, site_b = program_with_sites()
+    users = team(program, site_a, site_b)
+    users["volunteer_a"] = UserFactory()
+    mission(program, user=users["volunteer_a"], sites=[site_a])
+    users["superuser"] = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(users[who])
+    add_url = reverse("activities:participant_add", args=[program.slug])
+    listing = client.get(reverse("activities:participants", args=[program.slug]))
+    assert listing.status_code == 200
+    assert (add_url in body(listing)) == (expected is not None)
+    form = client.get(add_url)
+    assert form.status_code == (200 if expected else 403)
+    if expected:
+        assert site_a.name in body(form) and (site_b.name in body(form)) == (expected == "both")
+    post = {"site": site_b.pk, "first_name": "Intruse", "age_band": "70_79", "consent_on": "2025-03-01"}
+    client.post(add_url, post)
+    assert Participant.objects.filter(first_name="Intruse").exists() == (expected == "both")

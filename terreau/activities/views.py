@@ -451,31 +451,24 @@ def participants(request: HttpRequest, slug: str) -> HttpResponse:
             table.append(
                 {"p": p, "count": n, "rate": round(rate * 100), "regular": services.is_regular(n, rate)}
             )
-    sites = editable(
-        request.user, HostSite.objects.filter(program=program, pk__in=_site_ids_for_participants(request))
-    )
+    can_add = _sites_for_participants(request, program).exists()
     return render(
-        request, "activities/participants.html", _ctx(request, program, rows=table, can_add=sites.exists())
+        request, "activities/participants.html", _ctx(request, program, rows=table, can_add=can_add)
     )
 
 
-def _site_ids_for_participants(request) -> list[int]:
-    """Sites where the user may register participants: those whose participants they may see."""
-    from terreau.core.access import actor_for
-
-    actor = actor_for(request.user)
-    return (
-        list(actor.site_ids)
-        if not actor.is_superuser
-        else list(HostSite.objects.values_list("pk", flat=True))
+def _sites_for_participants(request, program):
+    """The program's sites where the user may register participants: those under which core access lets
+    them change a participant (the people who run the site's sessions; not branch staff nor coordinators)."""
+    return editable(
+        request.user, HostSite.objects.filter(program=program), rule=Participant.ACCESS.parent("site")
     )
 
 
 @login_required
 def participant_add(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
-    sites = HostSite.objects.filter(program=program, pk__in=_site_ids_for_participants(request))
-    sites = visible(request.user, sites)
+    sites = _sites_for_participants(request, program)
     if not sites.exists():
         raise PermissionDenied
     form = ParticipantForm(request.POST or None, sites=sites, initial={"consent_on": timezone.localdate()})

@@ -15,7 +15,7 @@ Roles:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -40,14 +40,16 @@ class AccessRule:
     organisation: lookup path(s) to directory.Organisation whose members may change the row ("" for the
         organisation itself, None when organisation members have no rights on it).
     public: the rows anybody may see; None means nothing is public.
-    many: a path crosses a many-valued relation (a partnership's partners): rows are then filtered through
-        a sub-query so that they are not repeated.
+    many: a path crosses a many-valued relation (a partnership's partners, an event's organisers): rows are
+        then filtered through a sub-query so that they are not repeated.
     program: lookup path to programs.Program: its coordinators may see and change the row, its partner
         viewers may see it.
     site: lookup path to programs.HostSite: the site's staff and the volunteers assigned to it may see the
         row; its staff may change it, and so may its volunteers where ``volunteers_change`` is set (the
         session reports they write).
-    owner: lookup path to the user the row is about (their own registration): they may see and change it.
+    owner: lookup path to the user(s) the row belongs to (their own registration, the events they organise,
+        with ``many`` when the path is many-valued): they may see and change it ("view" and "change", never
+        "manage", which stays with branch staff).
     branch_staff: False for beneficiaries' personal data, which only the people who run their sessions see
         (not the branch's facilitators nor the network's head office).
     """
@@ -103,9 +105,37 @@ class AccessRule:
         sites = actor.site_staff_ids if change and not self.volunteers_change else actor.site_ids
         if self.site is not None and sites:
             q |= Q(**{f"{self._path(self.site, 'pk')}__in": sites})
-        if self.owner is not None and actor.user_id is not None:
-            q |= Q(**{self._path(self.owner, "pk"): actor.user_id})
-        return q
+        return q | self.owner_q(actor)
+
+    def owner_q(self, actor: Actor) -> Q:
+        if self.owner is None or actor.user_id is None:
+            return Q(pk__in=[])
+        return Q(**{self._path(self.owner, "pk"): actor.user_id})
+
+    def parent(self, path: str) -> AccessRule:
+        """This rule re-rooted on the parent row reached by ``path``: applied to the parent's rows, it selects
+        those under which the user may see or change a row of this model (the host sites where they may
+        register a participant). Paths that do not go through ``path`` are dropped, and so is ``public``."""
+
+        def strip(p: str | None) -> str | None:
+            if p is None or not path:
+                return p
+            if p == path:
+                return ""
+            return p[len(path) + 2 :] if p.startswith(f"{path}__") else None
+
+        def strip_all(paths: str | tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(s for s in map(strip, self._paths(paths)) if s is not None)
+
+        return replace(
+            self,
+            branch=strip_all(self.branch),
+            organisation=None if self.organisation is None else strip_all(self.organisation),
+            public=None,
+            program=strip(self.program),
+            site=strip(self.site),
+            owner=strip(self.owner),
+        )
 
 
 @dataclass(frozen=True)
@@ -217,10 +247,16 @@ def visible(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     return rule.apply(qs, q)
 
 
-def editable(user: Any, qs: QuerySet[M], *, action: Action = "change") -> QuerySet[M]:
-    """Rows of ``qs`` the user may change ("change") or administer as branch staff ("manage")."""
+def editable(
+    user: Any, qs: QuerySet[M], *, action: Action = "change", rule: AccessRule | None = None
+) -> QuerySet[M]:
+    """Rows of ``qs`` the user may change ("change") or administer as branch staff ("manage").
+
+    ``rule``: another model's rule re-rooted on ``qs``'s model (``Child.ACCESS.parent("site")``) to ask under
+    which of these rows the user may change that model's rows; ``qs``'s own rule by default.
+    """
     actor = user if isinstance(user, Actor) else actor_for(user)
-    rule = _rule(qs)
+    rule = _rule(qs) if rule is None else rule
     if actor.is_superuser:
         return qs
     if not actor.is_authenticated:
@@ -243,6 +279,16 @@ def get_for(user: Any, qs: QuerySet[M], *, action: Action = "view", **lookup: An
     if action != "view" and not editable(user, qs.filter(pk=obj.pk), action=action).exists():
         raise PermissionDenied
     return obj
+
+
+def owned(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
+    """Rows of ``qs`` that are the user's own through the rule's ``owner`` path (their registration to an
+    event): who they are in the row, not what they may see of others' rows (not even as superuser)."""
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    rule = _rule(qs)
+    if rule.owner is None or not actor.is_authenticated:
+        return qs.none()
+    return rule.apply(qs, rule.owner_q(actor))
 
 
 def branches_managed(user: Any) -> QuerySet:

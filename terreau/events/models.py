@@ -32,7 +32,9 @@ class EventQuerySet(models.QuerySet):
 
 
 class Event(TimeStampedModel):
-    ACCESS = AccessRule(branch="branch", public=Q(is_published=True))
+    # Its named organisers see and change it (run its registrations, check-in, speed-meeting planning) like
+    # the branch's staff, but only this event; administering ("manage") stays with branch staff.
+    ACCESS = AccessRule(branch="branch", public=Q(is_published=True), owner="organisers", many=True)
 
     class Kind(models.TextChoices):
         MEETING = "meeting", _("Rencontre")
@@ -145,7 +147,8 @@ class Event(TimeStampedModel):
 class Registration(TimeStampedModel):
     """One person at one event, with or without an account, for an organisation or not."""
 
-    ACCESS = AccessRule(branch="event__branch", organisation="organisation")
+    # Branch staff and the members of the organisation registered see it; so does the registrant (their own).
+    ACCESS = AccessRule(branch="event__branch", organisation="organisation", owner="user")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("En attente de confirmation par e-mail")
@@ -277,10 +280,3 @@ class WorkshopDocument(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
-
-
-def organised_by(user) -> models.QuerySet:
-    """Events the user organises (named in Event.organisers), whatever their branch roles."""
-    if user is None or not user.is_authenticated:
-        return Event.objects.none()
-    return Event.objects.filter(organisers=user)

@@ -1,5 +1,5 @@
-"""Pages of the events section. Thin: objects come through terreau.core.access (or events.access for
-organisers), changes go through terreau.events.services."""
+"""Pages of the events section. Thin: objects come through terreau.core.access (an event's named organisers
+run it through its "change" right, beside its branch's staff), changes go through terreau.events.services."""
 
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from terreau.core.access import actor_for, branches_managed, editable, get_for, 
 from terreau.core.models import Branch
 from terreau.directory.models import Organisation, Theme
 from terreau.events import pdf, services, tokens
-from terreau.events.access import can_manage, event_to_manage
 from terreau.events.forms import (
     CheckInSearchForm,
     DocumentForm,
@@ -37,6 +36,18 @@ from terreau.partnerships.models import Partnership
 from terreau.territories.models import fold
 
 S = Registration.Status
+
+
+def _runs(user, event: Event) -> bool:
+    """Whether the user runs the event: its branch's staff or one of its named organisers."""
+    return editable(user, Event.objects.filter(pk=event.pk)).exists()
+
+
+def _event_to_run(request: HttpRequest, slug: str) -> Event:
+    """The event the user runs; 404 when they cannot see it, 403 when they see it but do not run it."""
+    return get_for(
+        request.user, Event.objects.select_related("branch", "commune"), action="change", slug=slug
+    )
 
 
 # --- public pages ----------------------------------------------------------------------------------
@@ -68,7 +79,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_for(request.user, Event.objects.select_related("branch", "commune"), slug=slug)
-    manager = can_manage(request.user, event)
+    manager = _runs(request.user, event)
     items = (
         visible(request.user, WorkshopItem.objects.filter(event=event))
         if not manager
@@ -242,7 +253,7 @@ def qr_checkin(request: HttpRequest, token: str) -> HttpResponse:
         registration = _registration_from(token, "checkin")
     except tokens.BadLink as exc:
         return _bad_link(request, exc)
-    if not request.user.is_authenticated or not can_manage(request.user, registration.event):
+    if not request.user.is_authenticated or not _runs(request.user, registration.event):
         return render(
             request, "events/qr_visitor.html", {"registration": registration, "event": registration.event}
         )
@@ -275,7 +286,7 @@ def _checkin_rows(event: Event, q: str) -> list[Registration]:
 
 @login_required
 def checkin(request: HttpRequest, slug: str) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     form = CheckInSearchForm(request.GET or None)
     q = form.cleaned_data["q"] if form.is_valid() else ""
     rows = _checkin_rows(event, q)
@@ -296,7 +307,7 @@ def checkin(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def checkin_mark(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     try:
         registration = event.registrations.get(pk=pk)
     except Registration.DoesNotExist:
@@ -324,7 +335,7 @@ def checkin_mark(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 def attendance_export(request: HttpRequest, slug: str) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="presences-{event.slug}.csv"'
     response.write("\ufeff")
@@ -394,7 +405,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     form = _event_form(request, instance=event)
     if request.method == "POST" and form.is_valid():
         event = form.save(commit=False)
@@ -417,7 +428,7 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def workshop_item_add(request: HttpRequest, slug: str) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     form = WorkshopItemForm(request.POST)
     if form.is_valid():
         try:
@@ -443,7 +454,7 @@ def workshop_item_add(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def document_add(request: HttpRequest, slug: str) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     form = DocumentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -464,7 +475,7 @@ def document_add(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def document_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     try:
         document = event.documents.get(pk=pk)
     except WorkshopDocument.DoesNotExist:
@@ -477,7 +488,7 @@ def document_download(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def registrations(request: HttpRequest, slug: str) -> HttpResponse:
     """Organisers' list of every registration with its state history."""
-    event = event_to_manage(request.user, slug=slug)
+    event = _event_to_run(request, slug)
     regs = (
         event.registrations.select_related("organisation")
         .prefetch_related("history")

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core.access import owned
 from terreau.directory.models import OrganisationKind
 from terreau.events import tokens
 from terreau.events.models import Event, Registration
@@ -71,11 +72,10 @@ def registration_from_token(*, event: Event, token: str) -> Registration:
 
 
 def registration_of_user(*, event: Event, user: Any) -> Registration | None:
-    """The signed-in user's own seated registration to the event (their identity, not a permission)."""
-    if user is None or not user.is_authenticated:
-        return None
+    """The signed-in user's own seated registration to the event (their identity, through core access's owner
+    path; not what they may see of others' registrations)."""
     return (
-        event.registrations.filter(user=user, status__in=SEATED)
+        owned(user, event.registrations.filter(status__in=SEATED))
         .select_related("organisation", "event")
         .order_by("pk")
         .first()

@@ -1,5 +1,6 @@
-"""Speed-meeting pages. Thin: the event comes through terreau.core.access (events.access for organisers),
-the participant is identified by their signed link or their account, changes go through services."""
+"""Speed-meeting pages. Thin: the event comes through terreau.core.access (its branch's staff and its named
+organisers run it), the participant is identified by their signed link or their own registration (core
+access's owner path), changes go through services."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from terreau.core.access import get_for
+from terreau.core.access import editable, get_for
 from terreau.events import tokens
-from terreau.events.access import events_managed
 from terreau.events.models import Event, Registration
 from terreau.meetings import calendar, pdf, services
 from terreau.meetings.forms import AbsenceForm, AvailabilityForm, FeedbackForm, SetupForm, WishesForm
@@ -31,7 +31,9 @@ def _managed(request: HttpRequest, slug: str) -> Event:
     """The speed-meeting event if the user organises it or is staff of its branch; 404 otherwise (an event
     run by another branch is not revealed)."""
     event = (
-        events_managed(request.user).filter(slug=slug, kind=SPEED).select_related("branch", "commune").first()
+        editable(request.user, Event.objects.filter(slug=slug, kind=SPEED))
+        .select_related("branch", "commune")
+        .first()
     )
     if event is None:
         raise Http404

@@ -5,6 +5,7 @@ is_demo, sending no e-mail, and usable through the pages."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -60,6 +61,45 @@ def test_demo_events_are_flagged_dated_and_silent(demo):
         assert event.organisers.filter(branch_roles__branch=event.branch).exists(), event
         assert event.registrations.exists(), event
         assert not event.registrations.exclude(organisation__branch=event.branch).exists(), event
+
+
+# What each demo event looks like, relative to the loading day: (day, start, end, registrations close that
+# many days before at 18:00 or None, registered (days ago, hour), registrations by status).
+PINNED = {
+    events_demo.MEETING_SLUG: (
+        -21,
+        time(14),
+        time(17, 30),
+        2,
+        (36, 10),
+        {S.ATTENDED: 17, S.CONFIRMED: 3, S.CANCELLED: 2},
+    ),
+    events_demo.WORKSHOP_SLUG: (12, time(9, 30), time(12, 30), 2, (3, 9), {S.CONFIRMED: 9}),
+    events_demo.SPEED_MEETING_SLUG: (24, time(14), time(17), 5, (6, 11), {S.CONFIRMED: 30}),
+    events_demo.ALSACE_SLUG: (33, time(8, 30), time(10, 30), None, (2, 9), {S.CONFIRMED: 7}),
+}
+
+
+def test_demo_events_dates_and_registrations_are_pinned(demo):
+    today = timezone.localdate()
+    local = timezone.localtime
+    for slug, (offset, start, end, deadline, (ago, hour), statuses) in PINNED.items():
+        event = demo[slug]
+        day = today + timedelta(days=offset)
+        assert (local(event.starts_at).date(), local(event.starts_at).time()) == (day, start), slug
+        assert (local(event.ends_at).date(), local(event.ends_at).time()) == (day, end), slug
+        if deadline is None:
+            assert event.registration_deadline is None, slug
+        else:
+            closes = local(event.registration_deadline)
+            assert (closes.date(), closes.time()) == (day - timedelta(days=deadline), time(18)), slug
+        assert Counter(event.registrations.values_list("status", flat=True)) == statuses, slug
+        registered = {local(at) for at in event.registrations.values_list("created_at", flat=True)}
+        assert {(at.date(), at.time()) for at in registered} == {(today - timedelta(days=ago), time(hour))}, (
+            slug
+        )
+    kinds = Counter(demo[events_demo.WORKSHOP_SLUG].workshop_items.values_list("kind", flat=True))
+    assert kinds == {"agenda": 5, "note": 2, "decision": 2}
 
 
 def test_past_meeting_has_attendance_and_history(demo):

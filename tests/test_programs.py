@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import QuerySet
 from django.urls import reverse
 
 from terreau.programs import services
 from terreau.programs.equipment import Incident, ItemState, ProgramDocument
 from terreau.programs.models import ProgramPartner, ProgramRole
-from tests.factories import OrganisationFactory
+from tests.factories import OrganisationFactory, UserFactory
 from tests.test_programs_support import make_items, make_program, people
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +235,65 @@ def test_partners_are_set_by_the_coordinator(client, world):
     assert ProgramPartner.objects.get(program=program, organisation=org).roles == ["kits", "budget"]
     page = client.get(program.get_absolute_url()).content.decode()
     assert "Kits et matériel" in page
+
+
+def test_a_role_without_site_cannot_be_duplicated(world):
+    program, coordinator = world["program"], world["coordinator"]
+    # NULL sites are distinct for the (program, user, role, site) constraint: the conditional one catches them.
+    for role, site in (("coordinator", None), ("partner_viewer", None), ("site_staff", world["a"])):
+        user = world["viewer"] if role == "partner_viewer" else world["staff_a"] if site else coordinator
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ProgramRole.objects.create(program=program, user=user, role=role, site=site)
+    with pytest.raises(ValidationError, match="déjà ce rôle"):
+        ProgramRole(program=program, user=coordinator, role="coordinator").validate_constraints()
+    # Another role, another user or another program stays possible.
+    ProgramRole.objects.create(program=program, user=coordinator, role="partner_viewer")
+    ProgramRole.objects.create(program=program, user=UserFactory(), role="coordinator")
+    other, *_ = make_program(slug="autre-programme")
+    ProgramRole.objects.create(program=other, user=coordinator, role="coordinator")
+    assert ProgramRole.objects.filter(user=coordinator, role="coordinator", site=None).count() == 2
+
+
+def test_adding_a_role_twice_gives_a_french_message(client, world):
+    client.force_login(world["coordinator"])
+    program = world["program"]
+    url = reverse("programs:team", args=[program.slug])
+    response = client.post(url, {"email": world["viewer"].email, "role": "partner_viewer"})
+    assert response.status_code == 200
+    assert "Cette personne a déjà ce rôle dans le programme." in response.content.decode()
+    assert ProgramRole.objects.filter(program=program, user=world["viewer"]).count() == 1
+    # Two requests at once both pass the check: the database refuses the second row, still no 500.
+    with (
+        mock.patch.object(QuerySet, "exists", return_value=False),
+        pytest.raises(ValidationError, match="déjà ce rôle"),
+    ):
+        services.team_add(
+            program=program,
+            email=world["coordinator"].email,
+            role="coordinator",
+            by=world["coordinator"],
+            site_url="http://testserver",
+        )
+    assert ProgramRole.objects.filter(program=program, user=world["coordinator"]).count() == 1
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_removes_duplicate_roles_keeping_the_oldest():
+    program, site, _site_b, _model = make_program(slug="doublons")
+    user, other = UserFactory(), UserFactory()
+    before, after = [("programs", "0002_equipment")], [("programs", "0003_programrole_unique_without_site")]
+    MigrationExecutor(connection).migrate(before)
+    try:
+        first = ProgramRole.objects.create(program=program, user=user, role="coordinator")
+        for _ in range(2):
+            ProgramRole.objects.create(program=program, user=user, role="coordinator")
+        kept = [
+            first,
+            ProgramRole.objects.create(program=program, user=user, role="partner_viewer"),
+            ProgramRole.objects.create(program=program, user=other, role="coordinator"),
+            ProgramRole.objects.create(program=program, user=user, role="site_staff", site=site),
+        ]
+    finally:
+        MigrationExecutor(connection).migrate(after)
+    assert sorted(ProgramRole.objects.values_list("pk", flat=True)) == sorted(r.pk for r in kept)

@@ -12,7 +12,8 @@ without notifying anyone.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q
@@ -197,17 +198,18 @@ def _register(
     orgs: list[Organisation],
     accounts: dict[str, User],
     *,
-    statuses: dict[int, str] | None = None,
+    default: str = S.CONFIRMED,
+    statuses: Mapping[int, str] | None = None,
     at: datetime,
     by: User | None = None,
 ) -> list[Registration]:
-    """One registration per organisation, confirmed unless `statuses` (index → status) says otherwise,
-    with the history a real registration would have."""
+    """One registration per organisation, with status `default` unless `statuses` (index → status) says
+    otherwise, and the history a real registration would have."""
     statuses = statuses or {}
     rows = []
     for i, org in enumerate(orgs):
         person = _person(org, accounts)
-        status = statuses.get(i, S.CONFIRMED)
+        status = statuses.get(i, default)
         rows.append(
             Registration(
                 event=event,
@@ -252,36 +254,68 @@ def _register(
     return rows
 
 
-def _past_meeting(branch: Branch, accounts: dict[str, User], facilitator: User | None, today: date) -> Event:
-    day = today - timedelta(days=21)
-    event = _event(
-        branch,
-        slug=MEETING_SLUG,
-        organiser=facilitator,
-        themes=["inclusion-numerique", "insertion-professionnelle", "solidarite"],
-        kind=Event.Kind.MEETING,
-        title="Rencontre associations-entreprises",
-        description=(
-            "Une après-midi pour que les associations et les entreprises de la Vienne et des Deux-Sèvres se "
-            "découvrent : chacune présente en deux minutes ce qu'elle cherche et ce qu'elle peut offrir, puis "
-            "les échanges continuent autour d'un café.\n\n"
-            "Organisée par le Labo des partenariats avec la Maison des associations."
-        ),
-        starts_at=_at(day, 14),
-        ends_at=_at(day, 17, 30),
-        venue="Centre d'animation des Trois Cités",
-        address="1 place des Trois Cités",
-        commune_id="86194",
-        capacity=40,
-        registration_deadline=_at(day - timedelta(days=2), 18),
-        audience=Event.Audience.EVERYONE,
+def _add_workshop_items(event: Event, items: tuple[tuple[str, str], ...], by: User | None) -> None:
+    """The workshop's agenda, notes and decisions, numbered in order within each kind."""
+    counters: dict[str, int] = {}
+    rows = []
+    for kind, text in items:
+        counters[kind] = counters.get(kind, 0) + 1
+        rows.append(WorkshopItem(event=event, kind=kind, text=text, order=counters[kind], created_by=by))
+    WorkshopItem.objects.bulk_create(rows)
+
+
+def _wishes(regs: list[Registration], rng: random.Random) -> list[Wish]:
+    """Each association wishes 3 to 5 companies and each company 2 to 4 associations, popular ones more often;
+    the first wish is a "must"; now and then a "no thanks"."""
+    assos = [r for r in regs if r.organisation.kind == "association"]
+    companies = [r for r in regs if r.organisation.kind == "company"]
+    wishes: list[Wish] = []
+    for mine, others, count in ((assos, companies, (3, 5)), (companies, assos, (2, 4))):
+        weights = [POPULAR.get(r.organisation.slug.removesuffix("-demo"), 1) for r in others]
+        for source in mine:
+            chosen: list[Registration] = []
+            while len(chosen) < rng.randint(*count):
+                target = rng.choices(others, weights=weights)[0]
+                if target not in chosen:
+                    chosen.append(target)
+            for i, target in enumerate(chosen):
+                level = Wish.Level.MUST if i == 0 else Wish.Level.LIKE
+                wishes.append(Wish(source=source, target=target, level=level))
+            if rng.random() < 0.15:
+                rest = [r for r in others if r not in chosen]
+                wishes.append(Wish(source=source, target=rng.choice(rest), level=Wish.Level.NO))
+    return wishes
+
+
+def _plan_speed_meeting(event: Event, day: date, facilitator: User | None) -> None:
+    """Set up the speed-meeting of a registered event, with wishes, a few unavailabilities and a provisional
+    plan published without notifying anyone."""
+    regs = list(Registration.objects.filter(event=event).select_related("organisation").order_by("pk"))
+    sm = meeting_services.speed_meeting_setup(
+        event=event,
+        data={
+            "rounds": 6,
+            "round_minutes": 12,
+            "break_minutes": 3,
+            "first_round_at": _at(day, 14, 30),
+            "tables": 12,
+            "wishes_deadline": _at(day - timedelta(days=3), 18),
+            "bipartite": True,
+        },
+        by=facilitator,
     )
-    orgs = _orgs(branch, MEETING_ORGS)
-    # Most came; three confirmed people did not show up and two cancelled.
-    statuses = dict.fromkeys(range(len(orgs)), S.ATTENDED)
-    statuses.update({4: S.CONFIRMED, 9: S.CONFIRMED, 17: S.CONFIRMED, 6: S.CANCELLED, 19: S.CANCELLED})
-    _register(event, orgs, accounts, statuses=statuses, at=_at(day - timedelta(days=15), 10), by=facilitator)
-    return event
+    rng = random.Random(2026)  # the same demo every time
+    Wish.objects.bulk_create(_wishes(regs, rng))
+    # Three participants cannot attend every round.
+    Participation.objects.bulk_create(
+        [
+            Participation(registration=regs[2], unavailable_rounds=[0]),
+            Participation(registration=regs[9], unavailable_rounds=[4, 5]),
+            Participation(registration=regs[20], unavailable_rounds=[5]),
+        ]
+    )
+    meeting_services.plan_run(sm=sm, by=facilitator, time_limit=5.0)
+    meeting_services.plan_publish(sm=sm, final=False, by=facilitator, notify=False)
 
 
 WORKSHOP_ITEMS = (
@@ -311,13 +345,66 @@ WORKSHOP_ITEMS = (
 )  # fmt: skip
 
 
-def _workshop(branch: Branch, accounts: dict[str, User], facilitator: User | None, today: date) -> Event:
-    day = today + timedelta(days=12)
-    event = _event(
-        branch,
+@dataclass(frozen=True)
+class DemoEvent:
+    """One demo event: what its page says, when it happens relative to the day the demo is loaded, and who
+    registered (the demo organisations `orgs`, by slug)."""
+
+    slug: str
+    branch: str  # slug of the demo branch
+    organiser: str  # e-mail of the demo facilitator who organises it
+    kind: str
+    title: str
+    description: str
+    themes: tuple[str, ...]
+    day: int  # days from the loading day (negative: in the past)
+    starts: tuple[int, int]  # (hour, minute)
+    ends: tuple[int, int]
+    venue: str
+    address: str
+    commune_id: str
+    capacity: int
+    deadline: int | None  # registrations close this many days before, at 18:00 (None: at the start)
+    orgs: tuple[str, ...]
+    registered: tuple[int, int]  # (days before the loading day, hour) when the registrations were made
+    status: str = S.CONFIRMED  # of every registration, except those listed in `statuses` (index → status)
+    statuses: Mapping[int, str] = field(default_factory=dict)
+    workshop_items: tuple[tuple[str, str], ...] = ()
+    speed_meeting: bool = False  # set up with wishes and a provisional plan
+
+
+DEMO_EVENTS = (
+    DemoEvent(
+        slug=MEETING_SLUG,
+        branch="demo-poitou-charentes",
+        organiser=POITOU_FACILITATOR,
+        kind=Event.Kind.MEETING,
+        title="Rencontre associations-entreprises",
+        description=(
+            "Une après-midi pour que les associations et les entreprises de la Vienne et des Deux-Sèvres se "
+            "découvrent : chacune présente en deux minutes ce qu'elle cherche et ce qu'elle peut offrir, puis "
+            "les échanges continuent autour d'un café.\n\n"
+            "Organisée par le Labo des partenariats avec la Maison des associations."
+        ),
+        themes=("inclusion-numerique", "insertion-professionnelle", "solidarite"),
+        day=-21,
+        starts=(14, 0),
+        ends=(17, 30),
+        venue="Centre d'animation des Trois Cités",
+        address="1 place des Trois Cités",
+        commune_id="86194",
+        capacity=40,
+        deadline=2,
+        orgs=MEETING_ORGS,
+        registered=(36, 10),
+        # Most came; three confirmed people did not show up and two cancelled.
+        status=S.ATTENDED,
+        statuses={4: S.CONFIRMED, 9: S.CONFIRMED, 17: S.CONFIRMED, 6: S.CANCELLED, 19: S.CANCELLED},
+    ),
+    DemoEvent(
         slug=WORKSHOP_SLUG,
-        organiser=facilitator,
-        themes=["bien-vieillir", "inclusion-numerique"],
+        branch="demo-poitou-charentes",
+        organiser=POITOU_FACILITATOR,
         kind=Event.Kind.WORKSHOP,
         title="Atelier bien vieillir et numérique",
         description=(
@@ -325,57 +412,23 @@ def _workshop(branch: Branch, accounts: dict[str, User], facilitator: User | Non
             "entreprises : partager ce qui marche, mettre en commun les besoins en matériel et en bénévoles, et "
             "préparer la prochaine saison des ateliers Silver Geek."
         ),
-        starts_at=_at(day, 9, 30),
-        ends_at=_at(day, 12, 30),
+        themes=("bien-vieillir", "inclusion-numerique"),
+        day=12,
+        starts=(9, 30),
+        ends=(12, 30),
         venue="Résidence autonomie Les Glycines, salle polyvalente",
         address="12 rue des Glycines",
         commune_id="86194",
         capacity=20,
-        registration_deadline=_at(day - timedelta(days=2), 18),
-        audience=Event.Audience.EVERYONE,
-    )
-    counters: dict[str, int] = {}
-    items = []
-    for kind, text in WORKSHOP_ITEMS:
-        counters[kind] = counters.get(kind, 0) + 1
-        items.append(
-            WorkshopItem(event=event, kind=kind, text=text, order=counters[kind], created_by=facilitator)
-        )
-    WorkshopItem.objects.bulk_create(items)
-    _register(event, _orgs(branch, WORKSHOP_ORGS), accounts, at=_at(today - timedelta(days=3), 9))
-    return event
-
-
-def _wishes(regs: list[Registration], rng: random.Random) -> list[Wish]:
-    """Each association wishes 3 to 5 companies and each company 2 to 4 associations, popular ones more often;
-    the first wish is a "must"; now and then a "no thanks"."""
-    assos = [r for r in regs if r.organisation.kind == "association"]
-    companies = [r for r in regs if r.organisation.kind == "company"]
-    wishes: list[Wish] = []
-    for mine, others, count in ((assos, companies, (3, 5)), (companies, assos, (2, 4))):
-        weights = [POPULAR.get(r.organisation.slug.removesuffix("-demo"), 1) for r in others]
-        for source in mine:
-            chosen: list[Registration] = []
-            while len(chosen) < rng.randint(*count):
-                target = rng.choices(others, weights=weights)[0]
-                if target not in chosen:
-                    chosen.append(target)
-            for i, target in enumerate(chosen):
-                level = Wish.Level.MUST if i == 0 else Wish.Level.LIKE
-                wishes.append(Wish(source=source, target=target, level=level))
-            if rng.random() < 0.15:
-                rest = [r for r in others if r not in chosen]
-                wishes.append(Wish(source=source, target=rng.choice(rest), level=Wish.Level.NO))
-    return wishes
-
-
-def _speed_meeting(branch: Branch, accounts: dict[str, User], facilitator: User | None, today: date) -> Event:
-    day = today + timedelta(days=24)
-    event = _event(
-        branch,
+        deadline=2,
+        orgs=WORKSHOP_ORGS,
+        registered=(3, 9),
+        workshop_items=WORKSHOP_ITEMS,
+    ),
+    DemoEvent(
         slug=SPEED_MEETING_SLUG,
-        organiser=facilitator,
-        themes=["bien-vieillir", "inclusion-numerique"],
+        branch="demo-poitou-charentes",
+        organiser=POITOU_FACILITATOR,
         kind=Event.Kind.SPEED_MEETING,
         title="Speed-meeting Silver Geek",
         description=(
@@ -384,68 +437,80 @@ def _speed_meeting(branch: Branch, accounts: dict[str, User], facilitator: User 
             "Avant la rencontre, chaque participant indique qui il souhaite rencontrer ; le Labo des "
             "partenariats calcule le planning et chacun reçoit son agenda personnel."
         ),
-        starts_at=_at(day, 14),
-        ends_at=_at(day, 17),
+        themes=("bien-vieillir", "inclusion-numerique"),
+        day=24,
+        starts=(14, 0),
+        ends=(17, 0),
         venue="Technopole du Futuroscope, salle Éclipse",
         address="1 avenue du Futuroscope",
         commune_id="86194",
         capacity=40,
-        registration_deadline=_at(day - timedelta(days=5), 18),
-        audience=Event.Audience.EVERYONE,
-    )
-    orgs = _orgs(branch, SPEED_ASSOCIATIONS) + _orgs(branch, SPEED_COMPANIES)
-    regs = _register(event, orgs, accounts, at=_at(today - timedelta(days=6), 11))
-    regs = list(Registration.objects.filter(event=event).select_related("organisation").order_by("pk"))
-    sm = meeting_services.speed_meeting_setup(
-        event=event,
-        data={
-            "rounds": 6,
-            "round_minutes": 12,
-            "break_minutes": 3,
-            "first_round_at": _at(day, 14, 30),
-            "tables": 12,
-            "wishes_deadline": _at(day - timedelta(days=3), 18),
-            "bipartite": True,
-        },
-        by=facilitator,
-    )
-    rng = random.Random(2026)  # the same demo every time
-    Wish.objects.bulk_create(_wishes(regs, rng))
-    # Three participants cannot attend every round.
-    Participation.objects.bulk_create(
-        [
-            Participation(registration=regs[2], unavailable_rounds=[0]),
-            Participation(registration=regs[9], unavailable_rounds=[4, 5]),
-            Participation(registration=regs[20], unavailable_rounds=[5]),
-        ]
-    )
-    meeting_services.plan_run(sm=sm, by=facilitator, time_limit=5.0)
-    meeting_services.plan_publish(sm=sm, final=False, by=facilitator, notify=False)
-    return event
-
-
-def _alsace(branch: Branch, accounts: dict[str, User], facilitator: User | None, today: date) -> Event:
-    day = today + timedelta(days=33)
-    event = _event(
-        branch,
+        deadline=5,
+        orgs=SPEED_ASSOCIATIONS + SPEED_COMPANIES,
+        registered=(6, 11),
+        speed_meeting=True,
+    ),
+    DemoEvent(
         slug=ALSACE_SLUG,
-        organiser=facilitator,
-        themes=["solidarite", "developpement-local"],
+        branch="demo-alsace",
+        organiser=ALSACE_FACILITATOR,
         kind=Event.Kind.MEETING,
         title="Petit-déjeuner des partenariats du Bas-Rhin",
         description=(
             "Associations et entreprises du Bas-Rhin se retrouvent autour d'un petit-déjeuner pour présenter "
             "leurs besoins et leurs ressources et lancer de nouveaux partenariats."
         ),
-        starts_at=_at(day, 8, 30),
-        ends_at=_at(day, 10, 30),
+        themes=("solidarite", "developpement-local"),
+        day=33,
+        starts=(8, 30),
+        ends=(10, 30),
         venue="Maison des associations",
         address="1a place des Orphelins",
         commune_id="67482",
         capacity=25,
+        deadline=None,
+        orgs=ALSACE_ORGS,
+        registered=(2, 9),
+    ),
+)
+
+
+def _load_event(spec: DemoEvent, branch: Branch, accounts: dict[str, User], today: date) -> Event:
+    day = today + timedelta(days=spec.day)
+    organiser = accounts.get(spec.organiser)
+    event = _event(
+        branch,
+        slug=spec.slug,
+        organiser=organiser,
+        themes=spec.themes,
+        kind=spec.kind,
+        title=spec.title,
+        description=spec.description,
+        starts_at=_at(day, *spec.starts),
+        ends_at=_at(day, *spec.ends),
+        venue=spec.venue,
+        address=spec.address,
+        commune_id=spec.commune_id,
+        capacity=spec.capacity,
+        registration_deadline=(
+            _at(day - timedelta(days=spec.deadline), 18) if spec.deadline is not None else None
+        ),
         audience=Event.Audience.EVERYONE,
     )
-    _register(event, _orgs(branch, ALSACE_ORGS), accounts, at=_at(today - timedelta(days=2), 9))
+    if spec.workshop_items:
+        _add_workshop_items(event, spec.workshop_items, organiser)
+    days_ago, hour = spec.registered
+    _register(
+        event,
+        _orgs(branch, spec.orgs),
+        accounts,
+        default=spec.status,
+        statuses=spec.statuses,
+        at=_at(today - timedelta(days=days_ago), hour),
+        by=organiser,
+    )
+    if spec.speed_meeting:
+        _plan_speed_meeting(event, day, organiser)
     return event
 
 
@@ -462,12 +527,4 @@ def load_events_demo(*, branches: dict[str, Branch], today: date) -> list[Event]
         )
     emails = [*ACCOUNT_OF.values(), POITOU_FACILITATOR, ALSACE_FACILITATOR]
     accounts = {u.email: u for u in User.objects.filter(email__in=emails, is_demo=True)}
-    poitou = branches["demo-poitou-charentes"]
-    alsace = branches["demo-alsace"]
-    facilitator = accounts.get(POITOU_FACILITATOR)
-    return [
-        _past_meeting(poitou, accounts, facilitator, today),
-        _workshop(poitou, accounts, facilitator, today),
-        _speed_meeting(poitou, accounts, facilitator, today),
-        _alsace(alsace, accounts, accounts.get(ALSACE_FACILITATOR), today),
-    ]
+    return [_load_event(spec, branches[spec.branch], accounts, today) for spec in DEMO_EVENTS]

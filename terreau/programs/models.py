@@ -156,7 +156,19 @@ class ProgramRole(TimeStampedModel):
         verbose_name = _("membre de l'équipe")
         verbose_name_plural = _("équipe du programme")
         constraints = [
-            models.UniqueConstraint(fields=["program", "user", "role", "site"], name="unique_program_role"),
+            # NULLs are distinct in a unique index: the conditional constraint covers roles without a site
+            # (coordination, partner viewers), on SQLite as on PostgreSQL.
+            models.UniqueConstraint(
+                fields=["program", "user", "role", "site"],
+                name="unique_program_role",
+                violation_error_message=_("Cette personne a déjà ce rôle dans le programme."),
+            ),
+            models.UniqueConstraint(
+                fields=["program", "user", "role"],
+                condition=Q(site__isnull=True),
+                name="unique_program_role_without_site",
+                violation_error_message=_("Cette personne a déjà ce rôle dans le programme."),
+            ),
             models.CheckConstraint(
                 condition=Q(role__in=["site_staff", "volunteer"], site__isnull=False)
                 | Q(role__in=["coordinator", "partner_viewer"], site__isnull=True),

@@ -3,9 +3,13 @@ through terreau.programs.services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm, BaseFormSet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -27,6 +31,8 @@ from terreau.programs.equipment import (
 )
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
 
+T = TypeVar("T")
+
 
 def _program(request: HttpRequest, slug: str, action: str = "view") -> Program:
     return get_for(
@@ -40,6 +46,42 @@ def _can_edit(user, program: Program) -> bool:
 
 def _error(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
+
+
+def _submit(
+    request: HttpRequest,
+    *bound: BaseForm | BaseFormSet,
+    run: Callable[[], T],
+    success: str | Callable[[T], str] | None,
+    then: Callable[[T], HttpResponse] | None = None,
+    allowed: bool = True,
+    invalid: str | None = None,
+) -> HttpResponse | None:
+    """The shared flow of a posted form: refuse (403) a user who may not change (`allowed`); once every bound
+    form is valid, call the service (`run`): its ValidationError becomes an error message; on success, show
+    `success` (a text, or made from the service's result) and answer `then(result)`, usually a redirect.
+
+    Returns None when the view should show its page again (GET, invalid forms, refused change). Without
+    `then` the form was posted from another page, which cannot show the form's errors: they become an error
+    message (`invalid`, or the form's own messages) and the view always redirects back.
+    """
+    if request.method != "POST":
+        return None
+    if not allowed:
+        raise PermissionDenied
+    if not all(form.is_valid() for form in bound):
+        if then is None:
+            errors = (e for form in bound for errs in form.errors.values() for e in errs)
+            messages.error(request, invalid or " ".join(errors))
+        return None
+    try:
+        result = run()
+    except ValidationError as exc:
+        _error(request, exc)
+        return None
+    if success is not None:
+        messages.success(request, success if isinstance(success, str) else success(result))
+    return then(result) if then is not None else None
 
 
 def _site_url(request: HttpRequest) -> str:
@@ -92,14 +134,15 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def program_edit(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug, action="change")
     form = forms.ProgramForm(request.POST or None, instance=program)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.program_update(program=program, data=form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Programme enregistré."))
-            return redirect(program)
+    done = _submit(
+        request,
+        form,
+        run=lambda: services.program_update(program=program, data=form.cleaned_data, by=request.user),
+        success=_("Programme enregistré."),
+        then=lambda _program: redirect(program),
+    )
+    if done is not None:
+        return done
     return render(
         request, "programs/program_form.html", {"program": program, "form": form, "nav": "programs"}
     )
@@ -111,24 +154,22 @@ def partners(request: HttpRequest, slug: str) -> HttpResponse:
     can_edit = _can_edit(request.user, program)
     organisations = visible(request.user, Organisation.objects.all()).filter(branch=program.branch)
     form = forms.PartnerForm(request.POST or None, organisations=organisations)
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.partner_set(
-                    program=program,
-                    organisation=data["organisation"],
-                    roles=data["roles"],
-                    note=data["note"],
-                    by=request.user,
-                )
-            except ValidationError as exc:
-                _error(request, exc)
-            else:
-                messages.success(request, _("Partenaire enregistré."))
-                return redirect("programs:partners", slug=program.slug)
+    done = _submit(
+        request,
+        form,
+        allowed=can_edit,
+        run=lambda: services.partner_set(
+            program=program,
+            organisation=form.cleaned_data["organisation"],
+            roles=form.cleaned_data["roles"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        ),
+        success=_("Partenaire enregistré."),
+        then=lambda _partner: redirect("programs:partners", slug=program.slug),
+    )
+    if done is not None:
+        return done
     context = {
         "program": program,
         "can_edit": can_edit,
@@ -157,27 +198,25 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
     can_edit = _can_edit(request.user, program)
     sites = visible(request.user, HostSite.objects.filter(program=program))
     form = forms.TeamForm(request.POST or None, sites=sites)
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.team_add(
-                    program=program,
-                    email=data["email"],
-                    role=data["role"],
-                    site=data["site"],
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                    by=request.user,
-                    site_url=_site_url(request),
-                )
-            except ValidationError as exc:
-                _error(request, exc)
-            else:
-                messages.success(request, _("La personne a été ajoutée à l'équipe et prévenue par courriel."))
-                return redirect("programs:team", slug=program.slug)
+    done = _submit(
+        request,
+        form,
+        allowed=can_edit,
+        run=lambda: services.team_add(
+            program=program,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            site=form.cleaned_data["site"],
+            first_name=form.cleaned_data["first_name"],
+            last_name=form.cleaned_data["last_name"],
+            by=request.user,
+            site_url=_site_url(request),
+        ),
+        success=_("La personne a été ajoutée à l'équipe et prévenue par courriel."),
+        then=lambda _role: redirect("programs:team", slug=program.slug),
+    )
+    if done is not None:
+        return done
     members = visible(
         request.user, ProgramRole.objects.filter(program=program).select_related("user", "site")
     )
@@ -206,20 +245,17 @@ def team_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def document_upload(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug, action="change")
     form = forms.DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.document_add(
-                program=program,
-                title=form.cleaned_data["title"],
-                upload=form.cleaned_data["file"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Document ajouté."))
-    else:
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    _submit(
+        request,
+        form,
+        run=lambda: services.document_add(
+            program=program,
+            title=form.cleaned_data["title"],
+            upload=form.cleaned_data["file"],
+            by=request.user,
+        ),
+        success=_("Document ajouté."),
+    )
     return redirect(program)
 
 
@@ -307,16 +343,20 @@ def site_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     post = request.POST if request.method == "POST" else None
     form = forms.SiteForm(post, instance=site)
     windows = forms.TimeWindowFormSet(post, initial=site.time_windows or None, prefix="creneaux")
-    if post is not None and form.is_valid() and windows.is_valid():
-        data = dict(form.cleaned_data)
-        data["time_windows"] = [w for w in windows.cleaned_data if w]
-        try:
-            services.site_update(site=site, data=data, by=request.user)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Site enregistré."))
-            return redirect("programs:site", slug=slug, pk=site.pk)
+    done = _submit(
+        request,
+        form,
+        windows,
+        run=lambda: services.site_update(
+            site=site,
+            data={**form.cleaned_data, "time_windows": [w for w in windows.cleaned_data if w]},
+            by=request.user,
+        ),
+        success=_("Site enregistré."),
+        then=lambda _site: redirect("programs:site", slug=slug, pk=site.pk),
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "programs/site_form.html",
@@ -329,25 +369,31 @@ def inventory(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     site = _site(request, slug, pk, action="change")
     expected = visible(request.user, EquipmentItem.objects.filter(site=site, state=ItemState.AT_SITE))
     form = forms.InventoryForm(request.POST or None, items=expected)
-    if request.method == "POST" and form.is_valid():
-        try:
-            check = services.inventory_check(
-                site=site,
-                seen_item_ids=[i.pk for i in form.cleaned_data["seen"]],
-                by=request.user,
-                note=form.cleaned_data["note"],
+
+    def checked(check: InventoryCheck) -> HttpResponse:
+        n = check.missing.count()
+        if n:
+            messages.warning(
+                request, _("Inventaire enregistré : %(n)s équipement(s) manquant(s).") % {"n": n}
             )
-        except ValidationError as exc:
-            _error(request, exc)
         else:
-            n = check.missing.count()
-            if n:
-                messages.warning(
-                    request, _("Inventaire enregistré : %(n)s équipement(s) manquant(s).") % {"n": n}
-                )
-            else:
-                messages.success(request, _("Inventaire enregistré : rien ne manque."))
-            return redirect("programs:site", slug=slug, pk=site.pk)
+            messages.success(request, _("Inventaire enregistré : rien ne manque."))
+        return redirect("programs:site", slug=slug, pk=site.pk)
+
+    done = _submit(
+        request,
+        form,
+        run=lambda: services.inventory_check(
+            site=site,
+            seen_item_ids=[i.pk for i in form.cleaned_data["seen"]],
+            by=request.user,
+            note=form.cleaned_data["note"],
+        ),
+        success=None,  # the message depends on what is missing
+        then=checked,
+    )
+    if done is not None:
+        return done
     return render(
         request,
         "programs/inventory.html",
@@ -386,14 +432,15 @@ def item_add(request: HttpRequest, slug: str) -> HttpResponse:
         program_partnerships__program=program
     )
     form = forms.ItemForm(request.POST or None, organisations=organisations)
-    if request.method == "POST" and form.is_valid():
-        try:
-            item = services.item_register(program=program, data=form.cleaned_data, by=request.user)
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Équipement enregistré en stock."))
-            return redirect("programs:item", slug=slug, pk=item.pk)
+    done = _submit(
+        request,
+        form,
+        run=lambda: services.item_register(program=program, data=form.cleaned_data, by=request.user),
+        success=_("Équipement enregistré en stock."),
+        then=lambda item: redirect("programs:item", slug=slug, pk=item.pk),
+    )
+    if done is not None:
+        return done
     return render(request, "programs/item_form.html", {"program": program, "form": form, "nav": "programs"})
 
 
@@ -428,17 +475,15 @@ def item_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def item_incident(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     item = get_for(request.user, EquipmentItem.objects.filter(program__slug=slug), action="change", pk=pk)
     form = forms.IncidentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.incident_report(
-                item=item, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"], by=request.user
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Incident enregistré."))
-    else:
-        messages.error(request, _("Choisissez le type d'incident."))
+    _submit(
+        request,
+        form,
+        run=lambda: services.incident_report(
+            item=item, kind=form.cleaned_data["kind"], note=form.cleaned_data["note"], by=request.user
+        ),
+        success=_("Incident enregistré."),
+        invalid=_("Choisissez le type d'incident."),
+    )
     return redirect("programs:item", slug=slug, pk=item.pk)
 
 
@@ -485,20 +530,21 @@ def kits(request: HttpRequest, slug: str) -> HttpResponse:
         kit_models=visible(request.user, KitModel.objects.filter(program=program)),
         items=stock.order_by("type", "serial_number"),
     )
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                kit = services.kit_assemble(
-                    kit_model=data["kit_model"], items=list(data["items"]), code=data["code"], by=request.user
-                )
-            except ValidationError as exc:
-                _error(request, exc)
-            else:
-                messages.success(request, _("Kit %(code)s constitué.") % {"code": kit.code})
-                return redirect("programs:kit", slug=slug, pk=kit.pk)
+    done = _submit(
+        request,
+        form,
+        allowed=can_edit,
+        run=lambda: services.kit_assemble(
+            kit_model=form.cleaned_data["kit_model"],
+            items=list(form.cleaned_data["items"]),
+            code=form.cleaned_data["code"],
+            by=request.user,
+        ),
+        success=lambda kit: _("Kit %(code)s constitué.") % {"code": kit.code},
+        then=lambda kit: redirect("programs:kit", slug=slug, pk=kit.pk),
+    )
+    if done is not None:
+        return done
     context = {
         "program": program,
         "can_edit": can_edit,
@@ -544,17 +590,15 @@ def kit_deliver(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = forms.DeliverForm(
         request.POST, sites=visible(request.user, HostSite.objects.filter(program=program))
     )
-    if form.is_valid():
-        try:
-            services.kit_deliver(
-                kit=kit, site=form.cleaned_data["site"], on=form.cleaned_data["delivered_on"], by=request.user
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Kit livré. Le bon de livraison est prêt."))
-    else:
-        messages.error(request, _("Choisissez le site de livraison."))
+    _submit(
+        request,
+        form,
+        run=lambda: services.kit_deliver(
+            kit=kit, site=form.cleaned_data["site"], on=form.cleaned_data["delivered_on"], by=request.user
+        ),
+        success=_("Kit livré. Le bon de livraison est prêt."),
+        invalid=_("Choisissez le site de livraison."),
+    )
     return redirect("programs:kit", slug=slug, pk=kit.pk)
 
 
@@ -568,22 +612,19 @@ def kit_swap(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         out_items=EquipmentItem.objects.filter(kit=kit),
         in_items=EquipmentItem.objects.filter(program=program, state=ItemState.IN_STOCK),
     )
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.item_swap(
-                kit=kit,
-                out_item=data["out_item"],
-                in_item=data["in_item"],
-                note=data["note"],
-                by=request.user,
-            )
-        except ValidationError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Échange enregistré."))
-    else:
-        messages.error(request, _("Choisissez l'équipement de remplacement."))
+    _submit(
+        request,
+        form,
+        run=lambda: services.item_swap(
+            kit=kit,
+            out_item=form.cleaned_data["out_item"],
+            in_item=form.cleaned_data["in_item"],
+            note=form.cleaned_data["note"],
+            by=request.user,
+        ),
+        success=_("Échange enregistré."),
+        invalid=_("Choisissez l'équipement de remplacement."),
+    )
     return redirect("programs:kit", slug=slug, pk=kit.pk)
 
 

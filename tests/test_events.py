@@ -168,6 +168,27 @@ def test_audience_restricted_to_associations_refuses_a_company():
         register(event, "a@example.org", organisation=company)
 
 
+@pytest.mark.parametrize(
+    ("audience", "side", "refused"),
+    [
+        (Event.Audience.COMPANIES, "association", "réservée aux entreprises"),
+        (Event.Audience.COMPANIES, "other", "réservée aux entreprises"),
+        (Event.Audience.ASSOCIATIONS, "company", "réservée aux associations"),
+        (Event.Audience.COMPANIES, "company", None),
+        (Event.Audience.ASSOCIATIONS, "association", None),
+    ],
+)
+def test_audience_applies_to_the_side_declared_without_an_organisation(audience, side, refused):
+    event = EventFactory(audience=audience)
+    if refused:
+        with pytest.raises(ValidationError, match=refused):
+            register(event, "a@example.org", side=side)
+        assert not event.registrations.exists()
+    else:
+        register(event, "a@example.org", side=side)
+        assert event.registrations.get().side == side
+
+
 def test_invalid_transitions_are_refused():
     event = EventFactory()
     a = confirmed(event, "a@example.org")
@@ -381,6 +402,141 @@ def test_member_cannot_register_for_another_organisation(client):
     )
     assert response.status_code == 400
     assert not event.registrations.exists()
+
+
+# --- declared side (bipartite speed-meetings) ----------------------------------------------------
+
+
+def speed_meeting_event(*, bipartite=True):
+    from terreau.meetings import services as meeting_services
+
+    event = EventFactory(kind="speed_meeting", capacity=10)
+    if bipartite is not None:
+        meeting_services.speed_meeting_setup(
+            event=event,
+            data={
+                "rounds": 3,
+                "wishes_deadline": event.starts_at - timedelta(days=1),
+                "bipartite": bipartite,
+            },
+        )
+    return event
+
+
+@pytest.mark.parametrize(
+    ("kind", "bipartite", "asks"),
+    [
+        ("meeting", None, False),
+        ("speed_meeting", False, False),
+        ("speed_meeting", True, True),
+        ("speed_meeting", None, True),
+    ],
+)
+def test_only_bipartite_speed_meetings_ask_for_a_side(client, kind, bipartite, asks):
+    event = speed_meeting_event(bipartite=bipartite) if kind == "speed_meeting" else EventFactory()
+    page = client.get(reverse("events:register", kwargs={"slug": event.slug})).content.decode()
+    assert ("Je représente" in page) is asks
+    if asks:
+        # Radios grouped under a legend, for screen readers.
+        assert re.search(r"<fieldset[^>]*>\s*<legend>Je représente", page)
+        assert 'type="radio" name="side" value="company"' in page
+
+
+def test_non_bipartite_event_ignores_a_posted_side(client):
+    event = speed_meeting_event(bipartite=False)
+    response = client.post(
+        reverse("events:register", kwargs={"slug": event.slug}),
+        {"name": "Léa Martin", "email": "lea@example.org", "side": "company"},
+    )
+    assert response.status_code == 200
+    assert event.registrations.get().side == ""
+
+
+def test_anonymous_registrant_declares_their_side(client):
+    event = speed_meeting_event()
+    response = client.post(
+        reverse("events:register", kwargs={"slug": event.slug}),
+        {
+            "name": "Léa Martin",
+            "email": "lea@example.org",
+            "side": "company",
+            "organisation_name": "Boulangerie",
+        },
+    )
+    assert response.status_code == 200
+    registration = event.registrations.get()
+    assert (registration.side, registration.organisation_name) == ("company", "Boulangerie")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"side": "ministere"},
+            "Choix invalide : indiquez si vous représentez une association, une entreprise",
+        ),
+        ({"side": "A"}, "Choix invalide"),
+        ({}, "Indiquez si vous représentez une association, une entreprise ou autre."),
+        ({"side": "association"}, "Indiquez le nom de l&#x27;association ou de l&#x27;entreprise"),
+    ],
+)
+def test_bad_or_missing_side_is_a_french_form_error(client, data, message):
+    event = speed_meeting_event()
+    response = client.post(
+        reverse("events:register", kwargs={"slug": event.slug}),
+        {"name": "Léa Martin", "email": "lea@example.org", **data},
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not event.registrations.exists()
+
+
+def test_other_side_needs_no_structure_name(client):
+    event = speed_meeting_event()
+    client.post(
+        reverse("events:register", kwargs={"slug": event.slug}),
+        {"name": "Léa Martin", "email": "lea@example.org", "side": "other"},
+    )
+    assert event.registrations.get().side == "other"
+
+
+def test_forged_side_is_refused_by_the_service_too():
+    with pytest.raises(ValidationError, match="Choix invalide"):
+        register(speed_meeting_event(), "lea@example.org", side="B")
+
+
+def test_member_registering_for_their_organisation_keeps_no_declared_side(client):
+    membership = MembershipFactory()
+    event = speed_meeting_event()
+    client.force_login(membership.user)
+    url = reverse("events:register", kwargs={"slug": event.slug})
+    assert "si je ne viens pas au titre de ma structure" in client.get(url).content.decode()
+    response = client.post(
+        url,
+        {"name": "Camille", "email": membership.user.email, "organisation": membership.organisation.pk},
+    )
+    assert response.status_code == 302
+    registration = event.registrations.get()
+    assert registration.organisation == membership.organisation and registration.side == ""
+
+
+def test_member_registering_personally_must_declare_a_side(client):
+    membership = MembershipFactory()
+    event = speed_meeting_event()
+    client.force_login(membership.user)
+    url = reverse("events:register", kwargs={"slug": event.slug})
+    response = client.post(url, {"name": "Camille", "email": membership.user.email})
+    assert response.status_code == 400 and "Indiquez si vous représentez" in response.content.decode()
+    client.post(url, {"name": "Camille", "email": membership.user.email, "side": "other"})
+    assert event.registrations.get().side == "other"
+
+
+def test_organisers_see_the_declared_side(client):
+    event = speed_meeting_event()
+    register(event, "lea@example.org", name="Léa Martin", side="company", organisation_name="Boulangerie")
+    client.force_login(BranchRoleFactory(branch=event.branch).user)
+    page = client.get(reverse("events:registrations", kwargs={"slug": event.slug})).content.decode()
+    assert "Représente" in page and "Une entreprise" in page and "déclaré à l'inscription" in page
 
 
 # --- organisers -----------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from terreau.events import services as event_services
 from terreau.events.models import Registration
 from terreau.events.tokens import make_token
 from terreau.meetings import planner, services
@@ -88,6 +90,56 @@ def test_setup_refuses_rounds_beyond_the_event_end(world):
 def test_sides_come_from_the_organisation_kind(world):
     assert services.side_of(world["assos"][0]) == "A"
     assert services.side_of(world["companies"][0]) == "B"
+
+
+def test_declared_side_counts_only_without_an_organisation(world):
+    anonymous = Registration.objects.create(
+        event=world["event"], name="Léa", email="lea@example.org", side="company", status="confirmed"
+    )
+    assert services.side_of(anonymous) == "B"
+    asso = world["assos"][0]
+    asso.side = "company"  # the organisation's kind wins over a declared side
+    assert services.side_of(asso) == "A"
+    undeclared = Registration.objects.create(
+        event=world["event"], name="Paul", email="paul@example.org", status="confirmed"
+    )
+    assert services.side_of(undeclared) == "other"
+
+
+def test_anonymous_company_registrant_is_planned_against_associations(world, client):
+    sm, event = world["sm"], world["event"]
+    response = client.post(
+        reverse("events:register", kwargs={"slug": event.slug}),
+        {
+            "name": "Léa Martin",
+            "email": "lea@example.org",
+            "side": "company",
+            "organisation_name": "Boulangerie Martin",
+        },
+    )
+    assert response.status_code == 200
+    lea = event_services.registration_confirm(registration=event.registrations.get(email="lea@example.org"))
+    assert lea.organisation is None and services.side_of(lea) == "B"
+    assos = world["assos"]
+    # Lea may wish to meet the associations, and only them.
+    assert {r.pk for r in services.wish_candidates(sm, lea)} == {a.pk for a in assos}
+    services.wishes_save(sm=sm, source=lea, levels={assos[0].pk: "must", assos[1].pk: "like"})
+    services.wishes_save(sm=sm, source=assos[0], levels={lea.pk: "must"})
+    _wish_all(world)
+    document = services.schedule_document(sm)
+    assert {"id": services.pid(lea), "side": "B", "unavailable": []} in document["participants"]
+    services.plan_run(sm=sm, by=world["organiser"])
+    hers = Meeting.objects.filter(speed_meeting=sm).filter(Q(a=lea) | Q(b=lea))
+    assert hers.exists()
+    assert all(m.other(lea).organisation.kind == "association" for m in hers)
+
+
+def test_anonymous_registrant_declaring_other_is_left_out_of_bipartite_planning(world):
+    other = Registration.objects.create(
+        event=world["event"], name="Léa", email="lea@example.org", side="other", status="confirmed"
+    )
+    ids = {p["id"] for p in services.schedule_document(world["sm"])["participants"]}
+    assert services.pid(other) not in ids and services.pid(world["companies"][0]) in ids
 
 
 def test_plan_from_database_respects_every_hard_constraint(world):

@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from terreau.events.models import Event, WorkshopItem
+from terreau.events.models import Event, Registration, WorkshopItem
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -100,17 +100,59 @@ class RegistrationForm(forms.Form):
         required=False,
         empty_label=_("— à titre personnel ou autre structure —"),
     )
+    side = forms.ChoiceField(
+        label=_("Je représente"),
+        choices=Registration.Side.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Chaque rendez-vous réunit une association et une entreprise : choisissez « Autre » si vous "
+            "venez à un autre titre."
+        ),
+        error_messages={
+            "required": _("Indiquez si vous représentez une association, une entreprise ou autre."),
+            "invalid_choice": _(
+                "Choix invalide : indiquez si vous représentez une association, une entreprise ou autre."
+            ),
+        },
+    )
     organisation_name = forms.CharField(
         label=_("Structure (si elle n'est pas dans la liste)"), max_length=200, required=False
     )
 
-    def __init__(self, *args, organisations=None, **kwargs):
+    def __init__(self, *args, organisations=None, asks_side: bool = False, **kwargs):
+        """`asks_side`: the event is a bipartite speed-meeting, so a registrant without a directory
+        organisation says which side they come for (a member choosing one of their organisations does not)."""
         super().__init__(*args, **kwargs)
         if organisations is None:
             del self.fields["organisation"]
             self.fields["organisation_name"].label = _("Structure (facultatif)")
         else:
             self.fields["organisation"].queryset = organisations
+        if not asks_side:
+            del self.fields["side"]
+        elif organisations is not None:
+            self.fields["side"].required = False
+            self.fields["side"].label = _("Je représente (si je ne viens pas au titre de ma structure)")
+        if asks_side and organisations is None:
+            self.fields["organisation_name"].label = _("Nom de ma structure")
+            self.fields["organisation_name"].help_text = _(
+                "Obligatoire si vous représentez une association ou une entreprise."
+            )
+
+    def clean(self):
+        data = super().clean()
+        if "side" not in self.fields or "side" in self.errors:
+            return data
+        if data.get("organisation"):
+            data["side"] = ""  # the organisation's kind decides its side
+        elif not data.get("side"):
+            self.add_error("side", self.fields["side"].error_messages["required"])
+        elif data["side"] != Registration.Side.OTHER and not data.get("organisation_name", "").strip():
+            self.add_error(
+                "organisation_name",
+                _("Indiquez le nom de l'association ou de l'entreprise que vous représentez."),
+            )
+        return data
 
 
 class CheckInSearchForm(forms.Form):

@@ -157,6 +157,14 @@ class Registration(TimeStampedModel):
         CANCELLED = "cancelled", _("Annulée")
         ATTENDED = "attended", _("Présent")
 
+    class Side(models.TextChoices):
+        """Whom a registrant without a directory organisation comes for (bipartite speed-meetings). The
+        values are the matching OrganisationKind values."""
+
+        ASSOCIATION = "association", _("Une association")
+        COMPANY = "company", _("Une entreprise")
+        OTHER = "other", _("Autre")
+
     # States that hold a seat (counted against the capacity) and states that block a second registration.
     SEATED = ("confirmed", "attended")
     ACTIVE = ("pending", "confirmed", "waitlisted", "attended")
@@ -180,6 +188,15 @@ class Registration(TimeStampedModel):
         verbose_name=_("organisation"),
     )
     organisation_name = models.CharField(_("organisation (texte libre)"), max_length=200, blank=True)
+    side = models.CharField(
+        _("représente"),
+        max_length=12,
+        choices=Side.choices,
+        blank=True,
+        help_text=_(
+            "Déclaré à l'inscription à un speed-meeting associations-entreprises, sans structure de l'annuaire."
+        ),
+    )
     status = models.CharField(_("statut"), max_length=12, choices=Status.choices, default=Status.PENDING)
     waitlisted_at = models.DateTimeField(_("mis sur liste d'attente le"), null=True, blank=True)
     attended_at = models.DateTimeField(_("présence constatée le"), null=True, blank=True)
@@ -199,7 +216,10 @@ class Registration(TimeStampedModel):
                 fields=["event", "email"],
                 condition=Q(status__in=["pending", "confirmed", "waitlisted", "attended"]),
                 name="unique_active_registration",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(side__in=["", "association", "company", "other"]), name="registration_side_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -116,12 +116,15 @@ def _promote(event: Event, *, by=None) -> list[Registration]:
     return promoted
 
 
-def check_audience(event: Event, organisation: Organisation | None) -> None:
-    if organisation is None or event.audience == Event.Audience.EVERYONE:
+def check_audience(event: Event, organisation: Organisation | None, side: str = "") -> None:
+    """Refuses a registrant outside the event's audience: the organisation's kind decides, else the side
+    declared without one (Registration.Side values are OrganisationKind values)."""
+    kind = organisation.kind if organisation is not None else side
+    if not kind or event.audience == Event.Audience.EVERYONE:
         return
-    if event.audience == Event.Audience.ASSOCIATIONS and organisation.kind == OrganisationKind.COMPANY:
+    if event.audience == Event.Audience.ASSOCIATIONS and kind == OrganisationKind.COMPANY:
         raise ValidationError(_("Cette rencontre est réservée aux associations."))
-    if event.audience == Event.Audience.COMPANIES and organisation.kind != OrganisationKind.COMPANY:
+    if event.audience == Event.Audience.COMPANIES and kind != OrganisationKind.COMPANY:
         raise ValidationError(_("Cette rencontre est réservée aux entreprises."))
 
 
@@ -132,17 +135,24 @@ def registration_create(
     email: str,
     organisation: Organisation | None = None,
     organisation_name: str = "",
+    side: str = "",
     user=None,
     now=None,
 ) -> Registration:
     """Register someone. With a signed-in user whose account e-mail is used, the seat (or the waiting
-    list) is decided at once; otherwise the person first confirms their address by e-mail."""
+    list) is decided at once; otherwise the person first confirms their address by e-mail. `side` is the
+    side declared without an organisation (Registration.Side, bipartite speed-meetings); an organisation's
+    kind takes precedence, so it is not kept then."""
     email = email.strip().lower()
     name = name.strip()
     if not name or not email:
         raise ValidationError(_("Indiquez votre nom et votre adresse e-mail."))
+    if side and side not in Registration.Side.values:
+        raise ValidationError(
+            _("Choix invalide : indiquez si vous représentez une association, une entreprise ou autre.")
+        )
     now = now or timezone.now()
-    check_audience(event, organisation)
+    check_audience(event, organisation, side)
     verified = user is not None and user.is_authenticated and user.email.lower() == email
     resend = None
     try:
@@ -169,6 +179,7 @@ def registration_create(
                     email=email,
                     organisation=organisation,
                     organisation_name="" if organisation else organisation_name.strip()[:200],
+                    side="" if organisation else side,
                     status=S.PENDING,
                 )
                 RegistrationChange.objects.create(

@@ -116,7 +116,12 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     initial = {}
     if request.user.is_authenticated:
         initial = {"name": request.user.get_full_name(), "email": request.user.email}
-    form = RegistrationForm(request.POST or None, initial=initial, organisations=organisations)
+    form = RegistrationForm(
+        request.POST or None,
+        initial=initial,
+        organisations=organisations,
+        asks_side=meeting_services.asks_side(event),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -126,6 +131,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 email=data["email"],
                 organisation=data.get("organisation"),
                 organisation_name=data.get("organisation_name", ""),
+                side=data.get("side", ""),
                 user=request.user,
             )
         except ValidationError as exc:

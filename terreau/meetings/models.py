@@ -22,6 +22,7 @@ from terreau.core.access import AccessRule
 from terreau.core.models import StateChange, TimeStampedModel
 
 # The planner's participant sides; organisations that are neither associations nor companies are "other".
+# A registration without a directory organisation takes the side its registrant declared (Registration.side).
 SIDE_A, SIDE_B, SIDE_OTHER = "A", "B", "other"
 
 

@@ -49,12 +49,29 @@ def pid(registration: Registration | int) -> str:
 
 
 def side_of(registration: Registration) -> str:
-    kind = registration.organisation.kind if registration.organisation_id else None
-    if kind == OrganisationKind.ASSOCIATION:
+    """The planner's side: from the organisation's kind when the registration has one, else from the side
+    the registrant declared (registrations without a directory organisation)."""
+    if registration.organisation_id:
+        kind = registration.organisation.kind
+        if kind == OrganisationKind.ASSOCIATION:
+            return SIDE_A
+        if kind == OrganisationKind.COMPANY:
+            return SIDE_B
+        return SIDE_OTHER
+    if registration.side == Registration.Side.ASSOCIATION:
         return SIDE_A
-    if kind == OrganisationKind.COMPANY:
+    if registration.side == Registration.Side.COMPANY:
         return SIDE_B
     return SIDE_OTHER
+
+
+def asks_side(event: Event) -> bool:
+    """Whether registering to the event asks for a side: it is a bipartite speed-meeting (bipartite is the
+    default until the organisers set the speed-meeting up)."""
+    if event.kind != Event.Kind.SPEED_MEETING:
+        return False
+    sm = speed_meeting_of(event)
+    return sm is None or sm.bipartite
 
 
 def participant_token(registration: Registration) -> str:

@@ -6,11 +6,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from terreau.programs import services
 from terreau.programs.equipment import TRANSITIONS, EquipmentEvent, Incident, ItemState, Kit, Repair
 from tests.factories import UserFactory
-from tests.test_programs_support import make_items, make_program
+from tests.test_programs_support import make_items, make_program, people
 
 pytestmark = pytest.mark.django_db
 K = EquipmentEvent.Kind
@@ -225,3 +226,206 @@ def test_overview_counts_and_values(setup):
     assert overview.total_value == Decimal("229") * 5 + Decimal("299") * 2 + Decimal("450")
     assert overview.active_value == overview.total_value - Decimal("229")
     assert overview.by_site[0]["tablets"] == 4 and overview.open_incidents == 1
+
+
+# --- dismantling a kit ------------------------------------------------------------------------------
+
+
+def test_dismantle_a_delivered_kit_puts_its_items_back_in_stock_with_history(setup):
+    program, site_a, _b, kit_model, user = setup
+    kit, items = _kit(setup)
+    services.kit_deliver(kit=kit, site=site_a, by=user)
+    delivered_on = Kit.objects.get(pk=kit.pk).delivered_on
+    services.kit_dismantle(kit=kit, by=user, reason="  Le site quitte   le programme ")
+    kit.refresh_from_db()
+    assert kit.state == Kit.State.DISMANTLED and kit.site is None and kit.delivered_on == delivered_on
+    (change,) = kit.state_changes.all()
+    assert (change.from_state, change.to_state, change.by, change.site) == (
+        "delivered",
+        "dismantled",
+        user,
+        site_a,
+    )
+    assert change.note == "Le site quitte le programme" and change.at is not None
+    assert kit.dismantling() == change
+    for item in items:
+        item.refresh_from_db()
+        assert item.state == ItemState.IN_STOCK and item.kit is None and item.site is None
+        event = item.events.last()
+        assert (event.kind, event.from_state, event.to_state) == (K.DISMANTLED, "at_site", "in_stock")
+        assert event.by == user and event.kit == kit and "Le site quitte le programme" in event.note
+    assert not kit.items.exists()
+    # Back in stock means free for another kit.
+    again = services.kit_assemble(kit_model=kit_model, items=items, code="K02", by=user)
+    assert again.items.count() == len(items)
+
+
+def test_dismantle_an_assembled_kit_and_refuse_twice(setup):
+    _p, site_a, _b, _m, user = setup
+    kit, items = _kit(setup)
+    with pytest.raises(ValidationError, match="pourquoi"):
+        services.kit_dismantle(kit=kit, by=user, reason="   ")
+    services.kit_dismantle(kit=kit, by=user, reason="Erreur de composition")
+    items[0].refresh_from_db()
+    assert items[0].events.last().from_state == "in_kit" and items[0].state == ItemState.IN_STOCK
+    assert kit.state_changes.get().site is None
+    with pytest.raises(ValidationError, match="déjà démonté"):
+        services.kit_dismantle(kit=kit, by=user, reason="encore")
+    assert kit.state_changes.count() == 1
+    assert EquipmentEvent.objects.filter(kind=K.DISMANTLED).count() == len(items)
+    # A dismantled kit can be neither delivered nor completed.
+    (spare,) = make_items(kit.program, prefix="SP", tablets=1, consoles=0, projectors=0)
+    with pytest.raises(ValidationError, match="ne peut pas être livré"):
+        services.kit_deliver(kit=kit, site=site_a, by=user)
+    with pytest.raises(ValidationError, match="démonté"):
+        services.item_swap(kit=kit, out_item=None, in_item=spare, by=user)
+
+
+def test_dismantle_with_an_item_in_repair_and_a_broken_one(setup):
+    """An item in repair already left the kit: it stays in repair (history row only) and goes to stock when
+    it comes back; a broken item still in the kit goes back to stock with its incident open."""
+    _p, site_a, _b, _m, user = setup
+    kit, items = _kit(setup)
+    services.kit_deliver(kit=kit, site=site_a, by=user)
+    away, broken = items[0], items[1]
+    services.incident_report(item=away, kind="broken", note="écran", by=user)
+    repair = services.repair_send(item=away, repairer="Atelier", by=user)
+    incident = services.incident_report(item=broken, kind="broken", note="bouton", by=user)
+    services.kit_dismantle(kit=kit, by=user, reason="Fin du programme")
+    away.refresh_from_db()
+    assert away.state == ItemState.IN_REPAIR and away.kit is None and away.site is None
+    event = away.events.last()
+    assert (event.kind, event.from_state, event.to_state, event.kit) == (
+        K.DISMANTLED,
+        "in_repair",
+        "in_repair",
+        kit,
+    )
+    broken.refresh_from_db()
+    incident.refresh_from_db()
+    assert broken.state == ItemState.IN_STOCK and incident.resolved_at is None
+    services.repair_return(repair=repair, outcome="repaired", by=user)
+    away.refresh_from_db()
+    assert away.state == ItemState.IN_STOCK and away.kit is None
+
+
+def test_dismantling_leaves_inventory_and_other_kits_alone(setup):
+    program, site_a, _b, _m, user = setup
+    kit, _items = _kit(setup)
+    other, other_items = _kit(setup, code="K02", prefix="O")
+    services.kit_deliver(kit=kit, site=site_a, by=user)
+    services.kit_deliver(kit=other, site=site_a, by=user)
+    services.kit_dismantle(kit=kit, by=user, reason="Retour")
+    check = services.inventory_check(site=site_a, seen_item_ids=[i.pk for i in other_items], by=user)
+    assert check.expected_count == len(other_items) and not check.missing.exists()
+    other.refresh_from_db()
+    assert other.state == Kit.State.DELIVERED and other.items.count() == len(other_items)
+
+
+# --- dismantling through the pages ------------------------------------------------------------------
+
+
+@pytest.fixture
+def world():
+    program, site_a, site_b, kit_model = make_program()
+    users = people(program, site_a)
+    kit = services.kit_assemble(
+        kit_model=kit_model, items=make_items(program), code="K-A", by=users["coordinator"]
+    )
+    services.kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
+    kit_b = services.kit_assemble(
+        kit_model=kit_model, items=make_items(program, prefix="B"), code="K-B", by=users["coordinator"]
+    )
+    services.kit_deliver(kit=kit_b, site=site_a, by=users["coordinator"])
+    return {"program": program, "a": site_a, "kit": kit, "kit_b": kit_b, **users}
+
+
+def _dismantle_url(world, kit=None):
+    return reverse("programs:kit_dismantle", args=[world["program"].slug, (kit or world["kit"]).pk])
+
+
+# who: (confirmation page, posted dismantling); None is the anonymous visitor (sent to the login page).
+DISMANTLE_MATRIX = {
+    "coordinator": (200, 302),
+    "facilitator": (200, 302),
+    "staff_a": (404, 404),
+    "volunteer_a": (404, 404),
+    "viewer": (403, 403),
+    "other": (404, 404),
+    None: (302, 302),
+}
+
+
+@pytest.mark.parametrize("who", list(DISMANTLE_MATRIX), ids=lambda w: w or "anonymous")
+def test_dismantle_permission_matrix(client, world, who):
+    if who:
+        client.force_login(world[who])
+    url = _dismantle_url(world)
+    got = (client.get(url).status_code, client.post(url, {"reason": "Fin"}).status_code)
+    assert got == DISMANTLE_MATRIX[who]
+    kit = Kit.objects.get(pk=world["kit"].pk)
+    allowed = who in ("coordinator", "facilitator")
+    assert (kit.state == Kit.State.DISMANTLED) is allowed
+    assert kit.state_changes.exists() is allowed
+
+
+def test_coordinator_confirms_then_dismantles_through_the_pages(client, world):
+    client.force_login(world["coordinator"])
+    slug, kit = world["program"].slug, world["kit"]
+    kit_url = reverse("programs:kit", args=[slug, kit.pk])
+    page = client.get(kit_url).content.decode()
+    assert _dismantle_url(world) in page
+    confirm = client.get(_dismantle_url(world)).content.decode()
+    assert "Oui, démonter le kit" in confirm and 'name="reason"' in confirm and kit_url in confirm
+    kit.refresh_from_db()
+    assert kit.state == Kit.State.DELIVERED  # showing the confirmation changes nothing
+    response = client.post(_dismantle_url(world), {"reason": "Le site <b>quitte</b> le programme"})
+    assert response.status_code == 302 and response["Location"] == kit_url
+    page = client.get(kit_url).content.decode()
+    assert "Le site &lt;b&gt;quitte&lt;/b&gt; le programme" in page and world["a"].name in page
+    assert _dismantle_url(world) not in page
+    assert reverse("programs:kit_swap", args=[slug, kit.pk]) not in page
+    assert reverse("programs:delivery_note", args=[slug, kit.pk]) not in page
+    # The kit list shows it apart, under the dismantled kits.
+    listing = client.get(reverse("programs:kits", args=[slug])).content.decode()
+    active, _sep, dismantled = listing.partition("Kits démontés")
+    assert ">K-B<" in active and ">K-A<" not in active and ">K-A<" in dismantled
+    # The other kit's delivery note is unaffected; the dismantled one has none.
+    assert client.get(reverse("programs:delivery_note", args=[slug, world["kit_b"].pk])).status_code == 200
+    assert client.get(reverse("programs:delivery_note", args=[slug, kit.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"reason": ""}, {"reason": "   "}, {"reason": "x" * 301}, {"other": "1"}],
+    ids=["nothing", "empty", "blank", "too-long", "unknown-field"],
+)
+def test_forged_dismantle_posts_change_nothing(client, world, data):
+    client.force_login(world["coordinator"])
+    response = client.post(_dismantle_url(world), data)
+    assert response.status_code == 200 and 'role="alert"' in response.content.decode()
+    assert Kit.objects.get(pk=world["kit"].pk).state == Kit.State.DELIVERED
+    assert not EquipmentEvent.objects.filter(kind=K.DISMANTLED).exists()
+
+
+def test_dismantle_posts_on_unknown_foreign_or_dismantled_kits(client, world):
+    client.force_login(world["coordinator"])
+    slug = world["program"].slug
+    other_program, _oa, _ob, other_model = make_program(slug="autre")
+    foreign = services.kit_assemble(
+        kit_model=other_model, items=make_items(other_program, prefix="F"), code="K-F", by=None
+    )
+    for url in (
+        reverse("programs:kit_dismantle", args=[slug, 999999]),
+        reverse("programs:kit_dismantle", args=[slug, foreign.pk]),  # another program's kit under this slug
+        reverse("programs:kit_dismantle", args=["inconnu", world["kit"].pk]),
+    ):
+        assert client.post(url, {"reason": "x"}).status_code == 404
+    assert Kit.objects.get(pk=foreign.pk).state == Kit.State.ASSEMBLED
+    kit_url = reverse("programs:kit", args=[slug, world["kit"].pk])
+    assert client.post(_dismantle_url(world), {"reason": "Fin"}).status_code == 302
+    # Twice: refused with a French message, back to the kit page; the confirmation page sends there too.
+    response = client.post(_dismantle_url(world), {"reason": "Encore"}, follow=True)
+    assert response.redirect_chain == [(kit_url, 302)] and "déjà démonté" in response.content.decode()
+    assert client.get(_dismantle_url(world))["Location"] == kit_url
+    assert world["kit"].state_changes.count() == 1

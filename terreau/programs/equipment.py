@@ -146,6 +146,40 @@ class Kit(TimeStampedModel):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def is_dismantled(self) -> bool:
+        return self.state == Kit.State.DISMANTLED
+
+    def dismantling(self) -> KitStateChange | None:
+        """The history row of the kit's dismantling (who, when, why, from which site), if it was dismantled."""
+        return self.state_changes.filter(to_state=Kit.State.DISMANTLED).select_related("by", "site").last()
+
+    def items_in_repair(self) -> models.QuerySet[EquipmentItem]:
+        """Items sent to repair from this kit and not back yet (repair_send detached them from the kit)."""
+        open_repairs = Repair.objects.filter(from_kit=self, returned_on__isnull=True).values("item_id")
+        return EquipmentItem.objects.filter(pk__in=open_repairs, state=ItemState.IN_REPAIR)
+
+
+class KitStateChange(StateChange):
+    """A step of a kit's own life (its items keep theirs in EquipmentEvent). Written by
+    terreau.programs.services.kit_dismantle; assembly and delivery are recorded on the items' history and on
+    Kit.delivered_on/delivered_by."""
+
+    ACCESS = AccessRule(branch="kit__program__branch", program="kit__program", site="kit__site")
+
+    kit = models.ForeignKey(Kit, on_delete=models.CASCADE, related_name="state_changes")
+    # Where the kit was when its state changed (a dismantled kit leaves its site).
+    site = models.ForeignKey(
+        "programs.HostSite", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(StateChange.Meta):
+        verbose_name = _("changement d'état d'un kit")
+        verbose_name_plural = _("historique des kits")
+
+    def __str__(self) -> str:
+        return f"{self.kit} : {self.from_state} → {self.to_state}"
+
 
 class EquipmentItemQuerySet(models.QuerySet):
     def active(self) -> EquipmentItemQuerySet:
@@ -265,6 +299,7 @@ class EquipmentEvent(StateChange):
         INVENTORY_MISSING = "inventory_missing", _("Manquant à l'inventaire")
         FOUND = "found", _("Retrouvé")
         RETIRED = "retired", _("Réformé")
+        DISMANTLED = "dismantled", _("Kit démonté")
 
     item = models.ForeignKey(EquipmentItem, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("événement"), max_length=30, choices=Kind.choices)

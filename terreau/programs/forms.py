@@ -145,6 +145,15 @@ class SwapForm(forms.Form):
         self.fields["in_item"].queryset = in_items
 
 
+class DismantleForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Pourquoi démonter ce kit ?"),
+        help_text=_("Par exemple : le site quitte le programme, fin du programme."),
+        max_length=300,
+        error_messages={"required": _("Indiquez pourquoi le kit est démonté.")},
+    )
+
+
 class IncidentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Type d'incident"), choices=Incident.Kind.choices)
     note = forms.CharField(label=_("Que s'est-il passé ?"), max_length=500, required=False)

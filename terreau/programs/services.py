@@ -37,6 +37,7 @@ from terreau.programs.equipment import (
     ItemState,
     Kit,
     KitModel,
+    KitStateChange,
     ProgramDocument,
     Repair,
 )
@@ -368,6 +369,66 @@ def kit_deliver(*, kit: Kit, site: HostSite, by: Any, on: date | None = None) ->
         kit.delivered_on = on or timezone.localdate()
         kit.delivered_by = _by(by)
         kit.save(update_fields=["site", "state", "delivered_on", "delivered_by", "updated_at"])
+    return kit
+
+
+KIT_DISMANTLE_REASON_MAX = 300
+
+
+def kit_dismantle(*, kit: Kit, by: Any, reason: str) -> Kit:
+    """Take a kit apart (a host site leaves the program, the kit comes back at the end of the program).
+
+    Its items go back to the program's stock, free to be assembled into another kit; an item broken on site
+    goes back too, with its incident still open. The kit leaves its site and becomes dismantled for good
+    (its code stays taken). Every item and the kit itself get a history row saying who, when and why.
+
+    An item out for repair already left the kit when it was sent (repair_send detaches it): it stays in
+    repair, gets a history row about the dismantling, and goes back to stock when it returns, as usual.
+    """
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError(_("Indiquez pourquoi le kit est démonté."))
+    if len(reason) > KIT_DISMANTLE_REASON_MAX:
+        raise ValidationError(
+            _("Le motif ne doit pas dépasser %(n)s caractères.") % {"n": KIT_DISMANTLE_REASON_MAX}
+        )
+    with transaction.atomic():
+        kit = Kit.objects.select_for_update().get(pk=kit.pk)
+        if kit.state == Kit.State.DISMANTLED:
+            raise ValidationError(_("Le kit %(code)s est déjà démonté.") % {"code": kit.code})
+        in_kit = list(EquipmentItem.objects.select_for_update().filter(kit=kit).order_by("pk"))
+        away = list(kit.items_in_repair().select_for_update().exclude(kit=kit).order_by("pk"))
+        note = _("Kit %(code)s démonté : %(reason)s") % {"code": kit.code, "reason": reason}
+        events = []
+        for item in in_kit:
+            # Items in the kit or at its site go back to stock; anything else (never expected here) keeps
+            # its state and only leaves the kit.
+            back = item.state in (ItemState.IN_KIT, ItemState.AT_SITE, ItemState.IN_STOCK)
+            to_state = ItemState.IN_STOCK if back else item.state
+            events.append(item.move(to_state, by=by, kind=Kind.DISMANTLED, note=note, site=None, kit=None))
+        # The items have left the kit, but their history rows say which kit was dismantled.
+        EquipmentEvent.objects.filter(pk__in=[e.pk for e in events]).update(kit=kit)
+        for item in away:
+            EquipmentEvent.objects.create(
+                item=item,
+                kind=Kind.DISMANTLED,
+                from_state=item.state,
+                to_state=item.state,
+                by=_by(by),
+                note=note[:500],
+                kit=kit,
+            )
+        KitStateChange.objects.create(
+            kit=kit,
+            from_state=kit.state,
+            to_state=Kit.State.DISMANTLED,
+            by=_by(by),
+            note=reason,
+            site=kit.site,
+        )
+        kit.state = Kit.State.DISMANTLED
+        kit.site = None
+        kit.save(update_fields=["state", "site", "updated_at"])
     return kit
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<slug:slug>/materiel/kits/<int:pk>/", views.kit_detail, name="kit"),
     path("<slug:slug>/materiel/kits/<int:pk>/livrer/", views.kit_deliver, name="kit_deliver"),
     path("<slug:slug>/materiel/kits/<int:pk>/echanger/", views.kit_swap, name="kit_swap"),
+    path("<slug:slug>/materiel/kits/<int:pk>/demonter/", views.kit_dismantle, name="kit_dismantle"),
     path(
         "<slug:slug>/materiel/kits/<int:pk>/bon-de-livraison.pdf", views.delivery_note, name="delivery_note"
     ),

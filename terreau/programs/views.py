@@ -9,6 +9,7 @@ from typing import TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Max, Q
 from django.forms import BaseForm, BaseFormSet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -545,10 +546,14 @@ def kits(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if done is not None:
         return done
+    kits = visible(request.user, Kit.objects.filter(program=program).select_related("site", "model"))
     context = {
         "program": program,
         "can_edit": can_edit,
-        "kits": visible(request.user, Kit.objects.filter(program=program).select_related("site", "model")),
+        "kits": kits.exclude(state=Kit.State.DISMANTLED),
+        "dismantled_kits": kits.filter(state=Kit.State.DISMANTLED).annotate(
+            dismantled_at=Max("state_changes__at", filter=Q(state_changes__to_state=Kit.State.DISMANTLED))
+        ),
         "form": form,
         "nav": "programs",
     }
@@ -577,9 +582,57 @@ def kit_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             sites=visible(user, HostSite.objects.filter(program=kit.program_id))
         ),
         "swap_form": forms.SwapForm(out_items=items, in_items=stock),
+        "dismantling": kit.dismantling() if kit.is_dismantled else None,
+        # What the kit held when it was taken apart (its items have left it since).
+        "dismantled_items": visible(
+            user,
+            EquipmentItem.objects.filter(
+                events__kit=kit, events__kind=EquipmentEvent.Kind.DISMANTLED
+            ).distinct(),
+        )
+        if kit.is_dismantled
+        else EquipmentItem.objects.none(),
         "nav": "programs",
     }
     return render(request, "programs/kit_detail.html", context)
+
+
+@login_required
+def kit_dismantle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Confirmation page (GET) and dismantling (POST) of a kit: its items go back to stock."""
+    _program(request, slug, action="change")
+    kit = _kit(request, slug, pk, action="change")
+    # Bound on any POST, even an empty one, so that a forged post shows the form's errors.
+    form = forms.DismantleForm(request.POST if request.method == "POST" else None)
+    done = _submit(
+        request,
+        form,
+        run=lambda: services.kit_dismantle(kit=kit, by=request.user, reason=form.cleaned_data["reason"]),
+        success=lambda kit: (
+            _("Kit %(code)s démonté : ses équipements sont de retour en stock.") % {"code": kit.code}
+        ),
+        then=lambda kit: redirect("programs:kit", slug=slug, pk=kit.pk),
+    )
+    if done is not None:
+        return done
+    kit.refresh_from_db(fields=["state"])
+    if kit.is_dismantled:
+        if request.method != "POST":  # a refused post already has its error message
+            messages.info(request, _("Le kit %(code)s est déjà démonté.") % {"code": kit.code})
+        return redirect("programs:kit", slug=slug, pk=kit.pk)
+    items = visible(request.user, EquipmentItem.objects.filter(kit=kit))
+    context = {
+        "program": kit.program,
+        "kit": kit,
+        "form": form,
+        "items": items.order_by("type", "serial_number"),
+        "broken": items.filter(incidents__kind=Incident.Kind.BROKEN, incidents__resolved_at__isnull=True)
+        .distinct()
+        .order_by("serial_number"),
+        "in_repair": visible(request.user, kit.items_in_repair()).order_by("serial_number"),
+        "nav": "programs",
+    }
+    return render(request, "programs/kit_dismantle.html", context)
 
 
 @login_required

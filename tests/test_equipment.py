@@ -239,7 +239,12 @@ def test_dismantle_a_delivered_kit_puts_its_items_back_in_stock_with_history(set
     services.kit_dismantle(kit=kit, by=user, reason="  Le site quitte   le programme ")
     kit.refresh_from_db()
     assert kit.state == Kit.State.DISMANTLED and kit.site is None and kit.delivered_on == delivered_on
-    (change,) = kit.state_changes.all()
+    assembled, delivered, change = kit.state_changes.all()
+    assert [(c.from_state, c.to_state) for c in (assembled, delivered)] == [
+        ("", "assembled"),
+        ("assembled", "delivered"),
+    ]
+    assert delivered.site == site_a and assembled.by == delivered.by == user
     assert (change.from_state, change.to_state, change.by, change.site) == (
         "delivered",
         "dismantled",
@@ -268,10 +273,10 @@ def test_dismantle_an_assembled_kit_and_refuse_twice(setup):
     services.kit_dismantle(kit=kit, by=user, reason="Erreur de composition")
     items[0].refresh_from_db()
     assert items[0].events.last().from_state == "in_kit" and items[0].state == ItemState.IN_STOCK
-    assert kit.state_changes.get().site is None
+    assert kit.state_changes.get(to_state=Kit.State.DISMANTLED).site is None
     with pytest.raises(ValidationError, match="déjà démonté"):
         services.kit_dismantle(kit=kit, by=user, reason="encore")
-    assert kit.state_changes.count() == 1
+    assert kit.state_changes.filter(to_state=Kit.State.DISMANTLED).count() == 1
     assert EquipmentEvent.objects.filter(kind=K.DISMANTLED).count() == len(items)
     # A dismantled kit can be neither delivered nor completed.
     (spare,) = make_items(kit.program, prefix="SP", tablets=1, consoles=0, projectors=0)
@@ -366,7 +371,7 @@ def test_dismantle_permission_matrix(client, world, who):
     kit = Kit.objects.get(pk=world["kit"].pk)
     allowed = who in ("coordinator", "facilitator")
     assert (kit.state == Kit.State.DISMANTLED) is allowed
-    assert kit.state_changes.exists() is allowed
+    assert kit.state_changes.filter(to_state=Kit.State.DISMANTLED).exists() is allowed
 
 
 def test_coordinator_confirms_then_dismantles_through_the_pages(client, world):
@@ -428,4 +433,4 @@ def test_dismantle_posts_on_unknown_foreign_or_dismantled_kits(client, world):
     response = client.post(_dismantle_url(world), {"reason": "Encore"}, follow=True)
     assert response.redirect_chain == [(kit_url, 302)] and "déjà démonté" in response.content.decode()
     assert client.get(_dismantle_url(world))["Location"] == kit_url
-    assert world["kit"].state_changes.count() == 1
+    assert world["kit"].state_changes.filter(to_state=Kit.State.DISMANTLED).count() == 1

@@ -161,9 +161,8 @@ class Kit(TimeStampedModel):
 
 
 class KitStateChange(StateChange):
-    """A step of a kit's own life (its items keep theirs in EquipmentEvent). Written by
-    terreau.programs.services.kit_dismantle; assembly and delivery are recorded on the items' history and on
-    Kit.delivered_on/delivered_by."""
+    """A step of a kit's own life: assembled, delivered, dismantled (its items keep theirs in
+    EquipmentEvent). Written by the kit services of terreau.programs.services."""
 
     ACCESS = AccessRule(branch="kit__program__branch", program="kit__program", site="kit__site")
 

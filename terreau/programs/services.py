@@ -345,6 +345,7 @@ def kit_assemble(*, kit_model: KitModel, items: list[EquipmentItem], code: str, 
         kit = Kit.objects.create(program_id=kit_model.program_id, model=kit_model, code=code)
         for item in locked:
             item.move(ItemState.IN_KIT, by=by, kind=Kind.ASSEMBLED, kit=kit)
+        KitStateChange.objects.create(kit=kit, from_state="", to_state=kit.state, by=_by(by))
     return kit
 
 
@@ -364,6 +365,9 @@ def kit_deliver(*, kit: Kit, site: HostSite, by: Any, on: date | None = None) ->
             raise ValidationError(_("Le kit %(code)s est vide.") % {"code": kit.code})
         for item in items:
             item.move(ItemState.AT_SITE, by=by, kind=Kind.DELIVERED, site=site, kit=kit)
+        KitStateChange.objects.create(
+            kit=kit, from_state=kit.state, to_state=Kit.State.DELIVERED, by=_by(by), site=site
+        )
         kit.site = site
         kit.state = Kit.State.DELIVERED
         kit.delivered_on = on or timezone.localdate()

@@ -101,9 +101,16 @@ class RecurringSessionForm(forms.ModelForm):
             "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         }
 
-    def __init__(self, *args, sites, **kwargs):
+    def __init__(self, *args, sites, lock_site: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
+        if lock_site:
+            # Occurrences exist: their reports and figures belong to this site (end it, create another).
+            self.fields["site"].disabled = True
+            self.fields["site"].help_text = _(
+                "Des séances ont déjà été créées à ce site : pour changer de site, arrêtez cette séance "
+                "hebdomadaire et créez-en une nouvelle."
+            )
 
     def clean(self):
         data = super().clean()
@@ -112,6 +119,19 @@ class RecurringSessionForm(forms.ModelForm):
         if data.get("duration_minutes") is not None and not 15 <= data["duration_minutes"] <= 480:
             self.add_error("duration_minutes", _("Une séance dure entre 15 minutes et 8 heures."))
         return data
+
+
+class RecurringEndForm(forms.Form):
+    stop_from = forms.DateField(
+        label=_("Plus de séance à partir du"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+        help_text=_(
+            "Les séances prévues à partir de cette date sont annulées ; celles qui ont un compte rendu "
+            "sont conservées."
+        ),
+    )
+    reason = forms.CharField(label=_("Motif (facultatif)"), max_length=200, required=False)
 
 
 class CancelForm(forms.Form):

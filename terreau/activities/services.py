@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -116,18 +116,38 @@ def local_dt(day: date, at: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, at))
 
 
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
 @transaction.atomic
 def sessions_generate(*, program, start: date, end: date, is_demo: bool = False) -> int:
     """Create the occurrences of the program's weekly sessions between start and end (idempotent)."""
-    recurring = RecurringSession.objects.filter(site__program=program, starts_on__lte=end).exclude(
-        ends_on__lt=start
+    # Locked: a weekly session being edited, ended or deleted meanwhile is read once that change is committed.
+    recurring = list(
+        RecurringSession.objects.filter(site__program=program, starts_on__lte=end)
+        .exclude(ends_on__lt=start)
+        .select_for_update(of=("self",))
     )
+    # A weekly session has at most one occurrence a week: a week that already has one (planned, held,
+    # cancelled, or moved to another day or time after the weekly session was edited) gets no other.
+    taken = {
+        (rec_id, _monday(timezone.localtime(at).date()))
+        for rec_id, at in Session.objects.filter(
+            recurring__in=[rec.pk for rec in recurring],
+            starts_at__gte=local_dt(_monday(start), time.min),
+            starts_at__lt=local_dt(_monday(end) + timedelta(days=7), time.min),
+        ).values_list("recurring_id", "starts_at")
+    }
     new = []
     for rec in recurring:
         first = max(start, rec.starts_on)
         last = min(end, rec.ends_on) if rec.ends_on else end
         day = first + timedelta(days=(rec.weekday - first.weekday()) % 7)
         while day <= last:
+            if (rec.pk, _monday(day)) in taken:
+                day += timedelta(days=7)
+                continue
             new.append(
                 Session(
                     site_id=rec.site_id,
@@ -324,6 +344,268 @@ def session_replace(*, session: Session, starts_at: datetime, by=None) -> Sessio
         % {"old": old_when, "site": new.site.name, "when": _when(new)},
     )
     return new
+
+
+# --- weekly sessions: edit, end, delete ---------------------------------------------------------------
+
+RECURRING_FIELDS = (
+    "site",
+    "weekday",
+    "start_time",
+    "duration_minutes",
+    "volunteers_needed",
+    "starts_on",
+    "ends_on",
+)
+
+
+@dataclass
+class OccurrencesOutcome:
+    """What a change to a weekly session did to its occurrences to come (still planned, without a report)."""
+
+    moved: list[tuple[str, Session]] = field(default_factory=list)  # (former date and time, session)
+    updated: list[Session] = field(default_factory=list)  # same time, new duration or volunteers needed
+    cancelled: list[Session] = field(default_factory=list)
+    kept: int = 0  # occurrences after the end that have a report: history, left as they are
+
+
+def recurring_is_unused(*, recurring: RecurringSession) -> bool:
+    """No occurrence was ever generated from the weekly session: it may be deleted outright."""
+    return not Session.objects.filter(recurring=recurring).exists()
+
+
+def _value(obj, name: str):
+    value = getattr(obj, name)
+    return getattr(value, "pk", value)
+
+
+@transaction.atomic
+def recurring_update(
+    *, recurring: RecurringSession, changes: dict[str, Any], by=None, now: datetime | None = None
+) -> OccurrencesOutcome:
+    """Change a weekly session; its occurrences to come (planned, no report) follow.
+
+    They move to the new day and time within their own week and take the new duration and number of
+    volunteers; those that fall outside the new period, or whose new time of the week is already past, are
+    cancelled with the reason. Held, reported and cancelled occurrences are history and stay as they are.
+    The site cannot change once occurrences exist (their reports and figures belong to that site).
+    """
+    unknown = set(changes) - set(RECURRING_FIELDS)
+    if unknown:
+        raise ValueError(f"not a weekly session field: {sorted(unknown)}")
+    now = now or timezone.now()
+    rec = RecurringSession.objects.select_for_update().get(pk=recurring.pk)
+    changed = {name for name, value in changes.items() if _value(rec, name) != getattr(value, "pk", value)}
+    if "site" in changed and not recurring_is_unused(recurring=rec):
+        raise ValidationError(
+            {
+                "site": _(
+                    "Des séances ont déjà été créées à partir de cette séance hebdomadaire : arrêtez-la et "
+                    "créez-en une autre sur le nouveau site."
+                )
+            }
+        )
+    for name in changed:
+        setattr(rec, name, changes[name])
+    if rec.ends_on is not None and rec.starts_on is not None and rec.ends_on < rec.starts_on:
+        raise ValidationError({"ends_on": _("La fin doit suivre le début.")})
+    rec.full_clean()
+    if not changed:
+        return OccurrencesOutcome()
+    rec.save()
+    outcome = _sync_occurrences(
+        rec, changed=changed, now=now, reason=_("Hors de la nouvelle période de la séance hebdomadaire")
+    )
+    log.info(
+        "weekly session %s changed (%s) by %s: %s moved, %s updated, %s cancelled",
+        rec.pk,
+        ", ".join(sorted(changed)),
+        getattr(by, "pk", None),
+        len(outcome.moved),
+        len(outcome.updated),
+        len(outcome.cancelled),
+    )
+    if outcome.moved or outcome.cancelled:
+        lines = [_("La séance hebdomadaire %(slot)s change.") % {"slot": str(rec)}]
+        lines += [
+            _("Séance déplacée : %(old)s → %(new)s") % {"old": old, "new": _when(s)}
+            for old, s in outcome.moved
+        ]
+        lines += [
+            _("Séance annulée : %(when)s (%(reason)s)") % {"when": _when(s), "reason": s.cancel_reason}
+            for s in outcome.cancelled
+        ]
+        _notify_all(
+            rec.site,
+            [s for _old, s in outcome.moved] + outcome.cancelled,
+            _("Séance hebdomadaire modifiée : %(site)s") % {"site": rec.site.name},
+            "\n".join(lines) + "\n",
+        )
+    return outcome
+
+
+@transaction.atomic
+def recurring_end(
+    *, recurring: RecurringSession, stop_from: date, reason: str = "", by=None, now: datetime | None = None
+) -> OccurrencesOutcome:
+    """Stop a weekly session from ``stop_from`` on (its last day becomes the day before).
+
+    Its occurrences from then on that are still planned without a report are cancelled with the reason
+    (history: they stay, with their volunteers); those with a report are kept and counted in ``kept``.
+    """
+    now = now or timezone.now()
+    rec = RecurringSession.objects.select_for_update().get(pk=recurring.pk)
+    if stop_from < timezone.localdate(now):
+        raise ValidationError(
+            {
+                "stop_from": _(
+                    "Choisissez aujourd'hui ou une date à venir : les séances passées restent dans l'historique."
+                )
+            }
+        )
+    if rec.ends_on is not None and stop_from > rec.ends_on:
+        raise ValidationError(
+            {
+                "stop_from": _(
+                    "Cette séance hebdomadaire se termine déjà le %(day)s : choisissez une date antérieure."
+                )
+                % {"day": f"{rec.ends_on:%d/%m/%Y}"}
+            }
+        )
+    rec.ends_on = stop_from - timedelta(days=1)
+    rec.save(update_fields=["ends_on", "updated_at"])
+    text = _("Séance hebdomadaire arrêtée à partir du %(day)s") % {"day": f"{stop_from:%d/%m/%Y}"}
+    if (reason or "").strip():
+        text = f"{text} : {reason.strip()}"
+    outcome = _sync_occurrences(rec, changed={"ends_on"}, now=now, reason=text)
+    outcome.kept = (
+        Session.objects.filter(recurring=rec, starts_at__gte=local_dt(stop_from, time.min))
+        .filter(pk__in=SessionReport.objects.values("session_id"))
+        .count()
+    )
+    log.info(
+        "weekly session %s ended from %s by %s: %s cancelled, %s kept",
+        rec.pk,
+        stop_from,
+        getattr(by, "pk", None),
+        len(outcome.cancelled),
+        outcome.kept,
+    )
+    if outcome.cancelled:
+        _notify_all(
+            rec.site,
+            outcome.cancelled,
+            _("Séance hebdomadaire arrêtée : %(site)s") % {"site": rec.site.name},
+            "\n".join(
+                [_("%(reason)s. Ces séances sont annulées :") % {"reason": text}]
+                + [f"- {_when(s)}" for s in outcome.cancelled]
+            )
+            + "\n",
+        )
+    return outcome
+
+
+@transaction.atomic
+def recurring_delete(*, recurring: RecurringSession, by=None) -> None:
+    """Delete a weekly session from which no occurrence was ever generated (else end it: history stays)."""
+    rec = RecurringSession.objects.select_for_update().filter(pk=recurring.pk).first()
+    if rec is None:
+        return
+    if not recurring_is_unused(recurring=rec):
+        raise ValidationError(
+            _(
+                "Des séances ont déjà été créées à partir de cette séance hebdomadaire : arrêtez-la plutôt, "
+                "leur historique sera conservé."
+            )
+        )
+    log.info("weekly session %s (%s) deleted by %s", rec.pk, rec, getattr(by, "pk", None))
+    rec.delete()
+
+
+def _sync_occurrences(
+    rec: RecurringSession, *, changed: set[str], now: datetime, reason: str
+) -> OccurrencesOutcome:
+    """Bring the weekly session's occurrences to come (planned, no report, after ``now``) in line with it."""
+    upcoming = list(
+        Session.objects.filter(recurring=rec, status=Session.Status.PLANNED, starts_at__gt=now)
+        .exclude(pk__in=SessionReport.objects.values("session_id"))
+        .select_for_update(of=("self",))
+        .order_by("starts_at")
+    )
+    outcome = OccurrencesOutcome()
+    if not upcoming:
+        return outcome
+    before = stats.buckets_of(upcoming)
+    reschedule = bool(changed & {"weekday", "start_time"})
+    occupied = set(
+        Session.objects.filter(recurring=rec)
+        .exclude(pk__in=[s.pk for s in upcoming])
+        .values_list("starts_at", flat=True)
+    )
+    rows = []
+    for s in upcoming:
+        day = timezone.localtime(s.starts_at).date()
+        target = s.starts_at
+        if reschedule:
+            day = _monday(day) + timedelta(days=rec.weekday)
+            target = local_dt(day, rec.start_time)
+        if day < rec.starts_on or (rec.ends_on is not None and day > rec.ends_on):
+            cancel = reason
+        elif target <= now or target in occupied:
+            cancel = _("Horaire de la séance hebdomadaire modifié")
+        else:
+            cancel = None
+        if cancel:
+            s.status = Session.Status.CANCELLED
+            s.cancel_reason = cancel[:300]
+            outcome.cancelled.append(s)
+        else:
+            occupied.add(target)
+            if target != s.starts_at:
+                outcome.moved.append((_when(s), s))
+                s.starts_at = target
+            elif changed & {"duration_minutes", "volunteers_needed"}:
+                outcome.updated.append(s)
+            else:
+                continue
+            if "duration_minutes" in changed:
+                s.duration_minutes = rec.duration_minutes
+            if "volunteers_needed" in changed:
+                s.volunteers_needed = rec.volunteers_needed
+        s.updated_at = now
+        rows.append(s)
+    if not rows:
+        return outcome
+    Session.objects.bulk_update(
+        rows,
+        ["starts_at", "duration_minutes", "volunteers_needed", "status", "cancel_reason", "updated_at"],
+        batch_size=500,
+    )
+    stats.refresh(before | stats.buckets_of(rows))  # bulk_update sends no signal
+    return outcome
+
+
+def _notify_all(site, sessions: list[Session], subject: str, body: str) -> None:
+    """One message about several occurrences, to their volunteers and the site's contact, after commit."""
+    recipients = {
+        e
+        for e in Mission.objects.filter(sessions__in=sessions, user__isnull=False)
+        .values_list("user__email", flat=True)
+        .distinct()
+        if e
+    }
+    if site.contact_email:
+        recipients.add(site.contact_email)
+    if not recipients:
+        return
+
+    def send() -> None:
+        try:
+            send_mail(subject, body, None, sorted(recipients))
+        except Exception:  # a mail server failure must not undo the change
+            log.exception("weekly session notification failed")
+
+    transaction.on_commit(send)
 
 
 # --- session reports ---------------------------------------------------------------------------------

@@ -6,6 +6,13 @@ app_name = "activities"
 urlpatterns = [
     path("<slug:slug>/seances/", views.sessions_home, name="sessions"),
     path("<slug:slug>/seances/planifier/", views.plan_month, name="plan"),
+    path("<slug:slug>/seances/hebdomadaires/<int:pk>/modifier/", views.recurring_edit, name="recurring_edit"),
+    path("<slug:slug>/seances/hebdomadaires/<int:pk>/arreter/", views.recurring_end, name="recurring_end"),
+    path(
+        "<slug:slug>/seances/hebdomadaires/<int:pk>/supprimer/",
+        views.recurring_delete,
+        name="recurring_delete",
+    ),
     path("<slug:slug>/seances/<int:pk>/", views.session_detail, name="session"),
     path("<slug:slug>/seances/<int:pk>/annuler/", views.session_cancel, name="session_cancel"),
     path("<slug:slug>/seances/<int:pk>/remplacer/", views.session_replace, name="session_replace"),

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from terreau.accounts.models import User
@@ -23,6 +24,7 @@ from terreau.activities.forms import (
     MissionForm,
     MonthForm,
     ParticipantForm,
+    RecurringEndForm,
     RecurringSessionForm,
     ReplaceForm,
     ReportForm,
@@ -114,6 +116,7 @@ def sessions_home(request: HttpRequest, slug: str) -> HttpResponse:
     elif request.method == "POST":
         raise PermissionDenied
     month = _month(request.GET.get("mois"))
+    changeable = editable(request.user, RecurringSession.objects.filter(site__program=program))
     return render(
         request,
         "activities/sessions_home.html",
@@ -123,6 +126,8 @@ def sessions_home(request: HttpRequest, slug: str) -> HttpResponse:
             recurring=recurring,
             form=form,
             plan_form=MonthForm(initial={"month": f"{month:%Y-%m}"}),
+            changeable_ids=set(changeable.values_list("pk", flat=True)),
+            today=timezone.localdate(),
         ),
     )
 
@@ -141,6 +146,148 @@ def plan_month(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request, "activities/plan_result.html", _ctx(request, program, outcome=outcome, month=start)
     )
+
+
+# --- weekly sessions: edit, end, delete (coordinators, branch staff and the site's staff) ----------------
+
+
+def _recurring(request: HttpRequest, program: Program, pk: int) -> RecurringSession:
+    """A weekly session of the program the user may change: 404 when they do not see it, 403 when they only
+    see it (volunteers, partner viewers)."""
+    return get_for(
+        request.user,
+        RecurringSession.objects.filter(site__program=program).select_related("site"),
+        action="change",
+        pk=pk,
+    )
+
+
+def _recurring_form(request, program, rec: RecurringSession, data=None) -> RecurringSessionForm:
+    sites = editable(
+        request.user, HostSite.objects.filter(program=program), rule=RecurringSession.ACCESS.parent("site")
+    )
+    # Its own copy of the row: validating a bound form writes into its instance.
+    instance = RecurringSession.objects.select_related("site").get(pk=rec.pk)
+    return RecurringSessionForm(
+        data,
+        instance=instance,
+        sites=sites,
+        lock_site=not services.recurring_is_unused(recurring=rec),
+    )
+
+
+def _recurring_page(request, program, rec, *, form=None, end_form=None) -> HttpResponse:
+    today = timezone.localdate()
+    upcoming = Session.objects.filter(
+        recurring=rec, status=Session.Status.PLANNED, starts_at__gt=timezone.now()
+    ).count()
+    return render(
+        request,
+        "activities/recurring_form.html",
+        _ctx(
+            request,
+            program,
+            rec=rec,
+            form=form or _recurring_form(request, program, rec),
+            end_form=end_form or RecurringEndForm(initial={"stop_from": today}),
+            unused=services.recurring_is_unused(recurring=rec),
+            upcoming=upcoming,
+            ended=rec.ends_on is not None and rec.ends_on < today,
+        ),
+    )
+
+
+def _form_errors(form, err: ValidationError) -> None:
+    if hasattr(err, "error_dict"):
+        for name, errs in err.message_dict.items():
+            form.add_error(name if name in form.fields else None, errs)
+    else:
+        form.add_error(None, err)
+
+
+def _occurrences_message(outcome: services.OccurrencesOutcome) -> str:
+    parts = []
+    if outcome.moved:
+        n = len(outcome.moved)
+        parts.append(
+            ngettext("%(n)s séance à venir déplacée.", "%(n)s séances à venir déplacées.", n) % {"n": n}
+        )
+    if outcome.updated:
+        n = len(outcome.updated)
+        parts.append(
+            ngettext("%(n)s séance à venir mise à jour.", "%(n)s séances à venir mises à jour.", n) % {"n": n}
+        )
+    if outcome.cancelled:
+        n = len(outcome.cancelled)
+        parts.append(
+            ngettext("%(n)s séance prévue annulée.", "%(n)s séances prévues annulées.", n) % {"n": n}
+        )
+    if outcome.kept:
+        n = outcome.kept
+        parts.append(
+            ngettext(
+                "%(n)s séance avec compte rendu conservée.", "%(n)s séances avec compte rendu conservées.", n
+            )
+            % {"n": n}
+        )
+    if outcome.moved or outcome.cancelled:
+        parts.append(_("Les volontaires affectés et le site sont prévenus."))
+    return " ".join(parts)
+
+
+@login_required
+def recurring_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    rec = _recurring(request, program, pk)
+    if request.method != "POST":
+        return _recurring_page(request, program, rec)
+    form = _recurring_form(request, program, rec, data=request.POST)
+    if form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in services.RECURRING_FIELDS}
+        try:
+            outcome = services.recurring_update(recurring=rec, changes=changes, by=request.user)
+        except ValidationError as err:
+            _form_errors(form, err)
+        else:
+            text = " ".join(filter(None, [_("Séance hebdomadaire modifiée."), _occurrences_message(outcome)]))
+            messages.success(request, text)
+            return redirect("activities:sessions", slug=program.slug)
+    return _recurring_page(request, program, rec, form=form)
+
+
+@login_required
+@require_POST
+def recurring_end(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    rec = _recurring(request, program, pk)
+    form = RecurringEndForm(request.POST)
+    if form.is_valid():
+        stop_from = form.cleaned_data["stop_from"]
+        try:
+            outcome = services.recurring_end(
+                recurring=rec, stop_from=stop_from, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except ValidationError as err:
+            _form_errors(form, err)
+        else:
+            head = _("Séance hebdomadaire arrêtée à partir du %(day)s.") % {"day": f"{stop_from:%d/%m/%Y}"}
+            messages.success(request, " ".join(filter(None, [head, _occurrences_message(outcome)])))
+            return redirect("activities:sessions", slug=program.slug)
+    return _recurring_page(request, program, rec, end_form=form)
+
+
+@login_required
+@require_POST
+def recurring_delete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    program = _program(request, slug)
+    rec = _recurring(request, program, pk)
+    try:
+        services.recurring_delete(recurring=rec, by=request.user)
+    except ValidationError as err:
+        _bad(request, err)
+        return redirect("activities:recurring_edit", slug=program.slug, pk=rec.pk)
+    messages.success(request, _("Séance hebdomadaire supprimée."))
+    return redirect("activities:sessions", slug=program.slug)
 
 
 @login_required

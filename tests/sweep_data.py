@@ -41,7 +41,7 @@ class SweepData:
 
 def build() -> SweepData:
     from terreau.accounts.models import User
-    from terreau.activities.models import Mission, Participant, Session
+    from terreau.activities.models import Mission, Participant, RecurringSession, Session
     from terreau.core.models import Branch
     from terreau.directory.importers.service import import_organisations
     from terreau.directory.models import NeedOffer, Organisation
@@ -156,6 +156,7 @@ def build() -> SweepData:
     kit = Kit.objects.filter(program=program).order_by("pk").first()
     item = EquipmentItem.objects.filter(program=program).order_by("pk").first()
     mission = Mission.objects.filter(program=program).order_by("pk").first()
+    recurring = RecurringSession.objects.filter(site=site).order_by("pk").first()
 
     p = program.slug
     urls = {
@@ -220,6 +221,7 @@ def build() -> SweepData:
         "calendar": reverse("activities:calendar", args=[p]),
         "missions": reverse("activities:missions", args=[p]),
         "mission_edit": reverse("activities:mission_edit", args=[p, mission.pk]),
+        "recurring_edit": reverse("activities:recurring_edit", args=[p, recurring.pk]),
         "participants": reverse("activities:participants", args=[p]),
         "participant_add": reverse("activities:participant_add", args=[p]),
         "participant": reverse("activities:participant", args=[p, participant.pk]),
@@ -280,7 +282,7 @@ def build() -> SweepData:
         }
         | program_pages
         # Not "participant": beneficiaries' personal data is for the people who run their sessions only.
-        | {"participants", "dashboard", "report", "equipment", "kits", "kit", "item"}
+        | {"participants", "dashboard", "report", "equipment", "kits", "kit", "item", "recurring_edit"}
     )
     expected = {
         "anonymous": public,
@@ -302,8 +304,18 @@ def build() -> SweepData:
         "uniscite_member": signed_in | {"inbox", "partnership", "speed_wishes"},
         "silvergeek_coordinator": signed_in
         | program_pages
-        | {"programs", "participants", "dashboard", "equipment", "kits", "report", "missions"},
-        "site_staff": signed_in | {"site", "sessions", "session", "participants", "participant", "report"},
+        | {
+            "programs",
+            "participants",
+            "dashboard",
+            "equipment",
+            "kits",
+            "report",
+            "missions",
+            "recurring_edit",
+        },
+        "site_staff": signed_in
+        | {"site", "sessions", "session", "participants", "participant", "report", "recurring_edit"},
     }
     return SweepData(
         urls=urls,
@@ -325,6 +337,7 @@ def build() -> SweepData:
             "item": item,
             "session": past_session or session,
             "mission": mission,
+            "recurring": recurring,
             "participant": participant,
             "registration": registration,
             "speed_registration": speed_regs[0],

@@ -98,6 +98,7 @@ def _pk_for(name: str, o: dict) -> list[int]:
         "activities:session": "session",
         "activities:report": "session",
         "activities:participant": "participant",
+        "activities:recurring": "recurring",
     }
     key = table.get(name) or next((v for k, v in prefixes.items() if name.startswith(k)), None)
     obj = o.get(key) if key else None

@@ -90,15 +90,9 @@ class Organisation(TimeStampedModel):
     name = models.CharField(_("nom"), max_length=255)
     acronym = models.CharField(_("sigle"), max_length=60, blank=True)
     slug = models.SlugField(_("identifiant d'adresse"), max_length=255, unique=True)
-    siren = models.CharField(
-        _("SIREN"), max_length=9, blank=True, validators=[validators.validate_siren]
-    )
-    siret = models.CharField(
-        _("SIRET"), max_length=14, blank=True, validators=[validators.validate_siret]
-    )
-    rna = models.CharField(
-        _("numéro RNA"), max_length=10, blank=True, validators=[validators.validate_rna]
-    )
+    siren = models.CharField(_("SIREN"), max_length=9, blank=True, validators=[validators.validate_siren])
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[validators.validate_siret])
+    rna = models.CharField(_("numéro RNA"), max_length=10, blank=True, validators=[validators.validate_rna])
     legal_category = models.CharField(_("catégorie juridique"), max_length=4, blank=True)
     workforce_band = models.CharField(
         _("tranche d'effectifs"), max_length=2, choices=WorkforceBand.choices, blank=True

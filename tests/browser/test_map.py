@@ -53,6 +53,9 @@ def test_map_shows_clustered_markers_without_tiles(page, territory):
         "href", rhenane.get_absolute_url()
     )
     expect(popup).to_contain_text("Fondation · Strasbourg")
+    # Leaflet fades popups in: axe measures colours, so wait for the end of the fade (else a blended,
+    # half-transparent link fails the contrast rule at random).
+    page.wait_for_function("() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
 
     assert_accessible(page)
 

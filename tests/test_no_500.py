@@ -231,3 +231,61 @@ def test_no_page_answers_500(role, demo, settings):
         if sweep_data.ROLES[role] and "_auth_user_id" not in client.session:
             client.force_login(data.objects["users"][role])  # a post may have signed the client out
     assert not failures, f"{role}: {len(failures)} answers 500\n" + "\n".join(failures[:80])
+
+
+def _admin_pages(client: Client) -> list[tuple[str, int]]:
+    """(path, expected status) of every registered model's change list and of the change page of its first
+    row the user may see: 200 where the model's admin lets the user in, 403 elsewhere (deny by default)."""
+    from django.contrib import admin
+
+    request = client.get(reverse("admin:index")).wsgi_request
+    pages = [(reverse("admin:index"), 200)]
+    for model, model_admin in admin.site._registry.items():
+        info = (model._meta.app_label, model._meta.model_name)
+        allowed = model_admin.has_view_permission(request)
+        pages.append((reverse("admin:{}_{}_changelist".format(*info)), 200 if allowed else 403))
+        first = model_admin.get_queryset(request).order_by("pk").first() if allowed else None
+        if first is not None:
+            pages.append((reverse("admin:{}_{}_change".format(*info), args=[first.pk]), 200))
+    return pages
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["superuser", "network_admin"])
+def test_every_admin_page_renders(role, demo, django_user_model):
+    """The admin of every model renders for a superuser and for the head office (configuration errors such
+    as a wrong readonly field only show when a page is drawn); the head office reaches every model of the
+    domain apps (scoped to its network) but not accounts, networks and branches, nor the framework's own
+    (groups, login attempts, tokens), which stay with superusers."""
+    data, _urls_ = demo
+    client = Client(raise_request_exception=False)
+    if role == "superuser":
+        client.force_login(
+            django_user_model.objects.create_superuser(email="root@example.org", password="x-Terreau-2026")
+        )
+    else:
+        client.force_login(data.objects["users"][role])
+    failures, denied = [], set()
+    for path, expected in _admin_pages(client):
+        status = client.get(path).status_code
+        if status != expected:
+            failures.append(f"{path} -> {status} (expected {expected})")
+        if expected == 403:
+            denied.add(path.split("/")[2])
+    assert not failures, failures
+    if role == "superuser":
+        assert not denied
+    else:
+        assert denied == {"accounts", "auth", "authtoken", "axes", "core"}, denied
+
+
+TERREAU_APPS = {
+    "core",
+    "directory",
+    "partnerships",
+    "matching",
+    "events",
+    "meetings",
+    "programs",
+    "activities",
+}

@@ -140,9 +140,6 @@ class Event(TimeStampedModel):
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken(), 0)
 
-    def is_organiser(self, user) -> bool:
-        return bool(user and user.is_authenticated) and self.organisers.filter(pk=user.pk).exists()
-
 
 class Registration(TimeStampedModel):
     """One person at one event, with or without an account, for an organisation or not."""

@@ -1,7 +1,15 @@
 from django.contrib import admin
 
 from terreau.core.admin_scoping import BranchScopedAdmin
-from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Incident, Kit, KitModel, Repair
+from terreau.programs.equipment import (
+    EquipmentEvent,
+    EquipmentItem,
+    Incident,
+    Kit,
+    KitModel,
+    KitStateChange,
+    Repair,
+)
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
 
 
@@ -20,7 +28,27 @@ class HostSiteAdmin(BranchScopedAdmin):
 admin.site.register(ProgramPartner, BranchScopedAdmin)
 admin.site.register(ProgramRole, BranchScopedAdmin)
 admin.site.register(KitModel, BranchScopedAdmin)
-admin.site.register(Kit, BranchScopedAdmin)
+
+
+class KitStateChangeInline(admin.TabularInline):
+    model = KitStateChange
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_state", "to_state", "at", "by", "site", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Kit)
+class KitAdmin(BranchScopedAdmin):
+    list_display = ["code", "program", "model", "state", "site"]
+    list_filter = ["program", "state"]
+    search_fields = ["code"]
+    # A kit is assembled, delivered and dismantled through terreau.programs.services (its history is written
+    # there), never by editing these fields.
+    readonly_fields = ["state", "site", "delivered_on", "delivered_by"]
+    inlines = [KitStateChangeInline]
 
 
 class EquipmentEventInline(admin.TabularInline):

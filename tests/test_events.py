@@ -619,6 +619,18 @@ def test_attendance_export_csv(client):
     assert "'=HYPERLIEN(1);a@example.org" in text and "Présent" in text and "Bob" in text
 
 
+def test_attendance_export_of_a_speed_meeting_says_whom_each_registrant_represents(client):
+    event = speed_meeting_event()
+    company = OrganisationFactory(company=True)
+    confirmed(event, "a@example.org", name="Alice", side="association")
+    confirmed(event, "b@example.org", name="Bruno", organisation=company)
+    client.force_login(staff_of(event))
+    text = client.get(reverse("events:export", kwargs={"slug": event.slug})).content.decode("utf-8-sig")
+    header, alice, bruno = text.splitlines()[:3]
+    assert header.split(";")[3] == "Représente"
+    assert alice.split(";")[3] == "Une association" and bruno.split(";")[3] == "Entreprise"
+
+
 def test_certificate_only_for_attendees(client):
     event = EventFactory()
     a = confirmed(event, "a@example.org")

@@ -227,6 +227,13 @@ class Registration(TimeStampedModel):
         return self.organisation.name if self.organisation_id else self.organisation_name
 
     @property
+    def represents(self) -> str:
+        """What the registrant comes for: their organisation's kind, else the side they declared ("" if neither)."""
+        if self.organisation_id:
+            return self.organisation.get_kind_display()
+        return self.get_side_display() if self.side else ""
+
+    @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
 

@@ -346,7 +346,18 @@ def attendance_export(request: HttpRequest, slug: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="presences-{event.slug}.csv"'
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
-    writer.writerow(["Nom", "Adresse e-mail", "Structure", "Statut", "Présence constatée le", "Inscrit le"])
+    speed = event.kind == Event.Kind.SPEED_MEETING
+    writer.writerow(
+        [
+            _("Nom"),
+            _("Adresse e-mail"),
+            _("Structure"),
+            *([_("Représente")] if speed else []),
+            _("Statut"),
+            _("Présence constatée le"),
+            _("Inscrit le"),
+        ]
+    )
     for r in (
         event.registrations.exclude(status=S.CANCELLED).select_related("organisation").order_by("name", "pk")
     ):
@@ -355,6 +366,7 @@ def attendance_export(request: HttpRequest, slug: str) -> HttpResponse:
                 _csv_safe(r.name),
                 _csv_safe(r.email),
                 _csv_safe(r.organisation_label),
+                *([r.represents] if speed else []),
                 r.get_status_display(),
                 timezone.localtime(r.attended_at).strftime("%d/%m/%Y %H:%M") if r.attended_at else "",
                 timezone.localtime(r.created_at).strftime("%d/%m/%Y %H:%M"),

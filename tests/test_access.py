@@ -75,3 +75,27 @@ def test_program_teams_volunteers_see_their_site_but_only_site_staff_change_it()
     assert set(visible(users["viewer"], sites)) == {site_a, site_b}
     assert list(editable(users["viewer"], sites)) == []
     assert list(visible(users["other"], sites)) == []
+
+
+def test_sees_beyond_public_is_false_only_where_visible_gives_public_rows():
+    """AccessRule.sees_beyond_public lets callers keep a public-only path: it must never say False to an actor
+    to whom visible() gives a private row."""
+    facilitator = BranchRoleFactory().user
+    membership = MembershipFactory()
+    private_need = NeedOfferFactory(visibility="branch", organisation=membership.organisation)
+    NeedOfferFactory()
+    rule = NeedOffer.ACCESS
+    actors = {
+        "anonymous": None,
+        "no role": UserFactory(),
+        "facilitator": facilitator,
+        "member": membership.user,
+    }
+    said = {}
+    for name, user in actors.items():
+        actor = actor_for(user)
+        said[name] = rule.sees_beyond_public(actor)
+        if not said[name]:
+            assert private_need not in visible(actor, NeedOffer.objects.all())
+    assert said == {"anonymous": False, "no role": False, "facilitator": True, "member": True}
+    assert private_need in visible(membership.user, NeedOffer.objects.all())

@@ -22,7 +22,8 @@ Actions:
   page_view      org: its profile page; need/notes: shown on A's profile page; import: the import page
   api_retrieve   GET /api/organisations/<slug>/ or /api/needs/<id>/ (notes: the private_notes field)
   api_list       in GET /api/organisations/ or /api/needs/
-  search         in the search page for a word of its name
+  search         in the search page for a word of its name (need: A, in the results of a search for a
+                 word found only in the need's title)
   export         in the CSV export of the directory
   edit_get       GET its edit page (notes: shown in A's edit page)
   edit_post      POST its edit page with forged values; when refused nothing changes
@@ -106,12 +107,14 @@ org_d         api_update     401        404       404       404            200  
 need_public   page_view      yes        yes       yes       yes            yes            yes              yes
 need_public   api_retrieve   200        200       200       200            200            200              200
 need_public   api_list       yes        yes       yes       yes            yes            yes              yes
+need_public   search         yes        yes       yes       yes            yes            yes              yes
 need_public   edit_get       login      200       403       200            403            200              200
 need_public   edit_post      login      ok        403       ok             403            ok               ok
 need_public   api_update     401        200       403       200            403            200              200
 need_private  page_view      no         yes       no        yes            no             yes              yes
 need_private  api_retrieve   404        200       404       200            404            200              200
 need_private  api_list       no         yes       no        yes            no             yes              yes
+need_private  search         no         yes       no        yes            no             yes              yes
 need_private  edit_get       login      200       404       200            404            200              200
 need_private  edit_post      login      ok        404       ok             404            ok               ok
 need_private  api_update     401        200       404       200            404            200              200
@@ -308,6 +311,9 @@ def test_permission_matrix(world: World, obj: str, action: str, actor: str, expe
         if action == "page_view":
             response = page.get(reverse("directory:organisation", kwargs={"slug": w.a.slug}))
             check_presence(response, need.title, expected)
+        elif action == "search":
+            word = need.title.split()[1]  # "ouvert", "confidentiel": in no other text of the world
+            check_presence(page.get(reverse("directory:search"), {"q": word}), w.a.name, expected)
         elif action == "api_retrieve":
             check_status(api.get(api_url), expected)
         elif action == "api_list":

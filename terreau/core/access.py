@@ -107,6 +107,22 @@ class AccessRule:
             q |= Q(**{f"{self._path(self.site, 'pk')}__in": sites})
         return q | self.owner_q(actor)
 
+    def sees_beyond_public(self, actor: Actor) -> bool:
+        """Whether ``visible()`` may give this actor rows that are not public, decided from the actor's id
+        sets alone (no query): lets a caller keep the public-only path, unchanged, for everybody else (the
+        directory search of private needs and offers)."""
+        if actor.is_superuser:
+            return True
+        if not actor.is_authenticated:
+            return False
+        return bool(
+            (self.branch_staff and (actor.branch_ids or actor.network_ids))
+            or (self.organisation is not None and actor.org_ids)
+            or (self.program is not None and (actor.program_ids or actor.program_viewer_ids))
+            or (self.site is not None and actor.site_ids)
+            or self.owner is not None
+        )
+
     def owner_q(self, actor: Actor) -> Q:
         if self.owner is None or actor.user_id is None:
             return Q(pk__in=[])

@@ -282,6 +282,13 @@ class NeedOffer(TimeStampedModel):
         _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+    # Search index of branch-only (private) active needs and offers, for the users who may see them (see
+    # directory.search): the organisation's index holds only its public ones. Left empty (NULL) for every
+    # other need or offer, whose text is already in its organisation's index: writes of public needs and
+    # offers cost nothing more. SQLite: accent-folded, stemmed text (B: title, C: description).
+    search_document = models.TextField(editable=False, blank=True, default="")
+    # PostgreSQL only: the same as a weighted tsvector, in a partial GIN index (migration 0008).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = NeedOfferQuerySet.as_manager()
 

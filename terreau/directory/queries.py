@@ -13,11 +13,9 @@ from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connections
 from django.db.models import (
-    BooleanField,
     Count,
     Exists,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -29,7 +27,7 @@ from django.db.models.functions import Coalesce
 
 from terreau import vocabulary
 from terreau.core.access import Actor, actor_for, visible
-from terreau.core.models import Branch
+from terreau.core.models import Branch, Visibility
 from terreau.directory.models import (
     Direction,
     NeedOffer,
@@ -38,7 +36,7 @@ from terreau.directory.models import (
     OrganisationKind,
     Theme,
 )
-from terreau.directory.search import apply_search, is_postgresql
+from terreau.directory.search import EqualsAny, apply_search, is_postgresql
 from terreau.territories.models import Commune, Department
 
 _DEPARTMENT_CODE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
@@ -137,14 +135,6 @@ class DirectoryParams:
         return urlencode(pairs)
 
 
-class _EqualsAny(Func):
-    """PostgreSQL: ``expression = ANY(array expression)``."""
-
-    arg_joiner = " = ANY("
-    template = "(%(expressions)s))"
-    output_field = BooleanField()
-
-
 def _open_count(actor: Actor, direction: str):
     """Number of open needs (or offers) of the outer organisation that the actor may see."""
     rows = visible(
@@ -155,6 +145,15 @@ def _open_count(actor: Actor, direction: str):
     )
     counted = rows.order_by().values("organisation_id").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _private_needs(actor: Actor) -> QuerySet[NeedOffer] | None:
+    """The private (branch-only) active needs and offers the actor may see, for the text search to find
+    their organisations; None when ``visible()`` gives the actor public ones only (anonymous visitors,
+    users without a role), whose search then stays exactly the public one."""
+    if not NeedOffer.ACCESS.sees_beyond_public(actor):
+        return None
+    return visible(actor, NeedOffer.objects.active().filter(visibility=Visibility.BRANCH))
 
 
 def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:
@@ -168,7 +167,7 @@ def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisat
             # scan of the commune index, which PostgreSQL can intersect with the full-text index. A join
             # instead lets it scan the full-text index once per commune of the department.
             communes = Commune.objects.filter(department_id__in=params.departments).order_by().values("code")
-            qs = qs.filter(_EqualsAny(F("commune_id"), ArraySubquery(communes)))
+            qs = qs.filter(EqualsAny(F("commune_id"), ArraySubquery(communes)))
         else:
             qs = qs.filter(commune__department_id__in=params.departments)
     if params.branches:
@@ -193,7 +192,7 @@ def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisat
             matching = matching.filter(direction=params.direction)
         qs = qs.filter(Exists(matching))
 
-    qs, searched = apply_search(qs, params.q)
+    qs, searched = apply_search(qs, params.q, private_needs=_private_needs(actor))
     return qs.order_by("-rank", "name", "pk") if searched else qs.order_by("name", "pk"), searched
 
 

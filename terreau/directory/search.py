@@ -8,26 +8,39 @@ Python (``_gather``) and fed to both backends, so that both find the same organi
 - C: its description and the descriptions of those needs and offers;
 - D: labels of its themes.
 
-Private or closed needs and offers never feed the index, so nothing only branch staff may read can make
-an organisation findable by anonymous visitors.
+Private or closed needs and offers never feed the organisation's index, so nothing only branch staff may
+read can make an organisation findable by anonymous visitors, nor by other branches.
+
+Private (branch-only) active needs and offers have an index of their own instead, on the NeedOffer row
+(B: title, C: description; empty for every other need or offer, whose text is already in its
+organisation's index). It serves only the users who may see private needs and offers (their branch's
+staff, network administrators, members of their organisation: ``queries._private_needs`` decides from the
+user's ids, without a query, then ``visible()`` selects the rows): ``apply_search`` then also finds an
+organisation when one of the private needs or offers the user may see matches the whole query by itself,
+ranked as if the query's words were in one of its need titles (B) unless its own index ranks it higher.
+Words split between the organisation's text and a private need (one word in each) do not combine. For
+everybody else the query is exactly the public one.
 
 PostgreSQL (production): ``Organisation.search_vector`` is a weighted ``tsvector`` built with the
 ``french_unaccent`` text search configuration (a copy of ``french`` that runs ``unaccent`` before
 ``french_stem``, created by migration 0004), with a GIN index; queries use ``to_tsquery`` in the same
-configuration and results are ordered by ``ts_rank``.
+configuration and results are ordered by ``ts_rank``. ``NeedOffer.search_vector`` is the same for private
+needs and offers, with a partial GIN index (migration 0008); their organisations are read once per query
+(``id = ANY(ARRAY(...))``, an InitPlan), so that PostgreSQL ORs the two index scans (a BitmapOr).
 
 SQLite (development, tests, demo): ``Organisation.search_document`` (left empty on PostgreSQL) holds the same text folded
 (lower case, no accents), without the stop words of PostgreSQL's French list, stemmed with the same
 Snowball French stemmer that PostgreSQL's ``french_stem`` uses, each stem prefixed by its weight letter
 (" a:tablet b:tablet c:ateli "). A query stem must appear under some weight (AND semantics) and the
 relevance is the sum of PostgreSQL's default weights (A 1.0, B 0.4, C 0.2, D 0.1) of the places where
-each query stem appears.
+each query stem appears. ``NeedOffer.search_document`` is the same for private needs and offers.
 
 On both backends the last word of a query is matched as a prefix (for results that update as one
 types) when it has three letters or more and the query does not end with a space.
 
 The index is kept current by signals (terreau.directory.signals) on every save or delete through the
-ORM; bulk writes (imports, demo data, benchmarks) call ``reindex_organisations(ids)``.
+ORM; bulk writes (imports, demo data, benchmarks) call ``reindex_organisations(ids)``, which also indexes
+the private needs and offers of those organisations (and unindexes those no longer private or active).
 """
 
 from __future__ import annotations
@@ -40,10 +53,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import snowballstemmer
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Greatest
 
 PG_CONFIG = "french_unaccent"
 WEIGHTS = ("a", "b", "c", "d")
@@ -155,15 +169,42 @@ def is_postgresql() -> bool:
     return connection.vendor == "postgresql"
 
 
-def apply_search(qs: QuerySet, q: str) -> tuple[QuerySet, bool]:
-    """Filter organisations matching ``q`` and annotate ``rank``; returns (queryset, searched)."""
+class EqualsAny(Func):
+    """PostgreSQL: ``expression = ANY(array expression)``.
+
+    With ``ArraySubquery`` the array is read once (an InitPlan), and the condition can use a b-tree index
+    and be OR-ed with a full-text index scan (a BitmapOr), where ``IN (subquery)`` under an OR cannot.
+    """
+
+    arg_joiner = " = ANY("
+    template = "(%(expressions)s))"
+    output_field = BooleanField()
+
+
+def apply_search(qs: QuerySet, q: str, *, private_needs: QuerySet | None = None) -> tuple[QuerySet, bool]:
+    """Filter organisations matching ``q`` and annotate ``rank``; returns (queryset, searched).
+
+    ``private_needs``: the private (branch-only) active needs and offers the user may see, when they may
+    see any (None otherwise: the query is then exactly the public one). An organisation is also found
+    when one of them matches the whole query by itself (its title and description), and ranks at least
+    as if every word of the query were in one of its public need titles (weight B).
+    """
     terms = SearchTerms.parse(q)
     if not terms:
         return qs, False
     if is_postgresql():
         query = SearchQuery(terms.tsquery(), search_type="raw", config=PG_CONFIG)
-        return qs.filter(search_vector=query).annotate(rank=SearchRank(F("search_vector"), query)), True
+        rank = SearchRank(F("search_vector"), query)
+        if private_needs is None:
+            return qs.filter(search_vector=query).annotate(rank=rank), True
+        matching = private_needs.filter(search_vector=query).order_by().values("organisation_id")
+        found = EqualsAny(F("pk"), ArraySubquery(matching))
+        # A constant: the rank of a vector holding the query's own words at weight B.
+        like_b = SearchRank(SearchVector(Value(" ".join(terms.words)), config=PG_CONFIG, weight="B"), query)
+        return _with_private_matches(qs, Q(search_vector=query), rank, found, like_b), True
     rank = Value(0.0, output_field=FloatField())
+    public = Q()
+    in_need = Q()
     last = len(terms.stems) - 1
     for i, s in enumerate(terms.stems):
         end = "" if (terms.prefix and i == last) else " "
@@ -172,8 +213,25 @@ def apply_search(qs: QuerySet, q: str) -> tuple[QuerySet, bool]:
             term = Q(search_document__contains=f" {letter}:{s}{end}")
             match |= term
             rank = rank + Case(When(term, then=Value(WEIGHT_VALUES[letter])), default=Value(0.0))
-        qs = qs.filter(match)
-    return qs.annotate(rank=Coalesce(rank, Value(0.0), output_field=FloatField())), True
+        if private_needs is None:
+            qs = qs.filter(match)
+        else:
+            public &= match
+            in_need &= Q(search_document__contains=f" b:{s}{end}") | Q(
+                search_document__contains=f" c:{s}{end}"
+            )
+    rank = Coalesce(rank, Value(0.0), output_field=FloatField())
+    if private_needs is None:
+        return qs.annotate(rank=rank), True
+    found = Q(pk__in=private_needs.filter(in_need).order_by().values("organisation_id"))
+    like_b = Value(WEIGHT_VALUES["b"] * len(terms.stems), output_field=FloatField())
+    return _with_private_matches(qs, public, rank, found, like_b), True
+
+
+def _with_private_matches(qs: QuerySet, public, rank, found, like_b) -> QuerySet:
+    """Organisations matching ``public`` (their own index) or ``found`` (one of their private needs)."""
+    extra = Case(When(found, then=like_b), default=Value(0.0), output_field=FloatField())
+    return qs.filter(Q(public) | Q(found)).annotate(rank=Greatest(rank, extra, output_field=FloatField()))
 
 
 # --- indexing --------------------------------------------------------------------------------------
@@ -271,14 +329,75 @@ def _write(texts: dict[int, tuple[str, str, str, str]]) -> None:
             )
 
 
+def pg_need_vector_sql(alias: str) -> str:
+    """PostgreSQL: the search vector of a need or offer (row ``alias``): B: its title, C: its description,
+    the weights its text has in its organisation's index."""
+    return pg_vector_sql(a="''", b=f"{alias}.title", c=f"{alias}.description")
+
+
+def _private_active() -> tuple[str, list[str]]:
+    """(visibility, statuses) of the needs and offers that have their own index (see NeedOffer): private
+    and active (the statuses of NeedOfferQuerySet.active(), which the search applies on top)."""
+    from terreau.core.models import Visibility
+    from terreau.directory.models import NeedOfferStatus
+
+    return Visibility.BRANCH.value, [NeedOfferStatus.OPEN.value, NeedOfferStatus.IN_DISCUSSION.value]
+
+
+def _write_needs(ids: list[int]) -> None:
+    """Index the private active needs and offers of these organisations, unindex their other ones.
+
+    Only rows whose index changes are written: reindexing an organisation (its name changed) rewrites
+    none of its needs and offers, and public ones are never touched.
+    """
+    from terreau.directory.models import NeedOffer
+
+    if not ids:
+        return
+    visibility, statuses = _private_active()
+    table = connection.ops.quote_name(NeedOffer._meta.db_table)
+    with connection.cursor() as cursor:
+        if is_postgresql():
+            vector = f"CASE WHEN n.visibility = %s AND n.status = ANY(%s) THEN {pg_need_vector_sql('n')} END"
+            cursor.execute(
+                f"""
+                UPDATE {table} AS n SET search_vector = {vector}
+                WHERE n.organisation_id = ANY(%s::bigint[])
+                  AND ((n.visibility = %s AND n.status = ANY(%s)) OR n.search_vector IS NOT NULL)
+                  AND n.search_vector IS DISTINCT FROM {vector}
+                """,  # noqa: S608 (table name and configuration are constants, values are parameters)
+                [visibility, statuses, ids, visibility, statuses, visibility, statuses],
+            )
+            return
+        rows = (
+            NeedOffer.objects.filter(organisation_id__in=ids)
+            .filter(Q(visibility=visibility, status__in=statuses) | ~Q(search_document=""))
+            .values_list("pk", "title", "description", "visibility", "status", "search_document")
+        )
+        changed = []
+        for pk, title, description, row_visibility, status, current in rows:
+            private = row_visibility == visibility and status in statuses
+            document = build_document(b=title, c=description) if private else ""
+            if document != current:
+                changed.append((document, pk))
+        if changed:
+            cursor.executemany(
+                f"UPDATE {table} SET search_document = %s WHERE id = %s",  # noqa: S608
+                changed,
+            )
+
+
 def reindex_organisations(ids: Iterable[int]) -> None:
-    """Rebuild the search index of these organisations (after bulk writes that bypass signals).
+    """Rebuild the search index of these organisations and of their private needs and offers (after
+    bulk writes that bypass signals).
 
     Unknown ids are ignored. Works in chunks, so it can be given every id of a large import.
     """
     id_list = sorted({int(i) for i in ids if i is not None})
     for start in range(0, len(id_list), REINDEX_CHUNK):
-        _write(_gather(id_list[start : start + REINDEX_CHUNK]))
+        chunk = id_list[start : start + REINDEX_CHUNK]
+        _write(_gather(chunk))
+        _write_needs(chunk)
 
 
 def reindex_all() -> int:

@@ -1,6 +1,7 @@
 """Keep the search index current when organisations, their needs and offers or their themes change.
 
-Every handler reindexes the organisations concerned at once, in the caller's transaction (so a rolled-back
+Every handler reindexes the organisations concerned (and with them the index of their private needs and
+offers, see terreau.directory.search) at once, in the caller's transaction (so a rolled-back
 write leaves the index as it was). A need or offer moved to another organisation reindexes both: the one it
 leaves is read before the save (one query, only for saves that may change the organisation). Bulk writes
 that bypass signals (bulk_create, update(), COPY) call terreau.directory.search.reindex_organisations(ids)

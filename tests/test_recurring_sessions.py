@@ -12,9 +12,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from terreau.activities import services
+from terreau.activities import planner, services
 from terreau.activities.models import RecurringSession, Session, SiteMonthStats
-from tests.test_activities_support import mission, program_with_sites, team, weekly
+from tests.factories import UserFactory
+from tests.test_activities_support import mission, program_with_sites, session, team, weekly
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +37,8 @@ def world():
     week 1 planned with a volunteer, week 2 held (reported), week 3 cancelled by hand, week 4 planned."""
     program, site_a, site_b = program_with_sites()
     users = team(program, site_a, site_b)
-    m = mission(program, user=users["volunteer_a"], sites=[site_a])
     today, monday = timezone.localdate(), _next_monday()
+    m = mission(program, user=users["volunteer_a"], sites=[site_a], starts_on=today - timedelta(days=30))
     rec = weekly(site_a, weekday=TUESDAY, starts_on=today - timedelta(days=70))
     rec_b = weekly(site_b, weekday=THURSDAY, starts_on=today - timedelta(days=70))
     services.sessions_generate(
@@ -435,3 +436,283 @@ def test_ending_a_finished_series_again_says_why(client, world):
     assert "est arrêtée le" in page and "Arrêter la séance hebdomadaire" not in page
     response = client.post(url("recurring_end", rec), {"stop_from": world["monday"].isoformat()})
     assert response.status_code == 200 and "se termine déjà le" in response.content.decode()
+
+
+# --- replacements belong to their weekly session ------------------------------------------------------
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return services.local_dt(day, time(hour, minute))
+
+
+def test_a_replacement_stays_an_occurrence_of_the_weekly_session_and_is_cancelled_by_its_end(
+    world, django_capture_on_commit_callbacks
+):
+    rec, (w1, _w2, _w3, w4), monday = world["rec"], world["weeks"], world["monday"]
+    # Week 1 put off to its Friday (before the end), week 4 put off to the Monday after (after the end).
+    early = services.session_replace(session=w1, starts_at=_at(monday + timedelta(days=4), 10))
+    late = services.session_replace(session=w4, starts_at=_at(monday + timedelta(days=28), 10))
+    late.volunteers.add(world["mission"])
+    assert (early.recurring_id, late.recurring_id) == (rec.pk, rec.pk)
+    stop_from = monday + timedelta(days=14)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.recurring_end(recurring=rec, stop_from=stop_from, reason="Travaux")
+    early.refresh_from_db()
+    late.refresh_from_db()
+    assert early.status == Session.Status.PLANNED  # before the end: kept
+    assert late.status == Session.Status.CANCELLED
+    reason = f"Séance hebdomadaire arrêtée à partir du {stop_from:%d/%m/%Y} : Travaux"
+    assert late.cancel_reason == reason
+    assert late in outcome.cancelled
+    assert list(late.volunteers.all()) == [world["mission"]]  # history keeps its volunteers
+    # The sessions they replace keep their own state and reason.
+    w4.refresh_from_db()
+    assert (w4.status, w4.cancel_reason) == ("cancelled", "Reportée")
+    sent = [m for m in mail.outbox if world["mission"].user.email in m.to and "arrêtée" in m.subject]
+    assert len(sent) == 1 and f"{_local(late):%d/%m/%Y %H:%M}" in sent[0].body
+    assert _stats_match(world["a"])
+
+
+def test_planning_keeps_the_regular_occurrence_of_the_week_a_session_was_put_off_to():
+    program, site_a, _site_b = program_with_sites()
+    rec = weekly(site_a, weekday=THURSDAY, starts_on=date(2030, 1, 1))
+    services.sessions_generate(program=program, start=date(2030, 3, 4), end=date(2030, 3, 10))
+    (first,) = Session.objects.filter(recurring=rec)
+    # Put off from Thursday 7 March to Tuesday 12 March, before the week of 11 March is planned.
+    moved = services.session_replace(session=first, starts_at=_at(date(2030, 3, 12), 10))
+    assert moved.recurring_id == rec.pk
+    services.plan_sessions(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
+    rows = Session.objects.filter(recurring=rec).order_by("starts_at")
+    assert [(_local(s).date(), s.status) for s in rows] == [
+        (date(2030, 3, 7), "cancelled"),  # the week of the original gets no other occurrence
+        (date(2030, 3, 12), "planned"),  # the replacement
+        (date(2030, 3, 14), "planned"),  # that week's own occurrence is still created
+        (date(2030, 3, 21), "planned"),
+        (date(2030, 3, 28), "planned"),
+    ]
+    count = Session.objects.count()
+    services.sessions_generate(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
+    assert Session.objects.count() == count
+
+
+def test_editing_the_time_leaves_replacements_where_they_were_put(world):
+    rec, (w1, _w2, w3, w4), monday = world["rec"], world["weeks"], world["monday"]
+    friday = services.session_replace(session=w1, starts_at=_at(monday + timedelta(days=4), 10))
+    # The cancelled week 3 made up in week 4, on Thursday 15:00: the new time of the weekly session.
+    thursday = services.session_replace(session=w3, starts_at=_at(monday + timedelta(days=24), 15))
+    outcome = services.recurring_update(
+        recurring=rec, changes={"weekday": THURSDAY, "start_time": time(15, 0), "duration_minutes": 120}
+    )
+    for s in (friday, thursday, w4):
+        s.refresh_from_db()
+    assert (_local(friday), friday.status, friday.duration_minutes) == (
+        timezone.localtime(_at(monday + timedelta(days=4), 10)),
+        "planned",
+        120,
+    )
+    assert (thursday.status, _local(thursday).date()) == ("planned", monday + timedelta(days=24))
+    # Week 4's own occurrence would land on the replacement's very time: it gives way.
+    assert (w4.status, w4.cancel_reason) == ("cancelled", "Horaire de la séance hebdomadaire modifié")
+    assert _local(w4).date() == monday + timedelta(days=22)
+    assert outcome.cancelled == [w4] and {s.pk for s in outcome.updated} == {friday.pk, thursday.pk}
+
+
+def test_a_replacement_put_after_the_last_week_survives_other_changes_but_not_a_shorter_period():
+    program, site_a, _site_b = program_with_sites()
+    rec = weekly(site_a, weekday=THURSDAY, starts_on=date(2030, 1, 1))
+    rec.ends_on = date(2030, 3, 15)
+    rec.save()
+    services.sessions_generate(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
+    last = Session.objects.filter(recurring=rec).order_by("starts_at").last()
+    assert _local(last).date() == date(2030, 3, 14)
+    later = services.session_replace(session=last, starts_at=_at(date(2030, 3, 19), 10))  # after the end
+    services.recurring_update(recurring=rec, changes={"duration_minutes": 60, "volunteers_needed": 2})
+    later.refresh_from_db()
+    assert (later.status, later.duration_minutes, later.volunteers_needed) == ("planned", 60, 2)
+    services.recurring_update(recurring=rec, changes={"ends_on": date(2030, 3, 10)})
+    later.refresh_from_db()
+    assert (later.status, later.cancel_reason) == (
+        "cancelled",
+        "Hors de la nouvelle période de la séance hebdomadaire",
+    )
+
+
+def test_a_replacement_on_the_time_of_another_occurrence_is_refused(client, world):
+    rec, (w1, _w2, _w3, w4) = world["rec"], world["weeks"]
+    with pytest.raises(ValidationError) as err:
+        services.session_replace(session=w1, starts_at=w4.starts_at)
+    assert "starts_at" in err.value.message_dict
+    client.force_login(world["u"]["staff_a"])
+    when = _local(w4).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(
+        reverse("activities:session_replace", args=[world["program"].slug, w1.pk]),
+        {"starts_at": when},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "a déjà une séance à cette date et à cette heure" in response.content.decode()
+    w1.refresh_from_db()
+    assert w1.status == Session.Status.PLANNED
+    assert not Session.objects.filter(replaces=w1).exists()
+    assert Session.objects.filter(recurring=rec, starts_at=w4.starts_at).count() == 1
+
+
+# --- volunteers no longer available at the new time ---------------------------------------------------
+
+
+def _volunteer(program, site, name, **kw):
+    return mission(program, user=UserFactory(), sites=[site], name=name, **kw)
+
+
+def test_moving_releases_only_the_volunteers_no_longer_available(
+    client, world, django_capture_on_commit_callbacks
+):
+    program, site_a, site_b = world["program"], world["a"], world["b"]
+    rec, (w1, _w2, _w3, w4), monday = world["rec"], world["weeks"], world["monday"]
+    start = timezone.localdate() - timedelta(days=30)
+    lina = world["mission"]  # available Monday to Friday 09:00-18:00: stays
+    keep = _volunteer(program, site_a, "Noa", starts_on=start)  # same: stays
+    window = _volunteer(program, site_a, "Inès", starts_on=start)
+    window.availability = [{"weekday": TUESDAY, "start": "14:00", "end": "17:00"}]
+    window.save()
+    busy = _volunteer(program, site_a, "Yanis", starts_on=start)
+    thursday_b = Session.objects.get(
+        recurring=world["rec_b"], starts_at=_at(monday + timedelta(days=THURSDAY), 14, 30)
+    )
+    thursday_b.volunteers.add(busy)  # at site B on Thursday 14:30-16:00 of week 1
+    hours = _volunteer(program, site_a, "Maël", starts_on=start)  # 24 h a week
+    for offset in (0, 2, 4):  # 3 x 450 min = 22 h 30 of other sessions in week 1: room for 90 min, not 120
+        session(
+            site_b, day=monday + timedelta(days=offset), at=time(9, 0), duration_minutes=450
+        ).volunteers.add(hours)
+    ended = _volunteer(program, site_a, "Jade", starts_on=monday + timedelta(days=2 - 270))  # ends Wednesday
+    w1.volunteers.add(keep, window, busy, hours, ended)
+    w4.volunteers.add(keep, window, busy, hours)
+
+    client.force_login(world["u"]["staff_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            url("recurring_edit", rec),
+            _data(rec, weekday=THURSDAY, start_time="15:00", duration_minutes=120, volunteers_needed=4),
+            follow=True,
+        )
+    text = response.content.decode()
+    w1.refresh_from_db()
+    w4.refresh_from_db()
+    assert "2 séances à venir déplacées." in text
+    assert "5 places de volontaires libérées" in text and "Planifiez à nouveau" in text
+    assert set(w1.volunteers.all()) == {lina, keep}
+    assert set(w4.volunteers.all()) == {keep, busy, hours}  # week 4: no clash, hours to spare
+    assert list(thursday_b.volunteers.all()) == [busy]  # their other session is not touched
+    assert _stats_match(site_a)
+
+    def received(m):
+        return [msg for msg in mail.outbox if msg.to == [m.user.email] and "participation" in msg.subject]
+
+    # One message per person, in French, listing their sessions.
+    assert not received(lina) and not received(keep)
+    for m in (busy, hours, ended):
+        (msg,) = received(m)
+        assert f"{_local(w1):%d/%m/%Y %H:%M}" in msg.body and "disponibilités" in msg.body
+    (msg,) = received(window)
+    assert f"{_local(w1):%d/%m/%Y %H:%M}" in msg.body and f"{_local(w4):%d/%m/%Y %H:%M}" in msg.body
+    coordinator = world["u"]["coordinator"].email
+    (summary,) = [msg for msg in mail.outbox if msg.to == [coordinator]]
+    assert "Places de volontaires à pourvoir" in summary.subject
+    assert "5 places de volontaires sont à pourvoir" in summary.body
+    assert all(str(m) in summary.body for m in (window, busy, hours, ended))
+    assert str(keep) not in summary.body
+    assert reverse("activities:sessions", args=[program.slug]) in summary.body
+    # The volunteers who stay hear of the move, those released only of their release.
+    moved = [msg for msg in mail.outbox if msg.subject.startswith("Séance hebdomadaire modifiée")]
+    assert len(moved) == 1 and lina.user.email in moved[0].to and window.user.email not in moved[0].to
+
+
+def test_a_change_that_keeps_everyone_frees_no_place(world, django_capture_on_commit_callbacks):
+    rec, (w1, *_rest) = world["rec"], world["weeks"]
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.recurring_update(recurring=rec, changes={"start_time": time(10, 0)})
+    assert outcome.released == [] and list(w1.volunteers.all()) == [world["mission"]]
+    assert not [m for m in mail.outbox if "pourvoir" in m.subject]
+
+
+def test_planner_unavailable_keeps_the_earlier_of_two_clashing_sessions():
+    day = datetime(2030, 3, 7, 14, 0)
+    volunteer = planner.Volunteer(
+        id=1,
+        starts_on=date(2030, 1, 1),
+        ends_on=date(2030, 12, 31),
+        weekly_hours=24,
+        availability=(planner.Window(3, 9 * 60, 18 * 60),),
+    )
+    slots = [
+        planner.Slot(id=10, site_id=1, start=day + timedelta(minutes=60), minutes=90, assigned=(1, 2)),
+        planner.Slot(id=11, site_id=1, start=day, minutes=90, assigned=(1,)),
+    ]
+    # Volunteer 2 is not described: nothing is known against them.
+    assert planner.unavailable(sites=[planner.Site(id=1)], volunteers=[volunteer], slots=slots) == {10: (1,)}
+
+
+# --- site staff add weekly sessions at their own sites ------------------------------------------------
+
+
+def _new(site, **changes):
+    data = {
+        "site": site.pk,
+        "weekday": 4,
+        "start_time": "10:00",
+        "duration_minutes": 60,
+        "volunteers_needed": 1,
+        "starts_on": (timezone.localdate() + timedelta(days=3)).isoformat(),
+        "ends_on": "",
+    }
+    return data | changes
+
+
+@pytest.mark.parametrize(
+    ("who", "site", "code"),
+    [
+        ("coordinator", "b", 302),
+        ("facilitator", "b", 302),
+        ("staff_a", "a", 302),
+        ("staff_a", "b", 200),  # another site of the program: a form error
+        ("staff_b", "a", 200),
+        ("volunteer_a", "a", 403),
+        ("viewer", "a", 403),
+        ("other", "a", 404),
+    ],
+)
+def test_who_adds_a_weekly_session_and_where(client, world, who, site, code):
+    program = world["program"]
+    home = reverse("activities:sessions", args=[program.slug])
+    before = RecurringSession.objects.count()
+    client.force_login(world["u"][who])
+    response = client.post(home, _new(world[site]))
+    assert response.status_code == code
+    created = RecurringSession.objects.filter(site=world[site], weekday=4, start_time=time(10, 0))
+    assert created.exists() is (code == 302)
+    assert RecurringSession.objects.count() == before + (code == 302)
+    if code == 200:
+        assert "Sélectionnez un choix valide" in response.content.decode()
+        assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_site_staff_sees_the_add_form_with_their_sites_only(client, world):
+    program, site_a, site_b = world["program"], world["a"], world["b"]
+    home = reverse("activities:sessions", args=[program.slug])
+    client.force_login(world["u"]["staff_a"])
+    page = client.get(home).content.decode()
+    assert "Ajouter une séance hebdomadaire" in page
+    assert f'<option value="{site_a.pk}">{site_a.name}</option>' in page
+    assert f"{site_b.name}</option>" not in page
+    assert "Planifier un mois" not in page  # planning stays with the coordination
+    response = client.post(home, _new(site_a), follow=True)
+    assert "Séance hebdomadaire ajoutée." in response.content.decode()
+    rec = RecurringSession.objects.get(site=site_a, weekday=4)
+    assert url("recurring_edit", rec) in response.content.decode()  # and may change it afterwards
+    for forged in ("999999", "abc", ""):
+        response = client.post(home, _new(site_a) | {"site": forged})
+        assert response.status_code == 200 and 'aria-invalid="true"' in response.content.decode()
+    assert RecurringSession.objects.filter(site=site_a, weekday=4).count() == 1
+    client.force_login(world["u"]["volunteer_a"])
+    assert "Ajouter une séance hebdomadaire" not in client.get(home).content.decode()

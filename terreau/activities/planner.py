@@ -569,6 +569,46 @@ def _reasons(
     return tuple(reasons) or (REASONS["availability"],)
 
 
+def unavailable(
+    *,
+    sites: Sequence[Site],
+    volunteers: Sequence[Volunteer],
+    slots: Sequence[Slot],
+    others: Sequence[Slot] = (),
+) -> dict[int, tuple[int, ...]]:
+    """The volunteers already assigned to ``slots`` (``Slot.assigned``) who no longer meet the hard rules
+    that depend on the time of a session: mission dates, availability windows, weekly hours and being in
+    two places at once (travel included), given the ``others`` sessions they keep (their ``assigned``: the
+    volunteers concerned). For sessions that moved or grew longer: {slot id: volunteer ids to release}.
+
+    Slots are taken in date order: when two of them now clash for a volunteer, the later one releases them.
+    """
+    vol_by_id = {v.id: v for v in volunteers}
+    load = _Load({s.id: s for s in sites})
+    for slot in others:
+        for vid in slot.assigned:
+            load.add(vid, slot)
+    out: dict[int, tuple[int, ...]] = {}
+    for slot in sorted(slots, key=lambda s: (s.start, s.id)):
+        released = []
+        for vid in dict.fromkeys(slot.assigned):
+            v = vol_by_id.get(vid)
+            if v is None:  # not described: nothing to check
+                continue
+            if (
+                v.starts_on <= slot.start.date() <= v.ends_on
+                and _inside(v.availability, slot)
+                and load.hours_left(v, slot)
+                and load.free(vid, slot)
+            ):
+                load.add(vid, slot)
+            else:
+                released.append(vid)
+        if released:
+            out[slot.id] = tuple(released)
+    return out
+
+
 def check(
     plan_: Plan, *, sites: Sequence[Site], volunteers: Sequence[Volunteer], slots: Sequence[Slot]
 ) -> list[str]:

@@ -14,11 +14,12 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from terreau.activities import planner, rules, stats
 from terreau.activities.models import (
@@ -131,10 +132,13 @@ def sessions_generate(*, program, start: date, end: date, is_demo: bool = False)
     )
     # A weekly session has at most one occurrence a week: a week that already has one (planned, held,
     # cancelled, or moved to another day or time after the weekly session was edited) gets no other.
+    # Replacements (session_replace) do not count: the occurrence they replace holds its own week, and the
+    # week a session was put off to still has its regular occurrence.
     taken = {
         (rec_id, _monday(timezone.localtime(at).date()))
         for rec_id, at in Session.objects.filter(
             recurring__in=[rec.pk for rec in recurring],
+            replaces__isnull=True,
             starts_at__gte=local_dt(_monday(start), time.min),
             starts_at__lt=local_dt(_monday(end) + timedelta(days=7), time.min),
         ).values_list("recurring_id", "starts_at")
@@ -320,16 +324,33 @@ def session_cancel(*, session: Session, reason: str, by=None) -> Session:
 
 @transaction.atomic
 def session_replace(*, session: Session, starts_at: datetime, by=None) -> Session:
-    """Cancel ``session`` and create its replacement at ``starts_at`` with the same volunteers."""
+    """Cancel ``session`` and create its replacement at ``starts_at`` with the same volunteers.
+
+    The replacement stays an occurrence of the same weekly session (``recurring``): ending that weekly
+    session cancels it too when it falls after the end, while editing its day and time leaves it where it is.
+    """
     if starts_at <= timezone.now():
         raise ValidationError({"starts_at": _("La séance de remplacement doit être dans le futur.")})
     if Session.objects.filter(replaces=session).exists():
         raise ValidationError(_("Cette séance a déjà été remplacée."))
+    if (
+        session.recurring_id is not None
+        and Session.objects.filter(recurring_id=session.recurring_id, starts_at=starts_at).exists()
+    ):
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "Cette séance hebdomadaire a déjà une séance à cette date et à cette heure : choisissez "
+                    "un autre horaire."
+                )
+            }
+        )
     old_when = _when(session)
     if session.status != Session.Status.CANCELLED:
         session_cancel(session=session, reason=_("Reportée"), by=by)
     new = Session.objects.create(
         site=session.site,
+        recurring_id=session.recurring_id,
         starts_at=starts_at,
         duration_minutes=session.duration_minutes,
         volunteers_needed=session.volunteers_needed,
@@ -367,6 +388,8 @@ class OccurrencesOutcome:
     updated: list[Session] = field(default_factory=list)  # same time, new duration or volunteers needed
     cancelled: list[Session] = field(default_factory=list)
     kept: int = 0  # occurrences after the end that have a report: history, left as they are
+    # Volunteers taken off an occurrence that moved or grew longer: no longer available then (places to fill).
+    released: list[tuple[Session, Mission]] = field(default_factory=list)
 
 
 def recurring_is_unused(*, recurring: RecurringSession) -> bool:
@@ -387,8 +410,13 @@ def recurring_update(
 
     They move to the new day and time within their own week and take the new duration and number of
     volunteers; those that fall outside the new period, or whose new time of the week is already past, are
-    cancelled with the reason. Held, reported and cancelled occurrences are history and stay as they are.
-    The site cannot change once occurrences exist (their reports and figures belong to that site).
+    cancelled with the reason. Replacements (session_replace) keep their own date and time. Held, reported
+    and cancelled occurrences are history and stay as they are. The site cannot change once occurrences
+    exist (their reports and figures belong to that site).
+
+    Volunteers of an occurrence that moved or grew longer who no longer meet the planner's rules there
+    (mission dates, availability, weekly hours, another session at that time) are taken off it and told,
+    and so is the program's coordination (``released``: the places to fill by planning again).
     """
     unknown = set(changes) - set(RECURRING_FIELDS)
     if unknown:
@@ -416,14 +444,19 @@ def recurring_update(
     outcome = _sync_occurrences(
         rec, changed=changed, now=now, reason=_("Hors de la nouvelle période de la séance hebdomadaire")
     )
+    retimed = [s for _old, s in outcome.moved]
+    if "duration_minutes" in changed:
+        retimed += outcome.updated
+    outcome.released = _release_unavailable(retimed)
     log.info(
-        "weekly session %s changed (%s) by %s: %s moved, %s updated, %s cancelled",
+        "weekly session %s changed (%s) by %s: %s moved, %s updated, %s cancelled, %s places released",
         rec.pk,
         ", ".join(sorted(changed)),
         getattr(by, "pk", None),
         len(outcome.moved),
         len(outcome.updated),
         len(outcome.cancelled),
+        len(outcome.released),
     )
     if outcome.moved or outcome.cancelled:
         lines = [_("La séance hebdomadaire %(slot)s change.") % {"slot": str(rec)}]
@@ -441,6 +474,8 @@ def recurring_update(
             _("Séance hebdomadaire modifiée : %(site)s") % {"site": rec.site.name},
             "\n".join(lines) + "\n",
         )
+    if outcome.released:
+        _notify_released(rec, outcome.released)
     return outcome
 
 
@@ -450,8 +485,9 @@ def recurring_end(
 ) -> OccurrencesOutcome:
     """Stop a weekly session from ``stop_from`` on (its last day becomes the day before).
 
-    Its occurrences from then on that are still planned without a report are cancelled with the reason
-    (history: they stay, with their volunteers); those with a report are kept and counted in ``kept``.
+    Its occurrences from then on that are still planned without a report, replacements included, are
+    cancelled with the reason (history: they stay, with their volunteers); those with a report are kept and
+    counted in ``kept``.
     """
     now = now or timezone.now()
     rec = RecurringSession.objects.select_for_update().get(pk=recurring.pk)
@@ -537,19 +573,26 @@ def _sync_occurrences(
         return outcome
     before = stats.buckets_of(upcoming)
     reschedule = bool(changed & {"weekday", "start_time"})
+    new_period = bool(changed & {"starts_on", "ends_on"})
     occupied = set(
         Session.objects.filter(recurring=rec)
         .exclude(pk__in=[s.pk for s in upcoming])
         .values_list("starts_at", flat=True)
     )
+    # Replacements keep the date and time chosen for them (a new period may still cancel them); they come
+    # first so that an occurrence moved onto their very time gives way (one session of a weekly session at
+    # a given time).
+    upcoming.sort(key=lambda s: (s.replaces_id is None, s.starts_at, s.pk))
     rows = []
     for s in upcoming:
+        replacement = s.replaces_id is not None
         day = timezone.localtime(s.starts_at).date()
         target = s.starts_at
-        if reschedule:
+        if reschedule and not replacement:
             day = _monday(day) + timedelta(days=rec.weekday)
             target = local_dt(day, rec.start_time)
-        if day < rec.starts_on or (rec.ends_on is not None and day > rec.ends_on):
+        outside = day < rec.starts_on or (rec.ends_on is not None and day > rec.ends_on)
+        if outside and (new_period or not replacement):
             cancel = reason
         elif target <= now or target in occupied:
             cancel = _("Horaire de la séance hebdomadaire modifié")
@@ -559,6 +602,7 @@ def _sync_occurrences(
             s.status = Session.Status.CANCELLED
             s.cancel_reason = cancel[:300]
             outcome.cancelled.append(s)
+            occupied.add(s.starts_at)  # a cancelled occurrence stays where it was
         else:
             occupied.add(target)
             if target != s.starts_at:
@@ -604,6 +648,155 @@ def _notify_all(site, sessions: list[Session], subject: str, body: str) -> None:
             send_mail(subject, body, None, sorted(recipients))
         except Exception:  # a mail server failure must not undo the change
             log.exception("weekly session notification failed")
+
+    transaction.on_commit(send)
+
+
+def _slot(session: Session, assigned) -> planner.Slot:
+    return planner.Slot(
+        id=session.pk,
+        site_id=session.site_id,
+        start=timezone.localtime(session.starts_at).replace(tzinfo=None),
+        minutes=session.duration_minutes,
+        needed=session.volunteers_needed,
+        assigned=tuple(assigned),
+    )
+
+
+def _release_unavailable(sessions: list[Session]) -> list[tuple[Session, Mission]]:
+    """Take off ``sessions`` (just moved or lengthened, saved) the volunteers who no longer meet the planner's
+    rules there, given their other sessions of those weeks; the others stay. Returns who left what."""
+    from terreau.programs.models import HostSite
+
+    through = Session.volunteers.through
+    assigned: dict[int, list[int]] = {}
+    for sid, mid in through.objects.filter(session__in=sessions).values_list("session_id", "mission_id"):
+        assigned.setdefault(sid, []).append(mid)
+    if not assigned:
+        return []
+    missions = {
+        m.pk: m
+        for m in Mission.objects.filter(pk__in={mid for mids in assigned.values() for mid in mids})
+        .select_related("user", "home_commune")
+        .order_by()
+    }
+    days = [timezone.localtime(s.starts_at).date() for s in sessions]
+    others = Session.objects.filter(
+        starts_at__gte=local_dt(_monday(min(days)), time.min),
+        starts_at__lt=local_dt(_monday(max(days)) + timedelta(days=7), time.min),
+        volunteers__in=list(missions),
+    ).exclude(status=Session.Status.CANCELLED)
+    others = others.exclude(pk__in=[s.pk for s in sessions]).distinct()
+    other_assigned: dict[int, list[int]] = {}
+    for sid, mid in through.objects.filter(session__in=others, mission__in=list(missions)).values_list(
+        "session_id", "mission_id"
+    ):
+        other_assigned.setdefault(sid, []).append(mid)
+    other_rows = list(others.order_by())
+    site_ids = {s.site_id for s in sessions} | {s.site_id for s in other_rows}
+    by_id = {s.pk: s for s in sessions}
+    released = planner.unavailable(
+        sites=[
+            _site_input(site) for site in HostSite.objects.filter(pk__in=site_ids).select_related("commune")
+        ],
+        volunteers=[_volunteer_input(m, frozenset()) for m in missions.values()],
+        slots=[_slot(s, assigned.get(s.pk, ())) for s in sessions if s.pk in assigned],
+        others=[_slot(s, other_assigned.get(s.pk, ())) for s in other_rows],
+    )
+    if not released:
+        return []
+    pairs = [(by_id[sid], missions[mid]) for sid, mids in released.items() for mid in mids]
+    pairs.sort(key=lambda pair: (pair[0].starts_at, pair[0].pk, pair[1].pk))
+    gone = Q(pk__in=[])
+    for s, m in pairs:
+        gone |= Q(session_id=s.pk, mission_id=m.pk)
+    through.objects.filter(gone).delete()
+    stats.refresh(stats.buckets_of(s for s, _m in pairs))  # no m2m signal for a bulk delete
+    return pairs
+
+
+def _notify_released(rec: RecurringSession, released: list[tuple[Session, Mission]]) -> None:
+    """One message to each volunteer taken off sessions, and one to each coordinator of the program, after
+    commit (a mail server failure does not undo the change)."""
+    from django.urls import reverse
+
+    from terreau.programs.models import ProgramRole
+
+    program = rec.site.program
+    change = {
+        "site": rec.site.name,
+        "slot": f"{rec.get_weekday_display()} {rec.start_time:%H:%M}, {rec.duration_minutes} min",
+    }
+    messages: list[EmailMessage] = []
+    by_mission: dict[Mission, list[Session]] = {}
+    for s, m in released:
+        by_mission.setdefault(m, []).append(s)
+    for m, sessions in by_mission.items():
+        email = getattr(m.user, "email", "") if m.user_id else ""
+        if not email:
+            continue
+        body = (
+            _(
+                "Bonjour %(name)s,\n\nLa séance hebdomadaire du site %(site)s a un nouvel horaire : "
+                "%(slot)s. Il ne correspond plus à vos disponibilités (créneaux, heures de la semaine ou "
+                "autre séance au même moment) : vous ne faites plus partie des volontaires de ces séances :\n"
+            )
+            % (change | {"name": m.first_name})
+            + "".join(f"- {_when(s)}\n" for s in sessions)
+            + "\n"
+            + _("La coordination du programme est prévenue.")
+            + "\n"
+        )
+        messages.append(
+            EmailMessage(
+                _("Séances modifiées : %(site)s, votre participation est retirée") % {"site": rec.site.name},
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+            )
+        )
+    coordinators = set(
+        ProgramRole.objects.filter(
+            program=program, role=ProgramRole.Role.COORDINATOR, user__is_active=True
+        ).values_list("user__email", flat=True)
+    )
+    if program.coordinator_id and program.coordinator.is_active:
+        coordinators.add(program.coordinator.email)
+    link = site_url(reverse("activities:sessions", kwargs={"slug": program.slug}))
+    n = len(released)
+    coordinator_body = (
+        _(
+            "La séance hebdomadaire du site %(site)s a un nouvel horaire : %(slot)s. Ces volontaires n'y "
+            "sont plus disponibles et ne sont plus prévus aux séances suivantes :\n"
+        )
+        % change
+        + "".join(f"- {_when(s)} : {m}\n" for s, m in released)
+        + "\n"
+        + ngettext(
+            "%(n)s place de volontaire est à pourvoir : planifiez à nouveau le mois concerné.\n%(link)s\n",
+            "%(n)s places de volontaires sont à pourvoir : planifiez à nouveau les mois concernés."
+            "\n%(link)s\n",
+            n,
+        )
+        % {"n": n, "link": link}
+    )
+    for email in sorted(e for e in coordinators if e):
+        messages.append(
+            EmailMessage(
+                _("Places de volontaires à pourvoir : %(site)s") % {"site": rec.site.name},
+                coordinator_body,
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+            )
+        )
+    if not messages:
+        return
+
+    def send() -> None:
+        try:
+            get_connection().send_messages(messages)
+        except Exception:  # a mail server failure must not undo the change
+            log.exception("released volunteers notification failed")
 
     transaction.on_commit(send)
 

@@ -106,8 +106,10 @@ def sessions_home(request: HttpRequest, slug: str) -> HttpResponse:
         "site"
     )
     form = None
-    if _coordinates(request, program):
-        form = RecurringSessionForm(request.POST or None, sites=_sites(request, program))
+    # Coordinators and branch staff add weekly sessions at any site of the program, site staff at their own.
+    sites = _recurring_sites(request, program)
+    if sites.exists():
+        form = RecurringSessionForm(request.POST or None, sites=sites)
         if request.method == "POST" and form.is_valid():
             rec = form.save(commit=False)
             rec.save()
@@ -162,10 +164,15 @@ def _recurring(request: HttpRequest, program: Program, pk: int) -> RecurringSess
     )
 
 
-def _recurring_form(request, program, rec: RecurringSession, data=None) -> RecurringSessionForm:
-    sites = editable(
+def _recurring_sites(request: HttpRequest, program: Program):
+    """The program's sites where the user may add or change weekly sessions."""
+    return editable(
         request.user, HostSite.objects.filter(program=program), rule=RecurringSession.ACCESS.parent("site")
     )
+
+
+def _recurring_form(request, program, rec: RecurringSession, data=None) -> RecurringSessionForm:
+    sites = _recurring_sites(request, program)
     # Its own copy of the row: validating a bound form writes into its instance.
     instance = RecurringSession.objects.select_related("site").get(pk=rec.pk)
     return RecurringSessionForm(
@@ -232,6 +239,19 @@ def _occurrences_message(outcome: services.OccurrencesOutcome) -> str:
         )
     if outcome.moved or outcome.cancelled:
         parts.append(_("Les volontaires affectés et le site sont prévenus."))
+    if outcome.released:
+        n = len(outcome.released)
+        parts.append(
+            ngettext(
+                "%(n)s place de volontaire libérée : un volontaire n'est plus disponible au nouvel horaire "
+                "(il est prévenu, la coordination aussi). Planifiez à nouveau le mois pour la pourvoir.",
+                "%(n)s places de volontaires libérées : des volontaires ne sont plus disponibles au nouvel "
+                "horaire (ils sont prévenus, la coordination aussi). Planifiez à nouveau les mois concernés "
+                "pour les pourvoir.",
+                n,
+            )
+            % {"n": n}
+        )
     return " ".join(parts)
 
 

@@ -86,15 +86,7 @@ class MissionForm(forms.ModelForm):
 class RecurringSessionForm(forms.ModelForm):
     class Meta:
         model = RecurringSession
-        fields = [
-            "site",
-            "weekday",
-            "start_time",
-            "duration_minutes",
-            "volunteers_needed",
-            "starts_on",
-            "ends_on",
-        ]
+        fields = list(services.RECURRING_FIELDS)  # what recurring_update may change
         widgets = {
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",  # Django's form and widget templates, for TemplatesSetting below
     "django_htmx",
     "template_partials",
     "csp",
@@ -68,6 +69,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+
+# Forms render through the project's templates, so that terreau/templates/django/forms/div.html gives every
+# `form.as_div` the project's field markup (required marker, errors and help linked to the field).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 TEMPLATES = [
     {

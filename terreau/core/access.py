@@ -15,17 +15,13 @@ Roles:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-
-    from terreau.accounts.models import User
 
 M = TypeVar("M", bound=Model)
 Action = Literal["view", "change", "manage"]
@@ -186,62 +182,41 @@ class Actor:
 ANONYMOUS = Actor()
 
 
-def actor_for(user: User | AnonymousUser | None) -> Actor:
+RoleProvider = Callable[[Any], dict[str, Any]]
+_ROLE_PROVIDERS: list[RoleProvider] = []
+
+
+def register_roles(provider: RoleProvider) -> RoleProvider:
+    """Lets a domain app contribute the roles it holds to every user's Actor (core knows no domain app).
+
+    ``provider(user)`` returns some of the Actor's id-set fields (``{"org_ids": ...}``); sets given by several
+    providers for the same field are merged. Apps register in their AppConfig.ready(); usable as a decorator.
+    """
+    if provider not in _ROLE_PROVIDERS:
+        _ROLE_PROVIDERS.append(provider)
+    return provider
+
+
+def actor_for(user: Any) -> Actor:
     """The user's roles as sets of ids, cached on the user object for the rest of the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
     cached = getattr(user, "_terreau_actor", None)
     if cached is not None:
         return cached
-    from terreau.accounts.models import BranchRole, NetworkRole
-    from terreau.core.models import Branch
-    from terreau.directory.models import Membership
+    roles: dict[str, frozenset[int]] = {}
+    for provider in _ROLE_PROVIDERS:
+        for field, ids in provider(user).items():
+            roles[field] = roles.get(field, frozenset()) | frozenset(ids)
+    if roles.get("network_ids"):
+        # A network administrator acts on every branch of the network.
+        from terreau.core.models import Branch
 
-    network_ids = frozenset(NetworkRole.objects.filter(user=user).values_list("network_id", flat=True))
-    branch_ids = set(BranchRole.objects.filter(user=user).values_list("branch_id", flat=True))
-    if network_ids:
-        branch_ids |= set(Branch.objects.filter(network_id__in=network_ids).values_list("id", flat=True))
-    memberships = list(Membership.objects.filter(user=user).values_list("organisation_id", "role"))
-    program_roles = _program_roles(user)
-    actor = Actor(
-        user_id=user.pk,
-        is_superuser=user.is_superuser,
-        network_ids=network_ids,
-        branch_ids=frozenset(branch_ids),
-        org_ids=frozenset(org for org, _role in memberships),
-        org_admin_ids=frozenset(org for org, role in memberships if role == Membership.Role.ADMIN),
-        **program_roles,
-    )
+        in_networks = Branch.objects.filter(network_id__in=roles["network_ids"]).values_list("id", flat=True)
+        roles["branch_ids"] = roles.get("branch_ids", frozenset()) | frozenset(in_networks)
+    actor = Actor(user_id=user.pk, is_superuser=user.is_superuser, **roles)
     user._terreau_actor = actor
     return actor
-
-
-def _program_roles(user: Any) -> dict[str, frozenset[int]]:
-    """Roles in program teams; empty while the programs app is not installed."""
-    from django.apps import apps
-
-    if not apps.is_installed("terreau.programs"):
-        return {}
-    from terreau.programs.models import ProgramRole
-
-    coordinator, viewer, sites, staff_sites = set(), set(), set(), set()
-    for program_id, role, site_id in ProgramRole.objects.filter(user=user).values_list(
-        "program_id", "role", "site_id"
-    ):
-        if role == ProgramRole.Role.COORDINATOR:
-            coordinator.add(program_id)
-        elif role == ProgramRole.Role.PARTNER_VIEWER:
-            viewer.add(program_id)
-        elif site_id is not None:
-            sites.add(site_id)
-            if role == ProgramRole.Role.SITE_STAFF:
-                staff_sites.add(site_id)
-    return {
-        "program_ids": frozenset(coordinator),
-        "program_viewer_ids": frozenset(viewer),
-        "site_ids": frozenset(sites),
-        "site_staff_ids": frozenset(staff_sites),
-    }
 
 
 def _rule(qs: QuerySet) -> AccessRule:

@@ -119,10 +119,18 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "directory:search"
 LOGOUT_REDIRECT_URL = "directory:search"
 
-# Login rate limiting (django-axes): lock a username+IP pair after repeated failures.
+# Login rate limiting (django-axes, extended in terreau/accounts/throttling.py):
+# - a person+address pair is locked after AXES_FAILURE_LIMIT failures; the person is the account the typed
+#   e-mail signs in to (spaces, case and Unicode variants are one person), never the string typed;
+# - an address failing across many accounts is locked at a second, higher limit;
+# - password-reset e-mails are limited per person and requests per address, over the same cool-off.
 AXES_FAILURE_LIMIT = env_int("TERREAU_LOGIN_FAILURE_LIMIT", 5)
+TERREAU_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("TERREAU_LOGIN_ADDRESS_FAILURE_LIMIT", 30)
+TERREAU_PASSWORD_RESET_LIMIT = env_int("TERREAU_PASSWORD_RESET_LIMIT", 3)
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "terreau.accounts.throttling.AddressLimitedHandler"
+AXES_USERNAME_CALLABLE = "terreau.accounts.throttling.axes_identity"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
 AXES_RESET_ON_SUCCESS = True
 # Our login form posts the e-mail address in the "username" field (Django's AuthenticationForm).

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from terreau.core.models import TimeStampedModel
+
+
+def clean_login(typed: str) -> str:
+    """The e-mail address as a login form reads it: Unicode compatibility form, surrounding spaces removed.
+    Case is matched by the lookup (get_by_natural_key) and folded by the login throttling."""
+    return unicodedata.normalize("NFKC", str(typed)).strip()
 
 
 class UserManager(BaseUserManager):
@@ -30,7 +38,7 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
     def get_by_natural_key(self, username: str):
-        return self.get(email__iexact=username)
+        return self.get(email__iexact=clean_login(username))
 
 
 class User(AbstractUser):

@@ -7,13 +7,12 @@ from django.utils.translation import gettext as _
 
 from terreau.accounts import throttling
 from terreau.core.access import actor_for, branches_managed
-from terreau.directory.models import Membership
 
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
-    memberships = Membership.objects.filter(user=request.user).select_related("organisation")
+    memberships = request.user.memberships.select_related("organisation")
     return render(
         request,
         "accounts/profile.html",

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from terreau.core.access import AccessRule
+from terreau.core.access import AccessRule, owned
 from terreau.core.models import StateChange, TimeStampedModel
 
 
@@ -136,6 +136,28 @@ class Event(TimeStampedModel):
 
     def seats_taken(self) -> int:
         return self.registrations.filter(status__in=Registration.SEATED).count()
+
+    def speed_meeting_or_none(self):
+        """The speed-meeting set up on this event (the meetings app's one-to-one), or None."""
+        return getattr(self, "speed_meeting", None)
+
+    def asks_side(self) -> bool:
+        """Whether registering asks for a side: the event is a bipartite speed-meeting (bipartite is the
+        default until the organisers set the speed-meeting up)."""
+        if self.kind != Event.Kind.SPEED_MEETING:
+            return False
+        sm = self.speed_meeting_or_none()
+        return sm is None or sm.bipartite
+
+    def registration_of(self, user) -> Registration | None:
+        """The signed-in user's own seated registration (their identity, through core access's owner path;
+        not what they may see of others' registrations)."""
+        return (
+            owned(user, self.registrations.filter(status__in=Registration.SEATED))
+            .select_related("organisation", "event")
+            .order_by("pk")
+            .first()
+        )
 
     def seats_left(self) -> int:
         return max(self.capacity - self.seats_taken(), 0)

@@ -3,7 +3,7 @@ run it through its "change" right, beside its branch's staff), changes go throug
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 import segno
 from django.contrib import messages
@@ -19,7 +19,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.core.access import actor_for, branches_managed, editable, get_for, visible
+from terreau.core.french import fold_key
 from terreau.core.models import Branch
+from terreau.core.tabular import csv_response
 from terreau.directory.models import Organisation, Theme
 from terreau.events import pdf, services, tokens
 from terreau.events.forms import (
@@ -31,9 +33,7 @@ from terreau.events.forms import (
     WorkshopItemForm,
 )
 from terreau.events.models import Event, Registration, WorkshopDocument, WorkshopItem
-from terreau.meetings import services as meeting_services
 from terreau.partnerships.models import Partnership
-from terreau.territories.models import fold
 
 S = Registration.Status
 
@@ -95,8 +95,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "item_form": WorkshopItemForm() if manager else None,
         "document_form": DocumentForm() if manager else None,
         "speed_participant": (
-            event.kind == Event.Kind.SPEED_MEETING
-            and meeting_services.registration_of_user(event=event, user=request.user) is not None
+            event.kind == Event.Kind.SPEED_MEETING and event.registration_of(request.user) is not None
         ),
         "nav": "events",
     }
@@ -120,7 +119,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         request.POST or None,
         initial=initial,
         organisations=organisations,
-        asks_side=meeting_services.asks_side(event),
+        asks_side=event.asks_side(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -205,7 +204,7 @@ def registration_page(request: HttpRequest, token: str) -> HttpResponse:
         )
     sm = None
     if registration.event.kind == Event.Kind.SPEED_MEETING and registration.status in Registration.SEATED:
-        sm = meeting_services.speed_meeting_of(registration.event)
+        sm = registration.event.speed_meeting_or_none()
     return render(
         request,
         "events/registration.html",
@@ -284,10 +283,10 @@ def _checkin_rows(event: Event, q: str) -> list[Registration]:
         .select_related("organisation")
         .order_by("name", "pk")
     )
-    words = fold(q).split()
+    words = fold_key(q).split()
     if not words:
         return list(qs)
-    return [r for r in qs if all(w in fold(f"{r.name} {r.organisation_label} {r.email}") for w in words)]
+    return [r for r in qs if all(w in fold_key(f"{r.name} {r.organisation_label} {r.email}") for w in words)]
 
 
 @login_required
@@ -342,42 +341,32 @@ def checkin_mark(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 def attendance_export(request: HttpRequest, slug: str) -> HttpResponse:
     event = _event_to_run(request, slug)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="presences-{event.slug}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
     speed = event.kind == Event.Kind.SPEED_MEETING
-    writer.writerow(
-        [
-            _("Nom"),
-            _("Adresse e-mail"),
-            _("Structure"),
-            *([_("Représente")] if speed else []),
-            _("Statut"),
-            _("Présence constatée le"),
-            _("Inscrit le"),
-        ]
-    )
-    for r in (
+    header = [
+        _("Nom"),
+        _("Adresse e-mail"),
+        _("Structure"),
+        *([_("Représente")] if speed else []),
+        _("Statut"),
+        _("Présence constatée le"),
+        _("Inscrit le"),
+    ]
+    registrations = (
         event.registrations.exclude(status=S.CANCELLED).select_related("organisation").order_by("name", "pk")
-    ):
-        writer.writerow(
-            [
-                _csv_safe(r.name),
-                _csv_safe(r.email),
-                _csv_safe(r.organisation_label),
-                *([r.represents] if speed else []),
-                r.get_status_display(),
-                timezone.localtime(r.attended_at).strftime("%d/%m/%Y %H:%M") if r.attended_at else "",
-                timezone.localtime(r.created_at).strftime("%d/%m/%Y %H:%M"),
-            ]
-        )
-    return response
-
-
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in user-provided text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    )
+    rows = (
+        [
+            r.name,
+            r.email,
+            r.organisation_label,
+            *([r.represents] if speed else []),
+            r.get_status_display(),
+            timezone.localtime(r.attended_at).strftime("%d/%m/%Y %H:%M") if r.attended_at else "",
+            timezone.localtime(r.created_at).strftime("%d/%m/%Y %H:%M"),
+        ]
+        for r in registrations
+    )
+    return csv_response(itertools.chain([header], rows), filename=f"presences-{event.slug}.csv")
 
 
 def _event_form(request: HttpRequest, *, instance: Event | None = None) -> EventForm:

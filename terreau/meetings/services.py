@@ -18,7 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from terreau.core.access import owned
 from terreau.directory.models import OrganisationKind
 from terreau.events import tokens
 from terreau.events.models import Event, Registration
@@ -65,15 +64,6 @@ def side_of(registration: Registration) -> str:
     return SIDE_OTHER
 
 
-def asks_side(event: Event) -> bool:
-    """Whether registering to the event asks for a side: it is a bipartite speed-meeting (bipartite is the
-    default until the organisers set the speed-meeting up)."""
-    if event.kind != Event.Kind.SPEED_MEETING:
-        return False
-    sm = speed_meeting_of(event)
-    return sm is None or sm.bipartite
-
-
 def participant_token(registration: Registration) -> str:
     """The registrant's signed link (the events app's "manage" token) also opens their speed-meeting pages."""
     return tokens.make_token(registration.pk, "manage")
@@ -86,17 +76,6 @@ def registration_from_token(*, event: Event, token: str) -> Registration:
         return Registration.objects.select_related("organisation", "event").get(pk=pk, event=event)
     except Registration.DoesNotExist:
         raise tokens.BadLink("tampered") from None
-
-
-def registration_of_user(*, event: Event, user: Any) -> Registration | None:
-    """The signed-in user's own seated registration to the event (their identity, through core access's owner
-    path; not what they may see of others' registrations)."""
-    return (
-        owned(user, event.registrations.filter(status__in=SEATED))
-        .select_related("organisation", "event")
-        .order_by("pk")
-        .first()
-    )
 
 
 def participant_path(registration: Registration, page: str = "agenda") -> str:
@@ -112,13 +91,6 @@ def agenda_url(registration: Registration, page: str = "agenda") -> str:
 
 
 # --- setup ------------------------------------------------------------------------------------------
-
-
-def speed_meeting_of(event: Event) -> SpeedMeeting | None:
-    try:
-        return event.speed_meeting
-    except SpeedMeeting.DoesNotExist:
-        return None
 
 
 SETUP_FIELDS = (
@@ -142,7 +114,7 @@ def speed_meeting_setup(*, event: Event, data: Mapping[str, Any], by=None) -> Sp
     if event.kind != Event.Kind.SPEED_MEETING:
         raise ValidationError(_("Cette rencontre n'est pas un rendez-vous d'affaires (speed-meeting)."))
     Event.objects.select_for_update().filter(pk=event.pk).first()
-    sm = speed_meeting_of(event) or SpeedMeeting(event=event)
+    sm = event.speed_meeting_or_none() or SpeedMeeting(event=event)
     changed = {f for f in SETUP_FIELDS if f in data and getattr(sm, f) != data[f]}
     if sm.pk and sm.state == State.FINAL and changed & STRUCTURAL:
         raise ValidationError(

@@ -41,7 +41,7 @@ def _managed(request: HttpRequest, slug: str) -> Event:
 
 
 def _speed_meeting(event: Event) -> SpeedMeeting | None:
-    return services.speed_meeting_of(event)
+    return event.speed_meeting_or_none()
 
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
@@ -269,10 +269,10 @@ def _participant(request: HttpRequest, slug: str, token: str | None) -> tuple[Sp
         if not request.user.is_authenticated:
             raise _Denied(redirect(f"{reverse('accounts:login')}?next={request.path}"))
         event = get_for(request.user, Event.objects.select_related("branch"), slug=slug, kind=SPEED)
-        registration = services.registration_of_user(event=event, user=request.user)
+        registration = event.registration_of(request.user)
         if registration is None:
             raise Http404
-    sm = services.speed_meeting_of(event)
+    sm = event.speed_meeting_or_none()
     if sm is None or not services.is_participant(sm, registration):
         raise Http404
     return sm, registration

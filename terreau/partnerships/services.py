@@ -168,9 +168,7 @@ def partnership_open_from_meeting(
 ) -> Partnership:
     """A meeting of an event (speed-meeting) leads to a partnership: open it in the event's branch pipeline,
     once per pair of organisations and event (the existing record is returned otherwise)."""
-    from terreau.events.models import Event
-
-    Event.objects.select_for_update().filter(pk=event.pk).first()  # one opening at a time per event
+    type(event).objects.select_for_update().filter(pk=event.pk).first()  # one opening at a time per event
     existing = (
         Partnership.objects.filter(origin=Partnership.Origin.EVENT, events=event, partners=first)
         .filter(partners=second)

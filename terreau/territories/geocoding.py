@@ -14,15 +14,27 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 from django.conf import settings
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from terreau.directory.models import Organisation
     from terreau.territories.models import Commune
+
+
+class Addressed(Protocol):
+    """A row with a postal address that can be placed on the map (a directory organisation)."""
+
+    address: str
+    postal_code: str
+    commune_id: int | None
+    commune: Commune | None
+    latitude: float | None
+    longitude: float | None
+    geocoded_at: Any
+
 
 logger = logging.getLogger(__name__)
 
@@ -172,7 +184,7 @@ def geocode_commune(commune: Commune, *, save: bool = True) -> bool:
     return True
 
 
-def locate_organisation(organisation: Organisation) -> Location | None:
+def locate_organisation(organisation: Addressed) -> Location | None:
     """Best known position of an organisation: its address, else its commune's centre, else None."""
     commune = organisation.commune if organisation.commune_id else None
     if organisation.address.strip():
@@ -188,7 +200,7 @@ def locate_organisation(organisation: Organisation) -> Location | None:
     return None
 
 
-def store_location(organisation: Organisation, location: Location, *, save: bool = True) -> None:
+def store_location(organisation: Addressed, location: Location, *, save: bool = True) -> None:
     """Set the organisation's coordinates and geocoding date (and write them unless ``save`` is False)."""
     organisation.latitude, organisation.longitude = location.latitude, location.longitude
     organisation.geocoded_at = timezone.now()
@@ -201,7 +213,7 @@ def store_location(organisation: Organisation, location: Location, *, save: bool
         )
 
 
-def geocode_organisation(organisation: Organisation, *, save: bool = True) -> bool:
+def geocode_organisation(organisation: Addressed, *, save: bool = True) -> bool:
     """Store the organisation's coordinates (address, else commune centre); False when none was found.
 
     When nothing is found the organisation's coordinates are left as they were.

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from terreau.core.french import fold_key
 from terreau.core.models import Branch
 from terreau.directory import validators
 from terreau.directory.models import (
@@ -26,7 +27,7 @@ from terreau.directory.models import (
     OrganisationKind,
     Theme,
 )
-from terreau.territories.models import Commune, fold
+from terreau.territories.models import Commune
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
@@ -99,7 +100,7 @@ class CommuneField(forms.CharField):
             if department:
                 qs = qs.filter(department_id=department)
             candidates = list(qs[:50])
-            exact = [c for c in candidates if c.name_folded == fold(term)]
+            exact = [c for c in candidates if c.name_folded == fold_key(term)]
             if len(exact) == 1 or (exact and len(candidates) == 1):
                 return exact[0]
             if exact:

@@ -45,19 +45,17 @@ the private needs and offers of those organisations (and unindexes those no long
 
 from __future__ import annotations
 
-import functools
-import threading
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import snowballstemmer
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.db.models import BooleanField, Case, F, FloatField, Func, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Greatest
+
+from terreau.core.french import STOP_WORDS, fold_key, stem
 
 PG_CONFIG = "french_unaccent"
 WEIGHTS = ("a", "b", "c", "d")
@@ -67,46 +65,10 @@ MAX_QUERY_TERMS = 12
 PREFIX_MIN_LENGTH = 3
 REINDEX_CHUNK = 2000
 
-# PostgreSQL's tsearch_data/french.stop (the Snowball French stop list). PostgreSQL runs unaccent
-# before french_stem, so only the entries without accents can ever match a token: keep those.
-_FRENCH_STOP = """
-au aux avec ce ces dans de des du elle en et eux il je la le leur lui ma mais me mes moi mon ne nos notre
-nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j l m n
-s t y suis es est sommes sont serai seras sera serons serez seront serais serait serions seriez seraient
-fus fut furent sois soit soyons soyez soient fusse fusses fussions fussiez fussent ayant ayante ayantes
-ayants eu eue eues eus ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions
-auriez auraient avais avait avions aviez avaient eut eurent aie aies ait ayons ayez aient eusse eusses
-eussions eussiez eussent
-"""
-STOP_WORDS = frozenset(_FRENCH_STOP.split())
-
-_LIGATURES = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss"})
-_local = threading.local()
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents or ligatures, every non-alphanumeric character as a space."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-    return "".join(c if (c.isascii() and c.isalnum()) else " " for c in stripped)
-
-
-def _stemmer():
-    stemmer = getattr(_local, "stemmer", None)
-    if stemmer is None:
-        stemmer = _local.stemmer = snowballstemmer.stemmer("french")
-    return stemmer
-
-
-@functools.lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Snowball French stem of a folded word (the algorithm of PostgreSQL's french_stem)."""
-    return _stemmer().stemWord(word)
-
 
 def words(text: str) -> list[str]:
     """Folded words of ``text`` that carry meaning (no stop words, no single letters)."""
-    return [w for w in fold(text).split() if len(w) > 1 and w not in STOP_WORDS]
+    return [w for w in fold_key(text).split() if len(w) > 1 and w not in STOP_WORDS]
 
 
 def stems(text: str) -> list[str]:

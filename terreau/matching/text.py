@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import snowballstemmer
+from terreau.core import french
+from terreau.core.french import fold
 
 from . import geodata, lexicon
 
 _WORD = re.compile(r"[^\W_]+")
-_STEMMER = snowballstemmer.stemmer("french")
+# French stop words and the words that carry no matching information in this field.
+_STOP = french.STOP_WORDS | lexicon.STOP_WORDS
 
 MARKERS = {
     "LOCALNOUN",
@@ -108,12 +109,6 @@ _PRODUCERS = frozenset(
 )
 
 
-def fold(text: str) -> str:
-    """Lower case without accents: "Âgées" -> "agees"; œ/æ spelt out."""
-    text = text.lower().replace("œ", "oe").replace("æ", "ae")
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
 # Words whose Snowball stem collides with an unrelated word ("communication" and "commune" -> "commun").
 _STEM_OVERRIDES = {
     "communication": "communic",
@@ -128,15 +123,15 @@ _STEM_OVERRIDES = {
 
 
 @lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
+def _stem(word: str) -> str:
     """Snowball French stem of a lower-case word, accents folded afterwards."""
     folded = fold(word)
-    return _STEM_OVERRIDES.get(folded) or fold(_STEMMER.stemWord(word))
+    return _STEM_OVERRIDES.get(folded) or fold(french.stem(word))
 
 
 @lru_cache(maxsize=200_000)
 def _word(word: str) -> tuple[str, str, str]:
-    return (word, fold(word), stem(word))
+    return (word, fold(word), _stem(word))
 
 
 def _raw_tokens(text: str) -> list[tuple[str, str, str]]:
@@ -159,8 +154,8 @@ def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str
         if folded not in _RULE_WORDS and st not in _RULE_STEMS:
             continue
         prev = out[i - 1][1] if i else ""
-        nxt = [out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in lexicon.STOP_WORDS]
-        nxt_stems = [out[j][2] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in lexicon.STOP_WORDS]
+        nxt = [out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP]
+        nxt_stems = [out[j][2] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP]
         if folded in {"local", "locaux", "locale", "locales"}:
             if folded in {"local", "locaux"} and (
                 prev in _DETERMINERS or (i + 1 < n and out[i + 1][1] in _PREMISES_NEXT) or i == 0
@@ -191,9 +186,7 @@ def _phrase_stems(phrase: str) -> tuple[str, ...]:
     if phrase in MARKERS:
         return (phrase.lower(),)
     toks = _apply_rules(_raw_tokens(phrase))
-    stems = tuple(
-        st for _, folded, st in toks if folded not in lexicon.STOP_WORDS and st not in lexicon.STOP_WORDS
-    )
+    stems = tuple(st for _, folded, st in toks if folded not in _STOP and st not in _STOP)
     return stems or tuple(st for _, _, st in toks)
 
 
@@ -446,7 +439,7 @@ def analyse(text: str) -> Analysis:
     content = [
         (surface, st)
         for surface, folded, st in tokens
-        if folded not in lexicon.STOP_WORDS and st not in lexicon.STOP_WORDS and (len(st) > 1 or st.isdigit())
+        if folded not in _STOP and st not in _STOP and (len(st) > 1 or st.isdigit())
     ]
     counts: dict[str, int] = {}
     surfaces: dict[str, str] = {}

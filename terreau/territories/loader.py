@@ -9,7 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from terreau.territories.models import Commune, Department, PostalCode, Region, fold
+from terreau.core.french import fold_key
+from terreau.territories.models import Commune, Department, PostalCode, Region
 
 DATA_DIR = settings.NODE_MODULES / "@etalab" / "decoupage-administratif" / "data"
 # Current communes plus the municipal districts of Paris, Lyon and Marseille, which have their own codes.
@@ -57,7 +58,7 @@ def load_territories(*, data_dir: Path = DATA_DIR, departments: set[str] | None 
             Commune(
                 code=c["code"],
                 name=c["nom"],
-                name_folded=fold(c["nom"]),
+                name_folded=fold_key(c["nom"]),
                 department_id=c["departement"],
                 population=c.get("population"),
             )

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, punctuation-as-space form used for accent-insensitive lookups."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    cleaned = "".join(c if c.isalnum() else " " for c in stripped.lower())
-    return " ".join(cleaned.split())
+from terreau.core.french import fold_key
 
 
 class Region(models.Model):
@@ -52,7 +44,7 @@ class CommuneQuerySet(models.QuerySet):
             return self.none()
         if len(term) == 5 and (term.isdigit() or term[:2].upper() in {"2A", "2B"}):
             return self.filter(Q(code=term.upper()) | Q(postal_codes__code=term)).distinct()
-        folded = fold(term)
+        folded = fold_key(term)
         return self.filter(
             Q(name_folded__startswith=folded) | Q(name_folded__contains=f" {folded}")
         ).order_by("-population", "name")
@@ -78,7 +70,7 @@ class Commune(models.Model):
         return f"{self.name} ({self.department_id})"
 
     def save(self, *args, **kwargs):
-        self.name_folded = fold(self.name)
+        self.name_folded = fold_key(self.name)
         super().save(*args, **kwargs)
 
     @property

@@ -17,9 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.utils.translation import gettext as _
 
+from terreau.core.french import fold_key
 from terreau.directory import validators
 from terreau.directory.models import ImportRun, OrganisationKind, WorkforceBand
-from terreau.territories.models import fold
 
 Format = ImportRun.Format
 
@@ -300,7 +300,7 @@ def map_generic(row: dict[str, str], ctx: Context) -> Candidate:
     if not name:
         raise RowRejected(_("Le nom est obligatoire."))
     raw_kind = _text(row, "type")
-    kind = KIND_ALIASES.get(fold(raw_kind))
+    kind = KIND_ALIASES.get(fold_key(raw_kind))
     kind = kind.value if kind is not None else None
     if kind is None:
         raise RowRejected(

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from terreau.activities import rules, services
 from terreau.activities.models import Mission, Participant, RecurringSession, ReportIncident, SessionReport
+from terreau.core.dates import BoundedDatesMixin, QueryDateError, parse_month
 
 
 class MonthForm(forms.Form):
@@ -18,12 +19,13 @@ class MonthForm(forms.Form):
     )
 
     def clean_month(self) -> date:
-        value = self.cleaned_data["month"].strip()
         try:
-            year, month = (int(x) for x in value.split("-")[:2])
-            return date(year, month, 1)
-        except (ValueError, TypeError):
-            raise ValidationError(_("Indiquez un mois au format AAAA-MM.")) from None
+            month = parse_month(self.cleaned_data["month"])
+        except QueryDateError as err:
+            raise ValidationError(err.message) from None
+        if month is None:
+            raise ValidationError(_("Indiquez un mois au format AAAA-MM."))
+        return month
 
 
 class WindowsField(forms.CharField):
@@ -36,7 +38,8 @@ class WindowsField(forms.CharField):
         return services.windows_to_text(value) if isinstance(value, list) else value
 
 
-class MissionForm(forms.ModelForm):
+class MissionForm(BoundedDatesMixin, forms.ModelForm):
+    birth_date_fields = ("birth_date",)
     availability = WindowsField(
         label=_("Disponibilités"),
         required=False,
@@ -83,7 +86,7 @@ class MissionForm(forms.ModelForm):
         self.fields["home_commune"].queryset = communes
 
 
-class RecurringSessionForm(forms.ModelForm):
+class RecurringSessionForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = RecurringSession
         fields = list(services.RECURRING_FIELDS)  # what recurring_update may change
@@ -113,7 +116,7 @@ class RecurringSessionForm(forms.ModelForm):
         return data
 
 
-class RecurringEndForm(forms.Form):
+class RecurringEndForm(BoundedDatesMixin, forms.Form):
     stop_from = forms.DateField(
         label=_("Plus de séance à partir du"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -130,7 +133,7 @@ class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Motif de l'annulation"), max_length=300)
 
 
-class ReplaceForm(forms.Form):
+class ReplaceForm(BoundedDatesMixin, forms.Form):
     starts_at = forms.DateTimeField(
         label=_("Nouvelle date et heure"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -199,7 +202,7 @@ class ReportForm(forms.Form):
         return data
 
 
-class ParticipantForm(forms.ModelForm):
+class ParticipantForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["site", "first_name", "last_initial", "age_band", "consent_on", "consent_by"]

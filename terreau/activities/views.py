@@ -30,6 +30,7 @@ from terreau.activities.forms import (
     ReportForm,
 )
 from terreau.activities.models import Mission, Participant, RecurringSession, Session
+from terreau.core import dates
 from terreau.core.access import editable, get_for, visible
 from terreau.directory.models import Organisation
 from terreau.programs.models import HostSite, Program
@@ -68,13 +69,15 @@ def _sites(request: HttpRequest, program: Program):
     return visible(request.user, HostSite.objects.filter(program=program)).select_related("commune")
 
 
-def _month(value: str | None) -> date:
-    today = timezone.localdate()
+def _month(request: HttpRequest) -> date:
+    """The month in "?mois=AAAA-MM" (this month when absent); a bad or implausible one is told and
+    replaced by this month."""
     try:
-        year, month = (int(x) for x in (value or "").split("-")[:2])
-        return date(year, month, 1)
-    except (TypeError, ValueError):
-        return today.replace(day=1)
+        month = dates.parse_month(request.GET.get("mois"))
+    except dates.QueryDateError as err:
+        messages.warning(request, err.message)
+        month = None
+    return month or timezone.localdate().replace(day=1)
 
 
 def _next_month(day: date) -> date:
@@ -117,7 +120,7 @@ def sessions_home(request: HttpRequest, slug: str) -> HttpResponse:
             return redirect("activities:sessions", slug=program.slug)
     elif request.method == "POST":
         raise PermissionDenied
-    month = _month(request.GET.get("mois"))
+    month = _month(request)
     changeable = editable(request.user, RecurringSession.objects.filter(site__program=program))
     return render(
         request,
@@ -361,7 +364,10 @@ def session_replace(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     session = get_for(request.user, Session.objects.filter(site__program=program), action="change", pk=pk)
     form = ReplaceForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Indiquez une date et une heure valides."))
+        if form.has_error("starts_at", dates.PlausibleDateValidator.code):
+            messages.error(request, dates.out_of_window_message())
+        else:
+            messages.error(request, _("Indiquez une date et une heure valides."))
         return redirect("activities:session", slug=program.slug, pk=session.pk)
     try:
         new = services.session_replace(
@@ -467,7 +473,7 @@ def _scoped_sessions(user, program, scope: str, obj_id):
 @login_required
 def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
-    month = _month(request.GET.get("mois"))
+    month = _month(request)
     scope, obj_id, title = "program", None, program.name
     sites = list(_sites(request, program))
     site_id, mission_id = request.GET.get("site"), request.GET.get("volontaire")
@@ -711,17 +717,24 @@ def participant_erase(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 # --- dashboard -------------------------------------------------------------------------------------------
 
 
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+def _dashboard_period(request) -> tuple[date | None, date | None, list[str]]:
+    """The period from "du" to "au" (inclusive, AAAA-MM-JJ): a bad or implausible bound is left out,
+    with the French message that says why."""
+    bounds: list[date | None] = []
+    problems: list[str] = []
+    for name in ("du", "au"):
+        try:
+            bounds.append(dates.parse_day(request.GET.get(name)))
+        except dates.QueryDateError as err:
+            bounds.append(None)
+            problems.append(err.message)
+    return bounds[0], bounds[1], problems
 
 
 def _dashboard_scope(request, program) -> dashboards.Scope:
     """The dashboard's filters (site, department, period from "du" to "au" inclusive) as a scope."""
     site, dept = request.GET.get("site", ""), request.GET.get("departement", "")
-    start, end = _day(request.GET.get("du")), _day(request.GET.get("au"))
+    start, end, _problems = _dashboard_period(request)
     return dashboards.scope_for(
         user=request.user,
         program=program,
@@ -743,6 +756,8 @@ def _equipment(request, program):
 @login_required
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
+    for problem in dict.fromkeys(_dashboard_period(request)[2]):
+        messages.warning(request, problem)
     dash = dashboards.build(scope=_dashboard_scope(request, program), equipment=_equipment(request, program))
     sites = _sites(request, program)
     departments = sorted({(s.commune.department_id, s.commune.department_id) for s in sites})
@@ -764,6 +779,9 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def dashboard_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
+    if _dashboard_period(request)[2]:
+        # Back to the dashboard, which tells what is wrong with the period, rather than another period.
+        return _back_to_dashboard(request, program)
     scope = _dashboard_scope(request, program)
     dash = dashboards.build(scope=scope, equipment=_equipment(request, program))
     body = exports.dashboard_xlsx(dash, scope.sessions(), program_name=program.name)
@@ -777,7 +795,11 @@ def dashboard_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def monthly_report(request: HttpRequest, slug: str) -> HttpResponse:
     program = _program(request, slug)
-    month = _month(request.GET.get("mois"))
+    try:
+        month = dates.parse_month(request.GET.get("mois")) or timezone.localdate().replace(day=1)
+    except dates.QueryDateError as err:
+        messages.error(request, err.message)
+        return _back_to_dashboard(request, program)
     scope = dashboards.scope_for(
         user=request.user,
         program=program,
@@ -789,3 +811,10 @@ def monthly_report(request: HttpRequest, slug: str) -> HttpResponse:
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{program.slug}-{month:%Y-%m}.pdf"'
     return response
+
+
+def _back_to_dashboard(request: HttpRequest, program: Program) -> HttpResponse:
+    query = request.GET.copy()
+    query.pop("mois", None)
+    url = reverse("activities:dashboard", kwargs={"slug": program.slug})
+    return redirect(f"{url}?{query.urlencode()}" if query else url)

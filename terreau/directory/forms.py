@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from terreau.core.dates import BoundedDatesMixin
 from terreau.core.french import fold_key
 from terreau.core.models import Branch
 from terreau.directory import validators
@@ -286,7 +287,7 @@ class OrganisationForm(AccessibleFormMixin, forms.ModelForm):
         return data
 
 
-class NeedOfferForm(AccessibleFormMixin, forms.ModelForm):
+class NeedOfferForm(BoundedDatesMixin, AccessibleFormMixin, forms.ModelForm):
     """A need or an offer; the direction is chosen only at creation."""
 
     class Meta:

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core.dates import BoundedDatesMixin
 from terreau.events.models import Event, Registration, WorkshopItem
 
 
@@ -16,7 +17,7 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class EventForm(forms.ModelForm):
+class EventForm(BoundedDatesMixin, forms.ModelForm):
     """Branch choices and commune/theme/organiser/partnership querysets are given by the view."""
 
     online_url = forms.URLField(

@@ -7,11 +7,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from terreau.core.dates import BoundedDatesMixin
 from terreau.events.forms import DateTimeInput
 from terreau.meetings.models import Feedback, SpeedMeeting, Wish
 
 
-class SetupForm(forms.ModelForm):
+class SetupForm(BoundedDatesMixin, forms.ModelForm):
     table_limits_text = forms.CharField(
         label=gettext_lazy("Tables par tour (facultatif)"),
         required=False,

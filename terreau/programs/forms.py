@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core.dates import BoundedDatesMixin
 from terreau.programs.equipment import EquipmentItem, EquipmentType, Incident, Repair
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
 
@@ -27,7 +28,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = Program
         fields = ["name", "purpose", "starts_on", "ends_on", "is_public"]
@@ -69,7 +70,7 @@ class DocumentForm(forms.Form):
     file = forms.FileField(label=_("Fichier"), error_messages={"required": _("Choisissez un fichier.")})
 
 
-class SiteForm(forms.ModelForm):
+class SiteForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = HostSite
         fields = [
@@ -125,7 +126,7 @@ class AssembleForm(forms.Form):
         self.fields["items"].queryset = items
 
 
-class DeliverForm(forms.Form):
+class DeliverForm(BoundedDatesMixin, forms.Form):
     site = forms.ModelChoiceField(label=_("Site d'accueil"), queryset=None)
     delivered_on = forms.DateField(label=_("Date de livraison"), widget=DateInput(), required=False)
 

@@ -283,17 +283,26 @@ def test_migration_removes_duplicate_roles_keeping_the_oldest():
     program, site, _site_b, _model = make_program(slug="doublons")
     user, other = UserFactory(), UserFactory()
     before, after = [("programs", "0002_equipment")], [("programs", "0003_programrole_unique_without_site")]
-    MigrationExecutor(connection).migrate(before)
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    # The rows are written with the model as it was at 0002 (later migrations add columns).
+    old_role = executor.loader.project_state(before).apps.get_model("programs", "ProgramRole")
     try:
-        first = ProgramRole.objects.create(program=program, user=user, role="coordinator")
-        for _ in range(2):
-            ProgramRole.objects.create(program=program, user=user, role="coordinator")
-        kept = [
-            first,
-            ProgramRole.objects.create(program=program, user=user, role="partner_viewer"),
-            ProgramRole.objects.create(program=program, user=other, role="coordinator"),
-            ProgramRole.objects.create(program=program, user=user, role="site_staff", site=site),
-        ]
+        try:
+            first = old_role.objects.create(program_id=program.pk, user_id=user.pk, role="coordinator")
+            for _ in range(2):
+                old_role.objects.create(program_id=program.pk, user_id=user.pk, role="coordinator")
+            kept = [
+                first,
+                old_role.objects.create(program_id=program.pk, user_id=user.pk, role="partner_viewer"),
+                old_role.objects.create(program_id=program.pk, user_id=other.pk, role="coordinator"),
+                old_role.objects.create(
+                    program_id=program.pk, user_id=user.pk, role="site_staff", site_id=site.pk
+                ),
+            ]
+        finally:
+            MigrationExecutor(connection).migrate(after)
+        assert sorted(ProgramRole.objects.values_list("pk", flat=True)) == sorted(r.pk for r in kept)
     finally:
-        MigrationExecutor(connection).migrate(after)
-    assert sorted(ProgramRole.objects.values_list("pk", flat=True)) == sorted(r.pk for r in kept)
+        latest = MigrationExecutor(connection)
+        latest.migrate(latest.loader.graph.leaf_nodes())

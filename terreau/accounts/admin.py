@@ -3,20 +3,21 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from terreau.accounts.models import BranchRole, NetworkRole, User
+from terreau.core.admin_scoping import ScopedTabularInline, SuperuserOnlyAdmin
 
 
-class BranchRoleInline(admin.TabularInline):
+class BranchRoleInline(ScopedTabularInline):
     model = BranchRole
     extra = 0
 
 
-class NetworkRoleInline(admin.TabularInline):
+class NetworkRoleInline(ScopedTabularInline):
     model = NetworkRole
     extra = 0
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(SuperuserOnlyAdmin, DjangoUserAdmin):
     """Accounts are managed by superusers (the network's head office)."""
 
     ordering = ["email"]

@@ -1,10 +1,10 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import BranchScopedAdmin
+from terreau.core.admin_scoping import BranchScopedAdmin, ScopedStackedInline, ScopedTabularInline
 from terreau.directory.models import ImportRun, Membership, NeedOffer, NeedOfferStatusChange, Organisation
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedTabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
@@ -18,7 +18,7 @@ class MembershipInline(admin.TabularInline):
         return request.user.is_superuser
 
 
-class NeedOfferInline(admin.StackedInline):
+class NeedOfferInline(ScopedStackedInline):
     model = NeedOffer
     extra = 0
     fields = ["direction", "type", "theme", "title", "status", "visibility"]
@@ -37,7 +37,7 @@ class OrganisationAdmin(BranchScopedAdmin):
     inlines = [MembershipInline, NeedOfferInline]
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(ScopedTabularInline):
     model = NeedOfferStatusChange
     extra = 0
     readonly_fields = ["from_state", "to_state", "at", "by", "note"]

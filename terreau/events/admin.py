@@ -1,11 +1,10 @@
 from django.contrib import admin
 
-from terreau.core.access import editable
-from terreau.core.admin_scoping import BranchScopedAdmin
+from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
 from terreau.events.models import Event, Registration, RegistrationChange, WorkshopDocument, WorkshopItem
 
 
-class RegistrationChangeInline(admin.TabularInline):
+class RegistrationChangeInline(ScopedTabularInline):
     model = RegistrationChange
     extra = 0
     can_delete = False
@@ -26,12 +25,8 @@ class EventAdmin(BranchScopedAdmin):
 
 
 class _EventChildAdmin(BranchScopedAdmin):
+    # The event is chosen among the events the actor manages (BranchScopedAdmin scopes every relation).
     raw_id_fields = ["event"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "event" and not request.user.is_superuser:
-            kwargs["queryset"] = editable(request.user, Event.objects.all(), action="manage")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Registration)

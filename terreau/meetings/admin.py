@@ -1,10 +1,10 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import BranchScopedAdmin
+from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
 from terreau.meetings.models import Feedback, Meeting, Participation, PlanChange, SpeedMeeting, Wish
 
 
-class PlanChangeInline(admin.TabularInline):
+class PlanChangeInline(ScopedTabularInline):
     model = PlanChange
     extra = 0
     can_delete = False

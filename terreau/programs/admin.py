@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
-from terreau.core.admin_scoping import BranchScopedAdmin
+from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
+from terreau.programs import services
 from terreau.programs.equipment import (
     EquipmentEvent,
     EquipmentItem,
@@ -10,7 +12,7 @@ from terreau.programs.equipment import (
     KitStateChange,
     Repair,
 )
-from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
+from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole, ProgramRoleChange
 
 
 @admin.register(Program)
@@ -26,11 +28,74 @@ class HostSiteAdmin(BranchScopedAdmin):
 
 
 admin.site.register(ProgramPartner, BranchScopedAdmin)
-admin.site.register(ProgramRole, BranchScopedAdmin)
+
+
+@admin.register(ProgramRole)
+class ProgramRoleAdmin(BranchScopedAdmin):
+    """Roles are granted and revoked through terreau.programs.services (same checks as the team page: nobody
+    grants themselves a role that opens participants' data; who granted it and when are recorded). A granted
+    role is not edited: it is revoked and another one granted."""
+
+    list_display = ["user", "role", "program", "site", "granted_by", "created_at"]
+    list_filter = ["program", "role"]
+    fields = ["program", "user", "role", "site", "granted_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else ["granted_by", "created_at"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+
+        def clean(self):
+            cleaned = form.clean(self)
+            if not change and not self.errors:
+                try:
+                    services.check_grant(team_role=self.instance_for_check(), by=request.user)
+                except ValidationError as exc:
+                    self.add_error(None, exc)
+            return cleaned
+
+        def instance_for_check(self):
+            data = self.cleaned_data
+            return ProgramRole(
+                program=data["program"], user=data["user"], role=data["role"], site=data.get("site")
+            )
+
+        return type(form.__name__, (form,), {"clean": clean, "instance_for_check": instance_for_check})
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            services.role_grant(team_role=obj, by=request.user)
+
+    def delete_model(self, request, obj) -> None:
+        services.team_remove(role=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for role in queryset:
+            services.team_remove(role=role, by=request.user)
+
+
+@admin.register(ProgramRoleChange)
+class ProgramRoleChangeAdmin(BranchScopedAdmin):
+    """The team's history: read-only, written by the services."""
+
+    list_display = ["at", "program", "member", "role", "site", "to_state", "by"]
+    list_filter = ["program", "to_state"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 admin.site.register(KitModel, BranchScopedAdmin)
 
 
-class KitStateChangeInline(admin.TabularInline):
+class KitStateChangeInline(ScopedTabularInline):
     model = KitStateChange
     extra = 0
     can_delete = False
@@ -51,7 +116,7 @@ class KitAdmin(BranchScopedAdmin):
     inlines = [KitStateChangeInline]
 
 
-class EquipmentEventInline(admin.TabularInline):
+class EquipmentEventInline(ScopedTabularInline):
     model = EquipmentEvent
     extra = 0
     can_delete = False

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from terreau.core.access import AccessRule
-from terreau.core.models import TimeStampedModel
+from terreau.core.models import StateChange, TimeStampedModel
 
 
 class Program(TimeStampedModel):
@@ -137,7 +137,11 @@ class HostSite(TimeStampedModel):
 
 
 class ProgramRole(TimeStampedModel):
-    """A person's role in a program team. Site staff and volunteers are attached to one site per row."""
+    """A person's role in a program team. Site staff and volunteers are attached to one site per row.
+
+    Roles are granted and revoked through terreau.programs.services (team_add, role_grant, team_remove),
+    which record who did it and when (``granted_by``, ``created_at`` and the ProgramRoleChange history).
+    """
 
     ACCESS = AccessRule(branch="program__branch", program="program", owner="user")
 
@@ -151,6 +155,14 @@ class ProgramRole(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_roles")
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     site = models.ForeignKey(HostSite, on_delete=models.CASCADE, null=True, blank=True, related_name="team")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("attribué par"),
+    )
 
     class Meta:
         verbose_name = _("membre de l'équipe")
@@ -178,6 +190,59 @@ class ProgramRole(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()}"
+
+    @classmethod
+    def personal_data_roles(cls) -> frozenset[str]:
+        """Roles that open beneficiaries' personal data, read from the access rules of the models kept from
+        branch staff (``branch_staff=False``, the participants and their attendance): a ``site`` path opens
+        them to site staff and volunteers, a ``program`` path to coordinators and partner viewers.
+        Nobody grants themselves one of these roles (terreau.programs.services.check_grant)."""
+        from django.apps import apps
+
+        roles: set[str] = set()
+        for model in apps.get_models():
+            rule = getattr(model, "ACCESS", None)
+            if not isinstance(rule, AccessRule) or rule.branch_staff:
+                continue
+            if rule.site is not None:
+                roles |= {cls.Role.SITE_STAFF, cls.Role.VOLUNTEER}
+            if rule.program is not None:
+                roles |= {cls.Role.COORDINATOR, cls.Role.PARTNER_VIEWER}
+        return frozenset(str(role) for role in roles)
+
+
+class ProgramRoleChange(StateChange):
+    """A program role granted (to_state "granted") or revoked ("revoked"): who, which role, by whom, when.
+
+    Kept after the role itself is revoked; shown on the program's team page."""
+
+    ACCESS = AccessRule(branch="program__branch", program="program")
+
+    class Act(models.TextChoices):
+        GRANTED = "granted", _("Rôle attribué")
+        REVOKED = "revoked", _("Rôle retiré")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="team_history")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("personne"),
+    )
+    role = models.CharField(_("rôle"), max_length=20, choices=ProgramRole.Role.choices)
+    site = models.ForeignKey(HostSite, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta(StateChange.Meta):
+        verbose_name = _("attribution ou retrait de rôle")
+        verbose_name_plural = _("historique de l'équipe")
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.get_role_display()} ({self.get_to_state_display()})"
+
+    def get_to_state_display(self) -> str:
+        return str(dict(self.Act.choices).get(self.to_state, self.to_state))
 
 
 # Kits, equipment, incidents, repairs, inventories and documents (imported so that Django registers them).
@@ -208,5 +273,6 @@ __all__ = [
     "ProgramDocument",
     "ProgramPartner",
     "ProgramRole",
+    "ProgramRoleChange",
     "Repair",
 ]

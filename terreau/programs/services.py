@@ -28,6 +28,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from terreau.accounts.models import User
+from terreau.core.access import editable
 from terreau.programs.equipment import (
     EquipmentEvent,
     EquipmentItem,
@@ -41,7 +42,7 @@ from terreau.programs.equipment import (
     ProgramDocument,
     Repair,
 )
-from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
+from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole, ProgramRoleChange
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,80 @@ def _send_team_mail(*, role: ProgramRole, invite: bool, by: Any, site_url: str) 
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
 
 
+def check_grant(*, team_role: ProgramRole, by: Any) -> None:
+    """Refuse a role grant that ``by`` may not make (ValidationError with a French message).
+
+    ``by`` must have the right to change the program (its coordination, its branch's staff); a site role
+    names a site of the program; nobody grants themselves a role that opens beneficiaries' personal data
+    (ProgramRole.personal_data_roles(): site staff and volunteers): another person with the right grants it,
+    so that the act is visible and recorded.
+    """
+    role = team_role.role
+    if role not in ProgramRole.Role.values:
+        raise ValidationError(_("Rôle inconnu."))
+    needs_site = role in (ProgramRole.Role.SITE_STAFF, ProgramRole.Role.VOLUNTEER)
+    if needs_site and team_role.site_id is None:
+        raise ValidationError(_("Choisissez le site de cette personne."))
+    if not needs_site and team_role.site_id is not None:
+        raise ValidationError(_("Ce rôle porte sur tout le programme : ne choisissez pas de site."))
+    if team_role.site_id is not None and team_role.site.program_id != team_role.program_id:
+        raise ValidationError(_("Ce site n'appartient pas au programme."))
+    may_grant = editable(by, Program.objects.filter(pk=team_role.program_id)).values_list("pk", flat=True)
+    if by is None or team_role.program_id not in set(may_grant):
+        raise ValidationError(_("Vous n'avez pas le droit d'attribuer des rôles dans ce programme."))
+    if team_role.user_id == by.pk and role in ProgramRole.personal_data_roles():
+        raise ValidationError(
+            _(
+                "Vous ne pouvez pas vous attribuer vous-même le rôle « %(role)s » : il donne accès aux "
+                "données personnelles des participants. Une autre personne habilitée (la coordination du "
+                "programme ou l'animation de l'antenne) doit vous l'attribuer."
+            )
+            % {"role": team_role.get_role_display()}
+        )
+
+
+def role_grant(*, team_role: ProgramRole, by: Any) -> ProgramRole:
+    """Save a new (unsaved) team role after check_grant, recording who granted it and when."""
+    check_grant(team_role=team_role, by=by)
+    if (
+        team_role.pk is None
+        and ProgramRole.objects.filter(
+            program_id=team_role.program_id,
+            user_id=team_role.user_id,
+            role=team_role.role,
+            site=team_role.site_id,
+        ).exists()
+    ):
+        raise ValidationError(_("Cette personne a déjà ce rôle dans le programme."))
+    try:
+        with transaction.atomic():
+            team_role.granted_by = by
+            team_role.save()
+            _log_role(team_role=team_role, act=ProgramRoleChange.Act.GRANTED, by=by)
+    except IntegrityError:
+        raise ValidationError(_("Cette personne a déjà ce rôle dans le programme.")) from None
+    logger.info(
+        "Program %s: role %s granted to user %s by user %s",
+        team_role.program_id,
+        team_role.role,
+        team_role.user_id,
+        by.pk,
+    )
+    return team_role
+
+
+def _log_role(*, team_role: ProgramRole, act: str, by: Any) -> ProgramRoleChange:
+    return ProgramRoleChange.objects.create(
+        program_id=team_role.program_id,
+        member_id=team_role.user_id,
+        role=team_role.role,
+        site_id=team_role.site_id,
+        from_state="" if act == ProgramRoleChange.Act.GRANTED else ProgramRoleChange.Act.GRANTED,
+        to_state=act,
+        by=_by(by),
+    )
+
+
 def team_add(
     *,
     program: Program,
@@ -148,26 +223,20 @@ def team_add(
     email = (email or "").strip().lower()
     if role not in ProgramRole.Role.values:
         raise ValidationError(_("Rôle inconnu."))
-    needs_site = role in (ProgramRole.Role.SITE_STAFF, ProgramRole.Role.VOLUNTEER)
-    if needs_site and site is None:
-        raise ValidationError(_("Choisissez le site de cette personne."))
-    if not needs_site:
+    if role not in (ProgramRole.Role.SITE_STAFF, ProgramRole.Role.VOLUNTEER):
         site = None
-    if site is not None and site.program_id != program.pk:
-        raise ValidationError(_("Ce site n'appartient pas au programme."))
     try:
         with transaction.atomic():
             user = User.objects.filter(email__iexact=email).first()
+            check_grant(team_role=ProgramRole(program=program, user=user, role=role, site=site), by=by)
             if user is None:
                 user = User.objects.create_user(
                     email=email, password=None, first_name=first_name.strip(), last_name=last_name.strip()
                 )
-            elif ProgramRole.objects.filter(program=program, user=user, role=role, site=site).exists():
-                raise ValidationError(_("Cette personne a déjà ce rôle dans le programme."))
-            team_role = ProgramRole.objects.create(program=program, user=user, role=role, site=site)
+            team_role = role_grant(
+                team_role=ProgramRole(program=program, user=user, role=role, site=site), by=by
+            )
             _send_team_mail(role=team_role, invite=not user.has_usable_password(), by=by, site_url=site_url)
-    except IntegrityError:
-        raise ValidationError(_("Cette personne a déjà ce rôle dans le programme.")) from None
     except (smtplib.SMTPException, OSError):
         logger.exception("Could not send the team e-mail for program %s", program.pk)
         raise ValidationError(
@@ -177,8 +246,17 @@ def team_add(
 
 
 def team_remove(*, role: ProgramRole, by: Any) -> None:
+    """Revoke a team role, recording who revoked it and when."""
     with transaction.atomic():
+        _log_role(team_role=role, act=ProgramRoleChange.Act.REVOKED, by=by)
         role.delete()
+    logger.info(
+        "Program %s: role %s of user %s revoked by user %s",
+        role.program_id,
+        role.role,
+        role.user_id,
+        getattr(by, "pk", None),
+    )
 
 
 def document_add(*, program: Program, title: str, upload: Any, by: Any) -> ProgramDocument:

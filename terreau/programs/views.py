@@ -30,7 +30,7 @@ from terreau.programs.equipment import (
     ProgramDocument,
     Repair,
 )
-from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
+from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole, ProgramRoleChange
 
 T = TypeVar("T")
 
@@ -225,6 +225,13 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
         "program": program,
         "can_edit": can_edit,
         "members": members.order_by("role", "user__last_name"),
+        # Who granted or revoked which role, and when (newest first), for those who manage the team.
+        "history": visible(
+            request.user,
+            ProgramRoleChange.objects.filter(program=program).select_related("member", "site", "by"),
+        ).order_by("-at", "-pk")[:50]
+        if can_edit
+        else [],
         "form": form,
         "nav": "programs",
     }

@@ -95,7 +95,7 @@ def planner_problem(seed: int = 5, n_sites: int = 200, n_volunteers: int = 60, f
     and missions start and end at different dates, so the reference itself does not cover everything.
     Returns (sites, volunteers, slots, reference plan assignments).
     """
-    from terreau.activities.planner import Site, Slot, Volunteer, Window, distance_km, travel_minutes
+    from terreau.activities.planner import Site, Slot, Volunteer, Window, reach_km, travel_minutes
 
     rng = random.Random(seed)
     weights = [t[4] for t in TOWNS]
@@ -144,8 +144,8 @@ def planner_problem(seed: int = 5, n_sites: int = 200, n_volunteers: int = 60, f
     site_busy: dict[tuple[int, int], list[tuple[int, int]]] = {}
     reach = {
         s.id: sorted(
-            (v for v in volunteers if (distance_km(v, s) or 0) <= min(v.max_travel_km, 25)),
-            key=lambda v, s=s: distance_km(v, s),
+            (v for v in volunteers if (reach_km(v, s) or 0) <= min(v.max_travel_km, 25)),
+            key=lambda v, s=s: reach_km(v, s),
         )
         for s in sites
     }
@@ -187,10 +187,10 @@ def planner_problem(seed: int = 5, n_sites: int = 200, n_volunteers: int = 60, f
             planted.setdefault(vid, set()).add(site_id)
     for k, v in enumerate(volunteers):
         if rng.random() < 0.25 and all(
-            distance_km(v, by_id[s]) <= v.max_travel_km for s in planted.get(v.id, ())
+            reach_km(v, by_id[s]) <= v.max_travel_km for s in planted.get(v.id, ())
         ):
             continue
-        near = [s.id for s in sorted(sites, key=lambda s, v=v: distance_km(v, s)) if distance_km(v, s) <= 25]
+        near = [s.id for s in sorted(sites, key=lambda s, v=v: reach_km(v, s)) if reach_km(v, s) <= 25]
         extra = [s for s in near if s not in planted.get(v.id, set())][: rng.randint(1, 4)]
         volunteers[k] = replace(v, site_ids=frozenset(planted.get(v.id, set()) | set(extra)))
     vol_by_id = {v.id: v for v in volunteers}
@@ -220,7 +220,7 @@ def planner_problem(seed: int = 5, n_sites: int = 200, n_volunteers: int = 60, f
 
 def plan_metrics(plan, sites, volunteers, slots) -> dict[str, float]:
     """Coverage, fully staffed sessions, hours, continuity and travel of a plan."""
-    from terreau.activities.planner import distance_km
+    from terreau.activities.planner import reach_km
 
     site_by_id = {s.id: s for s in sites}
     vol_by_id = {v.id: v for v in volunteers}
@@ -234,7 +234,7 @@ def plan_metrics(plan, sites, volunteers, slots) -> dict[str, float]:
             served.setdefault(slot.site_id, {}).setdefault(vid, 0)
             served[slot.site_id][vid] += 1
             minutes += slot.minutes
-            km += 2 * (distance_km(vol_by_id[vid], site_by_id[slot.site_id]) or 0.0)
+            km += 2 * (reach_km(vol_by_id[vid], site_by_id[slot.site_id]) or 0.0)
     # Continuity: share of each site's places filled by its usual volunteers (the k who served there most,
     # k = the most volunteers one of its sessions needs).
     need = {}

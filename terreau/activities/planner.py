@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from terreau.activities import rules
-from terreau.territories.proximity import haversine_km
+from terreau.territories.geo import haversine_km
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,8 @@ def site_accepts(site: Site, slot: Slot) -> bool:
     return not site.windows or _inside(site.windows, slot)
 
 
-def distance_km(volunteer: Volunteer, site: Site) -> float | None:
+def reach_km(volunteer: Volunteer, site: Site) -> float | None:
+    """Distance from the volunteer's home to the site, None when a position is unknown."""
     if None in (volunteer.lat, volunteer.lon, site.lat, site.lon):
         return None
     return haversine_km(volunteer.lat, volunteer.lon, site.lat, site.lon)
@@ -131,7 +132,7 @@ def distance_km(volunteer: Volunteer, site: Site) -> float | None:
 def within_reach(volunteer: Volunteer, site: Site) -> bool:
     if volunteer.site_ids:
         return site.id in volunteer.site_ids
-    km = distance_km(volunteer, site)
+    km = reach_km(volunteer, site)
     return km is None or km <= volunteer.max_travel_km
 
 
@@ -326,7 +327,7 @@ class _WeekPlanner:
     def km(self, v: Volunteer, site_id: int) -> int:
         key = (v.id, site_id)
         if key not in self._km:
-            d = distance_km(v, self.sites.get(site_id, Site(id=site_id)))
+            d = reach_km(v, self.sites.get(site_id, Site(id=site_id)))
             self._km[key] = min(round(d or 0.0), TRAVEL_CAP_KM)
         return self._km[key]
 

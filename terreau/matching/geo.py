@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
+from terreau.territories.geo import department_code, haversine_km  # noqa: F401 (the engine calls geo.haversine_km)
 
 from .geodata import DEPARTMENTS, REGIONS
 
@@ -22,9 +22,7 @@ REGION_INDEX: dict[str, int] = {c: i for i, c in enumerate(REGION_CODES)}
 
 def department_of(commune: str | None) -> str | None:
     """ "86194" -> "86"; "97105" -> "971"; "2A004" -> "2A"; None when unknown."""
-    if not commune:
-        return None
-    code = commune[:3] if commune.startswith("97") else commune[:2]
+    code = department_code(commune)
     return code if code in DEPARTMENTS else None
 
 
@@ -34,10 +32,3 @@ def region_of(department: str | None) -> str | None:
 
 def department_name(code: str) -> str:
     return DEPARTMENTS[code][0] if code in DEPARTMENTS else code
-
-
-def haversine_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in km (numpy arrays or floats)."""
-    lat1, lon1, lat2, lon2 = (np.radians(np.asarray(x, dtype=np.float64)) for x in (lat1, lon1, lat2, lon2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))

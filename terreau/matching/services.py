@@ -48,6 +48,7 @@ from terreau.directory.models import Direction, NeedOffer, NeedOfferStatus, Orga
 from terreau.matching import engine
 from terreau.matching.models import SuggestionFeedback
 from terreau.partnerships.models import ContactRequest
+from terreau.territories.geo import haversine_km
 from terreau.vocabulary import CONTRACT_KINDS
 
 logger = logging.getLogger(__name__)
@@ -452,7 +453,7 @@ def _display(*, organisation: Organisation, actor, partners: list[engine.Partner
         there = _coordinates(partner)
         distance = None
         if here and there:
-            distance = round(engine.distance_km(here[0], here[1], there[0], there[1]))
+            distance = round(haversine_km(here[0], here[1], there[0], there[1]))
         out.append(
             Suggestion(partner=partner, score=p.score, why=list(p.why), pairs=pairs, distance_km=distance)
         )

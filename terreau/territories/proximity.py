@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG)
+from terreau.territories.geo import department_code, haversine_km
 
 
 class Place(NamedTuple):
@@ -93,15 +93,6 @@ def _valid_point(lat: Any, lon: Any) -> bool:
     return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
 
 
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres between two points given in degrees."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lon2 - lon1)
-    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
 def distance_label(km: float) -> str:
     """French label of a distance: "moins de 1 km", "3,4 km", "12 km", "1 204 km"."""
     if km < 1:
@@ -175,9 +166,7 @@ def _administrative_level(a: Place, b: Place) -> Level:
 
 
 def _department_of(commune_code: str | None) -> str:
-    if not commune_code or len(commune_code) != 5:
-        return ""
-    return commune_code[:3] if commune_code.startswith("97") else commune_code[:2]
+    return department_code(commune_code) if commune_code and len(commune_code) == 5 else ""
 
 
 def rank_by_proximity(

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "terreau.meetings",
     "terreau.events",
     "terreau.api",
+    "terreau.demo",
 ]
 
 MIDDLEWARE = [

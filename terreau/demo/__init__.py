@@ -1,5 +1,6 @@
-"""The demo territory loaded by `terreau load-demo` (a plain package, not a Django app).
+"""The demo territory loaded by `terreau load-demo` (a Django app for that command; it has no models).
 
-Data modules describe the demo (geography, Poitou-Charentes and its Silver Geek story, Alsace, demo
-accounts) as plain dataclasses; terreau.demo.loader turns them into database rows, all flagged is_demo.
+The data files in terreau/demo/data (geography, Poitou-Charentes and its Silver Geek story, Alsace, demo
+accounts, events) describe the demo; small modules read them into plain records and terreau.demo.loader
+turns those into database rows, all flagged is_demo.
 """

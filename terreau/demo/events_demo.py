@@ -23,122 +23,16 @@ from django.utils.translation import gettext as _
 
 from terreau.accounts.models import User
 from terreau.core.models import Branch
+from terreau.demo.errors import DemoError
+from terreau.demo.people import USERS
+from terreau.demo.records import read
 from terreau.directory.models import Organisation
 from terreau.events.models import Event, Registration, RegistrationChange, WorkshopItem
 from terreau.meetings import services as meeting_services
 from terreau.meetings.models import Participation, Wish
 
 S = Registration.Status
-
-MEETING_SLUG = "demo-rencontre-associations-entreprises-poitou"
-WORKSHOP_SLUG = "demo-atelier-bien-vieillir-et-numerique"
-SPEED_MEETING_SLUG = "demo-speed-meeting-silver-geek"
-ALSACE_SLUG = "demo-rencontre-partenariats-bas-rhin"
-SLUGS = (MEETING_SLUG, WORKSHOP_SLUG, SPEED_MEETING_SLUG, ALSACE_SLUG)
-
-POITOU_FACILITATOR = "animatrice.poitou@demo.terreau.example.org"
-ALSACE_FACILITATOR = "animateur.alsace@demo.terreau.example.org"
-# Demo accounts who take part (so that signing in as them shows their registrations and agenda).
-ACCOUNT_OF = {
-    "sevre-et-marais-assurances": "rse.entreprise@demo.terreau.example.org",
-    "unis-cite-poitiers": "coordination.uniscite@demo.terreau.example.org",
-    "ehpad-les-glycines": "direction.ehpad@demo.terreau.example.org",
-}
-
-SPEED_ASSOCIATIONS = (
-    "unis-cite-poitiers",
-    "solidatech",
-    "les-trois-cites",
-    "generation-entraide-vienne",
-    "numeri-aines-chatellerault",
-    "club-informatique-saintais",
-    "repair-cafe-du-marais",
-    "passerelles-competences-poitiers",
-    "futurolan",
-    "spn",
-    "sport-sante-seniors-charente",
-    "amicale-retraites-surgeres",
-    "savoirs-partages-vienne",
-    "compagnons-numerique-charentais",
-    "mauleon-seniors-actifs",
-)
-SPEED_COMPANIES = (
-    "la-poste",
-    "orange",
-    "sevre-et-marais-assurances",
-    "pictavia-conseil-informatique",
-    "transports-giraud-charente",
-    "atelier-graphique-clain-et-vienne",
-    "fournil-des-remparts",
-    "cooperative-laitiere-du-mellois",
-    "cabinet-bernard-et-associes",
-    "distillerie-vallon-des-borderies",
-    "energies-littoral-atlantique",
-    "hypermarche-du-bocage",
-    "gatine-digitale",
-    "aeronautique-chatelleraudaise-precision",
-    "librairie-le-marque-page",
-)
-# A few participants are wanted by many (skewed popularity, as in real speed-meetings).
-POPULAR = {"la-poste": 5, "orange": 5, "solidatech": 4, "unis-cite-poitiers": 4, "gatine-digitale": 3}
-
-MEETING_ORGS = (
-    "le-rameau",
-    "solidatech",
-    "unis-cite-poitiers",
-    "les-trois-cites",
-    "radio-pictave",
-    "emploi-solidaire-charente",
-    "jeunes-et-territoires-17",
-    "epicerie-solidaire-la-passerelle",
-    "atelier-velo-roue-libre",
-    "logement-solidaire-vienne",
-    "elles-entreprennent-vienne",
-    "makers-chatelleraudais",
-    "la-poste",
-    "orange",
-    "sevre-et-marais-assurances",
-    "pictavia-conseil-informatique",
-    "transports-giraud-charente",
-    "fournil-des-remparts",
-    "cabinet-bernard-et-associes",
-    "energies-littoral-atlantique",
-    "hypermarche-du-bocage",
-    "gatine-digitale",
-)
-WORKSHOP_ORGS = (
-    "ehpad-les-glycines",
-    "unis-cite-poitiers",
-    "solidatech",
-    "generation-entraide-vienne",
-    "numeri-aines-chatellerault",
-    "sport-sante-seniors-charente",
-    "amicale-retraites-surgeres",
-    "la-poste",
-    "sevre-et-marais-assurances",
-)
-ALSACE_ORGS = (
-    "entraide-seniors-robertsau",
-    "jardins-du-ried",
-    "theatre-de-poche-saverne",
-    "obernai-velo-solidaire",
-    "transports-kieffer",
-    "brasserie-du-houblon-haguenau",
-    "alsace-conseil-informatique",
-)
-
-FIRST_NAMES = (
-    "Camille", "Antoine", "Sarah", "Mathieu", "Claire", "Karim", "Élodie", "Pierre", "Manon", "Yannick",
-    "Aurélie", "Sébastien", "Laura", "Olivier", "Amandine", "Romain", "Fatima", "Guillaume", "Émilie",
-    "Vincent", "Céline", "Hugo", "Nathalie", "Damien", "Justine", "Franck", "Pauline", "Cédric", "Marion",
-    "Jérôme", "Sandrine", "Bastien",
-)  # fmt: skip
-LAST_NAMES = (
-    "Dubois", "Lambert", "Mercier", "Chevalier", "Roux", "Fontaine", "Gauthier", "Perrin", "Morin",
-    "Clément", "Boyer", "Guérin", "Baron", "Renaud", "Marchand", "Picard", "Brunet", "Giraud", "Joly",
-    "Rivière", "Lucas", "Caron", "Arnaud", "Bertin", "Collet", "Masson", "Benoît", "Huet", "Leclerc",
-    "Vidal", "Poirier", "Charpentier",
-)  # fmt: skip
+_DATA = read("events.json")
 
 
 @dataclass(frozen=True)
@@ -164,12 +58,6 @@ def _orgs(branch: Branch, slugs: tuple[str, ...]) -> list[Organisation]:
     )
     by_slug = {org.slug.removesuffix("-demo"): org for org in found}
     return [by_slug[s] for s in slugs if s in by_slug]
-
-
-# Every organisation taking part in a demo event, each with its own fictitious contact person.
-CONTACTS = tuple(
-    dict.fromkeys((*MEETING_ORGS, *WORKSHOP_ORGS, *SPEED_ASSOCIATIONS, *SPEED_COMPANIES, *ALSACE_ORGS))
-)
 
 
 def _person(org: Organisation, accounts: dict[str, User]) -> Person:
@@ -318,33 +206,6 @@ def _plan_speed_meeting(event: Event, day: date, facilitator: User | None) -> No
     meeting_services.plan_publish(sm=sm, final=False, by=facilitator, notify=False)
 
 
-WORKSHOP_ITEMS = (
-    (WorkshopItem.Kind.AGENDA, "Accueil et tour de table : qui accompagne déjà les seniors au numérique ?"),
-    (WorkshopItem.Kind.AGENDA, "Retour d'expérience des ateliers Silver Geek en EHPAD et en résidence autonomie."),
-    (WorkshopItem.Kind.AGENDA, "Les besoins des structures : tablettes, connexion, animateurs, transport des seniors."),
-    (WorkshopItem.Kind.AGENDA, "Qui peut offrir quoi ? Matériel reconditionné, mécénat de compétences, volontaires."),
-    (WorkshopItem.Kind.AGENDA, "Prochaines étapes et répartition des rôles."),
-    (
-        WorkshopItem.Kind.NOTE,
-        "Réunion de préparation : huit structures d'accueil ont répondu au questionnaire ; six demandent des "
-        "tablettes, quatre un accompagnement des équipes.",
-    ),
-    (
-        WorkshopItem.Kind.NOTE,
-        "La connexion Wi-Fi reste le premier frein dans les EHPAD ruraux : prévoir des clés 4G dans les kits.",
-    ),
-    (
-        WorkshopItem.Kind.DECISION,
-        "Un groupe de travail « matériel » est créé avec Solidatech pour recenser les tablettes reconditionnées "
-        "disponibles.",
-    ),
-    (
-        WorkshopItem.Kind.DECISION,
-        "Les volontaires d'Unis-Cité présenteront les ateliers Silver Geek lors de l'atelier.",
-    ),
-)  # fmt: skip
-
-
 @dataclass(frozen=True)
 class DemoEvent:
     """One demo event: what its page says, when it happens relative to the day the demo is loaded, and who
@@ -373,106 +234,40 @@ class DemoEvent:
     speed_meeting: bool = False  # set up with wishes and a provisional plan
 
 
-DEMO_EVENTS = (
-    DemoEvent(
-        slug=MEETING_SLUG,
-        branch="demo-poitou-charentes",
-        organiser=POITOU_FACILITATOR,
-        kind=Event.Kind.MEETING,
-        title="Rencontre associations-entreprises",
-        description=(
-            "Une après-midi pour que les associations et les entreprises de la Vienne et des Deux-Sèvres se "
-            "découvrent : chacune présente en deux minutes ce qu'elle cherche et ce qu'elle peut offrir, puis "
-            "les échanges continuent autour d'un café.\n\n"
-            "Organisée par le Labo des partenariats avec la Maison des associations."
-        ),
-        themes=("inclusion-numerique", "insertion-professionnelle", "solidarite"),
-        day=-21,
-        starts=(14, 0),
-        ends=(17, 30),
-        venue="Centre d'animation des Trois Cités",
-        address="1 place des Trois Cités",
-        commune_id="86194",
-        capacity=40,
-        deadline=2,
-        orgs=MEETING_ORGS,
-        registered=(36, 10),
-        # Most came; three confirmed people did not show up and two cancelled.
-        status=S.ATTENDED,
-        statuses={4: S.CONFIRMED, 9: S.CONFIRMED, 17: S.CONFIRMED, 6: S.CANCELLED, 19: S.CANCELLED},
-    ),
-    DemoEvent(
-        slug=WORKSHOP_SLUG,
-        branch="demo-poitou-charentes",
-        organiser=POITOU_FACILITATOR,
-        kind=Event.Kind.WORKSHOP,
-        title="Atelier bien vieillir et numérique",
-        description=(
-            "Un atelier de travail entre structures d'accueil de seniors, associations d'inclusion numérique et "
-            "entreprises : partager ce qui marche, mettre en commun les besoins en matériel et en bénévoles, et "
-            "préparer la prochaine saison des ateliers Silver Geek."
-        ),
-        themes=("bien-vieillir", "inclusion-numerique"),
-        day=12,
-        starts=(9, 30),
-        ends=(12, 30),
-        venue="Résidence autonomie Les Glycines, salle polyvalente",
-        address="12 rue des Glycines",
-        commune_id="86194",
-        capacity=20,
-        deadline=2,
-        orgs=WORKSHOP_ORGS,
-        registered=(3, 9),
-        workshop_items=WORKSHOP_ITEMS,
-    ),
-    DemoEvent(
-        slug=SPEED_MEETING_SLUG,
-        branch="demo-poitou-charentes",
-        organiser=POITOU_FACILITATOR,
-        kind=Event.Kind.SPEED_MEETING,
-        title="Speed-meeting Silver Geek",
-        description=(
-            "Des rendez-vous d'affaires de 12 minutes entre associations et entreprises autour du programme "
-            "Silver Geek : matériel, mécénat de compétences, bénévolat, communication.\n\n"
-            "Avant la rencontre, chaque participant indique qui il souhaite rencontrer ; le Labo des "
-            "partenariats calcule le planning et chacun reçoit son agenda personnel."
-        ),
-        themes=("bien-vieillir", "inclusion-numerique"),
-        day=24,
-        starts=(14, 0),
-        ends=(17, 0),
-        venue="Technopole du Futuroscope, salle Éclipse",
-        address="1 avenue du Futuroscope",
-        commune_id="86194",
-        capacity=40,
-        deadline=5,
-        orgs=SPEED_ASSOCIATIONS + SPEED_COMPANIES,
-        registered=(6, 11),
-        speed_meeting=True,
-    ),
-    DemoEvent(
-        slug=ALSACE_SLUG,
-        branch="demo-alsace",
-        organiser=ALSACE_FACILITATOR,
-        kind=Event.Kind.MEETING,
-        title="Petit-déjeuner des partenariats du Bas-Rhin",
-        description=(
-            "Associations et entreprises du Bas-Rhin se retrouvent autour d'un petit-déjeuner pour présenter "
-            "leurs besoins et leurs ressources et lancer de nouveaux partenariats."
-        ),
-        themes=("solidarite", "developpement-local"),
-        day=33,
-        starts=(8, 30),
-        ends=(10, 30),
-        venue="Maison des associations",
-        address="1a place des Orphelins",
-        commune_id="67482",
-        capacity=25,
-        deadline=None,
-        orgs=ALSACE_ORGS,
-        registered=(2, 9),
-    ),
+def _demo_event(data: dict) -> DemoEvent:
+    return DemoEvent(
+        **{
+            **data,
+            "themes": tuple(data["themes"]),
+            "starts": tuple(data["starts"]),
+            "ends": tuple(data["ends"]),
+            "orgs": tuple(data["orgs"]),
+            "registered": tuple(data["registered"]),
+            "statuses": {int(i): status for i, status in data.get("statuses", {}).items()},
+            "workshop_items": tuple((item["kind"], item["text"]) for item in data.get("workshop_items", ())),
+        }
+    )
+
+
+DEMO_EVENTS: tuple[DemoEvent, ...] = tuple(_demo_event(event) for event in _DATA["events"])
+# The four demo events, in the order of data/events.json.
+SLUGS = tuple(event.slug for event in DEMO_EVENTS)
+MEETING_SLUG, WORKSHOP_SLUG, SPEED_MEETING_SLUG, ALSACE_SLUG = SLUGS
+
+# The demo facilitators, and the demo accounts who take part for their organisation (so that signing in as
+# them shows their registrations and agenda).
+POITOU_FACILITATOR, ALSACE_FACILITATOR = (
+    next(u.email for u in USERS if u.facilitator_of == branch)
+    for branch in ("demo-poitou-charentes", "demo-alsace")
 )
+ACCOUNT_OF = {u.member_of: u.email for u in USERS if u.member_of}
+
+# A few participants are wanted by many (skewed popularity, as in real speed-meetings).
+POPULAR: dict[str, int] = _DATA["popular"]
+FIRST_NAMES: tuple[str, ...] = tuple(_DATA["first_names"])
+LAST_NAMES: tuple[str, ...] = tuple(_DATA["last_names"])
+# Every organisation taking part in a demo event, each with its own fictitious contact person.
+CONTACTS = tuple(dict.fromkeys(slug for event in DEMO_EVENTS for slug in event.orgs))
 
 
 def _load_event(spec: DemoEvent, branch: Branch, accounts: dict[str, User], today: date) -> Event:
@@ -516,8 +311,6 @@ def _load_event(spec: DemoEvent, branch: Branch, accounts: dict[str, User], toda
 
 def load_events_demo(*, branches: dict[str, Branch], today: date) -> list[Event]:
     """(Re)create the demo events of the Poitou-Charentes and Alsace demo branches."""
-    from terreau.demo.loader import DemoError  # imported here: the loader imports this module
-
     delete_events_demo()
     taken = sorted(Event.objects.filter(slug__in=SLUGS).values_list("slug", flat=True))
     if taken:
@@ -525,6 +318,6 @@ def load_events_demo(*, branches: dict[str, Branch], today: date) -> list[Event]
             _("Des rencontres réelles utilisent déjà les adresses de démonstration : %(slugs)s.")
             % {"slugs": ", ".join(taken)}
         )
-    emails = [*ACCOUNT_OF.values(), POITOU_FACILITATOR, ALSACE_FACILITATOR]
+    emails = [*ACCOUNT_OF.values(), *(event.organiser for event in DEMO_EVENTS)]
     accounts = {u.email: u for u in User.objects.filter(email__in=emails, is_demo=True)}
     return [_load_event(spec, branches[spec.branch], accounts, today) for spec in DEMO_EVENTS]

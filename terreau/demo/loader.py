@@ -1,7 +1,8 @@
 """Loads the demo territory: previous demo rows are deleted and recreated in one transaction (idempotent).
 
 Network and branches are kept and updated by slug (so that anything else attached to them survives);
-demo organisations, their needs and offers, and demo accounts are recreated from the data modules.
+demo organisations, their needs and offers, and demo accounts are recreated from the data files
+(terreau/demo/data/*.json).
 """
 
 from __future__ import annotations
@@ -22,10 +23,9 @@ from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.models import Branch, Network
 from terreau.demo import events_demo, silvergeek
-from terreau.demo.alsace import ALSACE
+from terreau.demo.errors import DemoError
 from terreau.demo.geography import COMMUNES
 from terreau.demo.people import DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
-from terreau.demo.poitou import POITOU_CHARENTES
 from terreau.demo.records import BranchData, Item, Org
 from terreau.directory.models import (
     HostStructureType,
@@ -41,6 +41,13 @@ from terreau.directory.models import (
 from terreau.directory.search import reindex_organisations
 from terreau.territories.models import Commune, PostalCode
 
+# Poitou-Charentes tells the Silver Geek story (see ../shared/domain/facts.md): the named national and
+# regional actors keep their real names and public role in the program; their needs and offers, the host
+# structures and every other local actor are illustrative, and identifiers are left empty except La Poste's
+# and Orange's public SIREN numbers. In Alsace every actor is fictitious; associations there are registered
+# under Alsace-Moselle local law (legal category 9260) at the local court, so their RNA number stays empty.
+POITOU_CHARENTES = BranchData.from_file("poitou.json")
+ALSACE = BranchData.from_file("alsace.json")
 BRANCHES: tuple[BranchData, ...] = (POITOU_CHARENTES, ALSACE)
 
 # Status history written for needs and offers that are no longer open: (from, to, note).
@@ -58,10 +65,6 @@ _HISTORY: dict[str, list[tuple[str, str, str]]] = {
 # Golden angle: successive markers of one commune spiral out without overlapping.
 _GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
 _OFFSET_STEP = 0.003  # degrees of latitude, about 330 m
-
-
-class DemoError(Exception):
-    """The demo cannot be loaded; the message is in French, for the person running the command."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def all_organisations() -> list[tuple[BranchData, Org]]:
 
 
 def check_demo_data() -> None:
-    """Consistency of the data modules (codes, slugs, communes); raises ValueError on a mistake."""
+    """Consistency of the data files (codes, slugs, communes); raises ValueError on a mistake."""
     slugs: set[str] = set()
     for branch, org in all_organisations():
         where = f"{branch.name} / {org.slug}"

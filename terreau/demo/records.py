@@ -1,8 +1,23 @@
-"""Plain records describing demo content, kept free of database concerns."""
+"""Plain records describing demo content, read from the JSON files of terreau/demo/data, kept free of
+database concerns.
+
+Each branch file (poitou.json, alsace.json) holds the branch and its organisations; an organisation lists
+its needs and offers under "items". Fields left out of a file take the defaults of the records below.
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@cache
+def read(name: str) -> Any:
+    """The parsed content of terreau/demo/data/NAME (read once per process; callers must not mutate it)."""
+    return json.loads(resources.files("terreau.demo").joinpath("data", name).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,11 @@ class Item:
     visibility: str = "public"
     # Period relative to the day of loading, in days (start, end); None for no period.
     period: tuple[int, int] | None = None
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Item:
+        period = data.get("period")
+        return cls(**{**data, "period": tuple(period) if period is not None else None})
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,16 @@ class Org:
     visibility: str = "public"
     private_notes: str = ""
 
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Org:
+        return cls(
+            **{
+                **data,
+                "items": tuple(Item.from_data(item) for item in data.get("items", ())),
+                "themes": tuple(data.get("themes", ())),
+            }
+        )
+
 
 @dataclass(frozen=True)
 class BranchData:
@@ -54,10 +84,13 @@ class BranchData:
     contact_email: str
     organisations: tuple[Org, ...] = field(default_factory=tuple)
 
-
-def need(type_: str, theme: str | None, title: str, description: str, **extra) -> Item:
-    return Item("need", type_, theme, title, description, **extra)
-
-
-def offer(type_: str, theme: str | None, title: str, description: str, **extra) -> Item:
-    return Item("offer", type_, theme, title, description, **extra)
+    @classmethod
+    def from_file(cls, name: str) -> BranchData:
+        data = read(name)
+        return cls(
+            **{
+                **data,
+                "departments": tuple(data["departments"]),
+                "organisations": tuple(Org.from_data(org) for org in data.get("organisations", ())),
+            }
+        )

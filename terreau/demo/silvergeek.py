@@ -1,6 +1,7 @@
 """The Silver Geek demo program on the Poitou-Charentes demo branch: partners and their roles, one site per
 demo host structure (about 20), one kit per site (5 tablets, 2 consoles, 1 projector), a few incidents
-and repairs, a coordinator and a site staff account. Everything is flagged is_demo.
+and repairs, a coordinator and a site staff account; the data come from data/silvergeek.json. Everything
+is flagged is_demo.
 
 Called by terreau.demo.loader after the organisations and demo accounts exist; the activities part
 (volunteers, sessions, reports) comes from terreau.demo.silvergeek_activities when that module exists.
@@ -16,29 +17,23 @@ from decimal import Decimal
 from django.db.models import Q
 
 from terreau.accounts.models import User
+from terreau.demo.records import read
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.programs import services
 from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Kit, KitModel
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
 from terreau.territories.models import Department
 
-PROGRAM_SLUG = "silver-geek-poitou-charentes-demo"
-COORDINATOR_EMAIL = "coordination.silvergeek@demo.terreau.example.org"
-SITE_STAFF_EMAIL = "equipe.site@demo.terreau.example.org"
-SITE_STAFF_HOST = "trois-cites-clos-gaultier"
-
-PARTNERS = (
-    ("solidatech", ["kits", "budget", "communication", "fundraising"], "Assemble et entretient les kits."),
-    ("unis-cite-poitiers", ["volunteers"], "Recrute et accompagne les volontaires en service civique."),
-    ("fondation-macif", ["funder"], "Finance l'achat des kits et la coordination."),
-)
-# (type, make, model, unit value in euros): cost prices, plausible for a 2014 kit.
-KIT_CONTENT = (
-    ("tablet", "Samsung", "Galaxy Tab 4 10.1", "229.00", 5),
-    ("console", "Nintendo", "Wii U", "299.00", 2),
-    ("projector", "Epson", "EB-S18", "449.00", 1),
-)
-SERIAL_PREFIX = {"tablet": "R52F", "console": "WUP", "projector": "X4EK"}
+_DATA = read("silvergeek.json")
+PROGRAM_SLUG: str = _DATA["program"]["slug"]
+COORDINATOR_EMAIL: str = _DATA["coordinator_email"]
+SITE_STAFF_EMAIL: str = _DATA["site_staff_email"]
+SITE_STAFF_HOST: str = _DATA["site_staff_host"]
+# (organisation slug, roles, note)
+PARTNERS = tuple((p["organisation"], p["roles"], p["note"]) for p in _DATA["partners"])
+# (type, make, model, unit value in euros, quantity): cost prices, plausible for a 2014 kit.
+KIT_CONTENT = tuple((k["type"], k["make"], k["model"], k["value"], k["quantity"]) for k in _DATA["kit"])
+SERIAL_PREFIX: dict[str, str] = {k["type"]: k["serial_prefix"] for k in _DATA["kit"]}
 
 
 def delete_program_demo() -> None:
@@ -56,20 +51,16 @@ def load_program_demo(*, branch, today: date) -> Program:
     start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
     program = Program.objects.create(
         branch=branch,
-        name="Silver Geek Poitou-Charentes",
+        name=_DATA["program"]["name"],
         slug=PROGRAM_SLUG,
-        purpose=(
-            "Des ateliers numériques ludiques chaque semaine avec les seniors des EHPAD, résidences "
-            "autonomie, centres socioculturels et clubs, animés par des jeunes en service civique. "
-            "Chaque structure d'accueil reçoit un kit : 5 tablettes, 2 consoles de jeu, 1 vidéoprojecteur."
-        ),
+        purpose=_DATA["program"]["purpose"],
         starts_on=start,
         ends_on=start.replace(year=start.year + 1) - timedelta(days=1),
         coordinator=coordinator,
         is_public=True,
         is_demo=True,
     )
-    program.departments.set(Department.objects.filter(code__in=["16", "17", "79", "86"]))
+    program.departments.set(Department.objects.filter(code__in=_DATA["program"]["departments"]))
     for slug, roles, note in PARTNERS:
         org = _org(slug)
         if org is not None:

@@ -1,6 +1,7 @@
 """The activities part of the Silver Geek demo: about 15 civic-service volunteers from Unis-Cité, a weekly
 session at every site, a school year of planned sessions (volunteers assigned by the planner), reports
-with plausible attendance for the past ones, and participants with fictitious first names.
+with plausible attendance for the past ones, and participants with fictitious first names (names and
+reasons in data/silvergeek.json).
 
 Everything is flagged is_demo; called by terreau.demo.silvergeek.load_program_demo.
 """
@@ -22,60 +23,14 @@ from terreau.activities.models import (
     Session,
     SessionReport,
 )
+from terreau.demo.records import read
 from terreau.directory.models import Organisation
 
-VOLUNTEERS = (
-    ("Inès", "Garnier"),
-    ("Lucas", "Moreau"),
-    ("Chloé", "Bernard"),
-    ("Yanis", "Fabre"),
-    ("Manon", "Rivière"),
-    ("Théo", "Lacroix"),
-    ("Sarah", "Benali"),
-    ("Hugo", "Perrin"),
-    ("Léa", "Marchand"),
-    ("Nathan", "Roussel"),
-    ("Camille", "Dubreuil"),
-    ("Enzo", "Giraud"),
-    ("Jade", "Faure"),
-    ("Rayan", "Chevalier"),
-    ("Zoé", "Barbier"),
-)
-SENIORS = (
-    "Odette",
-    "Marcel",
-    "Jeannine",
-    "René",
-    "Simone",
-    "Lucien",
-    "Paulette",
-    "Roger",
-    "Georgette",
-    "André",
-    "Huguette",
-    "Maurice",
-    "Colette",
-    "Raymond",
-    "Yvonne",
-    "Gilbert",
-    "Madeleine",
-    "Henri",
-    "Germaine",
-    "Albert",
-)
-CANCEL_REASONS = (
-    "Épidémie de grippe dans l'établissement",
-    "Sortie collective des résidents",
-    "Volontaire malade",
-)
-ACTIVITY_MIX = (
-    ["tablet_basics", "photos"],
-    ["video_calls"],
-    ["console_bowling"],
-    ["games", "console_bowling"],
-    ["internet", "music"],
-    ["tablet_basics", "video_calls"],
-)
+_DATA = read("silvergeek.json")
+VOLUNTEERS = tuple((v["first_name"], v["last_name"]) for v in _DATA["volunteers"])
+SENIORS: tuple[str, ...] = tuple(_DATA["seniors"])
+CANCEL_REASONS: tuple[str, ...] = tuple(_DATA["cancel_reasons"])
+ACTIVITY_MIX = tuple(_DATA["activity_mix"])
 
 
 def _school_year(today: date) -> tuple[date, date]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from terreau.demo.loader import DemoError, load_demo
+from terreau.demo.errors import DemoError
+from terreau.demo.loader import load_demo
 
 DEMO_URL = "http://127.0.0.1:8000"
 

@@ -3,24 +3,17 @@ and a participant's own data (CSV). Input querysets are already scoped by terrea
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as VEvent
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from terreau.activities.dashboard import Dashboard, session_rows
 from terreau.activities.models import Session
+from terreau.core.pdf import Spacer, build, cm, para, table
+from terreau.core.tabular import Sheet, csv_text, xlsx_bytes
 
 
 def sessions_ics(sessions, *, name: str) -> bytes:
@@ -53,10 +46,26 @@ def sessions_ics(sessions, *, name: str) -> bytes:
 _STATUS = dict(Session.Status.choices)
 
 
+def _dashboard_rows(rows):
+    return ([r.key, r.label, r.planned, r.held, r.cancelled, r.attendance, r.volunteer_hours] for r in rows)
+
+
+def _session_rows(sessions):
+    for row in session_rows(sessions).iterator(chunk_size=2000):
+        yield [
+            timezone.localtime(row["starts_at"]).replace(tzinfo=None),
+            row["site__name"],
+            row["site__commune__name"],
+            row["site__commune__department_id"],
+            str(_STATUS.get(row["status"], row["status"])),
+            row["duration_minutes"],
+            row["cancel_reason"],
+            row["report__headcount"] or 0,
+            row["n_volunteers"],
+        ]
+
+
 def dashboard_xlsx(dash: Dashboard, sessions, *, program_name: str) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Par mois")[:31]
     head = [
         _("Clé"),
         _("Libellé"),
@@ -66,120 +75,69 @@ def dashboard_xlsx(dash: Dashboard, sessions, *, program_name: str) -> bytes:
         _("Présences"),
         _("Heures volontaires"),
     ]
-
-    def sheet(title, rows, ws=None):
-        ws = ws or wb.create_sheet(title[:31])
-        ws.append(head)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            ws.append([r.key, r.label, r.planned, r.held, r.cancelled, r.attendance, r.volunteer_hours])
-
-    sheet(_("Par mois"), dash.months, ws)
-    sheet(_("Par site"), dash.sites)
-    sheet(_("Par département"), dash.departments)
-    detail = wb.create_sheet(_("Séances")[:31])
-    detail.append(
-        [
-            _("Début"),
-            _("Site"),
-            _("Commune"),
-            _("Département"),
-            _("État"),
-            _("Durée (min)"),
-            _("Motif d'annulation"),
-            _("Participants"),
-            _("Volontaires"),
-        ]
-    )
-    for cell in detail[1]:
-        cell.font = Font(bold=True)
-    for row in session_rows(sessions).iterator(chunk_size=2000):
-        detail.append(
-            [
-                timezone.localtime(row["starts_at"]).replace(tzinfo=None),
-                row["site__name"],
-                row["site__commune__name"],
-                row["site__commune__department_id"],
-                str(_STATUS.get(row["status"], row["status"])),
-                row["duration_minutes"],
-                row["cancel_reason"],
-                row["report__headcount"] or 0,
-                row["n_volunteers"],
-            ]
-        )
-    wb.properties.title = program_name
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    detail = [
+        _("Début"),
+        _("Site"),
+        _("Commune"),
+        _("Département"),
+        _("État"),
+        _("Durée (min)"),
+        _("Motif d'annulation"),
+        _("Participants"),
+        _("Volontaires"),
+    ]
+    sheets = [
+        Sheet(_("Par mois"), head, _dashboard_rows(dash.months)),
+        Sheet(_("Par site"), head, _dashboard_rows(dash.sites)),
+        Sheet(_("Par département"), head, _dashboard_rows(dash.departments)),
+        Sheet(_("Séances"), detail, _session_rows(sessions)),
+    ]
+    return xlsx_bytes(sheets, title=program_name)
 
 
 def monthly_pdf(dash: Dashboard, *, program_name: str, branch_name: str, month: date) -> bytes:
-    buffer = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        title=_("Rapport d'activité"),
-        author=branch_name,
-        leftMargin=2 * cm,
-        rightMargin=2 * cm,
-    )
-    styles = getSampleStyleSheet()
     story = [
-        Paragraph(_("Rapport d'activité — %(program)s") % {"program": program_name}, styles["Title"]),
-        Paragraph(formats.date_format(month, "F Y").capitalize(), styles["Heading2"]),
+        para(_("Rapport d'activité — %(program)s") % {"program": program_name}, "Title"),
+        para(formats.date_format(month, "F Y").capitalize(), "Heading2"),
         Spacer(1, 0.4 * cm),
     ]
     summary = [
-        [_("Séances prévues"), str(dash.planned)],
-        [_("Séances tenues"), str(dash.held)],
-        [_("Séances annulées"), str(dash.cancelled)],
-        [_("Présences (total des participants par séance)"), str(dash.attendance)],
-        [_("Participants inscrits distincts"), str(dash.unique_participants)],
+        [_("Séances prévues"), dash.planned],
+        [_("Séances tenues"), dash.held],
+        [_("Séances annulées"), dash.cancelled],
+        [_("Présences (total des participants par séance)"), dash.attendance],
+        [_("Participants inscrits distincts"), dash.unique_participants],
         [_("Heures de volontariat"), formats.number_format(dash.volunteer_hours, 1)],
     ]
-    story.append(_table(summary, header=False))
-    story += [Spacer(1, 0.6 * cm), Paragraph(_("Par site"), styles["Heading3"])]
+    story.append(table(summary, header=False, widths=[0.6, 0.2], right=[1]))
+    story += [Spacer(1, 0.6 * cm), para(_("Par site"), "Heading3")]
     rows = [[_("Site"), _("Prévues"), _("Tenues"), _("Présences"), _("Heures")]] + [
         [r.label, r.planned, r.held, r.attendance, formats.number_format(r.volunteer_hours, 1)]
         for r in dash.sites
     ]
-    story.append(_table(rows))
+    story.append(table(rows, widths=[0.48, 0.13, 0.13, 0.13, 0.13], right=[1, 2, 3, 4]))
     if dash.equipment:
-        story += [Spacer(1, 0.6 * cm), Paragraph(_("État du matériel"), styles["Heading3"])]
-        story.append(_table([[_("État"), _("Nombre")]] + [[label, n] for label, n in dash.equipment]))
+        story += [Spacer(1, 0.6 * cm), para(_("État du matériel"), "Heading3")]
+        equipment = [[_("État"), _("Nombre")]] + [[label, n] for label, n in dash.equipment]
+        story.append(table(equipment, widths=[0.6, 0.2], right=[1]))
     story += [
         Spacer(1, 0.8 * cm),
-        Paragraph(
+        para(
             _(
                 "Document établi le %(date)s par %(branch)s avec Terreau. Aucune donnée personnelle des participants."
             )
             % {"date": formats.date_format(timezone.localdate(), "j F Y"), "branch": branch_name},
-            styles["Italic"],
+            "Italic",
         ),
     ]
-    doc.build(story)
-    return buffer.getvalue()
-
-
-def _table(rows, *, header: bool = True) -> Table:
-    t = Table([[str(c) for c in r] for r in rows], hAlign="LEFT")
-    style = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("FONTSIZE", (0, 0), (-1, -1), 9)]
-    if header:
-        style += [
-            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8efe6")),
-            ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
-        ]
-    t.setStyle(TableStyle(style))
-    return t
+    return build(story, title=_("Rapport d'activité"), author=branch_name)
 
 
 def participant_csv(data: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("champ"), _("valeur")])
+    """A participant's own data (GDPR access), one field per line, as CSV text with its BOM."""
+    rows = [[_("champ"), _("valeur")]]
     for key, value in data.items():
         if isinstance(value, list):
             value = ", ".join(value)
-        writer.writerow([key, "" if value is None else value])
-    return out.getvalue()
+        rows.append([key, "" if value is None else value])
+    return csv_text(rows)

@@ -2,7 +2,8 @@
 
 Only organisations the user may see (through directory_queryset, hence terreau.core.access.visible()),
 public columns only, except the branch's internal notes: that column exists for branch staff only, and is
-filled only on rows of the branches they manage.
+filled only on rows of the branches they manage. Files are written by terreau.core.tabular, which
+neutralises spreadsheet formulas.
 """
 
 from __future__ import annotations
@@ -17,14 +18,6 @@ from terreau.directory.models import Organisation
 from terreau.directory.queries import DirectoryParams, directory_queryset
 
 CHUNK_SIZE = 2000
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value: Any) -> Any:
-    """Text a spreadsheet will never run as a formula (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def export_header(*, actor: Actor) -> list[str]:
@@ -69,7 +62,7 @@ def _row(org: Organisation, *, actor: Actor) -> list[Any]:
     ]
     if actor.is_staff_anywhere:
         row.append(org.private_notes if actor.manages_branch(org.branch) else "")
-    return [safe_cell(value) for value in row]
+    return row
 
 
 def export_rows(*, user: Any, params: DirectoryParams) -> Iterator[list[Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.core.access import actor_for, branches_managed, editable, get_for
+from terreau.core.tabular import csv_response
 from terreau.directory.models import NeedOffer, Organisation
 from terreau.matching import services
 from terreau.matching.forms import DismissForm
@@ -132,51 +133,40 @@ def territory(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _csv(filename: str) -> tuple[HttpResponse, csv.writer]:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    return response, csv.writer(response, delimiter=";")
-
-
 @login_required
 def territory_alliances_csv(request: HttpRequest, slug: str) -> HttpResponse:
     branch = _branch(request, slug)
     overview = services.territory_overview(branch=branch, user=request.user, top=200)
-    response, writer = _csv("alliances-potentielles.csv")
-    writer.writerow(
-        ["Score", "Structure ayant le besoin", "Besoin", "Structure offrant", "Ressource", "Raisons"]
+    header = ["Score", "Structure ayant le besoin", "Besoin", "Structure offrant", "Ressource", "Raisons"]
+    rows = (
+        [
+            f"{a.score:.3f}",
+            a.need.organisation.name,
+            a.need.title,
+            a.offer.organisation.name,
+            a.offer.title,
+            " ; ".join(a.why),
+        ]
+        for a in overview.alliances
     )
-    for a in overview.alliances:
-        writer.writerow(
-            [
-                f"{a.score:.3f}",
-                a.need.organisation.name,
-                a.need.title,
-                a.offer.organisation.name,
-                a.offer.title,
-                " ; ".join(a.why),
-            ]
-        )
-    return response
+    return csv_response(itertools.chain([header], rows), filename="alliances-potentielles.csv")
 
 
 @login_required
 def territory_unmet_csv(request: HttpRequest, slug: str) -> HttpResponse:
     branch = _branch(request, slug)
     overview = services.territory_overview(branch=branch, user=request.user)
-    response, writer = _csv("besoins-non-pourvus.csv")
-    writer.writerow(["Thème", "Département", "Structure", "Besoin", "Type", "Mis à jour le"])
-    for group in overview.unmet:
-        for need in group.needs:
-            writer.writerow(
-                [
-                    group.theme,
-                    group.department,
-                    need.organisation.name,
-                    need.title,
-                    need.get_type_display(),
-                    need.updated_at.date().isoformat(),
-                ]
-            )
-    return response
+    header = ["Thème", "Département", "Structure", "Besoin", "Type", "Mis à jour le"]
+    rows = (
+        [
+            group.theme,
+            group.department,
+            need.organisation.name,
+            need.title,
+            need.get_type_display(),
+            need.updated_at.date().isoformat(),
+        ]
+        for group in overview.unmet
+        for need in group.needs
+    )
+    return csv_response(itertools.chain([header], rows), filename="besoins-non-pourvus.csv")

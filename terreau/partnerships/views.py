@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+import itertools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.core.access import actor_for, editable, get_for, visible
+from terreau.core.tabular import csv_response
 from terreau.directory.models import NeedOffer, Organisation
 from terreau.partnerships import services
 from terreau.partnerships.forms import AnswerForm, ProposeForm, StageForm
@@ -140,27 +141,21 @@ def board_export(request: HttpRequest) -> HttpResponse:
         .prefetch_related("partners")
         .order_by("created_at")
     )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="partenariats.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        ["Intitulé", "Partenaires", "Type", "Étape", "Origine", "Antenne", "Ouvert le", "Mis à jour le"]
+    header = ["Intitulé", "Partenaires", "Type", "Étape", "Origine", "Antenne", "Ouvert le", "Mis à jour le"]
+    rows = (
+        [
+            p.title,
+            " | ".join(o.name for o in p.partners.all()),
+            p.get_kind_display(),
+            p.get_stage_display(),
+            p.get_origin_display(),
+            p.branch.name,
+            p.created_at.date().isoformat(),
+            p.updated_at.date().isoformat(),
+        ]
+        for p in qs
     )
-    for p in qs:
-        writer.writerow(
-            [
-                p.title,
-                " | ".join(o.name for o in p.partners.all()),
-                p.get_kind_display(),
-                p.get_stage_display(),
-                p.get_origin_display(),
-                p.branch.name,
-                p.created_at.date().isoformat(),
-                p.updated_at.date().isoformat(),
-            ]
-        )
-    return response
+    return csv_response(itertools.chain([header], rows), filename="partenariats.csv")
 
 
 @login_required

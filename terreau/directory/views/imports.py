@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -20,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from terreau.core import access
+from terreau.core.tabular import csv_response
 from terreau.directory.importers import GENERIC_COLUMNS, GENERIC_EXAMPLE, import_organisations
 from terreau.directory.models import ImportRejection, ImportRun
 
@@ -152,13 +150,7 @@ def _upload(request: HttpRequest, branches: QuerySet, handler: SizeLimitUploadHa
 def import_template(request: HttpRequest) -> HttpResponse:
     """The generic template: header and one example row, UTF-8 with BOM so that spreadsheets read it."""
     _managed_branches(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(GENERIC_COLUMNS)
-    writer.writerow(GENERIC_EXAMPLE)
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="modele-import-terreau.csv"'
-    return response
+    return csv_response([GENERIC_COLUMNS, GENERIC_EXAMPLE], filename="modele-import-terreau.csv")
 
 
 @login_required

@@ -7,12 +7,13 @@ never a traceback.
 
 from __future__ import annotations
 
-import csv
+import itertools
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from terreau.core.models import Branch
+from terreau.core.tabular import write_csv
 from terreau.directory.importers import BATCH_SIZE, FORMATS, import_organisations
 from terreau.directory.models import ImportRun
 
@@ -130,11 +131,9 @@ class Command(BaseCommand):
 
     def _write_rejects(self, run: ImportRun, path: str) -> None:
         try:
-            with open(path, "w", encoding="utf-8-sig", newline="") as out:
-                writer = csv.writer(out, delimiter=";")
-                writer.writerow(["ligne", "motif", "contenu"])
-                rows = run.rejections.order_by("line", "pk").values_list("line", "reason", "raw")
-                writer.writerows(rows.iterator())
+            rows = run.rejections.order_by("line", "pk").values_list("line", "reason", "raw")
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                write_csv(itertools.chain([("ligne", "motif", "contenu")], rows.iterator()), out)
         except OSError as exc:
             raise CommandError(f"Impossible d'écrire « {path} » : {exc.strerror or exc}.") from None
         self.stdout.write(f"{run.rejected_count} lignes rejetées écrites dans {path}.")

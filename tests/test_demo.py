@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import re
+import tomllib
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, get_commands
 from django.test import RequestFactory
 
 from terreau.accounts.models import BranchRole, NetworkRole, User
@@ -239,3 +242,29 @@ def test_without_territories_the_command_says_to_load_them(db):
         run_demo()
     assert not Organisation.objects.exists()
     assert not User.objects.exists()
+
+
+def test_the_demo_app_owns_its_command_and_core_imports_nothing_from_it():
+    # Imports point down: the demo uses core, never the reverse (the command used to live in core).
+    assert get_commands()["load-demo"] == "terreau.demo"
+    core = Path(__file__).resolve().parents[1] / "terreau" / "core"
+    for path in core.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            assert not any(name.startswith("terreau.demo") for name in names), path
+
+
+def test_every_demo_data_file_is_shipped_with_the_package():
+    # The loaders read terreau/demo/data through importlib.resources: an installed package needs them too.
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8"))
+    patterns = pyproject["tool"]["setuptools"]["package-data"]["terreau.demo"]
+    package = Path(loader.__file__).parent
+    shipped = {path for pattern in patterns for path in package.glob(pattern)}
+    data = {path for path in (package / "data").rglob("*") if path.is_file()}
+    assert data and data <= shipped

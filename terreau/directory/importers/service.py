@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from terreau.core import access
 from terreau.directory import search
 from terreau.directory.importers.formats import (
     FORMATS,
@@ -55,11 +56,12 @@ COPY_THRESHOLD = 50
 # each of the table's indexes), which costs several times what computing the vector in the INSERT does.
 DEFER_INDEXING = False
 SLUG_BASE_LENGTH = 200
-# Columns read from existing organisations to match rows and detect changes: the identifiers, the branch,
-# and every field a format's mapper can fill (see formats.py; "commune_id" is added by the service).
+# Columns read from existing organisations to match rows and detect changes: the identifiers, the branch and
+# visibility, and every field a format's mapper can fill (see formats.py; "commune_id" is added by the service).
 EXISTING_FIELDS = (
     "id",
     "branch_id",
+    "visibility",
     "name",
     "siret",
     "siren",
@@ -217,6 +219,33 @@ def _conflict(target: Any, cand: Candidate) -> str:
                 "(%(identifier)s) qui a déjà le %(label)s %(theirs)s, et non %(mine)s. Ligne ignorée."
             ) % {"name": name, "identifier": cand.identifier, "label": label, "theirs": theirs, "mine": mine}
     return ""
+
+
+def _in_another_branch(target: _Existing, cand: Candidate, *, named: bool) -> str:
+    """Why a row matching an organisation of another branch is ignored. The report is read by the importing
+    branch's staff: the organisation is named only when it is public (``named``), otherwise the report says
+    only which of the row's identifiers is already used elsewhere, never the organisation's name nor its other
+    identifiers."""
+    if named:
+        return _(
+            "L'organisation « %(name)s » (%(identifier)s) est rattachée à une autre antenne : "
+            "elle n'est pas modifiée."
+        ) % {"name": target.name, "identifier": cand.identifier}
+    matched = [
+        (label, mine)
+        for attr, label in (("siret", "SIRET"), ("siren", "SIREN"), ("rna", "RNA"))
+        if (mine := getattr(cand, attr)) and mine == getattr(target, attr)
+    ]
+    if not matched:  # cannot happen (the row was matched on one of them): say less rather than fail
+        return _(
+            "Un identifiant de cette ligne est déjà utilisé par une organisation d'une autre antenne : "
+            "ligne ignorée, rien n'est modifié."
+        )
+    label, value = matched[0]
+    return _(
+        "Le %(label)s %(value)s est déjà utilisé par une organisation d'une autre antenne : "
+        "ligne ignorée, rien n'est modifié."
+    ) % {"label": label, "value": value}
 
 
 def resolve_format(header: list[str], format: str | None) -> FormatSpec:
@@ -481,6 +510,7 @@ class _Importer:
         communes = self.communes
         index = _Index()
         existing = self._existing(candidates)
+        nameable = self._public_ids([org.pk for org in existing if org.branch_id != self.branch.pk])
         for org in existing:
             index.add(org, siret=org.siret, siren=org.siren, rna=org.rna)
         current_themes = self._current_themes(existing, candidates)
@@ -497,6 +527,9 @@ class _Importer:
             if cand.commune_code:
                 values["commune_id"] = cand.commune_code
             target = index.find(cand)
+            if isinstance(target, _Existing) and target.branch_id != self.branch.pk:
+                reject(row, _in_another_branch(target, cand, named=target.pk in nameable))
+                continue
             conflict = _conflict(target, cand) if target is not None else ""
             if conflict:
                 reject(row, conflict)
@@ -523,16 +556,6 @@ class _Importer:
                     target.themes = cand.themes
                 if diff or themes_differ:
                     counts.updated += 1
-            elif target.branch_id != self.branch.pk:
-                reject(
-                    row,
-                    _(
-                        "L'organisation « %(name)s » (%(identifier)s) est rattachée à une autre antenne : "
-                        "elle n'est pas modifiée."
-                    )
-                    % {"name": target.name, "identifier": cand.identifier},
-                )
-                continue
             else:
                 diff = [
                     k for k, v in values.items() if k not in self.spec.create_only and getattr(target, k) != v
@@ -619,6 +642,13 @@ class _Importer:
         else:
             rows = Organisation.objects.filter(q).order_by("pk").values_list(*EXISTING_FIELDS)
         return [_Existing(dict(zip(EXISTING_FIELDS, row, strict=True))) for row in rows]
+
+    def _public_ids(self, ids: list[int]) -> set[int]:
+        """Which of these organisations anyone may see (through the access rules), hence may be named."""
+        if not ids:
+            return set()
+        public = access.visible(None, Organisation.objects.filter(pk__in=ids))
+        return set(public.values_list("pk", flat=True))
 
     def _current_themes(
         self, existing: list[_Existing], candidates: list[tuple[_Row, Candidate]]

@@ -32,6 +32,7 @@ from terreau.activities.models import (
     SessionReport,
     Weekday,
 )
+from terreau.core.links import absolute_url
 
 log = logging.getLogger(__name__)
 
@@ -762,7 +763,7 @@ def _notify_released(rec: RecurringSession, released: list[tuple[Session, Missio
     )
     if program.coordinator_id and program.coordinator.is_active:
         coordinators.add(program.coordinator.email)
-    link = site_url(reverse("activities:sessions", kwargs={"slug": program.slug}))
+    link = absolute_url(reverse("activities:sessions", kwargs={"slug": program.slug}))
     n = len(released)
     coordinator_body = (
         _(
@@ -875,6 +876,9 @@ def incident_record(
 
 # --- participants (personal data) --------------------------------------------------------------------
 
+# What anonymisation writes over a participant's personal data (erasure on request, retention period).
+ANONYMISED = {"first_name": "—", "last_initial": "", "consent_by": ""}
+
 
 @transaction.atomic
 def participant_create(*, site, data: dict, by=None) -> Participant:
@@ -915,13 +919,10 @@ def participant_export(*, participant: Participant) -> dict:
 
 def participant_erase(*, participant: Participant, by=None, now=None) -> Participant:
     """Anonymise: the person can no longer be identified; attendance rows stay for the statistics."""
-    participant.first_name = "—"
-    participant.last_initial = ""
-    participant.consent_by = ""
+    for name, value in ANONYMISED.items():
+        setattr(participant, name, value)
     participant.anonymised_at = now or timezone.now()
-    participant.save(
-        update_fields=["first_name", "last_initial", "consent_by", "anonymised_at", "updated_at"]
-    )
+    participant.save(update_fields=[*ANONYMISED, "anonymised_at", "updated_at"])
     return participant
 
 
@@ -931,7 +932,7 @@ def enforce_retention(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     now = timezone.now()
     return Participant.objects.due_for_anonymisation(today=today).update(
-        first_name="—", last_initial="", consent_by="", anonymised_at=now, updated_at=now
+        **ANONYMISED, anonymised_at=now, updated_at=now
     )
 
 
@@ -990,7 +991,3 @@ def read_calendar_token(token: str) -> dict | None:
     except signing.BadSignature:
         return None
     return data if isinstance(data, dict) and data.get("s") in {"program", "site", "volunteer"} else None
-
-
-def site_url(path: str) -> str:
-    return settings.TERREAU_SITE_URL.rstrip("/") + path

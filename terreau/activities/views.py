@@ -32,6 +32,7 @@ from terreau.activities.forms import (
 from terreau.activities.models import Mission, Participant, RecurringSession, Session
 from terreau.core import dates
 from terreau.core.access import editable, get_for, visible
+from terreau.core.links import absolute_url
 from terreau.directory.models import Organisation
 from terreau.programs.models import HostSite, Program
 from terreau.territories.models import Commune
@@ -509,7 +510,7 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     for s in sessions:
         days.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
     token = services.calendar_token(user=request.user, program=program, scope=scope, obj_id=obj_id)
-    feed = services.site_url(reverse("activities:feed", kwargs={"slug": program.slug, "token": token}))
+    feed = absolute_url(reverse("activities:feed", kwargs={"slug": program.slug, "token": token}))
     query = f"&site={obj_id}" if scope == "site" else f"&volontaire={obj_id}" if scope == "volunteer" else ""
     return render(
         request,

@@ -15,19 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from terreau.accounts.models import User
 from terreau.core.access import actor_for, editable
+from terreau.core.links import invite_url
 from terreau.directory.models import (
     Membership,
     NeedOffer,
@@ -246,11 +243,7 @@ def _send_member_mail(*, membership: Membership, invite: bool, by: Any, site_url
         "link": "",
     }
     if invite:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        context["link"] = site_url + reverse(
-            "accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token}
-        )
+        context["link"] = invite_url(user, root=site_url)
     else:
         context["link"] = site_url + membership.organisation.get_absolute_url()
     subject = "".join(render_to_string("directory/organisation_member_subject.txt", context).splitlines())

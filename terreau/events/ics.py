@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
+from terreau.core.links import absolute_url
 from terreau.events.models import Event
 
 
@@ -28,7 +29,7 @@ def event_ics(event: Event, *, method: str = "PUBLISH") -> bytes:
         item.add("description", event.description)
     if event.place:
         item.add("location", event.place)
-    item.add("url", settings.TERREAU_SITE_URL.rstrip("/") + event.get_absolute_url())
+    item.add("url", absolute_url(event.get_absolute_url()))
     organiser = event.branch.contact_email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
     item.add("organizer", f"mailto:{organiser}")
     cal.add_component(item)

@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from terreau.core.links import absolute_url
+from terreau.core.uploads import check_document
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.events import ics, tokens
 from terreau.events.models import Event, Registration, RegistrationChange, WorkshopDocument, WorkshopItem
@@ -33,36 +35,14 @@ TRANSITIONS: dict[str, set[str]] = {
     S.ATTENDED: {S.CONFIRMED},
     S.CANCELLED: set(),
 }
-
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".odp": "application/vnd.oasis.opendocument.presentation",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".txt": "text/plain",
-    ".csv": "text/csv",
-}
-
-
-def site_url(path: str) -> str:
-    return settings.TERREAU_SITE_URL.rstrip("/") + path
-
-
 def manage_url(registration: Registration) -> str:
-    return site_url(
+    return absolute_url(
         reverse("events:registration", kwargs={"token": tokens.make_token(registration.pk, "manage")})
     )
 
 
 def checkin_url(registration: Registration) -> str:
-    return site_url(
+    return absolute_url(
         reverse("events:qr_checkin", kwargs={"token": tokens.make_token(registration.pk, "checkin")})
     )
 
@@ -320,28 +300,13 @@ def workshop_item_add(
 
 def workshop_document_add(*, event: Event, title: str, upload, by=None) -> WorkshopDocument:
     """Store an uploaded document after checking its size and type (extension and content)."""
-    import os
-
-    ext = os.path.splitext(upload.name or "")[1].lower()
-    if ext not in DOCUMENT_TYPES:
-        raise ValidationError(
-            _("Type de fichier refusé. Formats acceptés : %(list)s.")
-            % {"list": ", ".join(sorted(DOCUMENT_TYPES))}
-        )
-    if upload.size > DOCUMENT_MAX_BYTES:
-        raise ValidationError(_("Fichier trop volumineux : 10 Mo au maximum."))
-    head = upload.read(8)
-    upload.seek(0)
-    magic = {".pdf": b"%PDF", ".png": b"\x89PNG", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8"}
-    zipped = {".odt", ".ods", ".odp", ".docx", ".xlsx", ".pptx"}
-    if (ext in magic and not head.startswith(magic[ext])) or (ext in zipped and not head.startswith(b"PK")):
-        raise ValidationError(_("Le contenu du fichier ne correspond pas à son extension."))
+    content_type = check_document(upload)
     with transaction.atomic():
         return WorkshopDocument.objects.create(
             event=event,
             title=(title.strip() or upload.name)[:200],
             file=upload,
-            content_type=DOCUMENT_TYPES[ext],
+            content_type=content_type,
             size=upload.size,
             uploaded_by=by,
         )
@@ -359,10 +324,10 @@ def send_registration_mail(registration: Registration, template: str, *, with_ic
     context = {
         "registration": registration,
         "event": event,
-        "event_url": site_url(event.get_absolute_url()),
+        "event_url": absolute_url(event.get_absolute_url()),
         "manage_url": manage_url(registration),
         "cancel_url": manage_url(registration) + "annuler/",
-        "confirm_url": site_url(
+        "confirm_url": absolute_url(
             reverse("events:confirm", kwargs={"token": tokens.make_token(registration.pk, "confirm")})
         ),
         "start": timezone.localtime(event.starts_at),

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core.links import absolute_url
 from terreau.directory.models import OrganisationKind
 from terreau.events import tokens
 from terreau.events.models import Event, Registration
@@ -87,7 +88,7 @@ def participant_path(registration: Registration, page: str = "agenda") -> str:
 
 
 def agenda_url(registration: Registration, page: str = "agenda") -> str:
-    return settings.TERREAU_SITE_URL.rstrip("/") + participant_path(registration, page)
+    return absolute_url(participant_path(registration, page))
 
 
 # --- setup ------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core.links import absolute_url
 from terreau.directory.models import Membership, NeedOffer, Organisation
 from terreau.partnerships.models import (
     ContactRequest,
@@ -34,7 +35,7 @@ def _member_emails(organisation: Organisation) -> list[str]:
 
 def _notify(request: ContactRequest, *, template: str, to: list[Organisation]) -> None:
     """E-mail the members of the given organisations about a contact request (after the commit)."""
-    link = settings.TERREAU_SITE_URL.rstrip("/") + reverse("partnerships:inbox")
+    link = absolute_url(reverse("partnerships:inbox"))
     messages = []
     for organisation in to:
         recipients = _member_emails(organisation)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from terreau.accounts.models import User
 from terreau.core.access import editable
+from terreau.core.uploads import check_document
 from terreau.programs.equipment import (
     EquipmentEvent,
     EquipmentItem,
@@ -48,29 +49,6 @@ logger = logging.getLogger(__name__)
 
 Kind = EquipmentEvent.Kind
 
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {
-    ".pdf": "application/pdf",
-    ".odt": "application/vnd.oasis.opendocument.text",
-    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".txt": "text/plain",
-}
-# First bytes of the binary formats above (text files have none).
-_MAGIC = {
-    ".pdf": (b"%PDF",),
-    ".png": (b"\x89PNG",),
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".odt": (b"PK",),
-    ".ods": (b"PK",),
-    ".docx": (b"PK",),
-    ".xlsx": (b"PK",),
-}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -262,27 +240,13 @@ def team_remove(*, role: ProgramRole, by: Any) -> None:
 def document_add(*, program: Program, title: str, upload: Any, by: Any) -> ProgramDocument:
     """Store a document after checking its size, extension and first bytes."""
     name = getattr(upload, "name", "") or ""
-    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
-    if ext not in DOCUMENT_TYPES:
-        raise ValidationError(
-            _("Type de fichier refusé. Formats acceptés : %(types)s.")
-            % {"types": ", ".join(sorted(t.lstrip(".") for t in DOCUMENT_TYPES))}
-        )
-    if not upload.size:
-        raise ValidationError(_("Le fichier est vide."))
-    if upload.size > DOCUMENT_MAX_BYTES:
-        raise ValidationError(_("Le fichier dépasse 10 Mo."))
-    head = upload.read(8)
-    upload.seek(0)
-    magic = _MAGIC.get(ext)
-    if magic and not any(head.startswith(m) for m in magic):
-        raise ValidationError(_("Le contenu du fichier ne correspond pas à son extension."))
+    content_type = check_document(upload)
     with transaction.atomic():
         return ProgramDocument.objects.create(
             program=program,
             title=(title or name)[:200],
             file=upload,
-            content_type=DOCUMENT_TYPES[ext],
+            content_type=content_type,
             size=upload.size,
             uploaded_by=_by(by),
         )

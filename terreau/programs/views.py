@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.core.access import editable, get_for, visible
+from terreau.core.links import site_root
 from terreau.directory.models import Organisation
 from terreau.programs import forms, pdf, services
 from terreau.programs.equipment import (
@@ -83,10 +84,6 @@ def _submit(
     if success is not None:
         messages.success(request, success if isinstance(success, str) else success(result))
     return then(result) if then is not None else None
-
-
-def _site_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
 
 
 # --- programs --------------------------------------------------------------------------------------
@@ -211,7 +208,7 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
             by=request.user,
-            site_url=_site_url(request),
+            site_url=site_root(request),
         ),
         success=_("La personne a été ajoutée à l'équipe et prévenue par courriel."),
         then=lambda _role: redirect("programs:team", slug=program.slug),

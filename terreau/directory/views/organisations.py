@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from terreau.core.access import branches_managed, get_for, visible
+from terreau.core.links import site_root
 from terreau.directory import services
 from terreau.directory.forms import MemberAddForm, NeedOfferForm, OrganisationForm, StatusForm
 from terreau.directory.models import (
@@ -261,7 +262,7 @@ def members(request: HttpRequest, slug: str) -> HttpResponse:
                 first_name=data["first_name"],
                 last_name=data["last_name"],
                 by=request.user,
-                site_url=request.build_absolute_uri("/").rstrip("/"),
+                site_url=site_root(request),
             )
         except services.ServiceError as refusal:
             form.add_error(None, refusal.message)

@@ -19,6 +19,7 @@ from terreau.activities import services as activity_services
 from terreau.events import services as event_services
 from terreau.events.models import Registration
 from terreau.events.tokens import make_token
+from terreau.meetings import plans as meeting_plans
 from terreau.meetings import services as meeting_services
 from terreau.programs import services as program_services
 from terreau.programs.models import ProgramRole
@@ -164,9 +165,9 @@ def speed_meeting():
     )
     for asso in regs[:2]:
         meeting_services.wishes_save(sm=sm, source=asso, levels={c.pk: "like" for c in regs[2:]})
-    meeting_services.plan_run(sm=sm)
-    meeting_services.plan_publish(sm=sm, final=False)
-    meeting_services.plan_publish(sm=sm, final=True)
+    meeting_plans.plan_run(sm=sm)
+    meeting_plans.plan_publish(sm=sm, final=False)
+    meeting_plans.plan_publish(sm=sm, final=True)
     return {"event": event, "organiser": organiser, "users": users, "regs": regs}
 
 

@@ -16,7 +16,7 @@ from icalendar import Calendar
 from terreau.events import services as event_services
 from terreau.events.models import Registration
 from terreau.events.tokens import make_token
-from terreau.meetings import planner, services
+from terreau.meetings import agendas, documents, planner, plans, services
 from terreau.meetings.models import Feedback, Meeting, Participation, SpeedMeeting, Wish
 from terreau.partnerships.models import Partnership
 from tests.factories import BranchFactory, BranchRoleFactory, EventFactory, OrganisationFactory, UserFactory
@@ -126,9 +126,9 @@ def test_anonymous_company_registrant_is_planned_against_associations(world, cli
     services.wishes_save(sm=sm, source=lea, levels={assos[0].pk: "must", assos[1].pk: "like"})
     services.wishes_save(sm=sm, source=assos[0], levels={lea.pk: "must"})
     _wish_all(world)
-    document = services.schedule_document(sm)
+    document = documents.schedule_document(sm)
     assert {"id": services.pid(lea), "side": "B", "unavailable": []} in document["participants"]
-    services.plan_run(sm=sm, by=world["organiser"])
+    plans.plan_run(sm=sm, by=world["organiser"])
     hers = Meeting.objects.filter(speed_meeting=sm).filter(Q(a=lea) | Q(b=lea))
     assert hers.exists()
     assert all(m.other(lea).organisation.kind == "association" for m in hers)
@@ -138,7 +138,7 @@ def test_anonymous_registrant_declaring_other_is_left_out_of_bipartite_planning(
     other = Registration.objects.create(
         event=world["event"], name="Léa", email="lea@example.org", side="other", status="confirmed"
     )
-    ids = {p["id"] for p in services.schedule_document(world["sm"])["participants"]}
+    ids = {p["id"] for p in documents.schedule_document(world["sm"])["participants"]}
     assert services.pid(other) not in ids and services.pid(world["companies"][0]) in ids
 
 
@@ -151,8 +151,8 @@ def test_plan_from_database_respects_every_hard_constraint(world):
     services.wishes_save(sm=sm, source=a1, levels={c0.pk: "must"})
     # "no thanks" from the company vetoes the pair even though the association wants it.
     services.wishes_save(sm=sm, source=c0, levels={world["assos"][2].pk: "no"})
-    plan = services.plan_run(sm=sm, by=world["organiser"])
-    document = services.schedule_document(sm)
+    plan = plans.plan_run(sm=sm, by=world["organiser"])
+    document = documents.schedule_document(sm)
     event = planner.parse_event(document)
     stored = [
         planner.Meeting(m.round, m.table, services.pid(m.a_id), services.pid(m.b_id), m.value)
@@ -177,16 +177,16 @@ def test_states_move_draft_provisional_final_with_history_and_mails(world):
     sm = world["sm"]
     _wish_all(world)
     with pytest.raises(ValidationError, match="Calculez"):
-        services.plan_publish(sm=sm, final=False)
-    services.plan_run(sm=sm, by=world["organiser"])
+        plans.plan_publish(sm=sm, final=False)
+    plans.plan_run(sm=sm, by=world["organiser"])
     with pytest.raises(ValidationError, match="provisoire"):
-        services.plan_publish(sm=sm, final=True)
-    services.plan_publish(sm=sm, final=False, by=world["organiser"])
+        plans.plan_publish(sm=sm, final=True)
+    plans.plan_publish(sm=sm, final=False, by=world["organiser"])
     assert mail.outbox == []
     with pytest.raises(ValidationError):
-        services.plan_publish(sm=sm, final=False)
+        plans.plan_publish(sm=sm, final=False)
     with django_capture_on_commit():
-        services.plan_publish(sm=sm, final=True, by=world["organiser"])
+        plans.plan_publish(sm=sm, final=True, by=world["organiser"])
     sm.refresh_from_db()
     assert sm.state == SpeedMeeting.State.FINAL
     assert [h.to_state for h in sm.history.all()] == ["draft", "draft", "provisional", "final"]
@@ -194,7 +194,7 @@ def test_states_move_draft_provisional_final_with_history_and_mails(world):
     with_meetings = [m for m in mail.outbox if m.attachments]
     assert with_meetings and "rendez-vous" in mail.outbox[0].subject
     with pytest.raises(ValidationError):
-        services.plan_run(sm=sm)
+        plans.plan_run(sm=sm)
 
 
 def django_capture_on_commit():
@@ -246,10 +246,10 @@ def test_wish_for_someone_of_the_same_side_is_refused(world):
 
 def _published(world, final=True):
     _wish_all(world)
-    services.plan_run(sm=world["sm"])
-    services.plan_publish(sm=world["sm"], final=False)
+    plans.plan_run(sm=world["sm"])
+    plans.plan_publish(sm=world["sm"], final=False)
     if final:
-        services.plan_publish(sm=world["sm"], final=True)
+        plans.plan_publish(sm=world["sm"], final=True)
     world["sm"].refresh_from_db()
     return world["sm"]
 
@@ -261,7 +261,7 @@ def test_participant_sees_only_their_own_agenda_pdf_and_ics(world, client):
     slug = sm.event.slug
     page = client.get(reverse("meetings:agenda", kwargs={"slug": slug}))
     assert page.status_code == 200
-    mine = services.agenda_of(sm, a0)
+    mine = agendas.agenda_of(sm, a0)
     assert mine
     body = page.content.decode()
     for m in mine:
@@ -312,7 +312,7 @@ def test_absence_replan_keeps_held_meetings(world):
     nxt = sm.meetings.filter(round=1).first()
     assert nxt is not None
     absent = Registration.objects.get(pk=nxt.a_id)
-    changes = services.mark_absent(sm=sm, registration=absent, current_round=1)
+    changes = plans.mark_absent(sm=sm, registration=absent, current_round=1)
     after = {(m.round, m.table, m.a_id, m.b_id) for m in sm.meetings.all()}
     assert held <= after
     assert not [x for x in after if x[0] >= 1 and absent.pk in (x[2], x[3])]
@@ -321,7 +321,7 @@ def test_absence_replan_keeps_held_meetings(world):
     last = sm.history.last()
     assert last.details["current_round"] == 1 and last.to_state == "final"
     planner.check_plan(
-        planner.parse_event(services.schedule_document(sm)),
+        planner.parse_event(documents.schedule_document(sm)),
         [
             planner.Meeting(m.round, m.table, services.pid(m.a_id), services.pid(m.b_id), m.value)
             for m in sm.meetings.all()
@@ -334,17 +334,17 @@ def test_feedback_partnership_opens_once_per_pair(world, client):
     meeting = sm.meetings.select_related("a", "b").first()
     after = sm.round_ends_at(meeting.round) + timedelta(minutes=1)
     with pytest.raises(ValidationError, match="après"):
-        services.feedback_save(
+        agendas.feedback_save(
             meeting=meeting,
             registration=meeting.a,
             rating=4,
             follow_up="partnership",
             now=sm.round_starts_at(0),
         )
-    services.feedback_save(
+    agendas.feedback_save(
         meeting=meeting, registration=meeting.a, rating=5, follow_up="partnership", now=after
     )
-    services.feedback_save(
+    agendas.feedback_save(
         meeting=meeting, registration=meeting.b, rating=4, follow_up="partnership", now=after
     )
     partnerships = Partnership.objects.filter(origin=Partnership.Origin.EVENT)
@@ -360,11 +360,11 @@ def test_feedback_partnership_opens_once_per_pair(world, client):
         outsider = next(
             r for r in world["assos"] + world["companies"] if r.pk not in (meeting.a_id, meeting.b_id)
         )
-        services.feedback_save(
+        agendas.feedback_save(
             meeting=meeting, registration=outsider, rating=3, follow_up="nothing", now=after
         )
     with pytest.raises(ValidationError):
-        services.feedback_save(
+        agendas.feedback_save(
             meeting=meeting, registration=meeting.a, rating=9, follow_up="nothing", now=after
         )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from terreau.events.models import Registration, RegistrationChange
 from terreau.events.tokens import make_token
-from terreau.meetings import services
+from terreau.meetings import plans, services
 from terreau.meetings.models import Wish
 from tests.factories import BranchFactory, BranchRoleFactory, EventFactory, OrganisationFactory, UserFactory
 
@@ -49,7 +49,7 @@ def world():
         by=organiser,
     )
     Wish.objects.create(source=asso, target=company, level=Wish.Level.MUST)
-    services.plan_run(sm=sm, by=organiser)
+    plans.plan_run(sm=sm, by=organiser)
     return {
         "event": event,
         "sm": sm,
@@ -62,7 +62,7 @@ def world():
 
 def test_provisional_plan_mails_a_working_agenda_link(world, client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.plan_publish(sm=world["sm"], final=False)
+        plans.plan_publish(sm=world["sm"], final=False)
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "bruno@example.org"]
     message = next(m for m in mail.outbox if m.to == ["bruno@example.org"])
     assert "provisoire" in message.subject
@@ -75,7 +75,7 @@ def test_provisional_plan_mails_a_working_agenda_link(world, client, django_capt
 
 def test_publishing_without_notice_sends_nothing(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        services.plan_publish(sm=world["sm"], final=False, notify=False)
+        plans.plan_publish(sm=world["sm"], final=False, notify=False)
     assert mail.outbox == []
 
 
@@ -120,7 +120,7 @@ def test_someone_without_organisation_is_told_why_nobody_is_proposed(world, clie
 
 def test_organiser_pages_show_labels_people_understand(world, client):
     RegistrationChange.objects.create(registration=world["company"], to_state="pending")
-    services.plan_publish(sm=world["sm"], final=False, notify=False)  # the absence form comes with it
+    plans.plan_publish(sm=world["sm"], final=False, notify=False)  # the absence form comes with it
     client.force_login(world["organiser"])
     planning = client.get(reverse("meetings:planning", kwargs={"slug": world["event"].slug})).content.decode()
     assert "Bruno Boîte — Imprimerie Pictave</option>" in planning

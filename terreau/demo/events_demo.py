@@ -28,6 +28,7 @@ from terreau.demo.people import USERS
 from terreau.demo.records import read
 from terreau.directory.models import Organisation
 from terreau.events.models import Event, Registration, RegistrationChange, WorkshopItem
+from terreau.meetings import plans as meeting_plans
 from terreau.meetings import services as meeting_services
 from terreau.meetings.models import Participation, Wish
 
@@ -202,8 +203,8 @@ def _plan_speed_meeting(event: Event, day: date, facilitator: User | None) -> No
             Participation(registration=regs[20], unavailable_rounds=[5]),
         ]
     )
-    meeting_services.plan_run(sm=sm, by=facilitator, time_limit=5.0)
-    meeting_services.plan_publish(sm=sm, final=False, by=facilitator, notify=False)
+    meeting_plans.plan_run(sm=sm, by=facilitator, time_limit=5.0)
+    meeting_plans.plan_publish(sm=sm, final=False, by=facilitator, notify=False)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""Speed-meeting services: setup, availability, wishes, planning (with terreau.meetings.planner), publishing,
-re-planning on the day and feedback. Every write is transactional; bad input raises ValidationError with a
+"""Speed-meeting setup and wishes: the planner's identities and the participant's signed links, the settings
+of an event's speed-meeting (with its state history), participants, availability, wishes and the
+complementarity engine's suggestions. Planning and publishing are in terreau.meetings.plans, agendas and
+feedback in terreau.meetings.agendas. Every write is transactional; bad input raises ValidationError with a
 French message."""
 
 from __future__ import annotations
@@ -8,12 +10,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,13 +21,10 @@ from terreau.core.links import absolute_url
 from terreau.directory.models import OrganisationKind
 from terreau.events import tokens
 from terreau.events.models import Event, Registration
-from terreau.meetings import planner
 from terreau.meetings.models import (
     SIDE_A,
     SIDE_B,
     SIDE_OTHER,
-    Feedback,
-    Meeting,
     Participation,
     PlanChange,
     SpeedMeeting,
@@ -142,8 +138,8 @@ def speed_meeting_setup(*, event: Event, data: Mapping[str, Any], by=None) -> Sp
         PlanChange.objects.create(speed_meeting=sm, to_state=State.DRAFT, by=by, note=_("Paramètres créés"))
     elif changed & STRUCTURAL and sm.meetings.exists():
         sm.meetings.all().delete()
-        _clear_plan(sm)
-        _move(sm, to=State.DRAFT, by=by, note=_("Tours ou tables modifiés : planning à recalculer"))
+        clear_plan(sm)
+        move(sm, to=State.DRAFT, by=by, note=_("Tours ou tables modifiés : planning à recalculer"))
     # Availabilities naming rounds that no longer exist are trimmed.
     for p in Participation.objects.filter(registration__event=event):
         kept = [r for r in p.unavailable_rounds if r < sm.rounds]
@@ -153,13 +149,15 @@ def speed_meeting_setup(*, event: Event, data: Mapping[str, Any], by=None) -> Sp
     return sm
 
 
-def _clear_plan(sm: SpeedMeeting) -> None:
+def clear_plan(sm: SpeedMeeting) -> None:
+    """Forget the computed plan's figures (its meetings are deleted by the caller)."""
     sm.total_value = sm.upper_bound = sm.planned_at = None
     sm.unmet_wishes, sm.stats = [], {}
     sm.save(update_fields=["total_value", "upper_bound", "planned_at", "unmet_wishes", "stats", "updated_at"])
 
 
-def _move(sm: SpeedMeeting, *, to: str, by=None, note: str = "", details: dict | None = None) -> None:
+def move(sm: SpeedMeeting, *, to: str, by=None, note: str = "", details: dict | None = None) -> None:
+    """Put the speed-meeting in state `to`, with a line in its history (PlanChange)."""
     PlanChange.objects.create(
         speed_meeting=sm, from_state=sm.state, to_state=to, by=by, note=note[:500], details=details or {}
     )
@@ -300,354 +298,3 @@ def engine_suggestions(
     except Exception:  # noqa: BLE001 - suggestions are a help, never a failure
         log.exception("complementarity suggestions failed")
     return []
-
-
-# --- planning -----------------------------------------------------------------------------------------
-
-
-def schedule_document(sm: SpeedMeeting, *, absent: Iterable[int] = ()) -> dict[str, Any]:
-    """The planner's input document (contract meeting-schedule.md) built from the database."""
-    regs = list(participants(sm))
-    if sm.bipartite:
-        regs = [r for r in regs if side_of(r) != SIDE_OTHER]
-    ids = {r.pk for r in regs}
-    absent = set(absent)
-    people = []
-    for r in regs:
-        item: dict[str, Any] = {"id": pid(r), "side": side_of(r)} if sm.bipartite else {"id": pid(r)}
-        item["unavailable"] = [x for x in unavailable_of(r) if x < sm.rounds]
-        if sm.max_meetings is not None:
-            item["max_meetings"] = sm.max_meetings
-        people.append(item)
-    wishes = list(
-        Wish.objects.filter(source_id__in=ids, target_id__in=ids).values_list(
-            "source_id", "target_id", "level"
-        )
-    )
-    vetoed = {frozenset((s, t)) for s, t, level in wishes if level == Wish.Level.NO}
-    sides = {r.pk: side_of(r) for r in regs}
-    document_wishes = [
-        {"from": pid(s), "to": pid(t), "weight": Wish.WEIGHTS[level]}
-        for s, t, level in sorted(wishes)
-        if level != Wish.Level.NO
-        and frozenset((s, t)) not in vetoed
-        and s not in absent
-        and t not in absent
-        and not (sm.bipartite and sides[s] == sides[t])
-    ]
-    return {
-        "rounds": sm.rounds,
-        "tables": sm.tables_per_round(),
-        "bipartite": sm.bipartite,
-        "participants": people,
-        "wishes": document_wishes,
-    }
-
-
-def _registration_ids(meetings: Iterable[planner.Meeting]) -> set[int]:
-    return {int(x[1:]) for m in meetings for x in (m.a, m.b)}
-
-
-def _store_plan(sm: SpeedMeeting, plan: planner.Plan) -> None:
-    sm.meetings.all().delete()
-    Meeting.objects.bulk_create(
-        [
-            Meeting(
-                speed_meeting=sm,
-                round=m.round,
-                table=m.table,
-                a_id=int(m.a[1:]),
-                b_id=int(m.b[1:]),
-                value=float(m.value),
-            )
-            for m in plan.meetings
-        ]
-    )
-    sm.total_value = float(plan.total_value)
-    sm.upper_bound = float(plan.upper_bound)
-    sm.unmet_wishes = [
-        {"from": int(w.source[1:]), "to": int(w.target[1:]), "weight": w.weight} for w in plan.unmet_wishes
-    ]
-    sm.stats = dict(plan.stats)
-    sm.planned_at = timezone.now()
-    sm.save(update_fields=["total_value", "upper_bound", "unmet_wishes", "stats", "planned_at", "updated_at"])
-
-
-@transaction.atomic
-def plan_run(*, sm: SpeedMeeting, by=None, time_limit: float | None = None) -> planner.Plan:
-    """Compute the plan with the same planner as `terreau schedule-meetings`; the plan goes back to draft."""
-    sm = SpeedMeeting.objects.select_for_update().select_related("event").get(pk=sm.pk)
-    if sm.state == State.FINAL:
-        raise ValidationError(
-            _("Le planning définitif est publié : utilisez le re-planning du jour en cas d'absence.")
-        )
-    document = schedule_document(sm)
-    if len(document["participants"]) < 2:
-        raise ValidationError(
-            _("Il faut au moins deux participants confirmés pour planifier des rendez-vous.")
-        )
-    try:
-        event = planner.parse_event(document)
-        plan = planner.plan_meetings(event, time_limit=time_limit)
-    except planner.ScheduleInputError as exc:
-        raise ValidationError(_("Données de planification invalides : %(error)s") % {"error": exc}) from None
-    _store_plan(sm, plan)
-    _move(
-        sm,
-        to=State.DRAFT,
-        by=by,
-        note=_("Planning calculé : valeur %(value)s sur une borne de %(bound)s")
-        % {"value": _num(plan.total_value), "bound": _num(plan.upper_bound)},
-        details={"total_value": float(plan.total_value), "upper_bound": float(plan.upper_bound)},
-    )
-    return plan
-
-
-def _num(x: float) -> str:
-    return f"{x:g}"
-
-
-@transaction.atomic
-def plan_publish(*, sm: SpeedMeeting, final: bool, by=None, notify: bool = True) -> SpeedMeeting:
-    """Publish the plan: provisional, then final; participants are e-mailed a link to their agenda each
-    time (the final mail also carries it in iCalendar). `notify=False` sends nothing (demo data)."""
-    sm = SpeedMeeting.objects.select_for_update().select_related("event", "event__branch").get(pk=sm.pk)
-    if sm.planned_at is None:
-        raise ValidationError(_("Calculez d'abord le planning."))
-    target = State.FINAL if final else State.PROVISIONAL
-    if sm.state == State.FINAL:
-        raise ValidationError(_("Le planning définitif est déjà publié."))
-    if sm.state == target:
-        raise ValidationError(_("Ce planning est déjà publié comme provisoire."))
-    if final and sm.state != State.PROVISIONAL:
-        raise ValidationError(_("Publiez d'abord un planning provisoire."))
-    _move(
-        sm,
-        to=target,
-        by=by,
-        note=_("Planning définitif publié") if final else _("Planning provisoire publié"),
-    )
-    if notify:
-        ids = _participant_ids_in_plan(sm) | set(participants(sm).values_list("pk", flat=True))
-        regs = list(Registration.objects.filter(pk__in=ids).select_related("event"))
-        send = send_final_plan_mails if final else send_provisional_plan_mails
-        transaction.on_commit(lambda: send(sm=sm, registrations=regs))
-    return sm
-
-
-def _participant_ids_in_plan(sm: SpeedMeeting) -> set[int]:
-    ids = set()
-    for a, b in sm.meetings.values_list("a_id", "b_id"):
-        ids |= {a, b}
-    return ids
-
-
-def agenda_of(sm: SpeedMeeting, registration: Registration) -> list[Meeting]:
-    from django.db.models import Q
-
-    return list(
-        sm.meetings.filter(Q(a=registration) | Q(b=registration))
-        .select_related("a", "b", "a__organisation", "b__organisation")
-        .order_by("round")
-    )
-
-
-def send_final_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Registration]) -> int:
-    from terreau.meetings import calendar
-
-    sent = 0
-    for registration in registrations:
-        meetings = agenda_of(sm, registration)
-        context = {
-            "registration": registration,
-            "event": sm.event,
-            "sm": sm,
-            "rows": [(m, m.other(registration), sm.round_starts_at(m.round)) for m in meetings],
-            "agenda_url": agenda_url(registration),
-        }
-        subject = " ".join(render_to_string("meetings/emails/final_subject.txt", context).split())
-        body = render_to_string("meetings/emails/final.txt", context)
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
-        if meetings:
-            message.attach(
-                "rendez-vous.ics",
-                calendar.agenda_ics(sm, registration, meetings),
-                "text/calendar; charset=utf-8; method=PUBLISH",
-            )
-        message.send(fail_silently=False)
-        sent += 1
-    return sent
-
-
-def send_provisional_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Registration]) -> int:
-    """Tell each participant that a provisional agenda is available, with the link to it."""
-    sent = 0
-    for registration in registrations:
-        context = {
-            "registration": registration,
-            "event": sm.event,
-            "sm": sm,
-            "count": len(agenda_of(sm, registration)),
-            "agenda_url": agenda_url(registration),
-            "wishes_url": agenda_url(registration, "wishes"),
-            "wishes_open": sm.wishes_open(),
-        }
-        subject = " ".join(render_to_string("meetings/emails/provisional_subject.txt", context).split())
-        body = render_to_string("meetings/emails/provisional.txt", context)
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email]).send(
-            fail_silently=False
-        )
-        sent += 1
-    return sent
-
-
-# --- on the day ---------------------------------------------------------------------------------------
-
-
-def _planner_meetings(sm: SpeedMeeting) -> list[planner.Meeting]:
-    return [
-        planner.Meeting(m.round, m.table, pid(m.a_id), pid(m.b_id), m.value)
-        for m in sm.meetings.order_by("round", "table")
-    ]
-
-
-@transaction.atomic
-def mark_absent(
-    *, sm: SpeedMeeting, registration: Registration, by=None, now=None, current_round: int | None = None
-) -> dict[str, Any]:
-    """Mark a participant absent and re-plan the rounds not yet started with replan_meetings(): meetings of
-    rounds already started stay, and so does everyone's next meeting unless it involves an absent person.
-    Returns the changes {"removed": [...], "added": [...], "moved": [...]} (also kept in the history)."""
-    sm = SpeedMeeting.objects.select_for_update().select_related("event").get(pk=sm.pk)
-    if not sm.is_published:
-        raise ValidationError(_("Publiez d'abord le planning."))
-    if registration.event_id != sm.event_id:
-        raise ValidationError(_("Cette personne ne participe pas à ces rendez-vous."))
-    if current_round is None:
-        current_round = sm.rounds_started(now=now)
-    if current_round >= sm.rounds:
-        raise ValidationError(_("Tous les tours ont commencé : il n'y a plus rien à re-planner."))
-    participation, _created = Participation.objects.select_for_update().get_or_create(
-        registration=registration
-    )
-    participation.absent = True
-    participation.absent_since_round = current_round
-    participation.save(update_fields=["absent", "absent_since_round", "updated_at"])
-    absent_ids = set(
-        Participation.objects.filter(registration__event=sm.event, absent=True).values_list(
-            "registration_id", flat=True
-        )
-    )
-    before = _planner_meetings(sm)
-    document = schedule_document(sm)
-    # Anyone in the current plan stays a participant of the re-planning (absent if no longer seated), and
-    # rounds where they already have a meeting cannot be "unavailable" for them.
-    known = {p["id"] for p in document["participants"]}
-    busy: dict[str, set[int]] = {}
-    for m in before:
-        busy.setdefault(m.a, set()).add(m.round)
-        busy.setdefault(m.b, set()).add(m.round)
-    for reg in Registration.objects.filter(pk__in=_registration_ids(before)).select_related("organisation"):
-        if pid(reg) not in known:
-            absent_ids.add(reg.pk)
-            item = {"id": pid(reg), "unavailable": []}
-            if sm.bipartite:
-                item["side"] = side_of(reg) if side_of(reg) != SIDE_OTHER else SIDE_A
-            document["participants"].append(item)
-    for p in document["participants"]:
-        p["unavailable"] = [r for r in p["unavailable"] if r not in busy.get(p["id"], set())]
-    try:
-        event = planner.parse_event(document)
-        plan = planner.replan_meetings(
-            event,
-            before,
-            current_round=current_round,
-            absent=[pid(x) for x in absent_ids if pid(x) in {p.id for p in event.participants}],
-        )
-    except planner.ScheduleInputError as exc:
-        raise ValidationError(_("Re-planification impossible : %(error)s") % {"error": exc}) from None
-    changes = _diff(before, plan.meetings)
-    _store_plan(sm, plan)
-    _move(
-        sm,
-        to=sm.state,
-        by=by,
-        note=_("%(name)s absent(e) à partir du tour %(round)s : planning ajusté")
-        % {"name": registration.name, "round": current_round + 1},
-        details={"absent": registration.pk, "current_round": current_round, **changes},
-    )
-    return changes
-
-
-def _diff(before: list[planner.Meeting], after: list[planner.Meeting]) -> dict[str, list]:
-    def key(m):
-        return frozenset((m.a, m.b))
-
-    old = {key(m): m for m in before}
-    new = {key(m): m for m in after}
-    names = dict(
-        Registration.objects.filter(pk__in=_registration_ids([*before, *after])).values_list("pk", "name")
-    )
-
-    def row(m, **extra):
-        return {"a": names.get(int(m.a[1:]), m.a), "b": names.get(int(m.b[1:]), m.b), **extra}
-
-    return {
-        "removed": [row(m, round=m.round + 1) for k, m in old.items() if k not in new],
-        "added": [row(m, round=m.round + 1) for k, m in new.items() if k not in old],
-        "moved": [
-            row(m, **{"from": old[k].round + 1, "to": m.round + 1, "table": m.table})
-            for k, m in new.items()
-            if k in old and (old[k].round, old[k].table) != (m.round, m.table)
-        ],
-    }
-
-
-# --- after the event ----------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def feedback_save(
-    *,
-    meeting: Meeting,
-    registration: Registration,
-    rating: int,
-    follow_up: str,
-    comment: str = "",
-    by=None,
-    now=None,
-) -> Feedback:
-    """One side rates a meeting and says what follows; "partnership" opens a Partnership (once per pair)."""
-    meeting = (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("speed_meeting__event__branch", "a__organisation", "b__organisation")
-        .get(pk=meeting.pk)
-    )
-    sm = meeting.speed_meeting
-    if registration.pk not in (meeting.a_id, meeting.b_id):
-        raise ValidationError(_("Vous ne pouvez donner votre avis que sur vos propres rendez-vous."))
-    if sm.state != State.FINAL:
-        raise ValidationError(_("Le planning n'est pas définitif : pas encore d'avis."))
-    if (now or timezone.now()) < sm.round_ends_at(meeting.round):
-        raise ValidationError(_("Vous pourrez donner votre avis après le rendez-vous."))
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ValidationError(_("La note va de 1 à 5."))
-    if follow_up not in Feedback.FollowUp.values:
-        raise ValidationError(_("Choisissez la suite à donner."))
-    feedback, _created = Feedback.objects.update_or_create(
-        meeting=meeting,
-        registration=registration,
-        defaults={"rating": rating, "follow_up": follow_up, "comment": comment.strip()[:2000], "by": by},
-    )
-    if follow_up == Feedback.FollowUp.PARTNERSHIP and meeting.partnership_id is None:
-        from terreau.partnerships.services import partnership_open_from_meeting
-
-        if not (meeting.a.organisation_id and meeting.b.organisation_id):
-            raise ValidationError(
-                _("Un partenariat relie deux structures : l'un des participants n'est rattaché à aucune.")
-            )
-        meeting.partnership = partnership_open_from_meeting(
-            event=sm.event, first=meeting.a.organisation, second=meeting.b.organisation, by=by
-        )
-        meeting.save(update_fields=["partnership"])
-    return feedback

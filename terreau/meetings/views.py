@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from terreau.core.access import editable, get_for
 from terreau.events import tokens
 from terreau.events.models import Event, Registration
-from terreau.meetings import calendar, pdf, services
+from terreau.meetings import agendas, calendar, pdf, plans, services
 from terreau.meetings.forms import AbsenceForm, AvailabilityForm, FeedbackForm, SetupForm, WishesForm
 from terreau.meetings.models import Feedback, SpeedMeeting
 
@@ -129,7 +129,7 @@ def plan_run(request: HttpRequest, slug: str) -> HttpResponse:
     if sm is None:
         raise Http404
     try:
-        plan = services.plan_run(sm=sm, by=request.user)
+        plan = plans.plan_run(sm=sm, by=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -150,7 +150,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     final = request.POST.get("final") == "1"
     try:
-        services.plan_publish(sm=sm, final=final, by=request.user)
+        plans.plan_publish(sm=sm, final=final, by=request.user)
     except ValidationError as exc:
         _errors(request, exc)
     else:
@@ -179,7 +179,7 @@ def absent(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("meetings:planning", slug=event.slug)
     current = form.cleaned_data["current_round"]
     try:
-        changes = services.mark_absent(
+        changes = plans.mark_absent(
             sm=sm,
             registration=form.cleaned_data["registration"],
             by=request.user,
@@ -385,7 +385,7 @@ def _agenda_rows(sm: SpeedMeeting, registration: Registration) -> list[dict]:
             "start": sm.round_starts_at(m.round),
             "end": sm.round_ends_at(m.round),
         }
-        for m in services.agenda_of(sm, registration)
+        for m in agendas.agenda_of(sm, registration)
     ]
 
 
@@ -409,7 +409,7 @@ def agenda(request: HttpRequest, sm: SpeedMeeting, registration: Registration, l
 def agenda_pdf(request: HttpRequest, sm: SpeedMeeting, registration: Registration, links) -> HttpResponse:
     if not sm.is_published:
         raise Http404
-    body = pdf.agenda_pdf(sm, registration, services.agenda_of(sm, registration))
+    body = pdf.agenda_pdf(sm, registration, agendas.agenda_of(sm, registration))
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="mes-rendez-vous-{sm.event.slug}.pdf"'
     return response
@@ -419,7 +419,7 @@ def agenda_pdf(request: HttpRequest, sm: SpeedMeeting, registration: Registratio
 def agenda_ics(request: HttpRequest, sm: SpeedMeeting, registration: Registration, links) -> HttpResponse:
     if not sm.is_published:
         raise Http404
-    body = calendar.agenda_ics(sm, registration, services.agenda_of(sm, registration))
+    body = calendar.agenda_ics(sm, registration, agendas.agenda_of(sm, registration))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="mes-rendez-vous-{sm.event.slug}.ics"'
     return response
@@ -429,7 +429,7 @@ def agenda_ics(request: HttpRequest, sm: SpeedMeeting, registration: Registratio
 def feedback(request: HttpRequest, sm: SpeedMeeting, registration: Registration, links) -> HttpResponse:
     """After the meetings: rate each one (1–5) and say what follows."""
     now = timezone.now()
-    meetings = [m for m in services.agenda_of(sm, registration) if sm.state == sm.State.FINAL]
+    meetings = [m for m in agendas.agenda_of(sm, registration) if sm.state == sm.State.FINAL]
     given = {
         f.meeting_id: f for f in Feedback.objects.filter(registration=registration, meeting__in=meetings)
     }
@@ -446,7 +446,7 @@ def feedback(request: HttpRequest, sm: SpeedMeeting, registration: Registration,
         if posted:
             if form.is_valid():
                 try:
-                    services.feedback_save(
+                    agendas.feedback_save(
                         meeting=m,
                         registration=registration,
                         by=request.user if request.user.is_authenticated else None,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from terreau.events.models import Registration
 from terreau.events.tokens import make_token
-from terreau.meetings import services
+from terreau.meetings import plans, services
 from terreau.meetings.models import Feedback, Meeting, SpeedMeeting, Wish
 from terreau.partnerships.models import Partnership
 from tests.browser.conftest import assert_accessible, login
@@ -58,9 +58,9 @@ def _past_speed_meeting():
         by=facilitator,
     )
     Wish.objects.create(source=asso, target=company, level=Wish.Level.MUST)
-    services.plan_run(sm=sm, by=facilitator)
-    services.plan_publish(sm=sm, final=False, by=facilitator)
-    services.plan_publish(sm=sm, final=True, by=facilitator)
+    plans.plan_run(sm=sm, by=facilitator)
+    plans.plan_publish(sm=sm, final=False, by=facilitator)
+    plans.plan_publish(sm=sm, final=True, by=facilitator)
     return event, sm, asso, company
 
 

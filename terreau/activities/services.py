@@ -91,23 +91,16 @@ def to_windows(data: Any) -> tuple[planner.Window, ...]:
 @transaction.atomic
 def mission_save(*, mission: Mission, sites=None, by=None) -> Mission:
     """Validate (civic-service rules), save, and give the volunteer's account the volunteer role at each site."""
-    from terreau.programs.models import ProgramRole
+    from terreau.programs.services import volunteer_roles_sync
 
     mission.full_clean()
     mission.save()
     if sites is not None:
         mission.sites.set(sites)
     if mission.user_id:
+        # Granted and revoked through the programs' services: recorded, and never granted to oneself.
         site_ids = set(mission.sites.values_list("pk", flat=True))
-        roles = ProgramRole.objects.filter(program=mission.program, user_id=mission.user_id, role="volunteer")
-        roles.exclude(site_id__in=site_ids).delete()
-        existing = set(roles.values_list("site_id", flat=True))
-        ProgramRole.objects.bulk_create(
-            [
-                ProgramRole(program=mission.program, user_id=mission.user_id, role="volunteer", site_id=sid)
-                for sid in site_ids - existing
-            ]
-        )
+        volunteer_roles_sync(program=mission.program, user_id=mission.user_id, site_ids=site_ids, by=by)
     return mission
 
 

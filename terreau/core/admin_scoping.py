@@ -225,6 +225,21 @@ class _ScopedInlineMixin(ScopedFormfieldsMixin):
             return qs.none()
         return editable(request.user, qs, action="manage")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        if request.user.is_superuser:
+            return formset
+        scoped = self.get_queryset(request).values("pk")
+
+        def add_fields(self, form, index) -> None:
+            formset.add_fields(self, form, index)
+            # The hidden row id of an inline form is chosen among the rows the actor may manage too.
+            field = form.fields.get(self._pk_field.name)
+            if field is not None and hasattr(field, "queryset"):
+                field.queryset = field.queryset.filter(pk__in=scoped)
+
+        return type(formset.__name__, (formset,), {"add_fields": add_fields})
+
     def _parent_allows(self, request, obj) -> bool:
         if request.user.is_superuser:
             return True

@@ -1,5 +1,6 @@
 """Project conventions, checked so that they hold as the code grows."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -74,3 +75,51 @@ def test_every_terreau_command_is_listed_in_the_cli_help():
     ours = sorted(name for name, app in get_commands().items() if app.startswith("terreau."))
     missing = [name for name in ours if f"  {name}" not in cli.__doc__]
     assert not missing, f"add these commands to terreau/cli.py's help: {missing}"
+
+
+# One toolkit per concern: these helpers are defined once, in the module named here, and imported elsewhere.
+TOOLKIT = {
+    "fold": "terreau/core/french.py",
+    "fold_key": "terreau/core/french.py",
+    "stem": "terreau/core/french.py",
+    "STOP_WORDS": "terreau/core/french.py",
+    "haversine_km": "terreau/territories/geo.py",
+    "EARTH_RADIUS_KM": "terreau/territories/geo.py",
+    "absolute_url": "terreau/core/links.py",
+    "site_root": "terreau/core/links.py",
+    "invite_url": "terreau/core/links.py",
+    "check_document": "terreau/core/uploads.py",
+    "DOCUMENT_TYPES": "terreau/core/uploads.py",
+}
+# Names of former copies, defined nowhere any more.
+RETIRED = {
+    "distance_km": "terreau.territories.geo.haversine_km",
+    "site_url": "terreau.core.links.absolute_url",
+}
+
+
+def _defined_names(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node.name, node.lineno
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id.isupper():
+                    yield target.id, node.lineno
+
+
+def _toolkit_redefinitions() -> list[str]:
+    found = []
+    for path in sorted((ROOT / "terreau").rglob("*.py")):
+        rel = path.relative_to(ROOT).as_posix()
+        for name, line in _defined_names(ast.parse(path.read_text(encoding="utf-8"), filename=rel)):
+            if name in RETIRED:
+                found.append(f"{rel}:{line} defines {name} (use {RETIRED[name]})")
+            elif name in TOOLKIT and rel != TOOLKIT[name]:
+                found.append(f"{rel}:{line} defines {name} (use the one in {TOOLKIT[name]})")
+    return found
+
+
+def test_shared_helpers_are_defined_once_in_their_toolkit():
+    assert _toolkit_redefinitions() == []

@@ -212,6 +212,12 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI served from the drf-spectacular-sidecar package (no CDN: the CSP allows only our origin).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # One name per choice set shared by several components (creation and reading serializers).
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "terreau.directory.models.OrganisationKind",
+        "NeedOfferDirectionEnum": "terreau.directory.models.Direction",
+        "ThemeEnum": "terreau.vocabulary.THEMES",
+    },
 }
 
 # Content Security Policy (django-csp 4): only our own origin, plus the configured tile server.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.validators import RegexValidator
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -16,6 +17,7 @@ from terreau import vocabulary
 from terreau.api.filters import MAX_PK
 from terreau.api.permissions import can_read_private_notes
 from terreau.core.access import ANONYMOUS, Actor, actor_for, get_for
+from terreau.core.dates import validate_plausible_date
 from terreau.core.models import Branch
 from terreau.directory.models import (
     STATUS_TRANSITIONS,
@@ -38,6 +40,18 @@ def request_actor(context: dict[str, Any]) -> Actor:
     return actor_for(request.user) if request is not None else ANONYMOUS
 
 
+class DocumentedPattern(RegexValidator):
+    """Validates with ``check``; ``pattern`` only tells the shape of the value in the OpenAPI document
+    (check digits and the like go beyond what a pattern says)."""
+
+    def __init__(self, pattern: str, check: Any) -> None:
+        super().__init__(pattern)
+        self.check = check
+
+    def __call__(self, value: Any) -> None:
+        self.check(value)
+
+
 class IdentifierField(serializers.CharField):
     """SIREN, SIRET or RNA: spaces, dots and dashes removed and letters upper-cased before validation."""
 
@@ -45,10 +59,16 @@ class IdentifierField(serializers.CharField):
         return clean_identifier(super().to_internal_value(data))
 
 
+@extend_schema_field({"type": "string", "enum": list(vocabulary.THEMES)})
+class ThemeCodeField(serializers.SlugRelatedField):
+    """A theme by its code: the codes are the fixed vocabulary, so the document lists them."""
+
+
 def code_field(model: type, *, many: bool = False, required: bool = False, **kwargs: Any):
     """A reference by code (INSEE code, theme code) with a French message for unknown codes."""
     slug_field = "code"
-    return serializers.SlugRelatedField(
+    field_class = ThemeCodeField if model is Theme else serializers.SlugRelatedField
+    return field_class(
         slug_field=slug_field,
         queryset=model.objects.all(),
         many=many,
@@ -111,9 +131,26 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     api_url = serializers.HyperlinkedIdentityField(view_name="api-organisation-detail", lookup_field="slug")
     page_url = serializers.SerializerMethodField(help_text=_lazy("Adresse de la fiche publique."))
-    siren = IdentifierField(max_length=9, required=False, allow_blank=True, validators=[validate_siren])
-    siret = IdentifierField(max_length=14, required=False, allow_blank=True, validators=[validate_siret])
-    rna = IdentifierField(max_length=10, required=False, allow_blank=True, validators=[validate_rna])
+    siren = IdentifierField(
+        max_length=9,
+        required=False,
+        allow_blank=True,
+        validators=[DocumentedPattern(r"^[0-9]{9}$", validate_siren)],
+        help_text=_lazy("SIREN : 9 chiffres dont une clé de contrôle."),
+    )
+    siret = IdentifierField(
+        max_length=14,
+        required=False,
+        allow_blank=True,
+        validators=[DocumentedPattern(r"^[0-9]{14}$", validate_siret)],
+        help_text=_lazy("SIRET : 14 chiffres dont une clé de contrôle."),
+    )
+    rna = IdentifierField(
+        max_length=10,
+        required=False,
+        allow_blank=True,
+        validators=[DocumentedPattern(r"^W[0-9][0-9A-Z][0-9]{7}$", validate_rna)],
+    )
     commune = code_field(Commune, allow_null=True, help_text=_lazy("Code INSEE de la commune."))
     department = serializers.CharField(
         source="department_code", read_only=True, allow_null=True, help_text=_lazy("Code du département.")
@@ -174,7 +211,19 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["latitude", "longitude", "logo", "is_demo", "created_at", "updated_at"]
-        extra_kwargs = {"slug": {"required": False}}
+        extra_kwargs = {
+            "slug": {"required": False},
+            "legal_category": {
+                "validators": [
+                    RegexValidator(
+                        r"^[0-9]{4}$", _lazy("Catégorie juridique invalide : 4 chiffres (ex. 9220).")
+                    )
+                ]
+            },
+            "postal_code": {
+                "validators": [RegexValidator(r"^[0-9]{5}$", _lazy("Code postal invalide : 5 chiffres."))]
+            },
+        }
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -194,16 +243,6 @@ class OrganisationSerializer(serializers.ModelSerializer):
         if not can_read_private_notes(request_actor(self.context), instance):
             data.pop("private_notes", None)
         return data
-
-    def validate_legal_category(self, value: str) -> str:
-        if value and not (len(value) == 4 and value.isdigit()):
-            raise serializers.ValidationError(_("Catégorie juridique invalide : 4 chiffres (ex. 9220)."))
-        return value
-
-    def validate_postal_code(self, value: str) -> str:
-        if value and not (len(value) == 5 and value.isdigit()):
-            raise serializers.ValidationError(_("Code postal invalide : 5 chiffres."))
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         actor = request_actor(self.context)
@@ -280,6 +319,20 @@ class OrganisationRefField(serializers.Field):
         return value.slug
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "decimal",
+        "pattern": r"^[0-9]{1,10}(\.[0-9]{1,2})?$",
+        "nullable": True,
+        "description": "Valeur estimée en euros, positive (ex. 350.50).",
+    }
+)
+class AmountField(serializers.DecimalField):
+    """A positive amount of euros with cents (the document says so with a pattern: a string decimal
+    has no minimum in OpenAPI)."""
+
+
 class StatusChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = NeedOfferStatusChange
@@ -295,6 +348,14 @@ class NeedOfferSerializer(serializers.ModelSerializer):
     type = serializers.ChoiceField(choices=list(vocabulary.TYPES.items()))
     theme = code_field(Theme, allow_null=True, help_text=_lazy("Code du thème."))
     description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    estimated_value = AmountField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        error_messages={"min_value": _lazy("La valeur estimée ne peut pas être négative.")},
+    )
     status = serializers.ChoiceField(
         choices=NeedOfferStatus.choices,
         required=False,
@@ -343,7 +404,11 @@ class NeedOfferSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["direction", "is_demo", "created_at", "updated_at"]
-        extra_kwargs = {"quantity": {"max_value": 1_000_000_000}}
+        extra_kwargs = {
+            "quantity": {"min_value": 0, "max_value": 1_000_000_000},
+            "starts_on": {"validators": [validate_plausible_date]},
+            "ends_on": {"validators": [validate_plausible_date]},
+        }
 
     @extend_schema_field(StatusChangeSerializer(many=True))
     def get_history(self, obj: NeedOffer) -> list[dict[str, Any]]:
@@ -384,3 +449,33 @@ class NeedOfferSerializer(serializers.ModelSerializer):
                     }
                 )
         return attrs
+
+
+class NeedOfferCreateSerializer(NeedOfferSerializer):
+    """Creation: the organisation is required (it never changes afterwards)."""
+
+    organisation = OrganisationRefField(required=True)
+    status = serializers.ChoiceField(
+        choices=[(NeedOfferStatus.OPEN, NeedOfferStatus.OPEN.label)],
+        required=False,
+        help_text=_lazy("Statut : un besoin ou une ressource est créé « open » (ouvert)."),
+        error_messages={
+            "invalid_choice": _lazy("Un besoin ou une ressource est créé avec le statut « Ouvert ».")
+        },
+    )
+
+
+class OrganisationCreateSerializer(OrganisationSerializer):
+    """Creation: the branch is required (only the staff of that branch may create there)."""
+
+    branch = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Branch.objects.all(),
+        help_text=_lazy("Identifiant de l'antenne."),
+        error_messages={
+            "required": _lazy("Indiquez l'antenne de l'organisation."),
+            "null": _lazy("Indiquez l'antenne de l'organisation."),
+            "does_not_exist": _lazy("Antenne inconnue : « {value} »."),
+            "invalid": _lazy("Antenne invalide."),
+        },
+    )

@@ -9,26 +9,38 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from terreau import vocabulary
 from terreau.api import services
-from terreau.api.filters import CommuneFilter, DepartmentFilter, NeedOfferFilter
+from terreau.api.filters import (
+    DEPARTMENT_CODE,
+    REGION_CODE,
+    SLUG,
+    CommuneFilter,
+    DepartmentFilter,
+    NeedOfferFilter,
+    OrganisationQueryForm,
+)
 from terreau.api.parsers import LimitedJSONParser
 from terreau.api.permissions import ACTION_FOR_METHOD, ReadOrSignedIn
+from terreau.api.schema import TerreauAutoSchema
 from terreau.api.serializers import (
     CommuneSerializer,
     DepartmentSerializer,
+    NeedOfferCreateSerializer,
     NeedOfferSerializer,
+    OrganisationCreateSerializer,
     OrganisationSerializer,
     RegionSerializer,
 )
@@ -46,8 +58,40 @@ from terreau.territories.models import Commune, Department, Region
 
 
 class ApiPagination(PageNumberPagination):
+    """Pages of 50 rows by default; ``page`` and ``page_size`` are checked (400 with a French message
+    when malformed or out of range), a page past the last one answers 404."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def _number(self, request: Any, name: str, high: int | None) -> int | None:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return None
+        value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
+        if value < 1 or (high is not None and value > high):
+            message = (
+                _("Indiquez un numéro de page (entier à partir de 1).")
+                if high is None
+                else _("Indiquez un nombre de résultats par page entre 1 et %(max)s.") % {"max": high}
+            )
+            raise serializers.ValidationError({name: [message]})
+        return value
+
+    def get_page_size(self, request: Any) -> int:
+        return self._number(request, self.page_size_query_param, self.max_page_size) or self.page_size
+
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
+        self._number(request, self.page_query_param, None)
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
 
 class ApiViewMixin:
@@ -55,6 +99,7 @@ class ApiViewMixin:
     # French OpenAPI document; summaries are given with extend_schema.)
 
     pagination_class = ApiPagination
+    schema = TerreauAutoSchema()  # documents the JSON errors too (400, 401, 403, 404, 413, 429)
     permission_classes = [ReadOrSignedIn]
     parser_classes = [LimitedJSONParser, FormParser, MultiPartParser]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
@@ -82,8 +127,25 @@ class AccessLookupMixin(ApiViewMixin):
 
 # --- organisations -----------------------------------------------------------------------------------
 
+
+def _pattern(name: str, pattern: str, description: str, *, many: bool = False) -> OpenApiParameter:
+    """A query parameter whose values must match ``pattern`` (repeated when ``many``)."""
+    schema: dict[str, Any] = {"type": "string", "pattern": pattern}
+    if many:
+        schema = {"type": "array", "items": schema, "maxItems": 20}
+    return OpenApiParameter(name, schema, description=description, explode=True if many else None)
+
+
+THEME_PARAMETER = OpenApiParameter(
+    "theme", str, many=True, enum=list(vocabulary.THEMES), description="Code de thème (ex. bien-vieillir)."
+)
+
 ORGANISATION_PARAMETERS = [
-    OpenApiParameter("q", str, description="Recherche plein texte (nom, présentation, besoins, ressources)."),
+    OpenApiParameter(
+        "q",
+        {"type": "string", "maxLength": 200},
+        description="Recherche plein texte (nom, présentation, besoins, ressources).",
+    ),
     OpenApiParameter(
         "kind",
         str,
@@ -91,7 +153,7 @@ ORGANISATION_PARAMETERS = [
         enum=[k for k, _label in OrganisationKind.choices],
         description="Type de structure.",
     ),
-    OpenApiParameter("theme", str, many=True, description="Code de thème (ex. bien-vieillir)."),
+    THEME_PARAMETER,
     OpenApiParameter(
         "type", str, many=True, enum=list(vocabulary.TYPES), description="Type de besoin ou de ressource."
     ),
@@ -101,15 +163,18 @@ ORGANISATION_PARAMETERS = [
         enum=[d for d, _label in Direction.choices],
         description="Avec les filtres type et theme : chercher parmi les besoins (need) ou les ressources (offer).",
     ),
-    OpenApiParameter("department", str, many=True, description="Code INSEE du département (ex. 86, 2A)."),
-    OpenApiParameter("branch", str, many=True, description="Identifiant (slug) de l'antenne."),
+    _pattern("department", DEPARTMENT_CODE, "Code INSEE du département (ex. 86, 2A).", many=True),
+    _pattern("branch", SLUG, "Identifiant (slug) de l'antenne.", many=True),
 ]
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Organisations visibles",
-        description="Les mêmes filtres que la page de recherche ; les valeurs inconnues sont ignorées.",
+        description=(
+            "Les mêmes filtres que la page de recherche. Une valeur mal formée répond 400 ; un code bien "
+            "formé qui ne correspond à rien ne renvoie rien."
+        ),
         parameters=ORGANISATION_PARAMETERS,
     ),
     retrieve=extend_schema(summary="Une organisation (404 si elle n'existe pas ou n'est pas visible)"),
@@ -129,9 +194,14 @@ class OrganisationViewSet(AccessLookupMixin, viewsets.ModelViewSet):
     def base_queryset(self) -> QuerySet[Organisation]:
         return Organisation.objects.select_related("commune", "branch").prefetch_related("themes")
 
+    def get_serializer_class(self) -> type:
+        return OrganisationCreateSerializer if self.action == "create" else OrganisationSerializer
+
     def get_queryset(self) -> QuerySet[Organisation]:
         if getattr(self, "swagger_fake_view", False):
             return Organisation.objects.none()
+        if self.action == "list":
+            OrganisationQueryForm.check(self.request.query_params)
         params = DirectoryParams.from_query(self.request.query_params)
         qs = directory_queryset(user=self.request.user, params=params)
         return qs.select_related("commune", "branch").prefetch_related("themes")
@@ -175,6 +245,9 @@ class NeedOfferViewSet(
             .prefetch_related(Prefetch("history", queryset=history, to_attr="visible_history"))
         )
 
+    def get_serializer_class(self) -> type:
+        return NeedOfferCreateSerializer if self.action == "create" else NeedOfferSerializer
+
     def get_queryset(self) -> QuerySet[NeedOffer]:
         if getattr(self, "swagger_fake_view", False):
             return NeedOffer.objects.none()
@@ -209,11 +282,28 @@ _NEED_OFFER_DOCS = {
 }
 
 
+_NEED_OFFER_PARAMETERS = [
+    THEME_PARAMETER,
+    _pattern("department", DEPARTMENT_CODE, "Code INSEE du département (ex. 86, 2A)."),
+    _pattern("branch", SLUG, "Identifiant (slug) de l'antenne."),
+    OpenApiParameter(
+        "organisation",
+        {"type": "string", "maxLength": 255},
+        description="Organisation : identifiant numérique ou slug.",
+    ),
+    OpenApiParameter("q", {"type": "string", "maxLength": 200}, description="Texte (titre ou description)."),
+]
+
+
 def _need_offer_schema(singular: str, plural: str, article: str) -> Any:
     words = {"singular": singular, "plural": plural, "article": article, "lower": singular.lower()}
     return extend_schema_view(
         **{
-            action: extend_schema(summary=text.format(**words), tags=[plural.lower()])
+            action: extend_schema(
+                summary=text.format(**words),
+                tags=[plural.lower()],
+                parameters=_NEED_OFFER_PARAMETERS if action == "list" else None,
+            )
             for action, text in _NEED_OFFER_DOCS.items()
         }
     )
@@ -246,7 +336,10 @@ class RegionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Départements (filtre : region)"),
+    list=extend_schema(
+        summary="Départements (filtre : region)",
+        parameters=[_pattern("region", REGION_CODE, "Code INSEE de la région (ex. 75).")],
+    ),
     retrieve=extend_schema(
         summary="Un département par code INSEE (ex. 86, 2A, 974)", parameters=[_CODE_PARAMETER]
     ),
@@ -260,7 +353,17 @@ class DepartmentViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Communes (filtres : q par nom, code postal ou code INSEE ; department)"),
+    list=extend_schema(
+        summary="Communes (filtres : q par nom, code postal ou code INSEE ; department)",
+        parameters=[
+            _pattern("department", DEPARTMENT_CODE, "Code INSEE du département (ex. 86, 2A)."),
+            OpenApiParameter(
+                "q",
+                {"type": "string", "maxLength": 100},
+                description="Nom, code postal ou code INSEE (accents ignorés).",
+            ),
+        ],
+    ),
     retrieve=extend_schema(summary="Une commune par code INSEE (ex. 86194)", parameters=[_CODE_PARAMETER]),
 )
 class CommuneViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -295,3 +398,13 @@ def token_page(request: HttpRequest) -> HttpResponse:
             return redirect("api-token")
     token = services.token_for(user=request.user)
     return render(request, "api/token.html", {"token": token, "new_key": new_key, "nav": "profile"})
+
+
+# --- unknown addresses -------------------------------------------------------------------------------
+
+
+@csrf_exempt  # it changes nothing: a write to an unknown address gets its 404, not the CSRF page
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any /api/ address that names no endpoint: a JSON 404 like the API's other errors (never the HTML
+    page)."""
+    return JsonResponse({"detail": _("Adresse inconnue dans l'API : consultez /api/docs/.")}, status=404)

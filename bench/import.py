@@ -10,7 +10,7 @@ the idempotent re-import (every row matched, nothing written).
 Two times are reported for the first import: the import proper (every batch committed) and the time
 until every imported row is searchable (with the ratio to COPY of each). By default the search vectors
 of new rows are computed by each batch's INSERT, so both are the same; with --defer-indexing
-(service.DEFER_INDEXING) rows are written without them and indexed by one UPDATE at the end of the run,
+(staging.DEFER_INDEXING) rows are written without them and indexed by one UPDATE at the end of the run,
 timed separately. The script checks that no organisation is left without a search vector.
 
     .venv/bin/python bench/import.py [--rows 200000] [--defer-indexing] [--database-url postgres://postgres@127.0.0.1:5432/terreau_bench_import]
@@ -97,7 +97,7 @@ def luhn_complete(base: str) -> str:
 
 
 def generate(path: Path, rows: int, communes: list[tuple[str, str, str]], seed: int = 42) -> None:
-    from terreau.directory.importers.formats import RNA_COLUMNS
+    from terreau.directory.importers.formats.rna import RNA_COLUMNS
 
     rnd = random.Random(seed)  # noqa: S311 - test data
     with path.open("w", encoding="utf-8-sig", newline="") as out:
@@ -163,7 +163,7 @@ def create_database(url: str) -> None:
 def copy_baseline(path: Path) -> float:
     from django.db import connection
 
-    from terreau.directory.importers.formats import RNA_COLUMNS
+    from terreau.directory.importers.formats.rna import RNA_COLUMNS
 
     columns = ", ".join(f'"{c}" text' for c in RNA_COLUMNS)
     with connection.cursor() as cursor:
@@ -256,7 +256,7 @@ def main() -> None:
     parser.add_argument(
         "--defer-indexing",
         action="store_true",
-        help="index the new rows in one UPDATE at the end of the run (service.DEFER_INDEXING)",
+        help="index the new rows in one UPDATE at the end of the run (staging.DEFER_INDEXING)",
     )
     parser.add_argument("--database-url", default=os.environ.get("TERREAU_BENCH_DATABASE_URL", DEFAULT_URL))
     args = parser.parse_args()
@@ -274,7 +274,7 @@ def main() -> None:
 
     from terreau.core.models import Branch, Network
     from terreau.directory import search
-    from terreau.directory.importers import import_organisations, service
+    from terreau.directory.importers import import_organisations, service, staging
     from terreau.territories.loader import load_territories
     from terreau.territories.models import PostalCode
 
@@ -302,7 +302,7 @@ def main() -> None:
 
     search.reindex_organisations = timed_reindex
 
-    # The final indexing of the new rows (PostgreSQL COPY path, service.DEFER_INDEXING), timed apart so
+    # The final indexing of the new rows (PostgreSQL COPY path, staging.DEFER_INDEXING), timed apart so
     # that the import proper and the time until every row is searchable are both reported.
     index_seconds = 0.0
     original_index_new = service._Importer._index_new
@@ -316,7 +316,7 @@ def main() -> None:
             index_seconds += time.perf_counter() - start
 
     service._Importer._index_new = timed_index_new
-    service.DEFER_INDEXING = args.defer_indexing
+    staging.DEFER_INDEXING = args.defer_indexing
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "rna_waldec_bench.csv"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from terreau.directory import search
-from terreau.directory.importers import import_organisations, reading, service
+from terreau.directory.importers import import_organisations, reading, staging
 from terreau.directory.models import ImportRun, Organisation, OrganisationKind
 from tests.factories import BranchFactory, CommuneFactory, DepartmentFactory, OrganisationFactory
 
@@ -42,7 +42,7 @@ def branch():
 @pytest.fixture(autouse=True)
 def _copy_paths(monkeypatch):
     """On PostgreSQL, small test files go through the COPY paths too (SQLite keeps bulk_create)."""
-    monkeypatch.setattr(service, "COPY_THRESHOLD", 1)
+    monkeypatch.setattr(staging, "COPY_THRESHOLD", 1)
 
 
 def run(data: bytes | Path, branch, **kwargs) -> ImportRun:
@@ -377,7 +377,7 @@ def test_failing_batch_is_rolled_back_and_earlier_batches_are_kept(communes, bra
 def test_rows_committed_before_a_failing_batch_are_searchable(communes, branch, monkeypatch):
     """With DEFER_INDEXING (PostgreSQL), new rows are indexed at the end of the run: a run stopped by a
     failing batch still indexes the batches it committed."""
-    monkeypatch.setattr(service, "DEFER_INDEXING", True)
+    monkeypatch.setattr(staging, "DEFER_INDEXING", True)
     calls = []
 
     def reindex(ids):
@@ -414,7 +414,7 @@ def test_imported_organisations_are_indexed_as_reindex_organisations_would(
 ):
     """New rows are searchable when the import returns (on PostgreSQL, indexed by their INSERT or, with
     DEFER_INDEXING, by one UPDATE at the end of the run), exactly as reindex_organisations would."""
-    monkeypatch.setattr(service, "DEFER_INDEXING", defer)
+    monkeypatch.setattr(staging, "DEFER_INDEXING", defer)
     result = run(DATA / "generic.csv", branch)
     assert result.created_count == 3
     row = "Amicale des Lilas;ADL;association;;;W862000999;;;86194;;;;Jardin partagé, ateliers de taille.;"

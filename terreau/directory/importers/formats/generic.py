@@ -1,0 +1,136 @@
+"""The Terreau template: one organisation per row, in the columns of the template to download."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.utils.translation import gettext as _
+
+from terreau.core.french import fold_key
+from terreau.directory.importers.formats.columns import (
+    Candidate,
+    Context,
+    RowRejected,
+    cell,
+    check_lengths,
+    clean_commune_code,
+    clean_identifiers,
+    clean_postal_code,
+    clean_website,
+    set_filled,
+)
+from terreau.directory.models import OrganisationKind
+
+GENERIC_COLUMNS = (
+    "nom",
+    "sigle",
+    "type",
+    "siren",
+    "siret",
+    "rna",
+    "adresse",
+    "code_postal",
+    "code_commune",
+    "site_web",
+    "courriel",
+    "telephone",
+    "description",
+    "themes",
+)
+GENERIC_REQUIRED = ("nom", "type")
+GENERIC_EXAMPLE = (
+    "Centre socioculturel des Trois Cités",
+    "CSC 3 Cités",
+    "association",
+    "",
+    "",
+    "W862000123",
+    "12 place des Trois Cités",
+    "86000",
+    "86194",
+    "https://www.exemple.org",
+    "contact@exemple.org",
+    "05 49 00 00 00",
+    "Ateliers numériques et activités pour les seniors du quartier.",
+    "bien-vieillir|inclusion-numerique",
+)
+
+# Accepted values of the "type" column (accent/case-insensitive).
+KIND_ALIASES = {
+    "association": OrganisationKind.ASSOCIATION,
+    "entreprise": OrganisationKind.COMPANY,
+    "company": OrganisationKind.COMPANY,
+    "societe": OrganisationKind.COMPANY,
+    "fondation": OrganisationKind.FOUNDATION,
+    "foundation": OrganisationKind.FOUNDATION,
+    "collectivite": OrganisationKind.PUBLIC_BODY,
+    "organisme public": OrganisationKind.PUBLIC_BODY,
+    "collectivite ou organisme public": OrganisationKind.PUBLIC_BODY,
+    "public body": OrganisationKind.PUBLIC_BODY,
+    "structure d accueil": OrganisationKind.HOST_STRUCTURE,
+    "host structure": OrganisationKind.HOST_STRUCTURE,
+    "autre": OrganisationKind.OTHER,
+    "other": OrganisationKind.OTHER,
+}
+
+_email_validator = EmailValidator()
+
+
+def map_generic(row: dict[str, str], ctx: Context) -> Candidate:
+    name = cell(row, "nom")
+    if not name:
+        raise RowRejected(_("Le nom est obligatoire."))
+    raw_kind = cell(row, "type")
+    kind = KIND_ALIASES.get(fold_key(raw_kind))
+    kind = kind.value if kind is not None else None
+    if kind is None:
+        raise RowRejected(
+            _("Type de structure inconnu : « %(value)s ». Valeurs acceptées : %(accepted)s.")
+            % {
+                "value": raw_kind,
+                "accepted": "association, entreprise, fondation, collectivité, structure d'accueil, autre",
+            }
+        )
+    siren, siret, rna = clean_identifiers(cell(row, "siren"), cell(row, "siret"), cell(row, "rna"))
+    email = cell(row, "courriel")
+    if email:
+        try:
+            _email_validator(email)
+        except ValidationError:
+            raise RowRejected(_("Adresse de courriel invalide : %(value)s") % {"value": email}) from None
+    themes = None
+    raw_themes = [t.strip().lower() for t in re.split(r"[|,]", row.get("themes") or "") if t.strip()]
+    if raw_themes:
+        unknown = [t for t in raw_themes if t not in ctx.theme_codes]
+        if unknown:
+            raise RowRejected(
+                _("Thème inconnu : %(values)s. Codes acceptés : %(accepted)s.")
+                % {"values": ", ".join(unknown), "accepted": ", ".join(sorted(ctx.theme_codes))}
+            )
+        themes = sorted(set(raw_themes))
+    values: dict[str, Any] = {"name": name, "kind": kind}
+    set_filled(
+        values,
+        acronym=cell(row, "sigle"),
+        siren=siren,
+        siret=siret,
+        rna=rna,
+        address=cell(row, "adresse"),
+        postal_code=clean_postal_code(cell(row, "code_postal"), strict=True),
+        website=clean_website(cell(row, "site_web"), strict=True),
+        email=email,
+        phone=cell(row, "telephone"),
+        description=(row.get("description") or "").strip(),
+    )
+    check_lengths(values)
+    return Candidate(
+        values,
+        siret=siret,
+        siren=siren,
+        rna=rna,
+        commune_code=clean_commune_code(cell(row, "code_commune")),
+        themes=themes,
+    )

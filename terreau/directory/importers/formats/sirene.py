@@ -1,0 +1,157 @@
+"""The SIRENE stock files of INSEE: legal units (create and update organisations) and establishments
+(only headquarters, only to give known organisations their address)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from terreau.directory.importers.formats.columns import (
+    MAX_LENGTHS,
+    Candidate,
+    Context,
+    RowRejected,
+    cell,
+    check_lengths,
+    clean_commune_code,
+    clean_identifiers,
+    clean_postal_code,
+    set_filled,
+    street_line,
+)
+from terreau.directory.models import OrganisationKind, WorkforceBand
+
+LEGAL_CATEGORY_RE = re.compile(r"^\d{4}$")
+WORKFORCE_BANDS = set(WorkforceBand.values)
+
+SIRENE_UL_COLUMNS = (
+    "siren",
+    "statutDiffusionUniteLegale",
+    "dateCreationUniteLegale",
+    "sigleUniteLegale",
+    "prenomUsuelUniteLegale",
+    "nomUniteLegale",
+    "nomUsageUniteLegale",
+    "denominationUniteLegale",
+    "denominationUsuelle1UniteLegale",
+    "trancheEffectifsUniteLegale",
+    "categorieJuridiqueUniteLegale",
+    "activitePrincipaleUniteLegale",
+    "identifiantAssociationUniteLegale",
+    "economieSocialeSolidaireUniteLegale",
+    "etatAdministratifUniteLegale",
+    "nicSiegeUniteLegale",
+)
+SIRENE_UL_REQUIRED = (
+    "siren",
+    "denominationunitelegale",
+    "categoriejuridiqueunitelegale",
+    "etatadministratifunitelegale",
+)
+
+SIRENE_ETAB_COLUMNS = (
+    "siren",
+    "nic",
+    "siret",
+    "etablissementSiege",
+    "complementAdresseEtablissement",
+    "numeroVoieEtablissement",
+    "indiceRepetitionEtablissement",
+    "typeVoieEtablissement",
+    "libelleVoieEtablissement",
+    "codePostalEtablissement",
+    "libelleCommuneEtablissement",
+    "codeCommuneEtablissement",
+    "etatAdministratifEtablissement",
+    "activitePrincipaleEtablissement",
+)
+SIRENE_ETAB_REQUIRED = ("siret", "etablissementsiege", "codecommuneetablissement")
+
+
+def kind_for_legal_category(category: str) -> str:
+    """92xx association, 9300 foundation, 7xxx public body, anything else a company."""
+    if category.startswith("92"):
+        return OrganisationKind.ASSOCIATION.value
+    if category == "9300":
+        return OrganisationKind.FOUNDATION.value
+    if category.startswith("7"):
+        return OrganisationKind.PUBLIC_BODY.value
+    return OrganisationKind.COMPANY.value
+
+
+def map_sirene_ul(row: dict[str, str], ctx: Context) -> Candidate:
+    if not cell(row, "siren"):
+        raise RowRejected(_("SIREN manquant."))
+    if cell(row, "etatadministratifunitelegale").upper() == "C":
+        raise RowRejected(_("Unité légale cessée (état administratif « C ») : non importée."))
+    siren, _siret, rna = clean_identifiers(cell(row, "siren"), "", "")
+    name = cell(row, "denominationunitelegale") or cell(row, "denominationusuelle1unitelegale")
+    if not name:
+        person = " ".join(
+            p
+            for p in (
+                cell(row, "prenomusuelunitelegale"),
+                cell(row, "nomusageunitelegale") or cell(row, "nomunitelegale"),
+            )
+            if p
+        )
+        name = person
+    if not name or name == "[ND]":
+        raise RowRejected(_("Dénomination absente ou non diffusible : non importée."))
+    _s, siret, rna = clean_identifiers(
+        "",
+        siren + cell(row, "nicsiegeunitelegale") if cell(row, "nicsiegeunitelegale") else "",
+        cell(row, "identifiantassociationunitelegale"),
+        strict=False,
+    )
+    category = cell(row, "categoriejuridiqueunitelegale")
+    category = category if LEGAL_CATEGORY_RE.match(category) else ""
+    sigle = cell(row, "sigleunitelegale")
+    band = cell(row, "trancheeffectifsunitelegale")
+    naf = cell(row, "activiteprincipaleunitelegale")
+    values: dict[str, Any] = {"name": name, "kind": kind_for_legal_category(category)}
+    set_filled(
+        values,
+        siren=siren,
+        siret=siret,
+        rna=rna,
+        legal_category=category,
+        acronym=sigle if len(sigle) <= MAX_LENGTHS["acronym"] else "",
+        workforce_band=band if band in WORKFORCE_BANDS else "",
+        naf_code=naf if len(naf) <= 6 else "",
+    )
+    check_lengths(values)
+    return Candidate(values, siret=siret, siren=siren, rna=rna)
+
+
+def map_sirene_etab(row: dict[str, str], ctx: Context) -> Candidate | None:
+    if cell(row, "etablissementsiege").lower() not in ("true", "1", "oui", "o"):
+        return None  # only headquarters give an organisation its address
+    if not cell(row, "siret"):
+        raise RowRejected(_("SIRET manquant."))
+    if cell(row, "etatadministratifetablissement").upper() == "F":
+        raise RowRejected(_("Établissement fermé (état administratif « F ») : non importé."))
+    siren, siret, _rna = clean_identifiers(cell(row, "siren"), cell(row, "siret"), "")
+    street = street_line(
+        cell(row, "numerovoieetablissement"),
+        cell(row, "indicerepetitionetablissement"),
+        cell(row, "typevoieetablissement"),
+        cell(row, "libellevoieetablissement"),
+    )
+    values: dict[str, Any] = {}
+    address = ", ".join(p for p in (cell(row, "complementadresseetablissement"), street) if p)
+    set_filled(
+        values,
+        siret=siret,
+        address=address[: MAX_LENGTHS["address"]],
+        postal_code=clean_postal_code(cell(row, "codepostaletablissement"), strict=False),
+    )
+    return Candidate(
+        values,
+        siret=siret,
+        siren=siren,
+        commune_code=clean_commune_code(cell(row, "codecommuneetablissement")),
+        create=False,
+    )

@@ -13,18 +13,16 @@ import smtplib
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from terreau.accounts.models import User
 from terreau.core.access import editable
+from terreau.core.links import invite_url
 from terreau.programs.models import HostSite, Program, ProgramRole, ProgramRoleChange
 
 logger = logging.getLogger(__name__)
@@ -40,9 +38,7 @@ def _send_team_mail(*, role: ProgramRole, invite: bool, by: Any, site_url: str) 
     if role.site_id:
         link = site_url + reverse("programs:site", kwargs={"slug": role.program.slug, "pk": role.site_id})
     if invite:
-        uid = urlsafe_base64_encode(force_bytes(user.pk))
-        token = default_token_generator.make_token(user)
-        link = site_url + reverse("accounts:password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+        link = invite_url(user, root=site_url)
     context = {"role": role, "program": role.program, "by": by, "invite": invite, "link": link}
     subject = "".join(render_to_string("programs/team_email_subject.txt", context).splitlines())
     body = render_to_string("programs/team_email.txt", context)

@@ -73,9 +73,6 @@ class OrganisationQuerySet(models.QuerySet):
     def public(self) -> OrganisationQuerySet:
         return self.filter(visibility=Visibility.PUBLIC)
 
-    def in_branch(self, branch) -> OrganisationQuerySet:
-        return self.filter(branch=branch)
-
     def in_department(self, code: str) -> OrganisationQuerySet:
         return self.filter(commune__department_id=code)
 

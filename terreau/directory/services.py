@@ -159,11 +159,9 @@ def _apply(instance: Any, data: Mapping[str, Any], allowed: frozenset[str]) -> l
 
 
 def _geocode(organisation: Organisation) -> None:
-    """Best effort: a missing geocoder module, a network failure or a bad answer never fails the save."""
-    try:
-        from terreau.territories.geocoding import geocode_organisation
-    except ImportError:
-        return
+    """Best effort: a network failure or a bad answer never fails the save."""
+    from terreau.territories.geocoding import geocode_organisation  # at call time: tests stand a fake in
+
     try:
         geocode_organisation(organisation)
     except Exception:

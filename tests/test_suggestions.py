@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from terreau.directory.models import Direction, NeedOffer, OrganisationKind
-from terreau.matching import engine, services
+from terreau.matching import engine, indexing, services
 from terreau.matching.models import SuggestionFeedback
 from terreau.partnerships import services as partnership_services
 from terreau.partnerships.models import ContactRequest, Partnership
@@ -452,4 +452,4 @@ def test_api_partnerships_access_and_stage(client, world):
 
 
 def test_organisation_kind_mapping():
-    assert services._kind(OrganisationFactory.build(kind=OrganisationKind.HOST_STRUCTURE)) == "other"
+    assert indexing._kind(OrganisationFactory.build(kind=OrganisationKind.HOST_STRUCTURE)) == "other"

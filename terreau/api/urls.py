@@ -2,8 +2,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from terreau.api import matching as matching_api
+from terreau.api import partnerships as partnerships_api
 from terreau.api import views
-from terreau.matching import api as matching_api
 
 router = DefaultRouter()
 router.register("organisations", views.OrganisationViewSet, basename="api-organisation")
@@ -12,7 +13,7 @@ router.register("offers", views.OfferViewSet, basename="api-offer")
 router.register("regions", views.RegionViewSet, basename="api-region")
 router.register("departments", views.DepartmentViewSet, basename="api-department")
 router.register("communes", views.CommuneViewSet, basename="api-commune")
-router.register("partnerships", matching_api.PartnershipViewSet, basename="api-partnership")
+router.register("partnerships", partnerships_api.PartnershipViewSet, basename="api-partnership")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

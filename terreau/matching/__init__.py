@@ -1,1 +1,2 @@
-"""Complementarity engine: matching organisations' needs and offers (pure Python, see engine.py)."""
+"""Complementarities: the engine (pure Python, the engine/ package), the warm index (indexing.py), suggestions,
+feedback and the territory view (services.py). Its REST API lives in terreau/api/matching.py."""

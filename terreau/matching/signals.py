@@ -1,4 +1,4 @@
-"""Keeps the warm matching index of this process up to date, after each commit (see services)."""
+"""Keeps the warm matching index of this process up to date, after each commit (see indexing)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from terreau.directory.models import NeedOffer, Organisation
-from terreau.matching import services
+from terreau.matching import indexing, services
 from terreau.partnerships.models import ContactRequest
 
 # Organisation fields the engine reads; saves touching only others (search text...) are ignored.
@@ -23,19 +23,19 @@ def _touches(update_fields: Any, fields: frozenset[str]) -> bool:
 
 
 def _later(func, *args, **kwargs) -> None:
-    if services.index_is_warm():
+    if indexing.index_is_warm():
         transaction.on_commit(lambda: func(*args, **kwargs))
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="matching_organisation_saved")
 def organisation_saved(sender, instance: Organisation, raw: bool = False, update_fields=None, **kwargs):
     if not raw and _touches(update_fields, ORGANISATION_FIELDS):
-        _later(services.index_organisation, instance.pk)
+        _later(indexing.index_organisation, instance.pk)
 
 
 @receiver(post_delete, sender=Organisation, dispatch_uid="matching_organisation_deleted")
 def organisation_deleted(sender, instance: Organisation, **kwargs):
-    _later(services.index_remove_organisation, instance.pk)
+    _later(indexing.index_remove_organisation, instance.pk)
 
 
 @receiver(pre_save, sender=NeedOffer, dispatch_uid="matching_need_offer_moving")
@@ -47,7 +47,7 @@ def need_offer_moving(
     instance._matching_place = None
     if raw or instance._state.adding or instance.pk is None or not _touches(update_fields, PLACE_FIELDS):
         return
-    if services.index_is_warm():
+    if indexing.index_is_warm():
         instance._matching_place = (
             NeedOffer._base_manager.using(using)
             .filter(pk=instance.pk)
@@ -62,14 +62,14 @@ def need_offer_saved(sender, instance: NeedOffer, raw: bool = False, **kwargs):
     if raw:
         return
     if place is not None and place != (instance.organisation_id, instance.direction):
-        _later(services.index_remove_need_offer, organisation_id=place[0], direction=place[1], pk=instance.pk)
-    _later(services.index_need_offer, instance.pk)
+        _later(indexing.index_remove_need_offer, organisation_id=place[0], direction=place[1], pk=instance.pk)
+    _later(indexing.index_need_offer, instance.pk)
 
 
 @receiver(post_delete, sender=NeedOffer, dispatch_uid="matching_need_offer_deleted")
 def need_offer_deleted(sender, instance: NeedOffer, **kwargs):
     _later(
-        services.index_remove_need_offer,
+        indexing.index_remove_need_offer,
         organisation_id=instance.organisation_id,
         direction=instance.direction,
         pk=instance.pk,
@@ -79,7 +79,7 @@ def need_offer_deleted(sender, instance: NeedOffer, **kwargs):
 @receiver(m2m_changed, sender=Organisation.themes.through, dispatch_uid="matching_themes_changed")
 def themes_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs):
     if not reverse and action in ("post_add", "post_remove", "post_clear"):
-        _later(services.index_organisation, instance.pk)
+        _later(indexing.index_organisation, instance.pk)
 
 
 @receiver(post_save, sender=ContactRequest, dispatch_uid="matching_contact_request_created")

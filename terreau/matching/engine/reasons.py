@@ -1,0 +1,261 @@
+"""Reasons a person can read for a pair: type, theme, shared words, synonyms (lexicon concepts met through
+different phrases), geography and the scopes asked for."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from terreau.matching import geo, lexicon, text
+
+from .aggregation import string_ranks
+from .tables import THEME_CODES, TYPE_COMPATIBILITY, TYPE_LABELS, WHY_CACHE
+
+
+class ReasonsMixin:
+    """Index methods that explain pairs (cached between blocks of all_partners)."""
+
+    def _explain_cached(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> list[list[str]]:
+        keys = list(zip(need_slots.tolist(), offer_slots.tolist(), strict=True))
+        cache = self._why_cache
+        found = [cache.get(k) for k in keys]
+        missing = [i for i, w in enumerate(found) if w is None]
+        if missing:
+            if len(cache) + len(missing) > WHY_CACHE or len(self._phrase_cache) > 2 * WHY_CACHE:
+                cache.clear()
+                self._phrase_cache.clear()
+            new = self._explain_many(need_slots[missing], offer_slots[missing])
+            for i, why in zip(missing, new, strict=True):
+                found[i] = cache[keys[i]] = why
+        return found
+
+    def explain(self, need_slot: int, offer_slot: int) -> list[str]:
+        """Short French reasons for one pair (type, theme, shared words, synonyms, geography)."""
+        return self._explain_many(np.array([int(need_slot)]), np.array([int(offer_slot)]))[0]
+
+    def _explain_many(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> list[list[str]]:
+        """explain() for many pairs at once (vectorised where it counts)."""
+        need_side, offer_side = self.needs, self.offers
+        ns = np.asarray(need_slots, dtype=np.int64)
+        os_ = np.asarray(offer_slots, dtype=np.int64)
+        if not len(ns):
+            return []
+        on, oo = need_side.org.a[ns], offer_side.org.a[os_]
+        types = [
+            self._type_reason(a, b)
+            for a, b in zip(need_side.mask.a[ns].tolist(), offer_side.mask.a[os_].tolist(), strict=True)
+        ]
+        th_n = need_side.theme.a[ns].astype(np.int64)
+        th_o = offer_side.theme.a[os_].astype(np.int64)
+        bit_n = np.where(th_n >= 0, np.left_shift(1, np.maximum(th_n, 0)), 0)
+        bit_o = np.where(th_o >= 0, np.left_shift(1, np.maximum(th_o, 0)), 0)
+        common = (self.org_themes.a[on] | bit_n) & (self.org_themes.a[oo] | bit_o)
+        lowest = np.full(len(ns), -1, dtype=np.int64)
+        for b in range(len(THEME_CODES) - 1, -1, -1):
+            lowest = np.where((common >> b) & 1 == 1, b, lowest)
+        theme = np.where((th_n >= 0) & (th_n == th_o), th_n, lowest).tolist()
+        texts = self._text_reasons_many(ns, os_)
+        geos = self._geo_reasons_many(ns, os_, on, oo)
+        out = []
+        for ty, th, tx, ge in zip(types, theme, texts, geos, strict=True):
+            why = [ty] if ty else []
+            if th >= 0:
+                why.append(f"même thème: {THEME_CODES[th]}")
+            why.extend(tx)
+            why.extend(ge)
+            out.append(why)
+        return out
+
+    def _type_reason(self, mask_n: int, mask_o: int) -> str | None:
+        key = (mask_n, mask_o)
+        if key not in self._type_reasons:
+            (bits_n, given_n), (bits_o, given_o) = self._masks[mask_n], self._masks[mask_o]
+            reason = None
+            if bits_n and bits_o:
+                tn, to = max(
+                    ((x, y) for x in self._types(bits_n) for y in self._types(bits_o)),
+                    key=lambda p: TYPE_COMPATIBILITY.get(p, 0.0),
+                )
+                if TYPE_COMPATIBILITY.get((tn, to), 0.0) > 0:
+                    sign = "=" if tn == to else "≈"
+                    inferred = "" if given_n and given_o else " (déduit du texte)"
+                    reason = f"type {TYPE_LABELS[tn]} {sign} {TYPE_LABELS[to]}{inferred}"
+            self._type_reasons[key] = reason
+        return self._type_reasons[key]
+
+    def _term_tables(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Rank of each term in string order, whether it is a concept, and its surface form."""
+        terms = self.vocabulary.terms
+        if (
+            self._term_cache is None
+            or len(self._term_cache[0]) != len(terms)
+            or self._term_cache[3] != len(self.vocabulary.surfaces)
+        ):
+            rank = string_ranks(terms)
+            concept = np.fromiter((t.startswith("~") for t in terms), dtype=np.bool_, count=len(terms))
+            surfaces = self.vocabulary.surfaces
+            self._term_cache = (rank, concept, [surfaces.get(t, t) for t in terms], len(surfaces))
+        return self._term_cache[:3]
+
+    def _text_reasons_many(self, ns: np.ndarray, os_: np.ndarray) -> list[list[str]]:
+        """Shared words (3 heaviest) and synonyms (lexicon concepts met through different phrases)."""
+        n_cols = len(self.vocabulary.terms)
+        a = self.needs.gather(ns, n_cols).astype(np.float64)
+        b = self.offers.gather(os_, n_cols).astype(np.float64)
+        prod = a.multiply(b).tocsr()
+        prod.eliminate_zeros()
+        rank, is_concept, surf = self._term_tables()
+        r = np.repeat(np.arange(len(ns)), np.diff(prod.indptr))
+        cols, vals = prod.indices, prod.data
+        conc = is_concept[cols]
+        # Heaviest first, ties by term in reverse string order (as sorting (weight, term) in reverse).
+        o = np.lexsort((-rank[cols], -vals, conc, r))
+        r, cols, conc = r[o], cols[o], conc[o]
+        grp = r.astype(np.int64) * 2 + conc
+        first = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]]) if len(grp) else np.zeros(0, np.int64)
+        pos = np.arange(len(grp)) - np.repeat(first, np.diff(np.r_[first, len(grp)]))
+        keep = pos < np.where(conc, 4, 3)
+        r, cols, conc = r[keep], cols[keep], conc[keep]
+        w_r, w_c = r[~conc], cols[~conc]
+        c_r, c_c = r[conc], cols[conc]
+        w_b = np.searchsorted(w_r, np.arange(len(ns) + 1)).tolist()
+        c_b = np.searchsorted(c_r, np.arange(len(ns) + 1)).tolist()
+        w_c, c_c = w_c.tolist(), c_c.tolist()
+        terms = self.vocabulary.terms
+        cache = self._phrase_cache
+        ns_l, os_l = ns.tolist(), os_.tolist()
+        out: list[list[str]] = []
+        for i in range(len(ns)):
+            reasons = []
+            if w_b[i] < w_b[i + 1]:
+                reasons.append("texte: " + ", ".join(surf[c] for c in w_c[w_b[i] : w_b[i + 1]]))
+            if c_b[i] < c_b[i + 1]:
+                need_slot, offer_slot = ns_l[i], os_l[i]
+                n_terms = o_terms = None
+                synonyms: list[str] = []
+                for c in c_c[c_b[i] : c_b[i + 1]]:
+                    concept = terms[c]
+                    x = cache.get(("n", need_slot, concept))
+                    if x is None:
+                        if n_terms is None:
+                            n_terms = {terms[t] for t in self.needs.row(need_slot)[0].tolist()}
+                        x = cache[("n", need_slot, concept)] = _phrases_in(concept[1:], n_terms)
+                    y = cache.get(("o", offer_slot, concept))
+                    if y is None:
+                        if o_terms is None:
+                            o_terms = {terms[t] for t in self.offers.row(offer_slot)[0].tolist()}
+                        y = cache[("o", offer_slot, concept)] = _phrases_in(concept[1:], o_terms)
+                    if x and y and not set(x) & set(y):
+                        pair = f"{x[0]} ≈ {y[0]}"
+                        if pair not in synonyms:
+                            synonyms.append(pair)
+                    if len(synonyms) == 2:
+                        break
+                if synonyms:
+                    reasons.append("synonymes: " + ", ".join(synonyms))
+            out.append(reasons)
+        return out
+
+    def _text_reasons(self, need_slot: int, offer_slot: int) -> list[str]:
+        return self._text_reasons_many(np.array([int(need_slot)]), np.array([int(offer_slot)]))[0]
+
+    def _geo_reasons_many(self, ns, os_, on, oo) -> list[list[str]]:
+        lat_a, lon_a = self.org_lat.a[on], self.org_lon.a[on]
+        lat_b, lon_b = self.org_lat.a[oo], self.org_lon.a[oo]
+        has_xy = ~(np.isnan(lat_a) | np.isnan(lat_b))
+        dn, do = self.org_dept.a[on], self.org_dept.a[oo]
+        cn, co = self.org_commune.a[on], self.org_commune.a[oo]
+        rn, ro = self.org_region.a[on], self.org_region.a[oo]
+        kind = np.select(
+            [has_xy, (cn >= 0) & (cn == co), (dn >= 0) & (dn == do), (rn >= 0) & (rn == ro)], [1, 2, 3, 4], 0
+        ).tolist()
+        coords = zip(lat_a.tolist(), lon_a.tolist(), lat_b.tolist(), lon_b.tolist(), strict=True)
+        scopes = zip(self.needs.scope.a[ns].tolist(), self.offers.scope.a[os_].tolist(), strict=True)
+        depts = dn.tolist()
+        out = []
+        for k, xy, sids, dept in zip(kind, coords, scopes, depts, strict=True):
+            if k == 1:
+                first = [f"{round(distance_km(*xy))} km"]
+            elif k == 2:
+                first = ["même commune"]
+            elif k == 3:
+                first = [f"même département ({geo.DEPARTMENT_CODES[dept]})"]
+            elif k == 4:
+                first = ["même région"]
+            else:
+                first = []
+            out.append(first + self._scope_reasons(*sids))
+        return out
+
+    def _scope_reasons(self, sid_n: int, sid_o: int) -> list[str]:
+        key = (sid_n, sid_o)
+        got = self._scope_reason_cache.get(key)
+        if got is None:
+            found = []
+            for sid in key:
+                if not sid:
+                    continue
+                scope = self._scopes[sid]
+                if scope.hard and scope.label:
+                    found.append(f"dans le périmètre demandé ({scope.label})")
+                elif scope.hard and scope.radius_km:
+                    found.append(f"dans le rayon demandé ({scope.radius_km} km)")
+                if scope.remote:
+                    found.append("possible à distance")
+            got = self._scope_reason_cache[key] = list(dict.fromkeys(found))
+        return got
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points in degrees (floats; geo.haversine_km takes arrays)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
+
+
+def _concept_phrases() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """concept -> [(phrase as written, its stems)], including the phrases of narrower concepts."""
+    children: dict[str, list[str]] = {}
+    for name, c in lexicon.CONCEPTS.items():
+        for p in c.parents:
+            children.setdefault(p, []).append(name)
+    out: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for name in lexicon.CONCEPTS:
+        todo, seen, phrases = [name], set(), []
+        while todo:
+            n = todo.pop(0)
+            if n in seen:
+                continue
+            seen.add(n)
+            for phrase in lexicon.CONCEPTS[n].phrases:
+                stems = frozenset(text._phrase_stems(phrase))
+                label = phrase if phrase not in text.MARKERS else lexicon.CONCEPTS[n].label
+                phrases.append((label, stems))
+            todo.extend(children.get(n, []))
+        phrases.sort(key=lambda p: -len(p[1]))
+        out[name] = phrases
+    return out
+
+
+_PHRASES = _concept_phrases()
+
+
+_PHRASES_BY_STEM: dict[str, dict[str, list[tuple[str, frozenset[str]]]]] = {}
+for _concept, _phrases in _PHRASES.items():
+    for _label, _stems in _phrases:
+        for _stem in _stems:
+            _PHRASES_BY_STEM.setdefault(_concept, {}).setdefault(_stem, []).append((_label, _stems))
+
+
+def _phrases_in(concept: str, terms: set[str]) -> list[str]:
+    """The lexicon phrases of a concept found in a text's terms (longest first; stems compared)."""
+    by_stem = _PHRASES_BY_STEM.get(concept)
+    if not by_stem:
+        return []
+    candidates = {p for t in terms for p in by_stem.get(t, ())}
+    found = sorted((p for p in candidates if p[1] <= terms), key=lambda p: (-len(p[1]), p[0]))
+    return [label for label, _ in found]

@@ -1,0 +1,174 @@
+"""Scoring of pairs (need, offer): type and kind compatibility, geography and scopes, status, freshness."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from terreau.matching import geo, text
+
+from .tables import (
+    INFERRED_FLOOR,
+    INFERRED_TYPE,
+    OWN_CODES,
+    SOFT_SCOPE_OUTSIDE,
+    TEXT_GAIN,
+    THEME_WEIGHT,
+    TYPE_CODES,
+    TYPE_COMPATIBILITY,
+    UNKNOWN_TYPE,
+)
+
+
+class ScoringMixin:
+    """Index methods that score pairs (vectorised over arrays of need and offer slots)."""
+
+    def _intern_mask(self, bits: int, given: bool) -> int:
+        key = (bits, given)
+        mid = self._mask_id.get(key)
+        if mid is None:
+            mid = len(self._masks)
+            self._masks.append(key)
+            self._mask_id[key] = mid
+            grown = np.zeros((mid + 1, mid + 1), dtype=np.float32)
+            grown[:mid, :mid] = self._compat
+            for other in range(mid + 1):
+                grown[mid, other] = self._mask_compat(key, self._masks[other])
+                grown[other, mid] = self._mask_compat(self._masks[other], key)
+            self._compat = grown
+        return mid
+
+    @staticmethod
+    def _types(bits: int) -> list[str]:
+        return [t for i, t in enumerate(TYPE_CODES) if bits >> i & 1]
+
+    def _mask_compat(self, a: tuple[int, bool], b: tuple[int, bool]) -> float:
+        if not a[0] or not b[0]:
+            return UNKNOWN_TYPE
+        best = max(TYPE_COMPATIBILITY.get((x, y), 0.0) for x in self._types(a[0]) for y in self._types(b[0]))
+        if a[1] and b[1]:
+            return best
+        # A type read from the text is a guess: it lowers a pair, it never excludes it.
+        return max(best * INFERRED_TYPE, INFERRED_FLOOR)
+
+    def _intern_scope(self, scope: text.Scope) -> int:
+        sid = self._scope_id.get(scope)
+        if sid is None:
+            sid = len(self._scopes)
+            self._scopes.append(scope)
+            self._scope_id[scope] = sid
+            self._scope_tables = None
+        return sid
+
+    def _scope_arrays(self) -> dict[str, np.ndarray]:
+        if self._scope_tables is None:
+            n_dept = len(geo.DEPARTMENT_CODES)
+            depts = np.ones((len(self._scopes), n_dept + 1), dtype=np.bool_)
+            for i, sc in enumerate(self._scopes):
+                if sc.departments:
+                    depts[i, :n_dept] = False
+                    for code in sc.departments:
+                        depts[i, geo.DEPARTMENT_INDEX[code]] = True
+            self._scope_tables = {
+                "depts": depts,
+                "hard": np.array([sc.hard for sc in self._scopes]),
+                "remote": np.array([sc.remote for sc in self._scopes]),
+                "radius": np.array([sc.radius_km or 0 for sc in self._scopes], dtype=np.float64),
+                "own": np.array([OWN_CODES[sc.own] for sc in self._scopes], dtype=np.int8),
+                "any": np.array([not sc.empty for sc in self._scopes]),
+            }
+        return self._scope_tables
+
+    def _reference_date(self) -> int:
+        if self._ref_dirty:
+            dates = [side.updated.v[side.alive.v] for side in (self.needs, self.offers)]
+            both = np.concatenate(dates) if dates else np.zeros(0)
+            self._ref_date = int(both.max()) if len(both) and both.max() >= 0 else -1
+            self._ref_dirty = False
+        return self._ref_date
+
+    # -- scoring ------------------------------------------------------------------------------------
+
+    def _geo(self, on: np.ndarray, oo: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Proximity factor, distance (nan if unknown) and whether both coordinates are known."""
+        lat_a, lon_a = self.org_lat.a[on], self.org_lon.a[on]
+        lat_b, lon_b = self.org_lat.a[oo], self.org_lon.a[oo]
+        has_xy = ~(np.isnan(lat_a) | np.isnan(lat_b))
+        dist = np.full(len(on), np.nan)
+        if has_xy.any():
+            dist[has_xy] = geo.haversine_km(lat_a[has_xy], lon_a[has_xy], lat_b[has_xy], lon_b[has_xy])
+        dn, do = self.org_dept.a[on], self.org_dept.a[oo]
+        rn, ro = self.org_region.a[on], self.org_region.a[oo]
+        cn, co = self.org_commune.a[on], self.org_commune.a[oo]
+        prox = np.where(
+            has_xy,
+            0.6 + 0.4 * np.exp(-np.nan_to_num(dist) / 40.0),
+            np.select(
+                [(cn == co) & (cn >= 0), (dn == do) & (dn >= 0), (rn == ro) & (rn >= 0), (dn < 0) | (do < 0)],
+                [1.0, 0.9, 0.75, 0.75],
+                0.6,
+            ),
+        )
+        return prox, dist, has_xy
+
+    def _scope_factor(self, sc, me, other, dist, has_xy) -> np.ndarray:
+        """1 inside the scope, 0 outside a hard scope, SOFT_SCOPE_OUTSIDE outside a soft one."""
+        t = self._scope_arrays()
+        out = np.ones(len(sc), dtype=np.float64)
+        active = t["any"][sc]
+        if not active.any():
+            return out
+        sc, me, other = sc[active], me[active], other[active]
+        dist, has_xy = dist[active], has_xy[active]
+        d_other = self.org_dept.a[other]
+        ok = t["depts"][sc, np.where(d_other >= 0, d_other, t["depts"].shape[1] - 1)]
+        own = t["own"][sc]
+        d_me = self.org_dept.a[me]
+        r_me, r_other = self.org_region.a[me], self.org_region.a[other]
+        c_me, c_other = self.org_commune.a[me], self.org_commune.a[other]
+        unknown = (d_me < 0) | (d_other < 0)
+        same_commune = (c_me == c_other) | (has_xy & (np.nan_to_num(dist, nan=1e9) <= 15)) | unknown
+        same_dept = (d_me == d_other) | unknown
+        same_region = (r_me == r_other) | unknown
+        ok &= np.select([own == 1, own == 2, own == 3], [same_commune, same_dept, same_region], True)
+        radius = t["radius"][sc]
+        within = np.where(
+            has_xy, np.nan_to_num(dist, nan=1e9) <= radius, np.where(radius <= 60, same_dept, same_region)
+        )
+        ok &= (radius == 0) | within
+        out[active] = np.where(ok, 1.0, np.where(t["hard"][sc], 0.0, SOFT_SCOPE_OUTSIDE))
+        return out
+
+    def _freshness(self, updated: np.ndarray) -> np.ndarray:
+        ref = self._reference_date()
+        age = np.where(updated >= 0, ref - updated, 0)
+        return np.select([age <= 180, age <= 365, age <= 730], [1.0, 0.9, 0.8], 0.7)
+
+    def score_pairs(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+        """Scores of pairs (need slot, offer slot) given their text cosine; vectorised."""
+        need_side, offer_side = self.needs, self.offers
+        on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
+        tn, to = (
+            need_side.theme.a[need_slots].astype(np.int64),
+            offer_side.theme.a[offer_slots].astype(np.int64),
+        )
+        same_theme = (tn >= 0) & (tn == to)
+        themes_n = self.org_themes.a[on] | np.where(tn >= 0, np.left_shift(1, np.maximum(tn, 0)), 0)
+        themes_o = self.org_themes.a[oo] | np.where(to >= 0, np.left_shift(1, np.maximum(to, 0)), 0)
+        theme_sim = np.where(same_theme, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
+        relevance = (1 - THEME_WEIGHT) * (1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64)))
+        relevance += THEME_WEIGHT * theme_sim
+        factor = self._compat[need_side.mask.a[need_slots], offer_side.mask.a[offer_slots]].astype(np.float64)
+        factor *= self._kind[self.org_kind.a[on], self.org_kind.a[oo]]
+        prox, dist, has_xy = self._geo(on, oo)
+        sn, so = need_side.scope.a[need_slots], offer_side.scope.a[offer_slots]
+        remote = self._scope_arrays()["remote"]
+        prox = np.where(remote[sn] | remote[so], np.maximum(prox, 0.9), prox)
+        factor *= prox
+        factor *= self._scope_factor(sn, on, oo, dist, has_xy)
+        factor *= self._scope_factor(so, oo, on, dist, has_xy)
+        factor *= need_side.status.a[need_slots] * offer_side.status.a[offer_slots]
+        factor *= self._freshness(need_side.updated.a[need_slots]) * self._freshness(
+            offer_side.updated.a[offer_slots]
+        )
+        factor[on == oo] = 0.0
+        return np.clip(relevance * factor, 0.0, 1.0)

@@ -1,0 +1,83 @@
+"""Tables and constants of the complementarity engine (keep them small and explicit)."""
+
+from __future__ import annotations
+
+from terreau.vocabulary import CONTRACT_KINDS, THEMES, TYPES
+
+TYPE_CODES: list[str] = list(TYPES)
+THEME_CODES: list[str] = list(THEMES)
+KINDS: list[str] = list(CONTRACT_KINDS)
+STATUSES = {"open": 1.0, "in_discussion": 0.85, "fulfilled": 0.0, "withdrawn": 0.0}
+
+TYPE_LABELS = {
+    "competences": "compétences",
+    "benevolat": "bénévolat",
+    "materiel": "matériel",
+    "financement": "financement",
+    "locaux": "locaux",
+    "reseau": "réseau",
+    "visibilite": "visibilité",
+    "formation": "formation",
+    "mobilite": "mobilité",
+    "autre": "autre",
+}
+
+# (need type, offer type) -> weight; the same type is 1. Unlisted pairs are incompatible.
+TYPE_COMPATIBILITY: dict[tuple[str, str], float] = {
+    ("competences", "formation"): 0.7,
+    ("formation", "competences"): 0.8,
+    ("competences", "benevolat"): 0.7,  # bénévolat de compétences
+    ("benevolat", "competences"): 0.6,
+    ("formation", "benevolat"): 0.4,
+    ("materiel", "financement"): 0.5,  # money to buy the equipment
+    ("mobilite", "materiel"): 0.5,  # a vehicle given
+    ("mobilite", "financement"): 0.4,
+    ("materiel", "mobilite"): 0.3,
+    ("locaux", "materiel"): 0.2,
+    ("visibilite", "reseau"): 0.6,
+    ("reseau", "visibilite"): 0.6,
+    ("reseau", "competences"): 0.3,
+    ("visibilite", "competences"): 0.5,  # a communication agency's skills
+    ("financement", "reseau"): 0.3,  # introductions to funders
+}
+UNKNOWN_TYPE = 0.6  # one side has no type code and its text suggests none
+INFERRED_TYPE = 0.9  # factor when a type only comes from the text
+INFERRED_FLOOR = 0.3  # compatibility of types read from the text that the table calls incompatible
+for _t in TYPE_CODES:
+    if _t != "autre":
+        TYPE_COMPATIBILITY[(_t, "autre")] = 0.5
+        TYPE_COMPATIBILITY[("autre", _t)] = 0.5
+    TYPE_COMPATIBILITY[(_t, _t)] = 1.0
+
+# (kind of the organisation with the need, kind of the one with the offer) -> weight; default 0.8.
+KIND_COMPATIBILITY: dict[tuple[str, str], float] = {
+    ("association", "company"): 1.0,
+    ("association", "foundation"): 1.0,
+    ("association", "public_body"): 0.95,
+    ("association", "association"): 0.9,
+    ("association", "other"): 0.9,
+    ("other", "company"): 1.0,
+    ("other", "foundation"): 1.0,
+    ("other", "association"): 0.9,
+    ("company", "association"): 0.9,
+    ("public_body", "association"): 0.9,
+    ("public_body", "company"): 0.9,
+    ("company", "company"): 0.75,
+    ("company", "foundation"): 0.6,
+    ("foundation", "foundation"): 0.6,
+}
+DEFAULT_KIND = 0.8
+
+TEXT_GAIN = 3.0
+THEME_WEIGHT = 0.15
+CONCEPT_WEIGHT = 0.8  # concept tokens weigh a bit less than the words themselves
+SECOND_PAIR = 0.25
+MIN_PAIR_SCORE = 0.02
+QUERY_TERMS = 8  # heaviest terms of a need or offer used to find candidates at scale
+CHAMPIONS = 200  # postings kept per term for candidate generation at scale (all_partners with pairs_per_item)
+SOFT_SCOPE_OUTSIDE = 0.8
+MAX_PAIRS_SHOWN = 3
+WHY_CACHE = 100_000  # reasons of pairs kept between blocks of all_partners (bounded memory)
+THREADS = 2  # threads for the candidate search of all_partners (sparse products release the GIL)
+
+OWN_CODES = {None: 0, "commune": 1, "department": 2, "region": 3}

@@ -4,7 +4,6 @@ database, commune codes checked, rows matched to organisations (matching), chang
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terreau.directory import search
-from terreau.directory.importers.formats.columns import Candidate, Context, FormatSpec, RowRejected
+from terreau.directory.importers.formats.columns import Candidate, Context, FormatSpec, Mapper, RowRejected
 from terreau.directory.importers.matching import (
     Existing,
     Index,
@@ -56,7 +55,7 @@ def parse_row(
     *,
     header: list[str],
     spec: FormatSpec,
-    mapper: Callable[[list[str], Context], Candidate | None],
+    mapper: Mapper,
     context: Context,
 ) -> Row:
     """The record as a Row: its Candidate, or the French reason it is rejected (None and no reason: the

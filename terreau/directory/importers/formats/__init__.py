@@ -7,9 +7,9 @@ of common values) is in columns. Formats are documented in docs/import-formats.m
 
 from __future__ import annotations
 
-from terreau.directory.importers.formats.columns import Format, FormatSpec
+from terreau.directory.importers.formats.columns import Format, FormatSpec, by_name
 from terreau.directory.importers.formats.generic import GENERIC_COLUMNS, GENERIC_REQUIRED, map_generic
-from terreau.directory.importers.formats.rna import RNA_COLUMNS, RNA_REQUIRED, bind_rna, map_rna
+from terreau.directory.importers.formats.rna import RNA_COLUMNS, RNA_REQUIRED, bind_rna
 from terreau.directory.importers.formats.sirene import (
     SIRENE_ETAB_COLUMNS,
     SIRENE_ETAB_REQUIRED,
@@ -20,15 +20,18 @@ from terreau.directory.importers.formats.sirene import (
 )
 
 FORMATS: dict[str, FormatSpec] = {
-    Format.GENERIC: FormatSpec(Format.GENERIC, ";", GENERIC_COLUMNS, GENERIC_REQUIRED, map_generic),
-    Format.RNA: FormatSpec(
-        Format.RNA, ";", RNA_COLUMNS, RNA_REQUIRED, map_rna, frozenset({"kind"}), bind_rna
-    ),
+    Format.GENERIC: FormatSpec(Format.GENERIC, ";", GENERIC_COLUMNS, GENERIC_REQUIRED, by_name(map_generic)),
+    Format.RNA: FormatSpec(Format.RNA, ";", RNA_COLUMNS, RNA_REQUIRED, bind_rna, frozenset({"kind"})),
     Format.SIRENE_UNITS: FormatSpec(
-        Format.SIRENE_UNITS, ",", SIRENE_UL_COLUMNS, SIRENE_UL_REQUIRED, map_sirene_ul, frozenset({"kind"})
+        Format.SIRENE_UNITS,
+        ",",
+        SIRENE_UL_COLUMNS,
+        SIRENE_UL_REQUIRED,
+        by_name(map_sirene_ul),
+        frozenset({"kind"}),
     ),
     Format.SIRENE_ESTABLISHMENTS: FormatSpec(
-        Format.SIRENE_ESTABLISHMENTS, ",", SIRENE_ETAB_COLUMNS, SIRENE_ETAB_REQUIRED, map_sirene_etab
+        Format.SIRENE_ESTABLISHMENTS, ",", SIRENE_ETAB_COLUMNS, SIRENE_ETAB_REQUIRED, by_name(map_sirene_etab)
     ),
 }
 

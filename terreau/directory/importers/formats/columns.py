@@ -109,32 +109,39 @@ class Context:
     theme_codes: frozenset[str] = field(default_factory=frozenset)
 
 
+Mapper = Callable[[list[str], Context], Candidate | None]  # one row as a list of fields, in header order
+Binder = Callable[[list[str]], Mapper]  # the mapper of the files with this (lower-case) header
+
+
+def by_name(mapper: Callable[[dict[str, str], Context], Candidate | None]) -> Binder:
+    """The binder of a mapper that reads a row keyed by (lower-case) column name."""
+
+    def bind(header: list[str]) -> Mapper:
+        def map_fields(fields: list[str], ctx: Context) -> Candidate | None:
+            return mapper(dict(zip(header, fields, strict=True)), ctx)
+
+        return map_fields
+
+    return bind
+
+
 @dataclass(frozen=True)
 class FormatSpec:
     code: str
     delimiter: str
     columns: tuple[str, ...]  # documented columns, in file order
     required: tuple[str, ...]  # columns that must be in the header (lower-case)
-    mapper: Callable[[dict[str, str], Context], Candidate | None]
+    binder: Binder  # binder(header) -> mapper(fields, ctx); ``by_name`` for mappers of dict rows
     # Fields set when an organisation is created but never changed by a later import (curated by staff).
     create_only: frozenset[str] = frozenset()
-    # Optional faster mapper reading fields by position: binder(header) -> mapper(fields, ctx).
-    binder: Callable[[list[str]], Callable[[list[str], Context], Candidate | None]] | None = None
 
     @property
     def label(self) -> str:
         return str(Format(self.code).label)
 
-    def bind(self, header: list[str]) -> Callable[[list[str], Context], Candidate | None]:
+    def bind(self, header: list[str]) -> Mapper:
         """The mapper of rows given as lists of fields in ``header``'s order (as many as columns)."""
-        if self.binder is not None:
-            return self.binder(header)
-        mapper = self.mapper
-
-        def map_fields(fields: list[str], ctx: Context) -> Candidate | None:
-            return mapper(dict(zip(header, fields, strict=True)), ctx)
-
-        return map_fields
+        return self.binder(header)
 
     def missing(self, header: list[str]) -> list[str]:
         """Required columns absent from the (lower-case) header, spelt as in the official files."""

@@ -205,8 +205,3 @@ def bind_rna(header: list[str]) -> Callable[[list[str], Context], Candidate]:
         return Candidate(values, siret=siret, siren=siren, rna=rna, commune_code=commune)
 
     return map_rna_fields
-
-
-def map_rna(row: dict[str, str], ctx: Context) -> Candidate:
-    """The RNA mapper on a row keyed by column name (see ``bind_rna``, used by imports)."""
-    return bind_rna(list(row))(list(row.values()), ctx)

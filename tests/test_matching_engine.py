@@ -430,3 +430,51 @@ def test_engine_beats_the_codes_only_baseline():
     assert engine_all[1] > base_all[1] + 0.1  # recall@10
     assert engine_missing[0] > base_missing[0] + 0.1
     assert engine_missing[1] > base_missing[1] + 0.1
+
+
+def test_public_readers_describe_pairs_without_the_storage():
+    giver = org(
+        "giver", "company", "86194", offers=[("r-1", "materiel", None, "Dons de tablettes reconditionnées")]
+    )
+    asker = org(
+        "asker",
+        "association",
+        "86194",
+        needs=[("b-1", "materiel", None, "Des tablettes pour nos aînés")],
+        offers=[("r-2", "benevolat", None, "Bénévoles pour animer des ateliers")],
+    )
+    index = engine.Index.build([giver, asker])
+    assert index.has_organisation("asker") and not index.has_organisation("nobody")
+    need_slots, offer_slots = index.item_slots(["asker", "nobody"])
+    assert index.need_ids(need_slots) == ["b-1"] and index.offer_ids(offer_slots) == ["r-2"]
+    ns, os_, sc = index.pairs_for_items(need_slots, offer_slots)
+    info = index.pair_details(ns, os_)
+    best = int(np.argmax(sc))
+    assert (info.need_id[best], info.offer_id[best]) == ("b-1", "r-1")
+    assert (info.need_org[best], info.offer_org[best]) == ("asker", "giver")
+    assert (info.need_type[best], info.offer_type[best]) == ("materiel", "materiel")
+    # The same partners as partners(), which reads the storage itself.
+    assert index.partners_from_pairs("asker", engine.ScoredPairs(ns, os_, sc)) == index.partners("asker")
+
+
+def test_lexicon_file_is_checked_when_loaded(tmp_path):
+    from terreau.matching import lexicon
+
+    assert "~seniors" in text.analyse("Ateliers pour les aînés").terms
+    good = tmp_path / "good.toml"
+    good.write_text(
+        'stop_words = ["zz"]\n[concepts.b]\nlabel = "B"\nphrases = ["bé"]\n'
+        '[concepts.a]\nlabel = "A"\nphrases = ["a"]\nparents = ["b"]\ntype = "materiel"\n',
+        encoding="utf-8",
+    )
+    concepts, stop_words = lexicon.load(good)
+    assert list(concepts) == ["b", "a"] and concepts["a"].parents == ("b",) and stop_words == {"zz"}
+    for bad in (
+        '[concepts.a]\nlabel = "A"\nphrases = ["a"]\nparents = ["inconnu"]\n',
+        '[concepts.a]\nlabel = "A"\nphrases = ["a"]\ntype = "cadeau"\n',
+        '[concepts.a]\nlabel = "A"\n',
+    ):
+        path = tmp_path / "bad.toml"
+        path.write_text(bad, encoding="utf-8")
+        with pytest.raises(ValueError, match="lexicon: concept 'a'"):
+            lexicon.load(path)

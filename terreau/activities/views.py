@@ -8,6 +8,7 @@ from datetime import date, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +32,7 @@ from terreau.activities.forms import (
 )
 from terreau.activities.models import Mission, Participant, RecurringSession, Session
 from terreau.core import dates
-from terreau.core.access import editable, get_for, visible
+from terreau.core.access import accounts_for, editable, get_for, visible
 from terreau.core.links import absolute_url
 from terreau.directory.models import Organisation
 from terreau.programs.models import HostSite, Program
@@ -577,12 +578,18 @@ def mission_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
         if pk
         else Mission(program=program)
     )
+    # Only what the coordinator may pick, and the mission's current choices: the organisations of the
+    # program's branch they see, and the accounts of terreau.core.access.accounts_for.
+    local = visible(request.user, Organisation.objects.filter(branch=program.branch_id))
+    accounts = accounts_for(request.user).filter(is_active=True)
     form = MissionForm(
         request.POST or None,
         instance=mission,
         sites=_sites(request, program),
-        organisations=visible(request.user, Organisation.objects.all()).order_by("name"),
-        users=User.objects.filter(is_active=True).order_by("email"),
+        organisations=Organisation.objects.filter(
+            Q(pk__in=local.values("pk")) | Q(pk=mission.host_organisation_id)
+        ).order_by("name"),
+        users=User.objects.filter(Q(pk__in=accounts.values("pk")) | Q(pk=mission.user_id)).order_by("email"),
         communes=Commune.objects.filter(department__in=program.departments.all()).order_by("name")
         if program.departments.exists()
         else Commune.objects.order_by("name"),

@@ -282,6 +282,42 @@ def owned(user: Any, qs: QuerySet[M]) -> QuerySet[M]:
     return rule.apply(qs, rule.owner_q(actor))
 
 
+def accounts_for(user: Any) -> QuerySet:
+    """Accounts a user may pick in a form (the admin's and the pages': a mission's volunteer...).
+
+    An account is personal data: besides superusers (every account), an actor picks only the people of the
+    branches they manage (facilitators of those branches, administrators of their networks, members of the
+    branches' organisations, teams of the branches' programs), the teams of the programs they coordinate, and
+    themselves. Anybody else is added from the pages by e-mail address (the program team, an organisation's
+    members).
+    """
+    from django.contrib.auth import get_user_model
+
+    model = get_user_model()
+    actor = user if isinstance(user, Actor) else actor_for(user)
+    users = model._default_manager.all()
+    if actor.is_superuser:
+        return users
+    if not actor.is_authenticated:
+        return users.none()
+    relations = {f.name for f in model._meta.get_fields()}
+    branches = list(actor.branch_ids)
+    q = Q(pk=actor.user_id)
+    paths = {
+        "branch_roles": "branch_roles__branch_id__in",
+        "memberships": "memberships__organisation__branch_id__in",
+        "program_roles": "program_roles__program__branch_id__in",
+    }
+    for relation, lookup in paths.items():
+        if relation in relations and branches:
+            q |= Q(**{lookup: branches})
+    if "program_roles" in relations and actor.program_ids:
+        q |= Q(program_roles__program_id__in=actor.program_ids)
+    if "network_roles" in relations and actor.network_ids:
+        q |= Q(network_roles__network_id__in=actor.network_ids)
+    return users.filter(pk__in=users.filter(q).values("pk"))
+
+
 def branches_managed(user: Any) -> QuerySet:
     """Branches where the user is staff (facilitator or network administrator)."""
     from terreau.core.models import Branch

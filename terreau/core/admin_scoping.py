@@ -6,8 +6,8 @@ the same rules as the pages (terreau.core.access.editable(..., action="manage"))
 Everything an admin form offers goes through the same rules (``choices_for``):
 - every ForeignKey, OneToOne and ManyToMany field, in the model's form and in its inlines, lists only the rows
   the actor may manage (a model with an ``ACCESS`` rule), the actor's branches and networks, or the accounts
-  of the actor's branches (``accounts_for``); reference data without an ``ACCESS`` rule (geography, themes)
-  stays fully listed;
+  of the actor's branches (``terreau.core.access.accounts_for``, the rule the pages use too); reference data
+  without an ``ACCESS`` rule (geography, themes) stays fully listed;
 - the changelist's relation filters list only those rows too; autocomplete and raw-id look-ups go through
   the related model's own (scoped) admin; actions receive the changelist's (scoped) queryset;
 - on save, the object must end up where the actor may manage it: checked on the form (a French error) and
@@ -22,10 +22,10 @@ from django.contrib import admin
 from django.contrib.admin.utils import get_fields_from_path
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
-from terreau.core.access import AccessRule, Actor, actor_for, branches_managed, editable
+from terreau.core.access import AccessRule, Actor, accounts_for, actor_for, branches_managed, editable
 
 # Framework tables (groups, permissions, content types, sessions): never offered to non-superusers.
 _FRAMEWORK_APPS = frozenset({"auth", "admin", "contenttypes", "sessions"})
@@ -36,35 +36,6 @@ def out_of_scope_message() -> str:
         "Vous ne pouvez enregistrer cet élément que dans une antenne que vous animez : "
         "choisissez des éléments de vos antennes."
     )
-
-
-def accounts_for(actor: Actor) -> QuerySet:
-    """Accounts an actor may pick in an admin form.
-
-    An account is personal data: besides superusers (every account), an actor picks only the people of the
-    branches they manage (facilitators of those branches, administrators of their networks, members of the
-    branches' organisations, teams of the branches' programs) and themselves. Anybody else is added from the
-    pages by e-mail address (the program team, an organisation's members).
-    """
-    users = get_user_model()._default_manager.all()
-    if actor.is_superuser:
-        return users
-    if not actor.is_authenticated:
-        return users.none()
-    relations = {f.name for f in get_user_model()._meta.get_fields()}
-    branches = list(actor.branch_ids)
-    q = Q(pk=actor.user_id)
-    paths = {
-        "branch_roles": "branch_roles__branch_id__in",
-        "memberships": "memberships__organisation__branch_id__in",
-        "program_roles": "program_roles__program__branch_id__in",
-    }
-    for relation, lookup in paths.items():
-        if relation in relations and branches:
-            q |= Q(**{lookup: branches})
-    if "network_roles" in relations and actor.network_ids:
-        q |= Q(network_roles__network_id__in=actor.network_ids)
-    return users.filter(pk__in=users.filter(q).values("pk"))
 
 
 def choices_for(user: Any, model: type[Model], queryset: QuerySet | None = None) -> QuerySet:

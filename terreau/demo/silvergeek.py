@@ -4,12 +4,11 @@ and repairs, a coordinator and a site staff account; the data come from data/sil
 is flagged is_demo.
 
 Called by terreau.demo.loader after the organisations and demo accounts exist; the activities part
-(volunteers, sessions, reports) comes from terreau.demo.silvergeek_activities when that module exists.
+(volunteers, sessions, reports) comes from terreau.demo.silvergeek_activities.
 """
 
 from __future__ import annotations
 
-import importlib
 import random
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +17,7 @@ from django.db.models import Q
 
 from terreau.accounts.models import User
 from terreau.demo.records import read
+from terreau.demo.silvergeek_activities import load_activities_demo
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.programs import services
 from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Kit, KitModel
@@ -188,11 +188,5 @@ def _incidents(program: Program, by, rng: random.Random, today: date) -> None:
 
 
 def _activities(program: Program, today: date) -> None:
-    """Volunteers, sessions and reports, when the activities part of the demo exists."""
-    try:
-        module = importlib.import_module("terreau.demo.silvergeek_activities")
-    except ModuleNotFoundError as exc:
-        if exc.name != "terreau.demo.silvergeek_activities":
-            raise
-        return
-    module.load_activities_demo(program=program, today=today)
+    """Volunteers, sessions and reports."""
+    load_activities_demo(program=program, today=today)

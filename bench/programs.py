@@ -95,7 +95,7 @@ def planner_problem(seed: int = 5, n_sites: int = 200, n_volunteers: int = 60, f
     and missions start and end at different dates, so the reference itself does not cover everything.
     Returns (sites, volunteers, slots, reference plan assignments).
     """
-    from terreau.activities.planner import Site, Slot, Volunteer, Window, reach_km, travel_minutes
+    from terreau.activities.plan_instance import Site, Slot, Volunteer, Window, reach_km, travel_minutes
 
     rng = random.Random(seed)
     weights = [t[4] for t in TOWNS]
@@ -220,7 +220,7 @@ def planner_problem(seed: int = 5, n_sites: int = 200, n_volunteers: int = 60, f
 
 def plan_metrics(plan, sites, volunteers, slots) -> dict[str, float]:
     """Coverage, fully staffed sessions, hours, continuity and travel of a plan."""
-    from terreau.activities.planner import reach_km
+    from terreau.activities.plan_instance import reach_km
 
     site_by_id = {s.id: s for s in sites}
     vol_by_id = {v.id: v for v in volunteers}

@@ -15,8 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from terreau.activities import rules, services
+from terreau.activities import rules
+from terreau.activities.missions import mission_save, windows_from_text
 from terreau.activities.models import Attendance, Mission, Participant, ReportIncident, Session, SessionReport
+from terreau.activities.reports import report_save
+from terreau.activities.sessions import calendar_token
 from terreau.core.access import visible
 from tests.test_activities_support import mission, participant, program_with_sites, session, team, weekly
 
@@ -80,7 +83,7 @@ def test_mission_rules_in_french(changes, field):
     for key, value in changes.items():
         setattr(m, key, value)
     with pytest.raises(ValidationError) as err:
-        services.mission_save(mission=m)
+        mission_save(mission=m)
     assert field in err.value.message_dict
     assert "service civique" in " ".join(err.value.messages) or "heures" in " ".join(err.value.messages)
 
@@ -112,21 +115,21 @@ def test_mission_gives_the_volunteer_role_on_its_sites(world):
     assert set(
         ProgramRole.objects.filter(user=m.user, role="volunteer").values_list("site_id", flat=True)
     ) == {world["a"].pk}
-    services.mission_save(mission=m, sites=[world["b"]])
+    mission_save(mission=m, sites=[world["b"]])
     assert set(
         ProgramRole.objects.filter(user=m.user, role="volunteer").values_list("site_id", flat=True)
     ) == {world["b"].pk}
 
 
 def test_windows_text_parsing():
-    assert services.windows_from_text("mardi 14:00-17:00\n\nJeudi 9h30-11h00") == [
+    assert windows_from_text("mardi 14:00-17:00\n\nJeudi 9h30-11h00") == [
         {"weekday": 1, "start": "14:00", "end": "17:00"},
         {"weekday": 3, "start": "09:30", "end": "11:00"},
     ]
     with pytest.raises(ValidationError):
-        services.windows_from_text("mardi 17:00-14:00")
+        windows_from_text("mardi 17:00-14:00")
     with pytest.raises(ValidationError):
-        services.windows_from_text("n'importe quoi")
+        windows_from_text("n'importe quoi")
 
 
 # --- planning -----------------------------------------------------------------------------------------
@@ -208,7 +211,7 @@ def test_calendar_feed_uses_the_token_owners_rights(client, world):
     program = world["program"]
     soon = timezone.localdate() + timedelta(days=10)
     s_a, s_b = session(world["a"], day=soon), session(world["b"], day=soon)
-    token = services.calendar_token(user=world["u"]["staff_a"], program=program)
+    token = calendar_token(user=world["u"]["staff_a"], program=program)
     response = client.get(reverse("activities:feed", args=[program.slug, token]))
     assert response.status_code == 200
     body = response.content.decode()
@@ -338,9 +341,7 @@ def test_permission_matrix_on_sessions_and_participants(client, world):
 
 def test_participants_never_in_other_sites_exports_or_api(client, world):
     program = world["program"]
-    services.report_save(
-        session=world["s_b"], data={"held": True, "headcount": 2}, participants=[world["p_b"]]
-    )
+    report_save(session=world["s_b"], data={"held": True, "headcount": 2}, participants=[world["p_b"]])
     client.force_login(world["u"]["staff_a"])
     xlsx = client.get(url("dashboard_xlsx", program))
     wb = load_workbook(io.BytesIO(xlsx.content))
@@ -349,7 +350,7 @@ def test_participants_never_in_other_sites_exports_or_api(client, world):
     feed = client.get(
         reverse(
             "activities:feed",
-            args=[program.slug, services.calendar_token(user=world["u"]["staff_a"], program=program)],
+            args=[program.slug, calendar_token(user=world["u"]["staff_a"], program=program)],
         )
     )
     assert "Raymonde" not in feed.content.decode() and "Club des Aînés" not in feed.content.decode()
@@ -363,9 +364,7 @@ def test_participants_never_in_other_sites_exports_or_api(client, world):
 
 def test_participant_export_and_erasure_keep_statistics(client, world):
     program = world["program"]
-    services.report_save(
-        session=world["s_a"], data={"held": True, "headcount": 5}, participants=[world["p_a"]]
-    )
+    report_save(session=world["s_a"], data={"held": True, "headcount": 5}, participants=[world["p_a"]])
     client.force_login(world["u"]["staff_a"])
     data = json.loads(client.get(url("participant_export", program, world["p_a"].pk, "json")).content)
     assert data["prénom"] == "Odette" and data["seances"] == ["2025-02-04 14:30"]
@@ -447,12 +446,10 @@ def test_participant_registration_requires_consent(client, world):
 def test_dashboard_figures_exports_and_no_n_plus_one(client, world, django_assert_max_num_queries):
     program = world["program"]
     world["s_a"].volunteers.add(world["mission"])
-    services.report_save(
-        session=world["s_a"], data={"held": True, "headcount": 6}, participants=[world["p_a"]]
-    )
+    report_save(session=world["s_a"], data={"held": True, "headcount": 6}, participants=[world["p_a"]])
     for i in range(5):
         s = session(world["b"], day=date(2025, 3, 3) + timedelta(days=i))
-        services.report_save(session=s, data={"held": True, "headcount": 3}, participants=[world["p_b"]])
+        report_save(session=s, data={"held": True, "headcount": 3}, participants=[world["p_b"]])
     client.force_login(world["u"]["coordinator"])
     with django_assert_max_num_queries(25):
         response = client.get(url("dashboard", program))
@@ -471,7 +468,7 @@ def test_dashboard_figures_exports_and_no_n_plus_one(client, world, django_asser
 
 
 def test_site_staff_dashboard_is_their_site_only(client, world):
-    services.report_save(session=world["s_b"], data={"held": True, "headcount": 4})
+    report_save(session=world["s_b"], data={"held": True, "headcount": 4})
     client.force_login(world["u"]["staff_a"])
     dash = client.get(url("dashboard", world["program"])).context["dash"]
     assert dash.planned == 1 and dash.held == 0

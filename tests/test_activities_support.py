@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from terreau.accounts.models import BranchRole
-from terreau.activities import services
+from terreau.activities.missions import mission_save
 from terreau.activities.models import Mission, Participant, RecurringSession, Session
 from terreau.programs.models import HostSite, Program, ProgramRole
 from tests.factories import BranchFactory, CommuneFactory, OrganisationFactory, UserFactory
@@ -64,7 +64,7 @@ def mission(program, *, user=None, sites=(), starts_on=date(2025, 1, 6), hours=2
         weekly_hours=hours,
         availability=[{"weekday": d, "start": "09:00", "end": "18:00"} for d in range(5)],
     )
-    return services.mission_save(mission=m, sites=list(sites))
+    return mission_save(mission=m, sites=list(sites))
 
 
 def weekly(site, *, weekday=1, at=time(14, 30), needed=1, starts_on=date(2025, 1, 1)):

@@ -9,8 +9,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from terreau.activities import dashboard, services, stats
+from terreau.activities import dashboard, stats
 from terreau.activities.models import Session, SessionReport, SiteMonthStats
+from terreau.activities.planning import plan_sessions
+from terreau.activities.reports import report_save
+from terreau.activities.sessions import session_cancel, sessions_generate
 from tests.test_activities_support import mission, participant, program_with_sites, session, team, weekly
 
 pytestmark = pytest.mark.django_db
@@ -32,16 +35,14 @@ def test_buckets_follow_every_kind_of_write():
     other = mission(program, sites=[site_a], name="Noé")
     assert_in_sync("empty")
     weekly(site_a, weekday=1)
-    services.sessions_generate(program=program, start=date(2025, 2, 1), end=date(2025, 3, 31))
+    sessions_generate(program=program, start=date(2025, 2, 1), end=date(2025, 3, 31))
     assert_in_sync("generated (bulk)")
     assert SiteMonthStats.objects.get(site=site_a, month=date(2025, 2, 1)).planned == 4
-    services.plan_sessions(program=program, start=date(2025, 2, 1), end=date(2025, 2, 28))
+    plan_sessions(program=program, start=date(2025, 2, 1), end=date(2025, 2, 28))
     assert_in_sync("planned (bulk volunteers)")
     s1, s2, s3 = Session.objects.filter(site=site_a).order_by("starts_at")[:3]
     s1.volunteers.set([vol, other])
-    services.report_save(
-        session=s1, data={"held": True, "headcount": 7}, participants=[participant(site_a, "Odette")]
-    )
+    report_save(session=s1, data={"held": True, "headcount": 7}, participants=[participant(site_a, "Odette")])
     assert_in_sync("report held")
     row = SiteMonthStats.objects.get(site=site_a, month=date(2025, 2, 1))
     assert (row.held, row.attendance, row.volunteer_minutes) == (1, 7, 180)
@@ -51,11 +52,11 @@ def test_buckets_follow_every_kind_of_write():
     assert_in_sync("volunteer added from the mission's side")
     other.sessions.clear()
     assert_in_sync("mission's sessions cleared")
-    services.report_save(session=s2, data={"held": False, "cancel_reason": "Grève"})
-    services.session_cancel(session=s3, reason="Neige")
+    report_save(session=s2, data={"held": False, "cancel_reason": "Grève"})
+    session_cancel(session=s3, reason="Neige")
     assert_in_sync("cancelled")
     s4 = session(site_b, day=date(2025, 2, 20))
-    services.report_save(session=s4, data={"held": True, "headcount": 3})
+    report_save(session=s4, data={"held": True, "headcount": 3})
     s4.starts_at = timezone.make_aware(datetime(2025, 4, 2, 10, 0))
     s4.save()
     assert_in_sync("held session moved to another month")
@@ -82,7 +83,7 @@ def test_dashboard_period_cutting_months_matches_the_sessions(client):
         s = session(site_a if i % 3 else site_b, day=day + timedelta(days=4 * i), at=time(23, 30))
         s.volunteers.add(vol)
         if i % 4:
-            services.report_save(
+            report_save(
                 session=s, data={"held": True, "headcount": 2 + i % 5}, participants=[people[s.site_id]]
             )
     client.force_login(users["coordinator"])

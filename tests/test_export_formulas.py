@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from terreau.activities import services as activity_services
+from terreau.activities.reports import report_save
 from terreau.directory.models import Direction
 from terreau.events import services as event_services
 from terreau.partnerships import services as partnership_services
@@ -118,7 +118,7 @@ def activity():
     held = session(site_a)
     cancelled = session(site_a, day=date(2025, 2, 4) + timedelta(days=7), cancel_reason="@grève")
     person = participant(site_a, ATTACK)
-    activity_services.report_save(session=held, data={"held": True, "headcount": 4}, participants=[person])
+    report_save(session=held, data={"held": True, "headcount": 4}, participants=[person])
     return {"program": program, "users": users, "person": person, "cancelled": cancelled}
 
 

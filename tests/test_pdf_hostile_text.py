@@ -15,7 +15,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from terreau.activities import services as activity_services
+from terreau.activities.reports import report_save
 from terreau.events import services as event_services
 from terreau.events.models import Registration
 from terreau.events.tokens import make_token
@@ -78,9 +78,7 @@ def test_monthly_report_with_markup_in_the_program_name(client):
     site_a.name = f"{MARKUP} {LONG_WORD}"
     site_a.save()
     held = session(site_a)
-    activity_services.report_save(
-        session=held, data={"held": True, "headcount": 3}, participants=[participant(site_a, MARKUP)]
-    )
+    report_save(session=held, data={"held": True, "headcount": 3}, participants=[participant(site_a, MARKUP)])
     assert_literal(client.get(url), MARKUP, site_a.name)
 
 

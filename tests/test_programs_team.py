@@ -79,10 +79,10 @@ def test_nobody_gives_themselves_a_mission_with_sites(client, world):
     )
     from django.core.exceptions import ValidationError
 
-    from terreau.activities import services as activity_services
+    from terreau.activities.missions import mission_save
 
     with pytest.raises(ValidationError, match=SELF_GRANT):
-        activity_services.mission_save(mission=mission, sites=[world["b"]], by=me)
+        mission_save(mission=mission, sites=[world["b"]], by=me)
     assert not ProgramRole.objects.filter(user=me).exists()
 
 

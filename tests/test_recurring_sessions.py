@@ -12,8 +12,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from terreau.activities import planner, services
+from terreau.activities import plan_instance, planner
 from terreau.activities.models import RecurringSession, Session, SiteMonthStats
+from terreau.activities.planning import plan_sessions
+from terreau.activities.recurring import recurring_end, recurring_update
+from terreau.activities.reports import report_save
+from terreau.activities.sessions import local_dt, session_cancel, session_replace, sessions_generate
 from tests.factories import UserFactory
 from tests.test_activities_support import mission, program_with_sites, session, team, weekly
 
@@ -41,15 +45,13 @@ def world():
     m = mission(program, user=users["volunteer_a"], sites=[site_a], starts_on=today - timedelta(days=30))
     rec = weekly(site_a, weekday=TUESDAY, starts_on=today - timedelta(days=70))
     rec_b = weekly(site_b, weekday=THURSDAY, starts_on=today - timedelta(days=70))
-    services.sessions_generate(
-        program=program, start=monday - timedelta(days=28), end=today - timedelta(days=1)
-    )
-    services.sessions_generate(program=program, start=monday, end=monday + timedelta(days=27))
-    weeks = list(Session.objects.filter(recurring=rec, starts_at__gte=services.local_dt(monday, time.min)))
+    sessions_generate(program=program, start=monday - timedelta(days=28), end=today - timedelta(days=1))
+    sessions_generate(program=program, start=monday, end=monday + timedelta(days=27))
+    weeks = list(Session.objects.filter(recurring=rec, starts_at__gte=local_dt(monday, time.min)))
     assert len(weeks) == 4
     weeks[0].volunteers.add(m)
-    services.report_save(session=weeks[1], data={"held": True, "headcount": 6}, by=users["staff_a"])
-    services.session_cancel(session=weeks[2], reason="Jour férié", by=users["coordinator"])
+    report_save(session=weeks[1], data={"held": True, "headcount": 6}, by=users["staff_a"])
+    session_cancel(session=weeks[2], reason="Jour férié", by=users["coordinator"])
     past = list(Session.objects.filter(recurring=rec, starts_at__lt=timezone.now()))
     assert past
     return {
@@ -149,7 +151,7 @@ def test_edit_moves_the_planned_occurrences_to_come_and_keeps_history(
     assert _stats_match(world["a"])
     # Planning those weeks again adds nothing: each week already has its occurrence (the cancelled one too).
     count = Session.objects.count()
-    services.sessions_generate(
+    sessions_generate(
         program=world["program"], start=world["monday"], end=world["monday"] + timedelta(days=27)
     )
     assert Session.objects.count() == count
@@ -171,10 +173,10 @@ def test_edit_with_an_earlier_end_cancels_what_falls_outside(client, world):
 def test_rescheduling_to_a_time_already_past_cancels_that_weeks_occurrence():
     program, site_a, _site_b = program_with_sites()
     rec = weekly(site_a, weekday=THURSDAY, starts_on=date(2030, 1, 1))
-    services.sessions_generate(program=program, start=date(2030, 3, 4), end=date(2030, 3, 17))
+    sessions_generate(program=program, start=date(2030, 3, 4), end=date(2030, 3, 17))
     this_week, next_week = Session.objects.filter(recurring=rec).order_by("starts_at")
-    wednesday_noon = services.local_dt(date(2030, 3, 6), time(12, 0))
-    outcome = services.recurring_update(recurring=rec, changes={"weekday": TUESDAY}, now=wednesday_noon)
+    wednesday_noon = local_dt(date(2030, 3, 6), time(12, 0))
+    outcome = recurring_update(recurring=rec, changes={"weekday": TUESDAY}, now=wednesday_noon)
     this_week.refresh_from_db()
     next_week.refresh_from_db()
     assert outcome.cancelled == [this_week] and [s for _old, s in outcome.moved] == [next_week]
@@ -187,7 +189,7 @@ def test_rescheduling_to_a_time_already_past_cancels_that_weeks_occurrence():
 def test_site_cannot_change_once_occurrences_exist(client, world):
     rec = world["rec"]
     with pytest.raises(ValidationError) as err:
-        services.recurring_update(recurring=rec, changes={"site": world["b"]})
+        recurring_update(recurring=rec, changes={"site": world["b"]})
     assert "site" in err.value.message_dict
     client.force_login(world["u"]["coordinator"])
     page = client.get(url("recurring_edit", rec)).content.decode()
@@ -267,7 +269,7 @@ def test_end_cancels_planned_occurrences_and_keeps_reported_ones(
     assert _stats_match(world["a"])
     # Planning later creates nothing after the end.
     count = Session.objects.filter(recurring=rec).count()
-    services.sessions_generate(
+    sessions_generate(
         program=world["program"], start=world["monday"], end=world["monday"] + timedelta(days=60)
     )
     assert Session.objects.filter(recurring=rec).count() == count
@@ -276,7 +278,7 @@ def test_end_cancels_planned_occurrences_and_keeps_reported_ones(
 def test_end_of_a_series_notifies_the_volunteers_once(world, django_capture_on_commit_callbacks):
     rec, (w1, *_rest) = world["rec"], world["weeks"]
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.recurring_end(recurring=rec, stop_from=world["monday"])
+        outcome = recurring_end(recurring=rec, stop_from=world["monday"])
     assert len(outcome.cancelled) == 2 and outcome.kept == 1
     sent = [m for m in mail.outbox if world["mission"].user.email in m.to]
     assert len(sent) == 1 and f"{timezone.localtime(w1.starts_at):%d/%m/%Y %H:%M}" in sent[0].body
@@ -319,7 +321,7 @@ def test_end_after_the_current_end_is_refused(world):
     rec.ends_on = world["monday"] + timedelta(days=10)
     rec.save()
     with pytest.raises(ValidationError) as err:
-        services.recurring_end(recurring=rec, stop_from=world["monday"] + timedelta(days=20))
+        recurring_end(recurring=rec, stop_from=world["monday"] + timedelta(days=20))
     assert "se termine déjà le" in err.value.message_dict["stop_from"][0]
 
 
@@ -442,7 +444,7 @@ def test_ending_a_finished_series_again_says_why(client, world):
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    return services.local_dt(day, time(hour, minute))
+    return local_dt(day, time(hour, minute))
 
 
 def test_a_replacement_stays_an_occurrence_of_the_weekly_session_and_is_cancelled_by_its_end(
@@ -450,13 +452,13 @@ def test_a_replacement_stays_an_occurrence_of_the_weekly_session_and_is_cancelle
 ):
     rec, (w1, _w2, _w3, w4), monday = world["rec"], world["weeks"], world["monday"]
     # Week 1 put off to its Friday (before the end), week 4 put off to the Monday after (after the end).
-    early = services.session_replace(session=w1, starts_at=_at(monday + timedelta(days=4), 10))
-    late = services.session_replace(session=w4, starts_at=_at(monday + timedelta(days=28), 10))
+    early = session_replace(session=w1, starts_at=_at(monday + timedelta(days=4), 10))
+    late = session_replace(session=w4, starts_at=_at(monday + timedelta(days=28), 10))
     late.volunteers.add(world["mission"])
     assert (early.recurring_id, late.recurring_id) == (rec.pk, rec.pk)
     stop_from = monday + timedelta(days=14)
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.recurring_end(recurring=rec, stop_from=stop_from, reason="Travaux")
+        outcome = recurring_end(recurring=rec, stop_from=stop_from, reason="Travaux")
     early.refresh_from_db()
     late.refresh_from_db()
     assert early.status == Session.Status.PLANNED  # before the end: kept
@@ -476,12 +478,12 @@ def test_a_replacement_stays_an_occurrence_of_the_weekly_session_and_is_cancelle
 def test_planning_keeps_the_regular_occurrence_of_the_week_a_session_was_put_off_to():
     program, site_a, _site_b = program_with_sites()
     rec = weekly(site_a, weekday=THURSDAY, starts_on=date(2030, 1, 1))
-    services.sessions_generate(program=program, start=date(2030, 3, 4), end=date(2030, 3, 10))
+    sessions_generate(program=program, start=date(2030, 3, 4), end=date(2030, 3, 10))
     (first,) = Session.objects.filter(recurring=rec)
     # Put off from Thursday 7 March to Tuesday 12 March, before the week of 11 March is planned.
-    moved = services.session_replace(session=first, starts_at=_at(date(2030, 3, 12), 10))
+    moved = session_replace(session=first, starts_at=_at(date(2030, 3, 12), 10))
     assert moved.recurring_id == rec.pk
-    services.plan_sessions(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
+    plan_sessions(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
     rows = Session.objects.filter(recurring=rec).order_by("starts_at")
     assert [(_local(s).date(), s.status) for s in rows] == [
         (date(2030, 3, 7), "cancelled"),  # the week of the original gets no other occurrence
@@ -491,16 +493,16 @@ def test_planning_keeps_the_regular_occurrence_of_the_week_a_session_was_put_off
         (date(2030, 3, 28), "planned"),
     ]
     count = Session.objects.count()
-    services.sessions_generate(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
+    sessions_generate(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
     assert Session.objects.count() == count
 
 
 def test_editing_the_time_leaves_replacements_where_they_were_put(world):
     rec, (w1, _w2, w3, w4), monday = world["rec"], world["weeks"], world["monday"]
-    friday = services.session_replace(session=w1, starts_at=_at(monday + timedelta(days=4), 10))
+    friday = session_replace(session=w1, starts_at=_at(monday + timedelta(days=4), 10))
     # The cancelled week 3 made up in week 4, on Thursday 15:00: the new time of the weekly session.
-    thursday = services.session_replace(session=w3, starts_at=_at(monday + timedelta(days=24), 15))
-    outcome = services.recurring_update(
+    thursday = session_replace(session=w3, starts_at=_at(monday + timedelta(days=24), 15))
+    outcome = recurring_update(
         recurring=rec, changes={"weekday": THURSDAY, "start_time": time(15, 0), "duration_minutes": 120}
     )
     for s in (friday, thursday, w4):
@@ -522,14 +524,14 @@ def test_a_replacement_put_after_the_last_week_survives_other_changes_but_not_a_
     rec = weekly(site_a, weekday=THURSDAY, starts_on=date(2030, 1, 1))
     rec.ends_on = date(2030, 3, 15)
     rec.save()
-    services.sessions_generate(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
+    sessions_generate(program=program, start=date(2030, 3, 1), end=date(2030, 3, 31))
     last = Session.objects.filter(recurring=rec).order_by("starts_at").last()
     assert _local(last).date() == date(2030, 3, 14)
-    later = services.session_replace(session=last, starts_at=_at(date(2030, 3, 19), 10))  # after the end
-    services.recurring_update(recurring=rec, changes={"duration_minutes": 60, "volunteers_needed": 2})
+    later = session_replace(session=last, starts_at=_at(date(2030, 3, 19), 10))  # after the end
+    recurring_update(recurring=rec, changes={"duration_minutes": 60, "volunteers_needed": 2})
     later.refresh_from_db()
     assert (later.status, later.duration_minutes, later.volunteers_needed) == ("planned", 60, 2)
-    services.recurring_update(recurring=rec, changes={"ends_on": date(2030, 3, 10)})
+    recurring_update(recurring=rec, changes={"ends_on": date(2030, 3, 10)})
     later.refresh_from_db()
     assert (later.status, later.cancel_reason) == (
         "cancelled",
@@ -540,7 +542,7 @@ def test_a_replacement_put_after_the_last_week_survives_other_changes_but_not_a_
 def test_a_replacement_on_the_time_of_another_occurrence_is_refused(client, world):
     rec, (w1, _w2, _w3, w4) = world["rec"], world["weeks"]
     with pytest.raises(ValidationError) as err:
-        services.session_replace(session=w1, starts_at=w4.starts_at)
+        session_replace(session=w1, starts_at=w4.starts_at)
     assert "starts_at" in err.value.message_dict
     client.force_login(world["u"]["staff_a"])
     when = _local(w4).strftime("%Y-%m-%dT%H:%M")
@@ -631,26 +633,28 @@ def test_moving_releases_only_the_volunteers_no_longer_available(
 def test_a_change_that_keeps_everyone_frees_no_place(world, django_capture_on_commit_callbacks):
     rec, (w1, *_rest) = world["rec"], world["weeks"]
     with django_capture_on_commit_callbacks(execute=True):
-        outcome = services.recurring_update(recurring=rec, changes={"start_time": time(10, 0)})
+        outcome = recurring_update(recurring=rec, changes={"start_time": time(10, 0)})
     assert outcome.released == [] and list(w1.volunteers.all()) == [world["mission"]]
     assert not [m for m in mail.outbox if "pourvoir" in m.subject]
 
 
 def test_planner_unavailable_keeps_the_earlier_of_two_clashing_sessions():
     day = datetime(2030, 3, 7, 14, 0)
-    volunteer = planner.Volunteer(
+    volunteer = plan_instance.Volunteer(
         id=1,
         starts_on=date(2030, 1, 1),
         ends_on=date(2030, 12, 31),
         weekly_hours=24,
-        availability=(planner.Window(3, 9 * 60, 18 * 60),),
+        availability=(plan_instance.Window(3, 9 * 60, 18 * 60),),
     )
     slots = [
-        planner.Slot(id=10, site_id=1, start=day + timedelta(minutes=60), minutes=90, assigned=(1, 2)),
-        planner.Slot(id=11, site_id=1, start=day, minutes=90, assigned=(1,)),
+        plan_instance.Slot(id=10, site_id=1, start=day + timedelta(minutes=60), minutes=90, assigned=(1, 2)),
+        plan_instance.Slot(id=11, site_id=1, start=day, minutes=90, assigned=(1,)),
     ]
     # Volunteer 2 is not described: nothing is known against them.
-    assert planner.unavailable(sites=[planner.Site(id=1)], volunteers=[volunteer], slots=slots) == {10: (1,)}
+    assert planner.unavailable(sites=[plan_instance.Site(id=1)], volunteers=[volunteer], slots=slots) == {
+        10: (1,)
+    }
 
 
 # --- site staff add weekly sessions at their own sites ------------------------------------------------

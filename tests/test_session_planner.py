@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from terreau.activities import planner
-from terreau.activities.planner import Site, Slot, Volunteer, Window
+from terreau.activities.plan_instance import Site, Slot, Volunteer, Window
+from terreau.activities.plan_week import WeekPlanner
 
 START = date(2025, 1, 6)  # a Monday
 
@@ -23,6 +24,21 @@ def test_planner_imports_no_django():
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     ]
     assert not [n for n in names if n and n.startswith("django")]
+
+
+def test_planner_stages_import_no_django():
+    """Each stage of the planner (data, weekly heuristic, exact solver) stays pure, like its entry module."""
+    import ast
+    from pathlib import Path
+
+    from terreau.activities import plan_exact, plan_instance, plan_week
+
+    for module in (plan_instance, plan_week, plan_exact):
+        tree = ast.parse(Path(module.__file__).read_text())
+        names = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)] + [
+            a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        ]
+        assert not [n for n in names if n and n.startswith("django")], module.__name__
 
 
 @st.composite
@@ -248,19 +264,19 @@ def _first_fit(self, slots, cands):
 
 def test_repair_pass_swaps_a_volunteer_to_free_a_session(monkeypatch):
     sites, volunteers, slots = _same_hour_problem()
-    monkeypatch.setattr(planner._WeekPlanner, "_heuristic", _first_fit)
+    monkeypatch.setattr(WeekPlanner, "_heuristic", _first_fit)
     result = planner.plan(sites=sites, volunteers=volunteers, slots=slots, optimise=False)
     assert result.assignments == {1: (2,), 2: (1,)}
     assert result.coverage == 1.0
     # Without the repair the same first pass leaves the second session empty.
-    monkeypatch.setattr(planner._WeekPlanner, "_repair", lambda self, slots, cands: None)
+    monkeypatch.setattr(WeekPlanner, "_repair", lambda self, slots, cands: None)
     assert planner.plan(sites=sites, volunteers=volunteers, slots=slots, optimise=False).coverage == 0.5
 
 
 def test_exact_solver_fixes_what_the_heuristic_misses(monkeypatch):
     sites, volunteers, slots = _same_hour_problem()
-    monkeypatch.setattr(planner._WeekPlanner, "_heuristic", _first_fit)
-    monkeypatch.setattr(planner._WeekPlanner, "_repair", lambda self, slots, cands: None)
+    monkeypatch.setattr(WeekPlanner, "_heuristic", _first_fit)
+    monkeypatch.setattr(WeekPlanner, "_repair", lambda self, slots, cands: None)
     result = planner.plan(sites=sites, volunteers=volunteers, slots=slots, optimise=True)
     assert result.assignments == {1: (2,), 2: (1,)}
     assert planner.check(result, sites=sites, volunteers=volunteers, slots=slots) == []

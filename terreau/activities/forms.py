@@ -8,8 +8,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from terreau.activities import rules, services
+from terreau.activities import rules
+from terreau.activities.missions import windows_from_text, windows_to_text
 from terreau.activities.models import Mission, Participant, RecurringSession, ReportIncident, SessionReport
+from terreau.activities.recurring import RECURRING_FIELDS
 from terreau.core.dates import BoundedDatesMixin, QueryDateError, parse_month
 
 
@@ -32,10 +34,10 @@ class WindowsField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 3})
 
     def to_python(self, value):
-        return services.windows_from_text(super().to_python(value) or "")
+        return windows_from_text(super().to_python(value) or "")
 
     def prepare_value(self, value):
-        return services.windows_to_text(value) if isinstance(value, list) else value
+        return windows_to_text(value) if isinstance(value, list) else value
 
 
 class MissionForm(BoundedDatesMixin, forms.ModelForm):
@@ -89,7 +91,7 @@ class MissionForm(BoundedDatesMixin, forms.ModelForm):
 class RecurringSessionForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = RecurringSession
-        fields = list(services.RECURRING_FIELDS)  # what recurring_update may change
+        fields = list(RECURRING_FIELDS)  # what recurring_update may change
         widgets = {
             "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

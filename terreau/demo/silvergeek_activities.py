@@ -14,7 +14,8 @@ from datetime import date, time, timedelta
 from django.db.models import Q
 from django.utils import timezone
 
-from terreau.activities import rules, services, stats
+from terreau.activities import rules, stats
+from terreau.activities.missions import mission_save
 from terreau.activities.models import (
     Attendance,
     Mission,
@@ -23,6 +24,8 @@ from terreau.activities.models import (
     Session,
     SessionReport,
 )
+from terreau.activities.planning import plan_sessions
+from terreau.activities.sessions import sessions_generate
 from terreau.demo.records import read
 from terreau.directory.models import Organisation
 
@@ -80,9 +83,9 @@ def load_activities_demo(*, program, today: date) -> None:
             training="Formation civique et citoyenne ; PSC1 ; prise en main des tablettes et consoles.",
             is_demo=True,
         )
-        services.mission_save(mission=mission, sites=[sites[(i + k) % len(sites)] for k in range(3)])
-    services.sessions_generate(program=program, start=start, end=end, is_demo=True)
-    services.plan_sessions(program=program, start=start, end=end)
+        mission_save(mission=mission, sites=[sites[(i + k) % len(sites)] for k in range(3)])
+    sessions_generate(program=program, start=start, end=end, is_demo=True)
+    plan_sessions(program=program, start=start, end=end)
     Session.objects.filter(site__program=program).update(is_demo=True)
     # Participants: 6 to 10 per site, consent on their first session.
     people = {

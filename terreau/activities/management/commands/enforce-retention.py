@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from terreau.activities import rules
-from terreau.activities.services import enforce_retention
+from terreau.activities.participants import enforce_retention
 
 
 class Command(BaseCommand):

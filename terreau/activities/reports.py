@@ -1,0 +1,121 @@
+"""Session reports: what happened at a session (held or not, activities, headcount), who attended, the
+incidents (forwarded to the equipment's life), and attendance rates. Keyword-only, transactional."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from terreau.activities import rules
+from terreau.activities.models import Attendance, Participant, ReportIncident, Session, SessionReport
+
+
+@transaction.atomic
+def report_save(
+    *,
+    session: Session,
+    data: dict,
+    participants=(),
+    incident: dict | None = None,
+    by=None,
+) -> SessionReport:
+    """Record (or correct) a session's report; its attendance, its incidents, the session's state."""
+    held = bool(data.get("held", True))
+    if not held and not (data.get("cancel_reason") or "").strip():
+        raise ValidationError({"cancel_reason": _("Indiquez pourquoi la séance n'a pas eu lieu.")})
+    participants = list(participants)
+    if any(p.site_id != session.site_id for p in participants):
+        raise ValidationError(_("Un participant inscrit n'appartient pas à ce site."))
+    if held and len(participants) > (data.get("headcount") or 0):
+        data["headcount"] = len(participants)
+    report, _created = SessionReport.objects.select_for_update().get_or_create(session=session)
+    report.held = held
+    report.cancel_reason = (data.get("cancel_reason") or "").strip()[:300] if not held else ""
+    report.activities = list(data.get("activities") or []) if held else []
+    report.equipment_used = list(data.get("equipment_used") or []) if held else []
+    report.headcount = (data.get("headcount") or 0) if held else 0
+    report.duration_minutes = (data.get("duration_minutes") or session.duration_minutes) if held else 0
+    report.observations = data.get("observations") or ""
+    report.incidents = data.get("incidents") or ""
+    report.by = by if getattr(by, "is_authenticated", False) else None
+    report.save()
+    session.status = Session.Status.HELD if held else Session.Status.CANCELLED
+    session.cancel_reason = report.cancel_reason
+    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    report.attendances.all().delete()
+    if held:
+        Attendance.objects.bulk_create([Attendance(report=report, participant=p) for p in participants])
+        day = timezone.localtime(session.starts_at).date()
+        Participant.objects.filter(pk__in=[p.pk for p in participants]).filter(
+            last_participation_on__lt=day
+        ).update(last_participation_on=day)
+        Participant.objects.filter(
+            pk__in=[p.pk for p in participants], last_participation_on__isnull=True
+        ).update(last_participation_on=day)
+    if incident and incident.get("kind"):
+        incident_record(report=report, by=by, **incident)
+    return report
+
+
+def incident_record(
+    *, report: SessionReport, kind: str, note: str = "", item=None, by=None
+) -> ReportIncident:
+    """Keep the incident with the report and feed the equipment's life (programs.services) when available."""
+    row = ReportIncident.objects.create(
+        report=report,
+        kind=kind,
+        note=(note or "")[:500],
+        item_ref=getattr(item, "pk", None),
+        item_label=str(item)[:200] if item is not None else "",
+    )
+    if item is not None:
+        try:
+            from terreau.programs.services import incident_report
+        except ImportError:  # the equipment services are not there yet: the text stays with the report
+            return row
+        incident_report(item=item, kind=kind, note=note, by=by, session_report=report)
+        row.forwarded = True
+        row.save(update_fields=["forwarded"])
+    return row
+
+
+def attendance_rates(*, participants, site) -> dict[int, tuple[int, float]]:
+    """{participant id: (sessions attended, share of the site's held sessions since they registered)}."""
+    participants = list(participants)
+    if not participants:
+        return {}
+    counts = dict(
+        Attendance.objects.filter(participant__in=participants)
+        .values_list("participant_id")
+        .annotate(n=Count("id"))
+        .values_list("participant_id", "n")
+    )
+    held = list(
+        SessionReport.objects.filter(session__site=site, held=True).values_list(
+            "session__starts_at", flat=True
+        )
+    )
+    held.sort()
+    out = {}
+    for p in participants:
+        since = p.created_at
+        total = sum(1 for at in held if at >= since - timedelta(days=1)) or 1
+        n = counts.get(p.pk, 0)
+        out[p.pk] = (n, min(n / total, 1.0))
+    return out
+
+
+def is_regular(count: int, rate: float) -> bool:
+    return count >= rules.REGULAR_MIN_SESSIONS and rate >= rules.REGULAR_ATTENDANCE_RATE
+
+
+def last_participation(participant: Participant) -> date | None:
+    at = Attendance.objects.filter(participant=participant).aggregate(m=Max("report__session__starts_at"))[
+        "m"
+    ]
+    return timezone.localtime(at).date() if at else None

@@ -650,3 +650,81 @@ def test_schema_and_docs_are_served_without_inline_scripts(client):
     assert "<script>" not in page
     assert "cdn.jsdelivr" not in page
     assert client.get("/api/docs/?script=").status_code == 200
+
+
+# --- issue 9, finding 8: errors are JSON and the OpenAPI document tells them --------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/n-existe-pas/"),
+        ("get", "/api/regions/abc/"),
+        ("get", "/api/organisations/%C3%A9t%C3%A9%0A/"),
+        ("put", "/api/organisations/%C3%A9t%C3%A9/"),
+        ("delete", "/api/organisations/%F1%B3%BD%B8%C2%80H%C2%A0/"),
+    ],
+)
+def test_unknown_api_addresses_answer_json_404(world, method, url):
+    response = getattr(client_for(world["facilitator"]), method)(url)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/organisations/?page_size=0", "page_size"),
+        ("/api/organisations/?page_size=500", "page_size"),
+        ("/api/needs/?page=abc", "page"),
+        ("/api/organisations/?kind=galaxie", "kind"),
+        ("/api/organisations/?department=%2A%2A", "department"),
+        ("/api/needs/?theme=theme-inconnu", "theme"),
+        ("/api/offers/?department=paris", "department"),
+    ],
+)
+def test_invalid_query_values_answer_400_in_french(world, url, field):
+    response = client_for(world["facilitator"]).get(url)
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+def test_well_formed_codes_without_rows_match_nothing(world):
+    response = client_for(world["facilitator"]).get("/api/needs/?department=2A&branch=nulle-part")
+    assert response.status_code == 200 and response.json()["count"] == 0
+
+
+def test_text_fields_refuse_numbers_and_control_characters(world):
+    client = client_for(world["member"])
+    for payload in (
+        {"organisation": "atelier-tricot", "type": "materiel", "title": 12},
+        {"organisation": "atelier-tricot", "type": "materiel", "title": "ok", "status_note": 1.5},
+        {"organisation": "atelier-tricot", "type": "materiel", "title": "\x1a\x1c\x1c"},
+        {"organisation": "atelier-tricot", "type": "materiel", "title": "ok", "estimated_value": "-5"},
+        {"organisation": "atelier-tricot", "type": "materiel", "title": "ok", "starts_on": "0001-01-01"},
+        {"organisation": "atelier-tricot", "type": "materiel", "title": "ok", "status": "fulfilled"},
+    ):
+        response = client.post(NEEDS, payload, format="json")
+        assert response.status_code == 400, (payload, response.content)
+    assert not NeedOffer.objects.filter(organisation=world["a"], title="ok").exists()
+
+
+def test_openapi_document_tells_errors_and_required_fields(client):
+    document = client.get("/api/schema/", {"format": "json"}).json()
+    schemas = document["components"]["schemas"]
+    assert {"organisation", "title", "type"} <= set(schemas["NeedOfferCreate"]["required"])
+    assert "branch" in schemas["OrganisationCreate"]["required"]
+    assert "null" not in json.dumps(schemas["OrganisationCreate"]["properties"]["branch"])
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "401", "404"} <= codes, (method, path)
+            if method in ("post", "put", "patch", "delete"):
+                assert "403" in codes, (method, path)
+            for code in ("400", "401", "404"):
+                assert "application/json" in operation["responses"][code]["content"], (method, path, code)
+    page_size = next(
+        p for p in document["paths"]["/api/needs/"]["get"]["parameters"] if p["name"] == "page_size"
+    )
+    assert page_size["schema"]["maximum"] == 200

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
+
+from terreau.core.dates import window
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -38,6 +41,10 @@ _ERRORS: list[tuple[str, str, bool]] = [
 
 
 class TerreauAutoSchema(AutoSchema):
+    def map_parsers(self) -> list[str]:
+        # The contract is JSON (form encodings, kept for the browsable API, carry neither null nor types).
+        return ["application/json"]
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         if direction != "response":
@@ -50,3 +57,19 @@ class TerreauAutoSchema(AutoSchema):
             response["description"] = description
             responses[code] = response
         return responses
+
+
+class PlausibleDateFieldExtension(OpenApiSerializerFieldExtension):
+    """A date of terreau.core.dates' window: its years as a pattern, computed when the document is."""
+
+    target_class = "terreau.api.serializers.PlausibleDateField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> dict[str, Any]:
+        low, high = window()
+        years = "|".join(str(year) for year in range(low.year, high.year + 1))
+        return {
+            "type": "string",
+            "format": "date",
+            "pattern": rf"^({years})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+            "description": f"Date AAAA-MM-JJ entre le {low:%d/%m/%Y} et le {high:%d/%m/%Y}.",
+        }

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.validators import RegexValidator
+from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -16,11 +17,11 @@ from rest_framework import serializers
 from terreau import vocabulary
 from terreau.api.filters import MAX_PK
 from terreau.api.permissions import can_read_private_notes
+from terreau.core import states
 from terreau.core.access import ANONYMOUS, Actor, actor_for, get_for
 from terreau.core.dates import validate_plausible_date
 from terreau.core.models import Branch
 from terreau.directory.models import (
-    STATUS_TRANSITIONS,
     NeedOffer,
     NeedOfferStatus,
     NeedOfferStatusChange,
@@ -50,6 +51,38 @@ class DocumentedPattern(RegexValidator):
 
     def __call__(self, value: Any) -> None:
         self.check(value)
+
+
+# Text a person types: no control characters (tabs and line breaks excepted). The pattern goes into the
+# OpenAPI document too, so what the server trims (DRF strips surrounding whitespace) is already refused.
+NO_CONTROL_CHARACTERS = RegexValidator(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+$",  # "+": blank is allowed or refused by allow_blank
+    _lazy("Le texte contient des caractères de contrôle : retirez-les."),
+    code="control_characters",
+)
+
+
+class PlainTextField(serializers.CharField):
+    """A CharField that refuses control characters, and numbers or booleans where text is expected."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(NO_CONTROL_CHARACTERS)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class PlainTextModelSerializer(serializers.ModelSerializer):
+    """Model text fields become PlainTextFields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: PlainTextField,
+        models.TextField: PlainTextField,
+    }
 
 
 class IdentifierField(serializers.CharField):
@@ -126,7 +159,7 @@ class CommuneSerializer(serializers.ModelSerializer):
 # --- organisations -----------------------------------------------------------------------------------
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(PlainTextModelSerializer):
     """An organisation. ``private_notes`` is present only for the staff of the organisation's branch."""
 
     api_url = serializers.HyperlinkedIdentityField(view_name="api-organisation-detail", lookup_field="slug")
@@ -167,8 +200,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
             "invalid": _lazy("Antenne invalide."),
         },
     )
-    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
-    private_notes = serializers.CharField(
+    description = PlainTextField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    private_notes = PlainTextField(
         required=False,
         allow_blank=True,
         max_length=NOTES_MAX_LENGTH,
@@ -333,6 +366,15 @@ class AmountField(serializers.DecimalField):
     has no minimum in OpenAPI)."""
 
 
+class PlausibleDateField(serializers.DateField):
+    """A date in terreau.core.dates' window; the document gives the window's years as a pattern
+    (terreau.api.schema.PlausibleDateFieldExtension)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_plausible_date)
+
+
 class StatusChangeSerializer(serializers.ModelSerializer):
     class Meta:
         model = NeedOfferStatusChange
@@ -340,14 +382,16 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NeedOfferSerializer(serializers.ModelSerializer):
+class NeedOfferSerializer(PlainTextModelSerializer):
     """A need (/api/needs/) or an offer (/api/offers/); the direction comes from the endpoint."""
 
     organisation = OrganisationRefField(required=False)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     type = serializers.ChoiceField(choices=list(vocabulary.TYPES.items()))
     theme = code_field(Theme, allow_null=True, help_text=_lazy("Code du thème."))
-    description = serializers.CharField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    description = PlainTextField(required=False, allow_blank=True, max_length=DESCRIPTION_MAX_LENGTH)
+    starts_on = PlausibleDateField(required=False, allow_null=True)
+    ends_on = PlausibleDateField(required=False, allow_null=True)
     estimated_value = AmountField(
         max_digits=12,
         decimal_places=2,
@@ -364,7 +408,7 @@ class NeedOfferSerializer(serializers.ModelSerializer):
             "autorisées (voir allowed_statuses) et s'inscrit dans l'historique."
         ),
     )
-    status_note = serializers.CharField(
+    status_note = PlainTextField(
         write_only=True,
         required=False,
         allow_blank=True,
@@ -406,8 +450,6 @@ class NeedOfferSerializer(serializers.ModelSerializer):
         read_only_fields = ["direction", "is_demo", "created_at", "updated_at"]
         extra_kwargs = {
             "quantity": {"min_value": 0, "max_value": 1_000_000_000},
-            "starts_on": {"validators": [validate_plausible_date]},
-            "ends_on": {"validators": [validate_plausible_date]},
         }
 
     @extend_schema_field(StatusChangeSerializer(many=True))
@@ -433,7 +475,7 @@ class NeedOfferSerializer(serializers.ModelSerializer):
                     {"status": _("Un besoin ou une ressource est créé avec le statut « Ouvert ».")}
                 )
         elif status is not None and status != instance.status:
-            allowed = STATUS_TRANSITIONS.get(instance.status, set())
+            allowed = states.allowed(instance)
             if status not in allowed:
                 labels = ", ".join(f"« {NeedOfferStatus(s).label} »" for s in sorted(allowed))
                 raise serializers.ValidationError(

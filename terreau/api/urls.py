@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -26,4 +26,7 @@ urlpatterns = [
         name="api-organisation-suggestions",
     ),
     path("", include(router.urls)),
+    # Any other /api/ address answers a JSON 404 (paths without their final slash are redirected to it
+    # first by APPEND_SLASH, so the endpoints' own redirects still work).
+    re_path(r"^[\s\S]*/$", views.not_found),
 ]

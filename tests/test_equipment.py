@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from terreau.programs import services
-from terreau.programs.equipment import TRANSITIONS, EquipmentEvent, Incident, ItemState, Kit, Repair
+from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Incident, ItemState, Kit, Repair
 from tests.factories import UserFactory
 from tests.test_programs_support import make_items, make_program, people
 
 pytestmark = pytest.mark.django_db
 K = EquipmentEvent.Kind
+TRANSITIONS = EquipmentItem.LIFECYCLE.transitions
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from terreau import vocabulary
+from terreau.core import states
 from terreau.core.access import AccessRule
 from terreau.core.models import StateChange, TimeStampedModel, Visibility
 from terreau.directory import validators
@@ -208,23 +209,6 @@ class NeedOfferStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Retiré")
 
 
-# Allowed status moves; anything else is refused by NeedOffer.change_status().
-STATUS_TRANSITIONS: dict[str, set[str]] = {
-    NeedOfferStatus.OPEN: {
-        NeedOfferStatus.IN_DISCUSSION,
-        NeedOfferStatus.FULFILLED,
-        NeedOfferStatus.WITHDRAWN,
-    },
-    NeedOfferStatus.IN_DISCUSSION: {
-        NeedOfferStatus.OPEN,
-        NeedOfferStatus.FULFILLED,
-        NeedOfferStatus.WITHDRAWN,
-    },
-    NeedOfferStatus.FULFILLED: {NeedOfferStatus.OPEN},
-    NeedOfferStatus.WITHDRAWN: {NeedOfferStatus.OPEN},
-}
-
-
 class NeedOfferQuerySet(models.QuerySet):
     def needs(self) -> NeedOfferQuerySet:
         return self.filter(direction=Direction.NEED)
@@ -289,6 +273,28 @@ class NeedOffer(TimeStampedModel):
 
     objects = NeedOfferQuerySet.as_manager()
 
+    # Every status change goes through terreau.core.states.move (NeedOffer.change_status).
+    LIFECYCLE = states.Lifecycle(
+        field="status",
+        transitions={
+            NeedOfferStatus.OPEN: {
+                NeedOfferStatus.IN_DISCUSSION,
+                NeedOfferStatus.FULFILLED,
+                NeedOfferStatus.WITHDRAWN,
+            },
+            NeedOfferStatus.IN_DISCUSSION: {
+                NeedOfferStatus.OPEN,
+                NeedOfferStatus.FULFILLED,
+                NeedOfferStatus.WITHDRAWN,
+            },
+            NeedOfferStatus.FULFILLED: {NeedOfferStatus.OPEN},
+            NeedOfferStatus.WITHDRAWN: {NeedOfferStatus.OPEN},
+        },
+        history="directory.NeedOfferStatusChange",
+        fk="need_offer",
+        refusal=_("Impossible de passer du statut « %(from)s » au statut « %(to)s »."),
+    )
+
     class Meta:
         verbose_name = _("besoin ou ressource")
         verbose_name_plural = _("besoins et ressources")
@@ -328,18 +334,11 @@ class NeedOffer(TimeStampedModel):
         return self.direction == Direction.NEED
 
     def allowed_statuses(self) -> list[str]:
-        return sorted(STATUS_TRANSITIONS[self.status])
+        return sorted(states.allowed(self))
 
     def change_status(self, *, to: str, by=None, note: str = "") -> NeedOfferStatusChange:
         """Move to another status and record it in the history (caller provides the transaction)."""
-        if to not in STATUS_TRANSITIONS.get(self.status, set()):
-            raise ValueError(f"Transition {self.status} -> {to} is not allowed.")
-        change = NeedOfferStatusChange.objects.create(
-            need_offer=self, from_state=self.status, to_state=to, by=by, note=note
-        )
-        self.status = to
-        self.save(update_fields=["status", "updated_at"])
-        return change
+        return states.move(self, to, by=by, note=note)
 
 
 class NeedOfferStatusChange(StateChange):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from terreau.accounts.models import User
+from terreau.core import states
 from terreau.core.access import actor_for, editable
 from terreau.core.links import invite_url
 from terreau.directory.models import (
@@ -215,10 +216,11 @@ def need_offer_update(*, need_offer: NeedOffer, data: Mapping[str, Any], by: Any
 def need_offer_set_status(
     *, need_offer: NeedOffer, to: str, by: Any, note: str = ""
 ) -> NeedOfferStatusChange:
-    """Move to status ``to`` through NeedOffer.change_status(), which records the history."""
+    """Move to status ``to`` through NeedOffer.change_status() (terreau.core.states), which records the
+    history; a refused move is a ServiceError."""
     with transaction.atomic():
         locked = NeedOffer.objects.select_for_update().get(pk=need_offer.pk)
-        if to not in locked.allowed_statuses():
+        if not states.can_move(locked, to):
             current = NeedOfferStatus(locked.status).label
             target = NeedOfferStatus(to).label if to in NeedOfferStatus.values else to
             raise ServiceError(

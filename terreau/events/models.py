@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core import states
 from terreau.core.access import AccessRule, owned
 from terreau.core.models import StateChange, TimeStampedModel
 
@@ -223,6 +224,21 @@ class Registration(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reminded_at = models.DateTimeField(_("rappel envoyé le"), null=True, blank=True)
+
+    # Every status change goes through terreau.core.states.move (called by terreau.events.services).
+    LIFECYCLE = states.Lifecycle(
+        field="status",
+        transitions={
+            Status.PENDING: {Status.CONFIRMED, Status.WAITLISTED, Status.CANCELLED},
+            Status.WAITLISTED: {Status.CONFIRMED, Status.CANCELLED},
+            Status.CONFIRMED: {Status.CANCELLED, Status.ATTENDED},
+            Status.ATTENDED: {Status.CONFIRMED},
+            Status.CANCELLED: set(),
+        },
+        history="events.RegistrationChange",
+        fk="registration",
+        refusal=_("Cette inscription ne peut pas passer de « %(from)s » à « %(to)s »."),
+    )
 
     class Meta:
         verbose_name = _("inscription")

@@ -19,22 +19,16 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from terreau.core import states
 from terreau.core.links import absolute_url
 from terreau.core.uploads import check_document
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.events import ics, tokens
-from terreau.events.models import Event, Registration, RegistrationChange, WorkshopDocument, WorkshopItem
+from terreau.events.models import Event, Registration, WorkshopDocument, WorkshopItem
 
 S = Registration.Status
 
-# Allowed moves; anything else is refused.
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.CONFIRMED, S.WAITLISTED, S.CANCELLED},
-    S.WAITLISTED: {S.CONFIRMED, S.CANCELLED},
-    S.CONFIRMED: {S.CANCELLED, S.ATTENDED},
-    S.ATTENDED: {S.CONFIRMED},
-    S.CANCELLED: set(),
-}
+
 def manage_url(registration: Registration) -> str:
     return absolute_url(
         reverse("events:registration", kwargs={"token": tokens.make_token(registration.pk, "manage")})
@@ -52,20 +46,8 @@ def checkin_url(registration: Registration) -> str:
 
 def _move(registration: Registration, *, to: str, by=None, note: str = "") -> None:
     """Change the state and record it (the caller holds the transaction and the event lock)."""
-    if to not in TRANSITIONS[registration.status]:
-        raise ValidationError(
-            _("Cette inscription ne peut pas passer de « %(a)s » à « %(b)s ».")
-            % {"a": registration.get_status_display(), "b": S(to).label}
-        )
-    RegistrationChange.objects.create(
-        registration=registration, from_state=registration.status, to_state=to, by=by, note=note
-    )
-    registration.status = to
-    fields = ["status", "updated_at"]
-    if to == S.WAITLISTED:
-        registration.waitlisted_at = timezone.now()
-        fields.append("waitlisted_at")
-    registration.save(update_fields=fields)
+    also = {"waitlisted_at": timezone.now()} if to == S.WAITLISTED else {}
+    states.move(registration, to, by=by, note=note, also=also)
 
 
 def _lock(event: Event) -> Event:
@@ -162,9 +144,7 @@ def registration_create(
                     side="" if organisation else side,
                     status=S.PENDING,
                 )
-                RegistrationChange.objects.create(
-                    registration=registration, from_state="", to_state=S.PENDING, by=registration.user
-                )
+                states.begin(registration, by=registration.user)
                 if verified:
                     _seat_or_waitlist(event, registration, by=user)
                 else:

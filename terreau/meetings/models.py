@@ -3,8 +3,8 @@
 A SpeedMeeting hangs from an Event of kind speed_meeting. Its participants are the event's confirmed
 registrations; each has a Participation (rounds they cannot attend, absence on the day). Wishes are
 directed, from one registration to another. The plan is a set of Meeting rows with an explicit state
-(draft → provisional → final) whose history lives in PlanChange. Every change goes through
-terreau.meetings.services; the plan itself comes from terreau.meetings.planner (pure, no Django).
+(draft → provisional → final, SpeedMeeting.LIFECYCLE) whose history lives in PlanChange. Every change goes
+through terreau.meetings.services; the plan itself comes from terreau.meetings.planner (pure, no Django).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core import states
 from terreau.core.access import AccessRule
 from terreau.core.models import StateChange, TimeStampedModel
 
@@ -76,6 +77,22 @@ class SpeedMeeting(TimeStampedModel):
     upper_bound = models.FloatField(_("borne supérieure prouvée"), null=True, blank=True)
     unmet_wishes = models.JSONField(_("souhaits non satisfaits"), default=list, blank=True)
     stats = models.JSONField(_("statistiques"), default=dict, blank=True)
+
+    # The plan is computed as a draft, published as provisional, then final. A "move" to the current state
+    # records a fact in the history (computed again, re-planned on the day). terreau.meetings.services.move
+    # and terreau.meetings.plans move it, after their own, more specific checks.
+    LIFECYCLE = states.Lifecycle(
+        field="state",
+        transitions={
+            State.DRAFT: {State.PROVISIONAL},
+            State.PROVISIONAL: {State.DRAFT, State.FINAL},
+            State.FINAL: set(),
+        },
+        history="meetings.PlanChange",
+        fk="speed_meeting",
+        refusal=_("Le planning ne peut pas passer de « %(from)s » à « %(to)s »."),
+        stay=True,
+    )
 
     class Meta:
         verbose_name = _("rendez-vous d'affaires")

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core import states
 from terreau.core.links import absolute_url
 from terreau.directory.models import OrganisationKind
 from terreau.events import tokens
@@ -26,7 +27,6 @@ from terreau.meetings.models import (
     SIDE_B,
     SIDE_OTHER,
     Participation,
-    PlanChange,
     SpeedMeeting,
     Wish,
 )
@@ -135,7 +135,7 @@ def speed_meeting_setup(*, event: Event, data: Mapping[str, Any], by=None) -> Sp
     sm.full_clean()
     sm.save()
     if creating:
-        PlanChange.objects.create(speed_meeting=sm, to_state=State.DRAFT, by=by, note=_("Paramètres créés"))
+        states.begin(sm, by=by, note=_("Paramètres créés"))
     elif changed & STRUCTURAL and sm.meetings.exists():
         sm.meetings.all().delete()
         clear_plan(sm)
@@ -157,12 +157,9 @@ def clear_plan(sm: SpeedMeeting) -> None:
 
 
 def move(sm: SpeedMeeting, *, to: str, by=None, note: str = "", details: dict | None = None) -> None:
-    """Put the speed-meeting in state `to`, with a line in its history (PlanChange)."""
-    PlanChange.objects.create(
-        speed_meeting=sm, from_state=sm.state, to_state=to, by=by, note=note[:500], details=details or {}
-    )
-    sm.state = to
-    sm.save(update_fields=["state", "updated_at"])
+    """Put the speed-meeting in state `to`, with a line in its history (PlanChange, through
+    terreau.core.states)."""
+    states.move(sm, to, by=by, note=note, details=details or {})
 
 
 # --- participants, availability, wishes -------------------------------------------------------------

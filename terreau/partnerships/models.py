@@ -1,7 +1,8 @@
 """Contact requests between organisations and the partnership pipeline that follows them.
 
 Organisation → Need / Offer → Suggestion (matching) → ContactRequest → Partnership. Both lifecycles are
-explicit states with a history; moves go through the service functions in terreau.partnerships.services.
+explicit states with a history, declared with terreau.core.states (LIFECYCLE); moves go through the service
+functions in terreau.partnerships.services.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core import states
 from terreau.core.access import AccessRule
 from terreau.core.models import StateChange, TimeStampedModel
 
@@ -65,6 +67,21 @@ class ContactRequest(TimeStampedModel):
     answer = models.TextField(_("réponse"), max_length=2000, blank=True)
 
     objects = ContactRequestQuerySet.as_manager()
+
+    # A request is answered (or expires, or is withdrawn) once; terreau.partnerships.services moves it.
+    LIFECYCLE = states.Lifecycle(
+        field="status",
+        transitions={
+            Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN},
+            Status.ACCEPTED: set(),
+            Status.DECLINED: set(),
+            Status.EXPIRED: set(),
+            Status.WITHDRAWN: set(),
+        },
+        history="partnerships.ContactRequestChange",
+        fk="request",
+        refusal=_("Cette demande ne peut pas passer de « %(from)s » à « %(to)s »."),
+    )
 
     class Meta:
         verbose_name = _("demande de mise en relation")
@@ -140,6 +157,22 @@ class Partnership(TimeStampedModel):
     notes = models.TextField(_("notes de suivi"), blank=True)
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
 
+    # Stages move forward one step at a time, may step back one, and may end at any point; an ended
+    # partnership may become active again. terreau.partnerships.services moves them.
+    LIFECYCLE = states.Lifecycle(
+        field="stage",
+        transitions={
+            Stage.CONTACT: {Stage.DISCUSSION, Stage.ENDED},
+            Stage.DISCUSSION: {Stage.CONTACT, Stage.AGREEMENT, Stage.ENDED},
+            Stage.AGREEMENT: {Stage.DISCUSSION, Stage.ACTIVE, Stage.ENDED},
+            Stage.ACTIVE: {Stage.AGREEMENT, Stage.ENDED},
+            Stage.ENDED: {Stage.ACTIVE},
+        },
+        history="partnerships.PartnershipStageChange",
+        fk="partnership",
+        refusal=_("Passage de l'étape « %(from)s » à l'étape « %(to)s » impossible."),
+    )
+
     class Meta:
         verbose_name = _("partenariat")
         verbose_name_plural = _("partenariats")
@@ -149,22 +182,13 @@ class Partnership(TimeStampedModel):
         return self.title
 
 
-# Stages move forward one step at a time, may step back one, and may end at any point.
 STAGE_ORDER = [s.value for s in Partnership.Stage]
 
 
 def allowed_stages(current: str) -> list[str]:
-    i = STAGE_ORDER.index(current)
-    moves = set()
-    if current != Partnership.Stage.ENDED:
-        if i + 1 < len(STAGE_ORDER):
-            moves.add(STAGE_ORDER[i + 1])
-        moves.add(Partnership.Stage.ENDED)
-    if 0 < i < len(STAGE_ORDER) - 1:
-        moves.add(STAGE_ORDER[i - 1])
-    if current == Partnership.Stage.ENDED:
-        moves.add(Partnership.Stage.ACTIVE)
-    return [s for s in STAGE_ORDER if s in moves]
+    """The stages a partnership at stage ``current`` may move to, in pipeline order."""
+    targets = Partnership.LIFECYCLE.targets(current)
+    return [s for s in STAGE_ORDER if s in targets]
 
 
 class PartnershipStageChange(StateChange):

@@ -11,15 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core import states
 from terreau.core.links import absolute_url
 from terreau.directory.models import Membership, NeedOffer, Organisation
-from terreau.partnerships.models import (
-    ContactRequest,
-    ContactRequestChange,
-    Partnership,
-    PartnershipStageChange,
-    allowed_stages,
-)
+from terreau.partnerships.models import ContactRequest, Partnership
 
 
 def _member_emails(organisation: Organisation) -> list[str]:
@@ -79,7 +74,7 @@ def contact_request_create(
                 sent_by=by,
                 expires_at=ContactRequest.default_expiry(),
             )
-            ContactRequestChange.objects.create(request=request, to_state=request.status, by=by)
+            states.begin(request, by=by)
             _notify(request, template="request_received", to=[recipient])
     except IntegrityError:
         raise ValidationError(_("Une demande est déjà en attente entre ces structures à ce sujet.")) from None
@@ -89,12 +84,7 @@ def contact_request_create(
 def _move(request: ContactRequest, *, to: str, by=None, note: str = "") -> None:
     if request.status != ContactRequest.Status.PENDING:
         raise ValidationError(_("Cette demande a déjà reçu une réponse ou a expiré."))
-    ContactRequestChange.objects.create(
-        request=request, from_state=request.status, to_state=to, by=by, note=note
-    )
-    request.status = to
-    request.answered_at = timezone.now()
-    request.save(update_fields=["status", "answered_at", "answer", "updated_at"])
+    states.move(request, to, by=by, note=note, also={"answered_at": timezone.now(), "answer": request.answer})
 
 
 @transaction.atomic
@@ -116,7 +106,7 @@ def contact_request_accept(*, request: ContactRequest, by=None, answer: str = ""
     )
     partnership.partners.add(request.sender, request.recipient)
     partnership.needs_offers.add(*[i for i in (request.need, request.offer) if i is not None])
-    PartnershipStageChange.objects.create(partnership=partnership, to_state=partnership.stage, by=by)
+    states.begin(partnership, by=by)
     _notify(request, template="request_accepted", to=[request.sender, request.recipient])
     return partnership
 
@@ -154,13 +144,7 @@ def contact_requests_expire(*, now=None) -> int:
 @transaction.atomic
 def partnership_set_stage(*, partnership: Partnership, to: str, by=None, note: str = "") -> None:
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
-    if to not in allowed_stages(partnership.stage):
-        raise ValidationError(_("Ce changement d'étape n'est pas possible depuis l'étape actuelle."))
-    PartnershipStageChange.objects.create(
-        partnership=partnership, from_state=partnership.stage, to_state=to, by=by, note=note[:500]
-    )
-    partnership.stage = to
-    partnership.save(update_fields=["stage", "updated_at"])
+    states.move(partnership, to, by=by, note=note)
 
 
 @transaction.atomic
@@ -185,5 +169,5 @@ def partnership_open_from_meeting(
     )
     partnership.partners.add(first, second)
     event.partnerships.add(partnership)
-    PartnershipStageChange.objects.create(partnership=partnership, to_state=partnership.stage, by=by)
+    states.begin(partnership, by=by)
     return partnership

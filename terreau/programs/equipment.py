@@ -2,7 +2,8 @@
 incidents, repairs and inventory checks; plus the program's documents.
 
 An item's state only changes through EquipmentItem.move() (called by terreau.programs.services), which
-refuses transitions not listed in TRANSITIONS and records an EquipmentEvent for each change.
+goes through terreau.core.states: it refuses transitions not listed in EquipmentItem.LIFECYCLE and records
+an EquipmentEvent for each change. A kit's own state (Kit.LIFECYCLE) is recorded in KitStateChange.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core import states
 from terreau.core.access import AccessRule
 from terreau.core.models import StateChange, TimeStampedModel
 
@@ -34,19 +35,6 @@ class ItemState(models.TextChoices):
     IN_REPAIR = "in_repair", _("En réparation")
     LOST = "lost", _("Perdu ou volé")
     RETIRED = "retired", _("Réformé")
-
-
-# Allowed state changes of an equipment item. Anything else is refused.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    ItemState.IN_STOCK: frozenset(
-        {ItemState.IN_KIT, ItemState.AT_SITE, ItemState.IN_REPAIR, ItemState.LOST, ItemState.RETIRED}
-    ),
-    ItemState.IN_KIT: frozenset({ItemState.AT_SITE, ItemState.IN_STOCK, ItemState.IN_REPAIR, ItemState.LOST}),
-    ItemState.AT_SITE: frozenset({ItemState.IN_STOCK, ItemState.IN_REPAIR, ItemState.LOST}),
-    ItemState.IN_REPAIR: frozenset({ItemState.IN_STOCK, ItemState.RETIRED, ItemState.LOST}),
-    ItemState.LOST: frozenset({ItemState.IN_STOCK, ItemState.RETIRED}),
-    ItemState.RETIRED: frozenset(),
-}
 
 
 class ProgramDocument(TimeStampedModel):
@@ -131,6 +119,19 @@ class Kit(TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    # A kit is assembled, delivered to a site, and dismantled (from either state), for good.
+    LIFECYCLE = states.Lifecycle(
+        field="state",
+        transitions={
+            State.ASSEMBLED: {State.DELIVERED, State.DISMANTLED},
+            State.DELIVERED: {State.DISMANTLED},
+            State.DISMANTLED: set(),
+        },
+        history="programs.KitStateChange",
+        fk="kit",
+        refusal=_("Le kit %(object)s ne peut pas passer de « %(from)s » à « %(to)s »."),
+    )
 
     class Meta:
         verbose_name = _("kit")
@@ -222,6 +223,30 @@ class EquipmentItem(TimeStampedModel):
 
     objects = EquipmentItemQuerySet.as_manager()
 
+    # Allowed state changes of an item; anything else is refused. A "move" to the current state records a
+    # notable fact (an incident, a missing item at an inventory) in the item's history.
+    LIFECYCLE = states.Lifecycle(
+        field="state",
+        transitions={
+            ItemState.IN_STOCK: {
+                ItemState.IN_KIT,
+                ItemState.AT_SITE,
+                ItemState.IN_REPAIR,
+                ItemState.LOST,
+                ItemState.RETIRED,
+            },
+            ItemState.IN_KIT: {ItemState.AT_SITE, ItemState.IN_STOCK, ItemState.IN_REPAIR, ItemState.LOST},
+            ItemState.AT_SITE: {ItemState.IN_STOCK, ItemState.IN_REPAIR, ItemState.LOST},
+            ItemState.IN_REPAIR: {ItemState.IN_STOCK, ItemState.RETIRED, ItemState.LOST},
+            ItemState.LOST: {ItemState.IN_STOCK, ItemState.RETIRED},
+            ItemState.RETIRED: set(),
+        },
+        history="programs.EquipmentEvent",
+        fk="item",
+        refusal=_("Changement d'état impossible pour %(object)s : de « %(from)s » à « %(to)s »."),
+        stay=True,
+    )
+
     class Meta:
         verbose_name = _("équipement")
         verbose_name_plural = _("équipements")
@@ -237,9 +262,6 @@ class EquipmentItem(TimeStampedModel):
             "  ", " "
         )
 
-    def can_move(self, to_state: str) -> bool:
-        return to_state in TRANSITIONS.get(self.state, frozenset())
-
     def move(
         self,
         to_state: str,
@@ -254,29 +276,8 @@ class EquipmentItem(TimeStampedModel):
 
         Callers run inside a transaction and pass the item's new site and kit.
         """
-        from_state = self.state
-        if to_state != from_state and not self.can_move(to_state):
-            raise ValidationError(
-                _("Changement d'état impossible pour %(item)s : de « %(from)s » à « %(to)s ».")
-                % {
-                    "item": self.serial_number,
-                    "from": ItemState(from_state).label,
-                    "to": ItemState(to_state).label,
-                }
-            )
-        self.state = to_state
-        self.site = site
-        self.kit = kit
-        self.save(update_fields=["state", "site", "kit", "updated_at"])
-        return EquipmentEvent.objects.create(
-            item=self,
-            kind=kind,
-            from_state=from_state,
-            to_state=to_state,
-            by=by if getattr(by, "is_authenticated", False) else None,
-            note=note[:500],
-            site=site,
-            kit=kit,
+        return states.move(
+            self, to_state, by=by, note=note, also={"site": site, "kit": kit}, kind=kind, site=site, kit=kit
         )
 
 

@@ -4,6 +4,7 @@ occurrences to come, the history kept, bad input, and who may do it."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -50,7 +51,9 @@ def world():
     weeks = list(Session.objects.filter(recurring=rec, starts_at__gte=local_dt(monday, time.min)))
     assert len(weeks) == 4
     weeks[0].volunteers.add(m)
-    report_save(session=weeks[1], data={"held": True, "headcount": 6}, by=users["staff_a"])
+    # Week 2 was held and reported: the report is filed once it has happened (the clock moved on).
+    with mock.patch("django.utils.timezone.now", return_value=weeks[1].ends_at):
+        report_save(session=weeks[1], data={"held": True, "headcount": 6}, by=users["staff_a"])
     session_cancel(session=weeks[2], reason="Jour férié", by=users["coordinator"])
     past = list(Session.objects.filter(recurring=rec, starts_at__lt=timezone.now()))
     assert past

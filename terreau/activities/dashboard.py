@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from terreau.activities import stats
 from terreau.activities.models import Attendance, Participant, Session, SiteMonthStats
@@ -33,10 +35,13 @@ class Row:
     cancelled: int = 0
     attendance: int = 0
     volunteer_hours: float = 0.0
+    # Sessions already started, and those of them held: the rate says nothing about sessions to come.
+    past: int = 0
+    past_held: int = 0
 
     @property
     def held_rate(self) -> int:
-        return round(100 * self.held / self.planned) if self.planned else 0
+        return round(100 * self.past_held / self.past) if self.past else 0
 
 
 @dataclass
@@ -168,15 +173,24 @@ def build(*, scope: Scope, equipment=None) -> Dashboard:
             for (site_id, month), values in stats.bucket_figures(sessions).items():
                 _add(by_month, month, values)
                 _add(by_site, site_id, values)
+    past_by_month, past_by_site = _past_figures(scope) if scope.sites else ({}, {})
     for month in sorted(by_month):
-        dash.months.append(_row(month.strftime("%Y-%m"), month.strftime("%m/%Y"), by_month[month]))
+        dash.months.append(
+            _row(month.strftime("%Y-%m"), month.strftime("%m/%Y"), by_month[month], past_by_month.get(month))
+        )
     by_dept: dict[str, dict] = {}
+    past_by_dept: dict[str, list[int]] = {}
     for site_id in sorted(by_site):
         name, dept, _dept_name = scope.sites[site_id]
-        dash.sites.append(_row(str(site_id), name, by_site[site_id]))
+        dash.sites.append(_row(str(site_id), name, by_site[site_id], past_by_site.get(site_id)))
         _add(by_dept, dept, by_site[site_id])
+        total = past_by_dept.setdefault(dept, [0, 0])
+        for i, n in enumerate(past_by_site.get(site_id, (0, 0))):
+            total[i] += n
     names = {dept: dept_name for _name, dept, dept_name in scope.sites.values()}
-    dash.departments = [_row(dept, names[dept], by_dept[dept]) for dept in sorted(by_dept)]
+    dash.departments = [
+        _row(dept, names[dept], by_dept[dept], past_by_dept.get(dept)) for dept in sorted(by_dept)
+    ]
     dash.planned = sum(r.planned for r in dash.sites)
     dash.held = sum(r.held for r in dash.sites)
     dash.cancelled = sum(r.cancelled for r in dash.sites)
@@ -195,7 +209,8 @@ def build(*, scope: Scope, equipment=None) -> Dashboard:
     return dash
 
 
-def _row(key: str, label: str, values: dict) -> Row:
+def _row(key: str, label: str, values: dict, past=None) -> Row:
+    past_count, past_held = past or (0, 0)
     return Row(
         key=key,
         label=str(label),
@@ -204,7 +219,30 @@ def _row(key: str, label: str, values: dict) -> Row:
         cancelled=values["cancelled"],
         attendance=values["attendance"],
         volunteer_hours=_hours(values["volunteer_minutes"]),
+        past=past_count,
+        past_held=past_held,
     )
+
+
+def _past_figures(scope: Scope) -> tuple[dict[date, tuple[int, int]], dict[int, tuple[int, int]]]:
+    """(sessions started, of which held) in scope by month and by site: one grouped query, read live
+    because "started" moves with the clock (the monthly buckets cannot hold it)."""
+    now = timezone.now()
+    end = now if scope.end is None else min(scope.end, now)
+    rows = (
+        _in_period(Session.objects.filter(site_id__in=list(scope.sites)), scope.start, end)
+        .order_by()
+        .annotate(month=TruncMonth("starts_at"))
+        .values_list("site_id", "month")
+        .annotate(n=Count("id"), n_held=Count("id", filter=HELD))
+    )
+    by_month: dict[date, tuple[int, int]] = {}
+    by_site: dict[int, tuple[int, int]] = {}
+    for site_id, month, n, n_held in rows:
+        for target, key in ((by_month, stats.month_key(month)), (by_site, site_id)):
+            was = target.get(key, (0, 0))
+            target[key] = (was[0] + n, was[1] + n_held)
+    return by_month, by_site
 
 
 def unique_participants(scope: Scope) -> int:

@@ -12,6 +12,7 @@ from terreau.activities import rules
 from terreau.activities.missions import windows_from_text, windows_to_text
 from terreau.activities.models import Mission, Participant, RecurringSession, ReportIncident, SessionReport
 from terreau.activities.recurring import RECURRING_FIELDS
+from terreau.activities.reports import headcount_message
 from terreau.core.dates import BoundedDatesMixin, QueryDateError, parse_month
 
 
@@ -185,6 +186,9 @@ class ReportForm(forms.Form):
         required=False,
     )
     incident_item = forms.ModelChoiceField(label=_("Matériel concerné"), queryset=None, required=False)
+    incident_site_level = forms.BooleanField(
+        label=_("L'incident concerne le site, pas un matériel précis"), required=False
+    )
     incident_note = forms.CharField(label=_("Description de l'incident"), max_length=500, required=False)
 
     def __init__(self, *args, participants, items, **kwargs):
@@ -199,9 +203,36 @@ class ReportForm(forms.Form):
         data = super().clean()
         if data.get("held") is False and not (data.get("cancel_reason") or "").strip():
             self.add_error("cancel_reason", _("Indiquez pourquoi la séance n'a pas eu lieu."))
-        if data.get("incident_kind") and not (data.get("incident_note") or data.get("incident_item")):
-            self.add_error("incident_note", _("Décrivez l'incident ou choisissez le matériel concerné."))
+        named = len(data.get("participants") or [])
+        if data.get("held") and data.get("headcount") is not None and named > data["headcount"]:
+            self.add_error("headcount", headcount_message(data["headcount"], named))
+        self._clean_incident(data)
         return data
+
+    def _clean_incident(self, data) -> None:
+        """An incident names its item, or is explicitly about the site (then it is described)."""
+        kind, item, site_level = (
+            data.get(k) for k in ("incident_kind", "incident_item", "incident_site_level")
+        )
+        if not kind:
+            if item or site_level:
+                self.add_error("incident_kind", _("Choisissez le type d'incident."))
+            return
+        if item and site_level:
+            self.add_error(
+                "incident_site_level",
+                _("Un incident concerne soit un matériel précis, soit le site : pas les deux."),
+            )
+        elif not item and not site_level:
+            self.add_error(
+                "incident_item" if "incident_item" in self.fields else "incident_site_level",
+                _(
+                    "Choisissez le matériel concerné, ou cochez « l'incident concerne le site » s'il ne "
+                    "concerne pas un matériel précis."
+                ),
+            )
+        elif site_level and not (data.get("incident_note") or "").strip():
+            self.add_error("incident_note", _("Décrivez l'incident sur le site."))
 
 
 class ParticipantForm(BoundedDatesMixin, forms.ModelForm):

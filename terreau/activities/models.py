@@ -201,6 +201,11 @@ class Session(TimeStampedModel):
     def ends_at(self):
         return self.starts_at + timedelta(minutes=self.duration_minutes)
 
+    @property
+    def has_started(self) -> bool:
+        """A report describes what happened: it may only be filed once the session has started."""
+        return self.starts_at <= timezone.now()
+
 
 class SessionReport(TimeStampedModel):
     """What happened at a session, filled on a tablet by a volunteer or the site's staff."""
@@ -328,8 +333,16 @@ class Attendance(models.Model):
         return f"{self.participant} — {self.report}"
 
 
+class ReportIncidentQuerySet(models.QuerySet):
+    def open_site_level(self) -> ReportIncidentQuerySet:
+        """Incidents about a site rather than one item (no equipment life to follow): open until resolved."""
+        return self.filter(site_level=True, resolved_at__isnull=True)
+
+
 class ReportIncident(TimeStampedModel):
-    """An equipment incident noted in a session report; forwarded to programs' incident_report when it exists."""
+    """An incident noted in a session report: on a named item (forwarded to the item's life in
+    terreau.programs.items, where it stays open until repaired or found) or explicitly about the site (open
+    here until the coordination resolves it)."""
 
     ACCESS = AccessRule(
         branch="report__session__site__program__branch",
@@ -351,10 +364,24 @@ class ReportIncident(TimeStampedModel):
     item_ref = models.PositiveBigIntegerField(null=True, blank=True)
     item_label = models.CharField(_("matériel concerné"), max_length=200, blank=True)
     forwarded = models.BooleanField(_("transmis au suivi du matériel"), default=False)
+    site_level = models.BooleanField(_("incident sur le site (pas un matériel précis)"), default=False)
+    resolved_at = models.DateTimeField(_("résolu le"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = ReportIncidentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("incident signalé")
         verbose_name_plural = _("incidents signalés")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # An incident names its item or is explicitly about the site: never neither.
+            models.CheckConstraint(
+                condition=Q(site_level=True) | Q(item_ref__isnull=False), name="report_incident_item_or_site"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.note

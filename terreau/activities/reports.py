@@ -25,6 +25,8 @@ def report_save(
     by=None,
 ) -> SessionReport:
     """Record (or correct) a session's report; its attendance, its incidents, the session's state."""
+    if not session.has_started:
+        raise ValidationError(future_report_message(session))
     held = bool(data.get("held", True))
     if not held and not (data.get("cancel_reason") or "").strip():
         raise ValidationError({"cancel_reason": _("Indiquez pourquoi la séance n'a pas eu lieu.")})
@@ -32,7 +34,7 @@ def report_save(
     if any(p.site_id != session.site_id for p in participants):
         raise ValidationError(_("Un participant inscrit n'appartient pas à ce site."))
     if held and len(participants) > (data.get("headcount") or 0):
-        data["headcount"] = len(participants)
+        raise ValidationError({"headcount": headcount_message(data.get("headcount") or 0, len(participants))})
     report, _created = SessionReport.objects.select_for_update().get_or_create(session=session)
     report.held = held
     report.cancel_reason = (data.get("cancel_reason") or "").strip()[:300] if not held else ""
@@ -62,26 +64,65 @@ def report_save(
     return report
 
 
+def future_report_message(session: Session) -> str:
+    return _(
+        "La séance du %(date)s n'a pas encore eu lieu : son compte rendu se remplit une fois la séance "
+        "commencée. Pour l'annuler à l'avance, utilisez « Annuler la séance »."
+    ) % {"date": f"{timezone.localtime(session.starts_at):%d/%m/%Y à %H:%M}"}
+
+
+def headcount_message(headcount: int, named: int) -> str:
+    return _(
+        "Le nombre de participants (%(headcount)s) ne peut pas être inférieur au nombre d'inscrits cochés "
+        "présents (%(named)s) : il compte tous les présents, inscrits ou non."
+    ) % {"headcount": headcount, "named": named}
+
+
 def incident_record(
-    *, report: SessionReport, kind: str, note: str = "", item=None, by=None
+    *, report: SessionReport, kind: str, note: str = "", item=None, site_level: bool = False, by=None
 ) -> ReportIncident:
-    """Keep the incident with the report and feed the equipment's life (programs.services) when available."""
+    """Keep the incident with the report. One on a named item feeds the item's life (terreau.programs.items);
+    one explicitly about the site (site_level) stays open among the program's incidents until resolved."""
+    if kind not in ReportIncident.Kind.values:
+        raise ValidationError({"incident_kind": _("Choisissez le type d'incident.")})
+    if (item is None) == (not site_level):
+        raise ValidationError(
+            {
+                "incident_item": _(
+                    "Choisissez le matériel concerné, ou indiquez que l'incident concerne le site."
+                )
+                if item is None
+                else _("Un incident concerne soit un matériel précis, soit le site : pas les deux.")
+            }
+        )
+    if site_level and not (note or "").strip():
+        raise ValidationError({"incident_note": _("Décrivez l'incident sur le site.")})
     row = ReportIncident.objects.create(
         report=report,
         kind=kind,
         note=(note or "")[:500],
         item_ref=getattr(item, "pk", None),
         item_label=str(item)[:200] if item is not None else "",
+        site_level=site_level,
     )
     if item is not None:
-        try:
-            from terreau.programs.services import incident_report
-        except ImportError:  # the equipment services are not there yet: the text stays with the report
-            return row
+        from terreau.programs.items import incident_report
+
         incident_report(item=item, kind=kind, note=note, by=by, session_report=report)
         row.forwarded = True
         row.save(update_fields=["forwarded"])
     return row
+
+
+def incident_resolve(*, incident: ReportIncident, by=None) -> ReportIncident:
+    """Close a site-level incident (an item's incident closes with its repair or when it is found)."""
+    if not incident.site_level:
+        raise ValidationError(_("Cet incident suit la vie du matériel : il se clôt avec sa réparation."))
+    if incident.resolved_at is None:
+        incident.resolved_at = timezone.now()
+        incident.resolved_by = by if getattr(by, "is_authenticated", False) else None
+        incident.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
+    return incident
 
 
 def attendance_rates(*, participants, site) -> dict[int, tuple[int, float]]:

@@ -41,7 +41,7 @@ def next_month(month: date) -> date:
     return date(month.year + 1, 1, 1) if month.month == 12 else date(month.year, month.month + 1, 1)
 
 
-def _month_key(value) -> date:
+def month_key(value) -> date:
     """TruncMonth's value (an aware datetime on PostgreSQL and SQLite) as the local month's first day."""
     if isinstance(value, datetime):
         value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
@@ -63,7 +63,7 @@ def bucket_figures(sessions) -> dict[tuple[int, date], dict[str, int]]:
         )
     )
     for site_id, month, planned, held, cancelled, attendance in rows:
-        out[(site_id, _month_key(month))] = {
+        out[(site_id, month_key(month))] = {
             "planned": planned,
             "held": held,
             "cancelled": cancelled,
@@ -79,7 +79,7 @@ def bucket_figures(sessions) -> dict[tuple[int, date], dict[str, int]]:
         .order_by()
     )
     for site_id, month, m in minutes:
-        key = (site_id, _month_key(month))
+        key = (site_id, month_key(month))
         if key in out:
             out[key]["volunteer_minutes"] = m or 0
     return out

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from terreau.activities.views import calendar, dashboard, missions, participants, recurring, reports, sessions
+from terreau.activities.views import (
+    calendar,
+    dashboard,
+    incidents,
+    missions,
+    participants,
+    recurring,
+    reports,
+    sessions,
+)
 
 app_name = "activities"
 urlpatterns = [
@@ -23,6 +32,8 @@ urlpatterns = [
     path("<slug:slug>/seances/<int:pk>/annuler/", sessions.session_cancel, name="session_cancel"),
     path("<slug:slug>/seances/<int:pk>/remplacer/", sessions.session_replace, name="session_replace"),
     path("<slug:slug>/seances/<int:pk>/compte-rendu/", reports.session_report, name="report"),
+    path("<slug:slug>/incidents/", incidents.incidents, name="incidents"),
+    path("<slug:slug>/incidents/<int:pk>/resolu/", incidents.incident_resolve_view, name="incident_resolve"),
     path("<slug:slug>/calendrier/", calendar.calendar, name="calendar"),
     path("<slug:slug>/calendrier/flux/<str:token>.ics", calendar.calendar_feed, name="feed"),
     path("<slug:slug>/volontaires/", missions.missions, name="missions"),

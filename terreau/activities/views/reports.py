@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 
 from terreau.activities.forms import ReportForm
 from terreau.activities.models import Participant, Session
-from terreau.activities.reports import report_save
-from terreau.activities.views.common import bad, ctx, get_program
+from terreau.activities.reports import future_report_message, report_save
+from terreau.activities.views.common import ctx, form_errors, get_program
 from terreau.core.access import get_for, visible
 
 
@@ -37,6 +37,9 @@ def session_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     participants = visible(
         request.user, Participant.objects.filter(site=session.site, anonymised_at__isnull=True)
     ).order_by("first_name")
+    if not session.has_started:  # a report tells what happened: refused before the session starts
+        messages.error(request, future_report_message(session))
+        return redirect("activities:session", slug=program.slug, pk=session.pk)
     report = getattr(session, "report", None)
     initial = {"duration_minutes": session.duration_minutes, "held": "1"}
     if report:
@@ -61,6 +64,7 @@ def session_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 "kind": data["incident_kind"],
                 "note": data.get("incident_note", ""),
                 "item": data.get("incident_item"),
+                "site_level": bool(data.get("incident_site_level")),
             }
         try:
             report_save(
@@ -83,7 +87,7 @@ def session_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
                 by=request.user,
             )
         except ValidationError as err:
-            bad(request, err)
+            form_errors(form, err)
         else:
             messages.success(request, _("Compte rendu enregistré. Merci !"))
             return redirect("activities:session", slug=program.slug, pk=session.pk)

@@ -49,4 +49,5 @@ def load(path: Path | None = None) -> tuple[dict[str, Concept], frozenset[str]]:
     return concepts, frozenset(raw.get("stop_words", ()))
 
 
-CONCEPTS, STOP_WORDS = load()
+# Words that carry no matching information in this field, besides terreau.core.french's stop words.
+CONCEPTS, NOISE_WORDS = load()

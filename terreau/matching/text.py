@@ -25,7 +25,7 @@ from . import geodata, lexicon
 
 _WORD = re.compile(r"[^\W_]+")
 # French stop words and the words that carry no matching information in this field.
-_STOP = french.STOP_WORDS | lexicon.STOP_WORDS
+_STOP = french.STOP_WORDS | lexicon.NOISE_WORDS
 
 MARKERS = {
     "LOCALNOUN",
@@ -182,7 +182,7 @@ def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str
     return out
 
 
-def _phrase_stems(phrase: str) -> tuple[str, ...]:
+def phrase_stems(phrase: str) -> tuple[str, ...]:
     if phrase in MARKERS:
         return (phrase.lower(),)
     toks = _apply_rules(_raw_tokens(phrase))
@@ -195,7 +195,7 @@ def _compile_lexicon() -> tuple[dict[str, list[tuple[tuple[str, ...], str, str]]
     table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
     for name, concept in lexicon.CONCEPTS.items():
         for phrase in concept.phrases:
-            stems = _phrase_stems(phrase)
+            stems = phrase_stems(phrase)
             if not stems:
                 continue
             label = phrase if phrase not in MARKERS else concept.label

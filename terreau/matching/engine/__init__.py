@@ -30,7 +30,6 @@ the stages' mixins, and match()). Callers use the names exported here.
 """
 
 from .index import EXACT_LIMIT, Index, match
-from .reasons import distance_km
 from .records import (
     Item,
     Organisation,
@@ -82,7 +81,6 @@ __all__ = [
     "Partner",
     "ScoredPairs",
     "Vocabulary",
-    "distance_km",
     "match",
     "organisation_from_dict",
 ]

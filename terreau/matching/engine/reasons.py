@@ -3,8 +3,6 @@ different phrases), geography and the scopes asked for."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from terreau.matching import geo, lexicon, text
@@ -176,7 +174,7 @@ class ReasonsMixin:
         out = []
         for k, xy, sids, dept in zip(kind, coords, scopes, depts, strict=True):
             if k == 1:
-                first = [f"{round(distance_km(*xy))} km"]
+                first = [f"{round(geo.haversine_km(*xy))} km"]
             elif k == 2:
                 first = ["même commune"]
             elif k == 3:
@@ -207,16 +205,6 @@ class ReasonsMixin:
         return got
 
 
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km between two points in degrees (floats; geo.haversine_km takes arrays)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
-
-
 def _concept_phrases() -> dict[str, list[tuple[str, frozenset[str]]]]:
     """concept -> [(phrase as written, its stems)], including the phrases of narrower concepts."""
     children: dict[str, list[str]] = {}
@@ -232,7 +220,7 @@ def _concept_phrases() -> dict[str, list[tuple[str, frozenset[str]]]]:
                 continue
             seen.add(n)
             for phrase in lexicon.CONCEPTS[n].phrases:
-                stems = frozenset(text._phrase_stems(phrase))
+                stems = frozenset(text.phrase_stems(phrase))
                 label = phrase if phrase not in text.MARKERS else lexicon.CONCEPTS[n].label
                 phrases.append((label, stems))
             todo.extend(children.get(n, []))

@@ -6,6 +6,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from terreau.accounts import throttling
+from terreau.accounts.forms import PasswordResetForm
 from terreau.core.access import actor_for, branches_managed
 
 
@@ -26,8 +27,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     but no e-mail is sent, so the page never tells whether an address has an account."""
 
     template_name = "accounts/password_reset.html"
-    email_template_name = "accounts/password_reset_email.txt"
-    subject_template_name = "accounts/password_reset_subject.txt"
+    form_class = PasswordResetForm  # its e-mail is accounts/emails/password_reset, through terreau.core.mail
     success_url = reverse_lazy("accounts:password_reset_done")
 
     def form_valid(self, form):

@@ -14,11 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -26,6 +23,7 @@ from terreau.accounts.models import User
 from terreau.core import states
 from terreau.core.access import actor_for, editable
 from terreau.core.links import invite_url
+from terreau.core.mail import email_message
 from terreau.directory.models import (
     Membership,
     NeedOffer,
@@ -246,9 +244,7 @@ def _send_member_mail(*, membership: Membership, invite: bool, by: Any, site_url
         context["link"] = invite_url(user, root=site_url)
     else:
         context["link"] = site_url + membership.organisation.get_absolute_url()
-    subject = "".join(render_to_string("directory/organisation_member_subject.txt", context).splitlines())
-    body = render_to_string("directory/organisation_member_email.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+    email_message("directory/emails/organisation_member", context, to=[user.email]).send(fail_silently=False)
 
 
 def membership_add(

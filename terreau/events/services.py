@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from terreau.core import states
 from terreau.core.links import absolute_url
+from terreau.core.mail import email_message
 from terreau.core.uploads import check_document
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.events import ics, tokens
@@ -313,9 +311,7 @@ def send_registration_mail(registration: Registration, template: str, *, with_ic
         "start": timezone.localtime(event.starts_at),
         "end": timezone.localtime(event.ends_at),
     }
-    subject = " ".join(render_to_string(f"events/emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"events/emails/{template}.txt", context)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
+    message = email_message(f"events/emails/{template}", context, to=[registration.email])
     if with_ics:
         message.attach("rencontre.ics", ics.event_ics(event), "text/calendar; charset=utf-8; method=PUBLISH")
     message.send(fail_silently=False)

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core.mail import email_message
 from terreau.events.models import Registration
 from terreau.meetings.models import Feedback, Meeting, SpeedMeeting
 from terreau.meetings.services import agenda_url
@@ -44,9 +42,7 @@ def send_final_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Registrat
             "rows": [(m, m.other(registration), sm.round_starts_at(m.round)) for m in meetings],
             "agenda_url": agenda_url(registration),
         }
-        subject = " ".join(render_to_string("meetings/emails/final_subject.txt", context).split())
-        body = render_to_string("meetings/emails/final.txt", context)
-        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
+        message = email_message("meetings/emails/final", context, to=[registration.email])
         if meetings:
             message.attach(
                 "rendez-vous.ics",
@@ -71,9 +67,7 @@ def send_provisional_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Reg
             "wishes_url": agenda_url(registration, "wishes"),
             "wishes_open": sm.wishes_open(),
         }
-        subject = " ".join(render_to_string("meetings/emails/provisional_subject.txt", context).split())
-        body = render_to_string("meetings/emails/provisional.txt", context)
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email]).send(
+        email_message("meetings/emails/provisional", context, to=[registration.email]).send(
             fail_silently=False
         )
         sent += 1

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mass_mail
+from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terreau.core import states
 from terreau.core.links import absolute_url
+from terreau.core.mail import email_message
 from terreau.directory.models import Membership, NeedOffer, Organisation
 from terreau.partnerships.models import ContactRequest, Partnership
 
@@ -37,11 +36,9 @@ def _notify(request: ContactRequest, *, template: str, to: list[Organisation]) -
         if not recipients:
             continue
         context = {"request": request, "organisation": organisation, "link": link}
-        subject = render_to_string(f"partnerships/emails/{template}_subject.txt", context).strip()
-        body = render_to_string(f"partnerships/emails/{template}.txt", context)
-        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+        messages.append(email_message(f"partnerships/emails/{template}", context, to=recipients))
     if messages:
-        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+        transaction.on_commit(lambda: get_connection().send_messages(messages))
 
 
 def contact_request_create(

@@ -12,17 +12,15 @@ import logging
 import smtplib
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from terreau.accounts.models import User
 from terreau.core.access import editable
 from terreau.core.links import invite_url
+from terreau.core.mail import email_message
 from terreau.programs.models import HostSite, Program, ProgramRole, ProgramRoleChange
 
 logger = logging.getLogger(__name__)
@@ -40,9 +38,7 @@ def _send_team_mail(*, role: ProgramRole, invite: bool, by: Any, site_url: str) 
     if invite:
         link = invite_url(user, root=site_url)
     context = {"role": role, "program": role.program, "by": by, "invite": invite, "link": link}
-    subject = "".join(render_to_string("programs/team_email_subject.txt", context).splitlines())
-    body = render_to_string("programs/team_email.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], fail_silently=False)
+    email_message("programs/emails/team", context, to=[user.email]).send(fail_silently=False)
 
 
 def _self_grant_message(role_label: str) -> str:

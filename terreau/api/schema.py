@@ -62,7 +62,7 @@ class TerreauAutoSchema(AutoSchema):
 class PlausibleDateFieldExtension(OpenApiSerializerFieldExtension):
     """A date of terreau.core.dates' window: its years as a pattern, computed when the document is."""
 
-    target_class = "terreau.api.serializers.PlausibleDateField"
+    target_class = "terreau.api.fields.PlausibleDateField"
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: Any) -> dict[str, Any]:
         low, high = window()

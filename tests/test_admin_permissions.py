@@ -25,8 +25,9 @@ from terreau.core.admin_scoping import BranchScopedAdmin, ReadOnlyForFacilitator
 from terreau.core.models import Branch, Network
 from terreau.directory.models import ImportRun, Membership
 from terreau.events.models import Registration
-from terreau.programs import services
+from terreau.programs.kits import kit_assemble, kit_deliver
 from terreau.programs.models import ProgramPartner
+from terreau.programs.team import team_add
 from tests.factories import (
     BranchFactory,
     EventFactory,
@@ -52,13 +53,11 @@ def _branch_world(branch, tag):
     ProgramPartner.objects.create(program=program, organisation=org, roles=["kits"])
     helper = UserFactory(email=f"equipe.{tag}@example.org")
     for role, site in (("coordinator", None), ("site_staff", site_1)):
-        services.team_add(
-            program=program, email=helper.email, role=role, site=site, by=facilitator, site_url=""
-        )
-    kit = services.kit_assemble(
+        team_add(program=program, email=helper.email, role=role, site=site, by=facilitator, site_url="")
+    kit = kit_assemble(
         kit_model=kit_model, items=make_items(program, prefix=tag), code=f"K-{tag}", by=facilitator
     )
-    services.kit_deliver(kit=kit, site=site_1, by=facilitator)
+    kit_deliver(kit=kit, site=site_1, by=facilitator)
     ImportRun.objects.create(branch=branch, file_name=f"{tag}.csv", format="generic")
     event = EventFactory(branch=branch, title=f"Rencontre {tag}", is_published=False)
     Registration.objects.create(event=event, name=f"Inscrit {tag}", email=f"inscrit.{tag}@example.org")

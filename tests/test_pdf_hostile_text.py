@@ -21,7 +21,7 @@ from terreau.events.models import Registration
 from terreau.events.tokens import make_token
 from terreau.meetings import plans as meeting_plans
 from terreau.meetings import services as meeting_services
-from terreau.programs import services as program_services
+from terreau.programs.kits import kit_assemble, kit_deliver
 from terreau.programs.models import ProgramRole
 from tests.factories import BranchFactory, BranchRoleFactory, EventFactory, OrganisationFactory, UserFactory
 from tests.test_activities_support import participant, program_with_sites, session
@@ -99,8 +99,8 @@ def test_delivery_note(client):
     items[0].save()
     coordinator = UserFactory()
     ProgramRole.objects.create(program=program, user=coordinator, role="coordinator")
-    kit = program_services.kit_assemble(kit_model=kit_model, items=items, code=SHORT, by=coordinator)
-    program_services.kit_deliver(kit=kit, site=site_a, by=coordinator)
+    kit = kit_assemble(kit_model=kit_model, items=items, code=SHORT, by=coordinator)
+    kit_deliver(kit=kit, site=site_a, by=coordinator)
     client.force_login(coordinator)
     response = client.get(reverse("programs:delivery_note", args=[program.slug, kit.pk]))
     assert_literal(response, MARKUP, SHORT, site_a.address, site_a.organisation.name, "<b>Marque&")

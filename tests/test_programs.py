@@ -13,9 +13,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from terreau.programs import services
 from terreau.programs.equipment import Incident, ItemState, ProgramDocument
+from terreau.programs.kits import kit_assemble, kit_deliver
 from terreau.programs.models import ProgramPartner, ProgramRole
+from terreau.programs.team import team_add
 from tests.factories import OrganisationFactory, UserFactory
 from tests.test_programs_support import make_items, make_program, people
 
@@ -27,11 +28,11 @@ def world():
     program, site_a, site_b, kit_model = make_program()
     users = people(program, site_a)
     items = make_items(program)
-    kit = services.kit_assemble(kit_model=kit_model, items=items, code="K-A", by=users["coordinator"])
-    services.kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
+    kit = kit_assemble(kit_model=kit_model, items=items, code="K-A", by=users["coordinator"])
+    kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
     items_b = make_items(program, prefix="B")
-    kit_b = services.kit_assemble(kit_model=kit_model, items=items_b, code="K-B", by=users["coordinator"])
-    services.kit_deliver(kit=kit_b, site=site_b, by=users["coordinator"])
+    kit_b = kit_assemble(kit_model=kit_model, items=items_b, code="K-B", by=users["coordinator"])
+    kit_deliver(kit=kit_b, site=site_b, by=users["coordinator"])
     return {
         "program": program,
         "a": site_a,
@@ -267,7 +268,7 @@ def test_adding_a_role_twice_gives_a_french_message(client, world):
         mock.patch.object(QuerySet, "exists", return_value=False),
         pytest.raises(ValidationError, match="déjà ce rôle"),
     ):
-        services.team_add(
+        team_add(
             program=program,
             email=world["coordinator"].email,
             role="coordinator",

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from terreau.activities.models import Mission, Participant
 from terreau.directory.models import Organisation
-from terreau.programs import services
 from terreau.programs.models import ProgramRole, ProgramRoleChange
+from terreau.programs.team import team_add
 from tests.factories import UserFactory
 from tests.test_programs_support import make_program, people
 
@@ -89,7 +89,7 @@ def test_nobody_gives_themselves_a_mission_with_sites(client, world):
 def test_a_grant_by_another_person_is_recorded_and_shown(client, world):
     coordinator, program = world["coordinator"], world["program"]
     helper = UserFactory(email="aide@example.org", first_name="Aline", last_name="Aide")
-    role = services.team_add(
+    role = team_add(
         program=program,
         email=helper.email,
         role="site_staff",
@@ -106,7 +106,7 @@ def test_a_grant_by_another_person_is_recorded_and_shown(client, world):
         "site_staff",
     )
     # A facilitator may still make herself coordinator (no access to participants' data).
-    services.team_add(
+    team_add(
         program=program,
         email=world["facilitator"].email,
         role="coordinator",
@@ -128,7 +128,7 @@ def test_a_stranger_cannot_grant_roles(world):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError, match="pas le droit"):
-        services.team_add(
+        team_add(
             program=world["program"],
             email="x@example.org",
             role="partner_viewer",

@@ -51,7 +51,7 @@ def windows_to_text(windows: list[dict]) -> str:
 @transaction.atomic
 def mission_save(*, mission: Mission, sites=None, by=None) -> Mission:
     """Validate (civic-service rules), save, and give the volunteer's account the volunteer role at each site."""
-    from terreau.programs.services import volunteer_roles_sync
+    from terreau.programs.team import volunteer_roles_sync
 
     mission.full_clean()
     mission.save()

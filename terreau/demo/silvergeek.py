@@ -19,8 +19,9 @@ from terreau.accounts.models import User
 from terreau.demo.records import read
 from terreau.demo.silvergeek_activities import load_activities_demo
 from terreau.directory.models import Organisation, OrganisationKind
-from terreau.programs import services
 from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Kit, KitModel
+from terreau.programs.items import incident_report, repair_return, repair_send
+from terreau.programs.kits import item_swap, kit_assemble, kit_deliver
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
 from terreau.territories.models import Department
 
@@ -142,8 +143,8 @@ def load_program_demo(*, branch, today: date) -> Program:
             EquipmentEvent(item=i, kind=EquipmentEvent.Kind.REGISTERED, to_state=i.state, by=coordinator)
             for i in items
         )
-        kit = services.kit_assemble(kit_model=kit_model, items=items, code=f"SG-{n:02d}", by=coordinator)
-        services.kit_deliver(kit=kit, site=site, by=coordinator, on=delivered_on)
+        kit = kit_assemble(kit_model=kit_model, items=items, code=f"SG-{n:02d}", by=coordinator)
+        kit_deliver(kit=kit, site=site, by=coordinator, on=delivered_on)
     Kit.objects.filter(program=program).update(is_demo=True)
     _incidents(program, coordinator, rng, today)
     _activities(program, today)
@@ -169,21 +170,15 @@ def _incidents(program: Program, by, rng: random.Random, today: date) -> None:
     if len(kits) < 3:
         return
     tablet = kits[0].items.filter(type="tablet").first()
-    incident = services.incident_report(item=tablet, kind="broken", note="Écran fêlé après une chute.", by=by)
-    services.item_swap(kit=kits[0], out_item=tablet, in_item=spare[0], by=by, note="Tablette de rechange")
-    repair = services.repair_send(
-        item=tablet, by=by, repairer="Solidatech – atelier du Pin", incident=incident
-    )
-    services.repair_return(
-        repair=repair, outcome="repaired", cost=Decimal("45.00"), by=by, note="Écran remplacé"
-    )
+    incident = incident_report(item=tablet, kind="broken", note="Écran fêlé après une chute.", by=by)
+    item_swap(kit=kits[0], out_item=tablet, in_item=spare[0], by=by, note="Tablette de rechange")
+    repair = repair_send(item=tablet, by=by, repairer="Solidatech – atelier du Pin", incident=incident)
+    repair_return(repair=repair, outcome="repaired", cost=Decimal("45.00"), by=by, note="Écran remplacé")
     console = kits[1].items.filter(type="console").first()
-    services.incident_report(
-        item=console, kind="lost", note="Introuvable après le déménagement de la salle.", by=by
-    )
+    incident_report(item=console, kind="lost", note="Introuvable après le déménagement de la salle.", by=by)
     projector = kits[2].items.filter(type="projector").first()
-    broken = services.incident_report(item=projector, kind="broken", note="La lampe ne s'allume plus.", by=by)
-    services.repair_send(item=projector, by=by, repairer="Epson service", incident=broken)
+    broken = incident_report(item=projector, kind="broken", note="La lampe ne s'allume plus.", by=by)
+    repair_send(item=projector, by=by, repairer="Epson service", incident=broken)
     EquipmentItem.objects.filter(program=program).update(is_demo=True)
 
 

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 
 from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
-from terreau.programs import services
 from terreau.programs.equipment import (
     EquipmentEvent,
     EquipmentItem,
@@ -13,6 +12,7 @@ from terreau.programs.equipment import (
     Repair,
 )
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole, ProgramRoleChange
+from terreau.programs.team import check_grant, role_grant, team_remove
 
 
 @admin.register(Program)
@@ -32,7 +32,7 @@ admin.site.register(ProgramPartner, BranchScopedAdmin)
 
 @admin.register(ProgramRole)
 class ProgramRoleAdmin(BranchScopedAdmin):
-    """Roles are granted and revoked through terreau.programs.services (same checks as the team page: nobody
+    """Roles are granted and revoked through terreau.programs.team (same checks as the team page: nobody
     grants themselves a role that opens participants' data; who granted it and when are recorded). A granted
     role is not edited: it is revoked and another one granted."""
 
@@ -50,7 +50,7 @@ class ProgramRoleAdmin(BranchScopedAdmin):
             cleaned = form.clean(self)
             if not change and not self.errors:
                 try:
-                    services.check_grant(team_role=self.instance_for_check(), by=request.user)
+                    check_grant(team_role=self.instance_for_check(), by=request.user)
                 except ValidationError as exc:
                     self.add_error(None, exc)
             return cleaned
@@ -65,14 +65,14 @@ class ProgramRoleAdmin(BranchScopedAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
-            services.role_grant(team_role=obj, by=request.user)
+            role_grant(team_role=obj, by=request.user)
 
     def delete_model(self, request, obj) -> None:
-        services.team_remove(role=obj, by=request.user)
+        team_remove(role=obj, by=request.user)
 
     def delete_queryset(self, request, queryset) -> None:
         for role in queryset:
-            services.team_remove(role=role, by=request.user)
+            team_remove(role=role, by=request.user)
 
 
 @admin.register(ProgramRoleChange)
@@ -110,7 +110,7 @@ class KitAdmin(BranchScopedAdmin):
     list_display = ["code", "program", "model", "state", "site"]
     list_filter = ["program", "state"]
     search_fields = ["code"]
-    # A kit is assembled, delivered and dismantled through terreau.programs.services (its history is written
+    # A kit is assembled, delivered and dismantled through terreau.programs.kits (its history is written
     # there), never by editing these fields.
     readonly_fields = ["state", "site", "delivered_on", "delivered_by"]
     inlines = [KitStateChangeInline]
@@ -128,7 +128,7 @@ class EquipmentItemAdmin(BranchScopedAdmin):
     list_display = ["serial_number", "type", "make", "state", "site", "program"]
     list_filter = ["program", "type", "state"]
     search_fields = ["serial_number", "make", "model_name"]
-    # States change only through terreau.programs.services (history is recorded there).
+    # States change only through terreau.programs.items and kits (history is recorded there).
     readonly_fields = ["state", "site", "kit"]
     inlines = [EquipmentEventInline]
 

@@ -139,7 +139,7 @@ class HostSite(TimeStampedModel):
 class ProgramRole(TimeStampedModel):
     """A person's role in a program team. Site staff and volunteers are attached to one site per row.
 
-    Roles are granted and revoked through terreau.programs.services (team_add, role_grant, team_remove),
+    Roles are granted and revoked through terreau.programs.team (team_add, role_grant, team_remove),
     which record who did it and when (``granted_by``, ``created_at`` and the ProgramRoleChange history).
     """
 
@@ -196,7 +196,7 @@ class ProgramRole(TimeStampedModel):
         """Roles that open beneficiaries' personal data, read from the access rules of the models kept from
         branch staff (``branch_staff=False``, the participants and their attendance): a ``site`` path opens
         them to site staff and volunteers, a ``program`` path to coordinators and partner viewers.
-        Nobody grants themselves one of these roles (terreau.programs.services.check_grant)."""
+        Nobody grants themselves one of these roles (terreau.programs.team.check_grant)."""
         from django.apps import apps
 
         roles: set[str] = set()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from terreau.programs import services
+from terreau.programs.kits import kit_assemble, kit_deliver
 from tests.browser.conftest import assert_accessible, login
 from tests.test_programs_support import make_items, make_program, people
 
@@ -18,7 +18,7 @@ def world():
     program, site_a, site_b, kit_model = make_program()
     users = people(program, site_a)
     items = make_items(program)
-    kit = services.kit_assemble(kit_model=kit_model, items=items, code="SG-01", by=users["coordinator"])
+    kit = kit_assemble(kit_model=kit_model, items=items, code="SG-01", by=users["coordinator"])
     return program, site_a, site_b, kit, items, users
 
 
@@ -66,7 +66,7 @@ def test_coordinator_delivers_a_kit_and_follows_an_incident(page, world):
 
 def test_site_staff_see_only_their_site(page, world):
     program, site_a, site_b, kit, _items, users = world
-    services.kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
+    kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
     login(page, users["staff_a"].email)
     page.goto("/programmes/")
     expect(page.get_by_role("link", name=site_a.name)).to_be_visible()

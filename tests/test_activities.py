@@ -398,7 +398,7 @@ def test_retention_command_anonymises_after_two_years(world):
     never = participant(world["a"], "Paul", consent_on=today - timedelta(days=365 * 3))
     out = io.StringIO()
     call_command("enforce-retention", stdout=out)
-    assert "2 participant(s)" in out.getvalue()
+    assert "2 participants anonymisés" in out.getvalue()
     assert set(Participant.objects.filter(anonymised_at__isnull=False).values_list("pk", flat=True)) == {
         old.pk,
         never.pk,

@@ -212,7 +212,7 @@ def test_command_geocodes_missing_coordinates_only(ban):
     ban_calls_before = len(ban.requests)
     out = _run("geocode-organisations", "--pause", "0")
     assert (
-        "3 organisation(s) traitée(s) : 1 placée(s) à l'adresse, 1 au centre de la commune, 1 sans coordonnées."
+        "3 organisations traitées : 1 placée à l'adresse, 1 au centre de la commune, 1 sans coordonnées."
         in out
     )
     todo.refresh_from_db(), no_address.refresh_from_db(), done.refresh_from_db(), lost.refresh_from_db()
@@ -229,9 +229,9 @@ def test_command_limit_and_force(ban):
     ban.handler = answer(feature(0.35, 46.59))
     orgs = [OrganisationFactory(address=f"{n} rue Test", latitude=45.0, longitude=1.0) for n in range(3)]
     out = _run("geocode-organisations", "--pause", "0")
-    assert out.startswith("0 organisation(s) traitée(s)")
+    assert out.startswith("0 organisation")
     out = _run("geocode-organisations", "--force", "--limit", "2", "--pause", "0")
-    assert out.startswith("2 organisation(s) traitée(s) : 2 placée(s) à l'adresse")
+    assert out.startswith("2 organisations traitées : 2 placées à l'adresse")
     latitudes = [Organisation.objects.get(pk=o.pk).latitude for o in orgs]
     assert latitudes == [46.59, 46.59, 45.0]
 

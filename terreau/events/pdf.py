@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from terreau.core.pdf import Spacer, build, cm, para, style
 from terreau.events.models import Registration
@@ -41,7 +42,10 @@ def attendance_certificate(registration: Registration) -> bytes:
         ),
         para(_("Lieu : %(place)s") % {"place": event.place or _("non précisé")}, body),
         para(
-            _("Durée : %(hours)s heure(s)") % {"hours": formats.number_format(event.duration_hours, 1)}, body
+            # French: "1,5 heure", "2 heures" (the whole part decides)
+            ngettext("Durée : %(hours)s heure", "Durée : %(hours)s heures", int(event.duration_hours))
+            % {"hours": formats.number_format(event.duration_hours, 1)},
+            body,
         ),
         Spacer(1, 1.5 * cm),
         para(_("Fait le %(date)s") % {"date": formats.date_format(timezone.localdate(), "j F Y")}, body),

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from terreau.core.access import editable, get_for
@@ -46,6 +47,16 @@ def _speed_meeting(event: Event) -> SpeedMeeting | None:
 
 def _errors(request: HttpRequest, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
+
+
+def _adjusted_message(n: dict[str, int]) -> str:
+    """The message after a re-plan on the day, with French plurals ("1 rendez-vous annulé, 2 ajoutés")."""
+    return _("Planning ajusté : %(removed)s, %(added)s, %(moved)s.") % {
+        "removed": ngettext("%(n)s rendez-vous annulé", "%(n)s rendez-vous annulés", n["removed"])
+        % {"n": n["removed"]},
+        "added": ngettext("%(n)s ajouté", "%(n)s ajoutés", n["added"]) % {"n": n["added"]},
+        "moved": ngettext("%(n)s déplacé", "%(n)s déplacés", n["moved"]) % {"n": n["moved"]},
+    }
 
 
 @login_required
@@ -190,10 +201,7 @@ def absent(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(
             request,
-            _(
-                "Planning ajusté : %(removed)s rendez-vous annulé(s), %(added)s ajouté(s), %(moved)s déplacé(s)."
-            )
-            % {k: len(v) for k, v in changes.items()},
+            _adjusted_message({k: len(v) for k, v in changes.items()}),
         )
     return redirect(reverse("meetings:planning", kwargs={"slug": event.slug}) + "#changements")
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from terreau.core.pdf import KeepTogether, Spacer, build, cm, para, style, table
 from terreau.programs.equipment import EquipmentItem, Kit
@@ -46,7 +47,7 @@ def delivery_note(kit: Kit, items: list[EquipmentItem]) -> bytes:
     ]
     rows.append(
         [
-            _("%(n)s équipement(s)") % {"n": len(items)},
+            ngettext("%(n)s équipement", "%(n)s équipements", len(items)) % {"n": len(items)},
             "",
             "",
             _("Total : %(total)s") % {"total": _money(total)},

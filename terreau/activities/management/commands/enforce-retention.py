@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from terreau.activities import rules
 from terreau.activities.participants import enforce_retention
@@ -12,4 +13,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = enforce_retention()
-        self.stdout.write(f"{count} participant(s) anonymisé(s).")
+        self.stdout.write(
+            ngettext("%(n)s participant anonymisé.", "%(n)s participants anonymisés.", count) % {"n": count}
+        )

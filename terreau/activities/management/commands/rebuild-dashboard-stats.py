@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from terreau.activities import stats
 
@@ -11,4 +12,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         rows = stats.rebuild()
-        self.stdout.write(f"Résumé du tableau de bord recalculé : {rows} ligne(s) site × mois.")
+        self.stdout.write(
+            ngettext(
+                "Résumé du tableau de bord recalculé : %(n)s ligne site × mois.",
+                "Résumé du tableau de bord recalculé : %(n)s lignes site × mois.",
+                rows,
+            )
+            % {"n": rows}
+        )

@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from terreau.directory.models import Organisation
 from terreau.territories import geocoding
@@ -59,9 +60,11 @@ class Command(BaseCommand):
                 if location is not None:
                     geocoding.store_location(organisation, location)
         total = sum(counts.values())
+        at_address = counts[geocoding.Precision.ADDRESS]
         self.stdout.write(
-            f"{total} organisation(s) traitée(s) : "
-            f"{counts[geocoding.Precision.ADDRESS]} placée(s) à l'adresse, "
-            f"{counts[geocoding.Precision.COMMUNE]} au centre de la commune, "
-            f"{counts[None]} sans coordonnées."
+            ngettext("%(n)s organisation traitée", "%(n)s organisations traitées", total) % {"n": total}
+            + " : "
+            + ngettext("%(n)s placée à l'adresse", "%(n)s placées à l'adresse", at_address)
+            % {"n": at_address}
+            + f", {counts[geocoding.Precision.COMMUNE]} au centre de la commune, {counts[None]} sans coordonnées."
         )

@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from terreau.events.services import send_reminders
 
@@ -11,4 +12,4 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = send_reminders()
-        self.stdout.write(f"{count} rappel(s) envoyé(s).")
+        self.stdout.write(ngettext("%(n)s rappel envoyé.", "%(n)s rappels envoyés.", count) % {"n": count})

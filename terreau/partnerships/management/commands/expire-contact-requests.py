@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand
+from django.utils.translation import ngettext
 
 from terreau.partnerships.services import contact_requests_expire
 
@@ -8,4 +9,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         count = contact_requests_expire()
-        self.stdout.write(f"{count} demande(s) expirée(s).")
+        self.stdout.write(
+            ngettext("%(n)s demande expirée.", "%(n)s demandes expirées.", count) % {"n": count}
+        )

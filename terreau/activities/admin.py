@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from terreau.activities.models import Mission, RecurringSession, Session, SessionReport
+from terreau.activities.models import (
+    Mission,
+    RecurringSession,
+    Session,
+    SessionReport,
+    SiteClosure,
+    VolunteerAbsence,
+)
 from terreau.core.admin_scoping import BranchScopedAdmin
 
 # Participants and attendance (beneficiaries' personal data) are deliberately not in the admin:
@@ -41,3 +48,15 @@ class SessionAdmin(BranchScopedAdmin):
 class SessionReportAdmin(BranchScopedAdmin):
     list_display = ["session", "held", "headcount"]
     raw_id_fields = ["session", "by"]
+
+
+@admin.register(SiteClosure)
+class SiteClosureAdmin(BranchScopedAdmin):
+    list_display = ["site", "starts_on", "ends_on", "reason"]
+    raw_id_fields = ["site"]
+
+
+@admin.register(VolunteerAbsence)
+class VolunteerAbsenceAdmin(BranchScopedAdmin):
+    list_display = ["mission", "starts_on", "ends_on", "reason"]
+    raw_id_fields = ["mission"]

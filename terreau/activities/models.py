@@ -411,3 +411,57 @@ class SiteMonthStats(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.month:%Y-%m}"
+
+
+class SiteClosure(TimeStampedModel):
+    """A period when a host site is closed (works, summer closure...): no session is generated nor planned."""
+
+    ACCESS = AccessRule(branch="site__program__branch", program="site__program", site="site")
+
+    site = models.ForeignKey("programs.HostSite", on_delete=models.CASCADE, related_name="closures")
+    starts_on = models.DateField(_("fermé du"))
+    ends_on = models.DateField(_("au (inclus)"))
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("fermeture d'un site")
+        verbose_name_plural = _("fermetures des sites")
+        ordering = ["site__name", "starts_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="site_closure_dates")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} — {self.starts_on:%d/%m/%Y} → {self.ends_on:%d/%m/%Y}"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("La fin de la fermeture précède son début.")})
+
+
+class VolunteerAbsence(TimeStampedModel):
+    """A period when a volunteer is away (leave, training, illness): the planner assigns them nothing."""
+
+    ACCESS = AccessRule(branch="mission__program__branch", program="mission__program", owner="mission__user")
+
+    mission = models.ForeignKey(Mission, on_delete=models.CASCADE, related_name="absences")
+    starts_on = models.DateField(_("absent du"))
+    ends_on = models.DateField(_("au (inclus)"))
+    reason = models.CharField(_("motif"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("absence d'un volontaire")
+        verbose_name_plural = _("absences des volontaires")
+        ordering = ["mission", "starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="volunteer_absence_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mission} — {self.starts_on:%d/%m/%Y} → {self.ends_on:%d/%m/%Y}"
+
+    def clean(self) -> None:
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": _("La fin de l'absence précède son début.")})

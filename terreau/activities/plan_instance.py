@@ -47,6 +47,7 @@ class Volunteer:
     lat: float | None = None
     lon: float | None = None
     max_travel_km: float = rules.MAX_TRAVEL_KM
+    absent: frozenset[date] = frozenset()  # days away (leave, training...): nothing assigned
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,10 @@ def static_candidates(
     dated = [v for v in reach if v.starts_on <= day <= v.ends_on]
     if not dated:
         return [], "dates"
-    available = [v for v in dated if inside(v.availability, slot)]
+    present = [v for v in dated if day not in v.absent]
+    if not present:
+        return [], "absent"
+    available = [v for v in present if inside(v.availability, slot)]
     if not available:
         return [], "availability"
     return available, None

@@ -49,6 +49,7 @@ REASONS = {
     "site_window": "la séance est en dehors des créneaux d'accueil du site",
     "no_volunteer": "aucun volontaire n'est affecté à ce site ni à portée de trajet",
     "dates": "aucune mission de volontaire n'est en cours à cette date",
+    "absent": "les volontaires de ce site sont absents ce jour-là",
     "availability": "aucun volontaire n'est disponible à cet horaire",
     "busy": "les volontaires disponibles sont déjà en séance (ou en trajet) à cette heure",
     "hours": "les volontaires disponibles ont atteint leurs heures de la semaine",
@@ -175,6 +176,7 @@ def unavailable(
                 continue
             if (
                 v.starts_on <= slot.start.date() <= v.ends_on
+                and slot.start.date() not in v.absent
                 and inside(v.availability, slot)
                 and load.hours_left(v, slot)
                 and load.free(vid, slot)
@@ -209,6 +211,8 @@ def check(
             day = slot.start.date()
             if not v.starts_on <= day <= v.ends_on:
                 problems.append(f"slot {slot_id}: volunteer {vid} outside mission dates")
+            if day in v.absent:
+                problems.append(f"slot {slot_id}: volunteer {vid} away that day")
             if not inside(v.availability, slot):
                 problems.append(f"slot {slot_id}: volunteer {vid} not available")
             if not site_accepts(site, slot):

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from terreau.activities import planner, stats
+from terreau.activities.closed_days import absent_days
 from terreau.activities.models import Mission, Session
 from terreau.activities.plan_instance import Site, Slot, Volunteer, Window
 from terreau.activities.sessions import local_dt, monday_of, sessions_generate
@@ -53,7 +54,7 @@ def _site_input(site) -> Site:
     return Site(id=site.pk, lat=lat, lon=lon, windows=to_windows(site.time_windows))
 
 
-def _volunteer_input(mission: Mission, site_ids: frozenset[int]) -> Volunteer:
+def _volunteer_input(mission: Mission, site_ids: frozenset[int], absent=frozenset()) -> Volunteer:
     commune = mission.home_commune
     return Volunteer(
         id=mission.pk,
@@ -64,6 +65,7 @@ def _volunteer_input(mission: Mission, site_ids: frozenset[int]) -> Volunteer:
         site_ids=site_ids,
         lat=getattr(commune, "latitude", None),
         lon=getattr(commune, "longitude", None),
+        absent=absent,
     )
 
 
@@ -124,9 +126,13 @@ def plan_sessions(*, program, start: date, end: date, by=None) -> PlanOutcome:
         .annotate(n=Count("id"))
     ):
         history.setdefault(site_id, {})[mid] = n
+    away = absent_days([m.pk for m in missions], week_start, week_end)
     result = planner.plan(
         sites=[_site_input(s) for s in sites],
-        volunteers=[_volunteer_input(m, frozenset(mission_sites.get(m.pk, ()))) for m in missions],
+        volunteers=[
+            _volunteer_input(m, frozenset(mission_sites.get(m.pk, ())), away.get(m.pk, frozenset()))
+            for m in missions
+        ],
         slots=slots,
         history=history,
     )

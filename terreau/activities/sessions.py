@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terreau.activities import stats
+from terreau.activities.closed_days import closed_days_by_site
 from terreau.activities.models import RecurringSession, Session
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,11 @@ def sessions_generate(*, program, start: date, end: date, is_demo: bool = False)
     recurring = list(
         RecurringSession.objects.filter(site__program=program, starts_on__lte=end)
         .exclude(ends_on__lt=start)
+        .select_related("site__commune")
         .select_for_update(of=("self",))
     )
+    # No session on a public holiday of the site's department nor while the site is closed.
+    closed = closed_days_by_site({rec.site_id: rec.site for rec in recurring}.values(), start, end)
     # A weekly session has at most one occurrence a week: a week that already has one (planned, held,
     # cancelled, or moved to another day or time after the weekly session was edited) gets no other.
     # Replacements (session_replace) do not count: the occurrence they replace holds its own week, and the
@@ -56,7 +60,7 @@ def sessions_generate(*, program, start: date, end: date, is_demo: bool = False)
         last = min(end, rec.ends_on) if rec.ends_on else end
         day = first + timedelta(days=(rec.weekday - first.weekday()) % 7)
         while day <= last:
-            if (rec.pk, monday_of(day)) in taken:
+            if (rec.pk, monday_of(day)) in taken or day in closed[rec.site_id]:
                 day += timedelta(days=7)
                 continue
             new.append(

@@ -186,7 +186,7 @@ def test_inventory_page_flags_missing(client, world):
     slug, site = world["program"].slug, world["a"]
     seen = [i.pk for i in world["items"][1:]]
     response = client.post(reverse("programs:inventory", args=[slug, site.pk]), {"seen": seen}, follow=True)
-    assert "1 équipement(s) manquant(s)" in response.content.decode()
+    assert "1 équipement manquant." in response.content.decode()
     assert list(site.inventory_checks.get().missing.all()) == [world["items"][0]]
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from terreau.core.access import editable, get_for, visible
 from terreau.core.forms_flow import submit
@@ -120,7 +121,13 @@ def inventory(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         n = check.missing.count()
         if n:
             messages.warning(
-                request, _("Inventaire enregistré : %(n)s équipement(s) manquant(s).") % {"n": n}
+                request,
+                ngettext(
+                    "Inventaire enregistré : %(n)s équipement manquant.",
+                    "Inventaire enregistré : %(n)s équipements manquants.",
+                    n,
+                )
+                % {"n": n},
             )
         else:
             messages.success(request, _("Inventaire enregistré : rien ne manque."))

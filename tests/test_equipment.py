@@ -8,8 +8,17 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from terreau.programs import services
 from terreau.programs.equipment import EquipmentEvent, EquipmentItem, Incident, ItemState, Kit, Repair
+from terreau.programs.items import (
+    equipment_overview,
+    incident_report,
+    inventory_check,
+    item_found,
+    item_register,
+    repair_return,
+    repair_send,
+)
+from terreau.programs.kits import item_swap, kit_assemble, kit_deliver, kit_dismantle
 from tests.factories import UserFactory
 from tests.test_programs_support import make_items, make_program, people
 
@@ -27,14 +36,14 @@ def setup():
 def _kit(setup, code="K01", prefix="SN"):
     program, _a, _b, kit_model, user = setup
     items = make_items(program, prefix=prefix)
-    return services.kit_assemble(kit_model=kit_model, items=items, code=code, by=user), items
+    return kit_assemble(kit_model=kit_model, items=items, code=code, by=user), items
 
 
 def test_assemble_deliver_records_history(setup):
     program, site_a, _b, _m, user = setup
     kit, items = _kit(setup)
     assert {i.state for i in kit.items.all()} == {ItemState.IN_KIT}
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     kit.refresh_from_db()
     assert kit.state == Kit.State.DELIVERED and kit.site == site_a and kit.delivered_on
     tablet = items[0]
@@ -49,13 +58,13 @@ def test_assemble_refuses_wrong_composition_and_busy_items(setup):
     program, _a, _b, kit_model, user = setup
     items = make_items(program, tablets=4)
     with pytest.raises(ValidationError, match="composition"):
-        services.kit_assemble(kit_model=kit_model, items=items, code="K1", by=user)
+        kit_assemble(kit_model=kit_model, items=items, code="K1", by=user)
     assert not Kit.objects.exists()
     kit, full = _kit(setup, code="K2", prefix="X")
     with pytest.raises(ValidationError, match="pas en stock"):
-        services.kit_assemble(kit_model=kit_model, items=full, code="K3", by=user)
+        kit_assemble(kit_model=kit_model, items=full, code="K3", by=user)
     with pytest.raises(ValidationError, match="déjà utilisé"):
-        services.kit_assemble(kit_model=kit_model, items=make_items(program, prefix="Y"), code="K2", by=user)
+        kit_assemble(kit_model=kit_model, items=make_items(program, prefix="Y"), code="K2", by=user)
 
 
 def test_deliver_twice_or_to_another_program_is_refused(setup):
@@ -63,52 +72,52 @@ def test_deliver_twice_or_to_another_program_is_refused(setup):
     kit, _items = _kit(setup)
     other_program, other_site, _ob, _om = make_program(slug="autre")
     with pytest.raises(ValidationError, match="programme"):
-        services.kit_deliver(kit=kit, site=other_site, by=user)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+        kit_deliver(kit=kit, site=other_site, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     with pytest.raises(ValidationError, match="ne peut pas être livré"):
-        services.kit_deliver(kit=kit, site=site_a, by=user)
+        kit_deliver(kit=kit, site=site_a, by=user)
 
 
 def test_broken_incident_swap_repair_return(setup):
     program, site_a, _b, _m, user = setup
     kit, items = _kit(setup)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     broken = items[0]
-    incident = services.incident_report(item=broken, kind="broken", note="écran fêlé", by=user)
+    incident = incident_report(item=broken, kind="broken", note="écran fêlé", by=user)
     broken.refresh_from_db()
     assert broken.state == ItemState.AT_SITE  # a broken item stays until swapped or sent to repair
     assert incident.site == site_a
     (spare,) = make_items(program, prefix="SPARE", tablets=1, consoles=0, projectors=0)
-    services.item_swap(kit=kit, out_item=broken, in_item=spare, by=user, note="remplacement")
+    item_swap(kit=kit, out_item=broken, in_item=spare, by=user, note="remplacement")
     broken.refresh_from_db()
     spare.refresh_from_db()
     assert broken.state == ItemState.IN_STOCK and broken.kit is None and broken.site is None
     assert spare.state == ItemState.AT_SITE and spare.kit == kit and spare.site == site_a
-    repair = services.repair_send(item=broken, repairer="Atelier du Marais", by=user)
+    repair = repair_send(item=broken, repairer="Atelier du Marais", by=user)
     assert repair.incident == incident
     broken.refresh_from_db()
     assert broken.state == ItemState.IN_REPAIR
-    services.repair_return(repair=repair, outcome="repaired", cost=Decimal("35"), by=user)
+    repair_return(repair=repair, outcome="repaired", cost=Decimal("35"), by=user)
     broken.refresh_from_db()
     incident.refresh_from_db()
     assert broken.state == ItemState.IN_STOCK and incident.resolved_at is not None
     kinds = list(broken.events.values_list("kind", flat=True))
     assert kinds == ["assembled", "delivered", "incident", "swapped_out", "repair_sent", "repair_returned"]
     with pytest.raises(ValidationError, match="close"):
-        services.repair_return(repair=repair, outcome="repaired", by=user)
+        repair_return(repair=repair, outcome="repaired", by=user)
 
 
 def test_unrepairable_item_is_retired_and_then_frozen(setup):
     program, *_rest, user = setup
     (item,) = make_items(program, tablets=1, consoles=0, projectors=0)
-    repair = services.repair_send(item=item, by=user)
-    services.repair_return(repair=repair, outcome="unrepairable", by=user)
+    repair = repair_send(item=item, by=user)
+    repair_return(repair=repair, outcome="unrepairable", by=user)
     item.refresh_from_db()
     assert item.state == ItemState.RETIRED
     for call in (
-        lambda: services.repair_send(item=item, by=user),
-        lambda: services.incident_report(item=item, kind="broken", note="", by=user),
-        lambda: services.item_found(item=item, by=user),
+        lambda: repair_send(item=item, by=user),
+        lambda: incident_report(item=item, kind="broken", note="", by=user),
+        lambda: item_found(item=item, by=user),
     ):
         with pytest.raises(ValidationError):
             call()
@@ -118,21 +127,21 @@ def test_unrepairable_item_is_retired_and_then_frozen(setup):
 def test_lost_and_found(setup):
     program, site_a, _b, _m, user = setup
     kit, items = _kit(setup)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     item = items[5]
-    incident = services.incident_report(item=item, kind="stolen", note="", by=user, session_report=None)
+    incident = incident_report(item=item, kind="stolen", note="", by=user, session_report=None)
     item.refresh_from_db()
     assert item.state == ItemState.LOST and item.site is None and item.kit is None
     assert incident.kind == Incident.Kind.STOLEN and incident.site == site_a
     with pytest.raises(ValidationError):
-        services.incident_report(item=item, kind="lost", note="", by=user)
+        incident_report(item=item, kind="lost", note="", by=user)
     with pytest.raises(ValidationError):  # a lost item cannot go to repair
-        services.repair_send(item=item, by=user)
-    services.item_found(item=item, by=user)
+        repair_send(item=item, by=user)
+    item_found(item=item, by=user)
     item.refresh_from_db()
     assert item.state == ItemState.IN_STOCK
     # The gap in the kit is filled from stock.
-    services.item_swap(kit=kit, out_item=None, in_item=item, by=user)
+    item_swap(kit=kit, out_item=None, in_item=item, by=user)
     item.refresh_from_db()
     assert item.state == ItemState.AT_SITE and item.kit == kit
 
@@ -144,9 +153,7 @@ def test_incident_keeps_the_session_report_reference(setup):
     class Report:
         pk = 4242
 
-    incident = services.incident_report(
-        item=item, kind="broken", note="chute", by=user, session_report=Report()
-    )
+    incident = incident_report(item=item, kind="broken", note="chute", by=user, session_report=Report())
     assert incident.session_report_ref == 4242
 
 
@@ -155,21 +162,21 @@ def test_swap_refuses_other_type_and_foreign_items(setup):
     kit, items = _kit(setup)
     (console,) = make_items(program, prefix="C", tablets=0, consoles=1, projectors=0)
     with pytest.raises(ValidationError, match="même type"):
-        services.item_swap(kit=kit, out_item=items[0], in_item=console, by=user)
+        item_swap(kit=kit, out_item=items[0], in_item=console, by=user)
     outside, spare = make_items(program, prefix="O", tablets=2, consoles=0, projectors=0)
     with pytest.raises(ValidationError, match="ne fait pas partie"):
-        services.item_swap(kit=kit, out_item=outside, in_item=spare, by=user)
+        item_swap(kit=kit, out_item=outside, in_item=spare, by=user)
     with pytest.raises(ValidationError, match="tous ses équipements"):
-        services.item_swap(kit=kit, out_item=None, in_item=outside, by=user)
+        item_swap(kit=kit, out_item=None, in_item=outside, by=user)
 
 
 def test_inventory_flags_missing_and_unexpected(setup):
     program, site_a, site_b, _m, user = setup
     kit, items = _kit(setup)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     (stray,) = make_items(program, prefix="S", tablets=1, consoles=0, projectors=0)
     seen = [i.pk for i in items[:-2]] + [stray.pk]
-    check = services.inventory_check(site=site_a, seen_item_ids=seen, by=user)
+    check = inventory_check(site=site_a, seen_item_ids=seen, by=user)
     assert set(check.missing.all()) == set(items[-2:])
     assert list(check.unexpected.all()) == [stray]
     assert check.expected_count == 8 and check.seen_count == 6
@@ -178,7 +185,7 @@ def test_inventory_flags_missing_and_unexpected(setup):
     assert missing.state == ItemState.AT_SITE  # flagged, not declared lost
     assert missing.events.last().kind == K.INVENTORY_MISSING
     with pytest.raises(ValidationError):
-        services.inventory_check(site=site_b, seen_item_ids=["abc"], by=user)
+        inventory_check(site=site_b, seen_item_ids=["abc"], by=user)
 
 
 @pytest.mark.parametrize(
@@ -205,22 +212,20 @@ def test_register_and_duplicate_serial(setup):
         "origin": "bought",
         "value": Decimal("200"),
     }
-    item = services.item_register(program=program, data=data, by=user)
+    item = item_register(program=program, data=data, by=user)
     assert item.events.get().kind == K.REGISTERED
     with pytest.raises(ValidationError, match="déjà enregistré"):
-        services.item_register(program=program, data=data, by=user)
+        item_register(program=program, data=data, by=user)
     with pytest.raises(ValidationError, match="qui a donné"):
-        services.item_register(
-            program=program, data={**data, "serial_number": "R9-2", "origin": "given"}, by=user
-        )
+        item_register(program=program, data={**data, "serial_number": "R9-2", "origin": "given"}, by=user)
 
 
 def test_overview_counts_and_values(setup):
     program, site_a, _b, _m, user = setup
     kit, items = _kit(setup)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
-    services.incident_report(item=items[0], kind="lost", note="", by=user)
-    overview = services.equipment_overview(items=program.equipment.all())
+    kit_deliver(kit=kit, site=site_a, by=user)
+    incident_report(item=items[0], kind="lost", note="", by=user)
+    overview = equipment_overview(items=program.equipment.all())
     states = {row["state"]: row["n"] for row in overview.by_state}
     assert overview.total_items == 8
     assert states["at_site"] == 7 and states["lost"] == 1
@@ -235,9 +240,9 @@ def test_overview_counts_and_values(setup):
 def test_dismantle_a_delivered_kit_puts_its_items_back_in_stock_with_history(setup):
     program, site_a, _b, kit_model, user = setup
     kit, items = _kit(setup)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     delivered_on = Kit.objects.get(pk=kit.pk).delivered_on
-    services.kit_dismantle(kit=kit, by=user, reason="  Le site quitte   le programme ")
+    kit_dismantle(kit=kit, by=user, reason="  Le site quitte   le programme ")
     kit.refresh_from_db()
     assert kit.state == Kit.State.DISMANTLED and kit.site is None and kit.delivered_on == delivered_on
     assembled, delivered, change = kit.state_changes.all()
@@ -262,7 +267,7 @@ def test_dismantle_a_delivered_kit_puts_its_items_back_in_stock_with_history(set
         assert event.by == user and event.kit == kit and "Le site quitte le programme" in event.note
     assert not kit.items.exists()
     # Back in stock means free for another kit.
-    again = services.kit_assemble(kit_model=kit_model, items=items, code="K02", by=user)
+    again = kit_assemble(kit_model=kit_model, items=items, code="K02", by=user)
     assert again.items.count() == len(items)
 
 
@@ -270,21 +275,21 @@ def test_dismantle_an_assembled_kit_and_refuse_twice(setup):
     _p, site_a, _b, _m, user = setup
     kit, items = _kit(setup)
     with pytest.raises(ValidationError, match="pourquoi"):
-        services.kit_dismantle(kit=kit, by=user, reason="   ")
-    services.kit_dismantle(kit=kit, by=user, reason="Erreur de composition")
+        kit_dismantle(kit=kit, by=user, reason="   ")
+    kit_dismantle(kit=kit, by=user, reason="Erreur de composition")
     items[0].refresh_from_db()
     assert items[0].events.last().from_state == "in_kit" and items[0].state == ItemState.IN_STOCK
     assert kit.state_changes.get(to_state=Kit.State.DISMANTLED).site is None
     with pytest.raises(ValidationError, match="déjà démonté"):
-        services.kit_dismantle(kit=kit, by=user, reason="encore")
+        kit_dismantle(kit=kit, by=user, reason="encore")
     assert kit.state_changes.filter(to_state=Kit.State.DISMANTLED).count() == 1
     assert EquipmentEvent.objects.filter(kind=K.DISMANTLED).count() == len(items)
     # A dismantled kit can be neither delivered nor completed.
     (spare,) = make_items(kit.program, prefix="SP", tablets=1, consoles=0, projectors=0)
     with pytest.raises(ValidationError, match="ne peut pas être livré"):
-        services.kit_deliver(kit=kit, site=site_a, by=user)
+        kit_deliver(kit=kit, site=site_a, by=user)
     with pytest.raises(ValidationError, match="démonté"):
-        services.item_swap(kit=kit, out_item=None, in_item=spare, by=user)
+        item_swap(kit=kit, out_item=None, in_item=spare, by=user)
 
 
 def test_dismantle_with_an_item_in_repair_and_a_broken_one(setup):
@@ -292,12 +297,12 @@ def test_dismantle_with_an_item_in_repair_and_a_broken_one(setup):
     it comes back; a broken item still in the kit goes back to stock with its incident open."""
     _p, site_a, _b, _m, user = setup
     kit, items = _kit(setup)
-    services.kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
     away, broken = items[0], items[1]
-    services.incident_report(item=away, kind="broken", note="écran", by=user)
-    repair = services.repair_send(item=away, repairer="Atelier", by=user)
-    incident = services.incident_report(item=broken, kind="broken", note="bouton", by=user)
-    services.kit_dismantle(kit=kit, by=user, reason="Fin du programme")
+    incident_report(item=away, kind="broken", note="écran", by=user)
+    repair = repair_send(item=away, repairer="Atelier", by=user)
+    incident = incident_report(item=broken, kind="broken", note="bouton", by=user)
+    kit_dismantle(kit=kit, by=user, reason="Fin du programme")
     away.refresh_from_db()
     assert away.state == ItemState.IN_REPAIR and away.kit is None and away.site is None
     event = away.events.last()
@@ -310,7 +315,7 @@ def test_dismantle_with_an_item_in_repair_and_a_broken_one(setup):
     broken.refresh_from_db()
     incident.refresh_from_db()
     assert broken.state == ItemState.IN_STOCK and incident.resolved_at is None
-    services.repair_return(repair=repair, outcome="repaired", by=user)
+    repair_return(repair=repair, outcome="repaired", by=user)
     away.refresh_from_db()
     assert away.state == ItemState.IN_STOCK and away.kit is None
 
@@ -319,10 +324,10 @@ def test_dismantling_leaves_inventory_and_other_kits_alone(setup):
     program, site_a, _b, _m, user = setup
     kit, _items = _kit(setup)
     other, other_items = _kit(setup, code="K02", prefix="O")
-    services.kit_deliver(kit=kit, site=site_a, by=user)
-    services.kit_deliver(kit=other, site=site_a, by=user)
-    services.kit_dismantle(kit=kit, by=user, reason="Retour")
-    check = services.inventory_check(site=site_a, seen_item_ids=[i.pk for i in other_items], by=user)
+    kit_deliver(kit=kit, site=site_a, by=user)
+    kit_deliver(kit=other, site=site_a, by=user)
+    kit_dismantle(kit=kit, by=user, reason="Retour")
+    check = inventory_check(site=site_a, seen_item_ids=[i.pk for i in other_items], by=user)
     assert check.expected_count == len(other_items) and not check.missing.exists()
     other.refresh_from_db()
     assert other.state == Kit.State.DELIVERED and other.items.count() == len(other_items)
@@ -335,14 +340,12 @@ def test_dismantling_leaves_inventory_and_other_kits_alone(setup):
 def world():
     program, site_a, site_b, kit_model = make_program()
     users = people(program, site_a)
-    kit = services.kit_assemble(
-        kit_model=kit_model, items=make_items(program), code="K-A", by=users["coordinator"]
-    )
-    services.kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
-    kit_b = services.kit_assemble(
+    kit = kit_assemble(kit_model=kit_model, items=make_items(program), code="K-A", by=users["coordinator"])
+    kit_deliver(kit=kit, site=site_a, by=users["coordinator"])
+    kit_b = kit_assemble(
         kit_model=kit_model, items=make_items(program, prefix="B"), code="K-B", by=users["coordinator"]
     )
-    services.kit_deliver(kit=kit_b, site=site_a, by=users["coordinator"])
+    kit_deliver(kit=kit_b, site=site_a, by=users["coordinator"])
     return {"program": program, "a": site_a, "kit": kit, "kit_b": kit_b, **users}
 
 
@@ -418,7 +421,7 @@ def test_dismantle_posts_on_unknown_foreign_or_dismantled_kits(client, world):
     client.force_login(world["coordinator"])
     slug = world["program"].slug
     other_program, _oa, _ob, other_model = make_program(slug="autre")
-    foreign = services.kit_assemble(
+    foreign = kit_assemble(
         kit_model=other_model, items=make_items(other_program, prefix="F"), code="K-F", by=None
     )
     for url in (

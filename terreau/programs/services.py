@@ -17,20 +17,6 @@ from django.utils.translation import gettext as _
 
 from terreau.core.uploads import check_document
 from terreau.programs.equipment import ProgramDocument
-
-# Transitional names, only for tests/test_equipment.py, which a colleague was editing (uncommitted) when the
-# services were split: import them from terreau.programs.items and kits instead; they leave this module as
-# soon as that test does.
-from terreau.programs.items import (  # noqa: F401
-    equipment_overview,
-    incident_report,
-    inventory_check,
-    item_found,
-    item_register,
-    repair_return,
-    repair_send,
-)
-from terreau.programs.kits import item_swap, kit_assemble, kit_deliver, kit_dismantle  # noqa: F401
 from terreau.programs.models import Program, ProgramPartner
 from terreau.programs.team import _by
 

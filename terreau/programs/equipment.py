@@ -1,7 +1,7 @@
 """Kits and equipment of a program: kit models, kits, items with explicit states and their full history,
 incidents, repairs and inventory checks; plus the program's documents.
 
-An item's state only changes through EquipmentItem.move() (called by terreau.programs.services), which
+An item's state only changes through EquipmentItem.move() (called by terreau.programs.items and kits), which
 goes through terreau.core.states: it refuses transitions not listed in EquipmentItem.LIFECYCLE and records
 an EquipmentEvent for each change. A kit's own state (Kit.LIFECYCLE) is recorded in KitStateChange.
 """
@@ -163,7 +163,7 @@ class Kit(TimeStampedModel):
 
 class KitStateChange(StateChange):
     """A step of a kit's own life: assembled, delivered, dismantled (its items keep theirs in
-    EquipmentEvent). Written by the kit services of terreau.programs.services."""
+    EquipmentEvent). Written by the kit services of terreau.programs.kits."""
 
     ACCESS = AccessRule(branch="kit__program__branch", program="kit__program", site="kit__site")
 

@@ -3,7 +3,6 @@ live in terreau.directory.services; callers pass objects fetched through terreau
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,8 +13,6 @@ from rest_framework.authtoken.models import Token
 from terreau.directory import services as directory_services
 from terreau.directory.models import NeedOffer, Organisation
 from terreau.directory.search import reindex_organisations
-
-logger = logging.getLogger(__name__)
 
 
 def unique_organisation_slug(name: str) -> str:
@@ -40,18 +37,8 @@ def organisation_create(*, data: Mapping[str, Any], by: Any) -> Organisation:
         organisation.themes.set(themes)
         reindex_organisations([organisation.pk])
     if organisation.address or organisation.commune_id:
-        _geocode(organisation)
+        directory_services.geocode_quietly(organisation)
     return organisation
-
-
-def _geocode(organisation: Organisation) -> None:
-    """Best effort, after the commit: the geocoder being down never fails the write."""
-    try:
-        from terreau.territories.geocoding import geocode_organisation
-
-        geocode_organisation(organisation)
-    except Exception:
-        logger.warning("Geocoding failed for organisation %s", organisation.pk, exc_info=True)
 
 
 def organisation_delete(*, organisation: Organisation, by: Any) -> None:

@@ -157,7 +157,7 @@ def _apply(instance: Any, data: Mapping[str, Any], allowed: frozenset[str]) -> l
     return later
 
 
-def _geocode(organisation: Organisation) -> None:
+def geocode_quietly(organisation: Organisation) -> None:
     """Best effort: a network failure or a bad answer never fails the save."""
     from terreau.territories.geocoding import geocode_organisation  # at call time: tests stand a fake in
 
@@ -187,7 +187,7 @@ def organisation_update(*, organisation: Organisation, data: Mapping[str, Any], 
         for field, value in m2m:
             field.save_form_data(organisation, value)
     if location_changed and (organisation.address or organisation.commune_id):
-        _geocode(organisation)
+        geocode_quietly(organisation)
     return organisation
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from terreau.core.dates import BoundedDatesMixin
 from terreau.programs.equipment import EquipmentItem, EquipmentType, Incident, Repair
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
+from terreau.programs.sites import SITE_FIELDS
 
 WEEKDAYS = [
     ("", "—"),
@@ -73,18 +74,7 @@ class DocumentForm(forms.Form):
 class SiteForm(BoundedDatesMixin, forms.ModelForm):
     class Meta:
         model = HostSite
-        fields = [
-            "name",
-            "address",
-            "contact_name",
-            "contact_phone",
-            "contact_email",
-            "capacity",
-            "accessibility_notes",
-            "wifi",
-            "wifi_notes",
-            "starts_on",
-        ]
+        fields = list(SITE_FIELDS)
         widgets = {"starts_on": DateInput(), "accessibility_notes": forms.Textarea(attrs={"rows": 3})}
 
 

@@ -50,19 +50,23 @@ def parse_time_windows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+# What a site's details form may change (terreau.programs.forms.SiteForm shows these fields).
+SITE_FIELDS = (
+    "name",
+    "address",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "capacity",
+    "accessibility_notes",
+    "wifi",
+    "wifi_notes",
+    "starts_on",
+)
+
+
 def site_update(*, site: HostSite, data: dict[str, Any], by: Any) -> HostSite:
-    editable_fields = (
-        "name",
-        "address",
-        "contact_name",
-        "contact_phone",
-        "contact_email",
-        "capacity",
-        "accessibility_notes",
-        "wifi",
-        "wifi_notes",
-        "starts_on",
-    )
+    editable_fields = SITE_FIELDS
     with transaction.atomic():
         for name in editable_fields:
             if name in data:

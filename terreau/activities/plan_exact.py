@@ -21,11 +21,8 @@ class ExactSolver:
     """CP-SAT polish of a week (see WeekPlanner.run)."""
 
     def _solve(self, by_id: dict[int, Slot], cands, hint) -> list[tuple[int, Volunteer]] | None:
-        """Exact weekly assignment (CP-SAT), per independent part; None when OR-Tools is not there."""
-        try:
-            from ortools.sat.python import cp_model
-        except ImportError:  # pragma: no cover - ortools is a declared dependency
-            return None
+        """Exact weekly assignment (CP-SAT), per independent part."""
+        from ortools.sat.python import cp_model  # imported when used: loading OR-Tools is slow
         pairs = [(slot_id, v) for slot_id, vs in cands.items() for v in vs]
         if not pairs:
             return []

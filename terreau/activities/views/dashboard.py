@@ -17,6 +17,7 @@ from terreau.activities.sessions import local_dt
 from terreau.activities.views.common import ctx, get_program, next_month, visible_sites
 from terreau.core import dates
 from terreau.core.access import visible
+from terreau.programs.equipment import EquipmentItem
 from terreau.programs.models import Program
 
 
@@ -49,10 +50,6 @@ def _dashboard_scope(request, program) -> dashboards.Scope:
 
 
 def _equipment(request, program):
-    try:
-        from terreau.programs.equipment import EquipmentItem
-    except ImportError:
-        return None
     return visible(request.user, EquipmentItem.objects.filter(program=program))
 
 

@@ -14,14 +14,11 @@ from terreau.activities.models import Participant, Session
 from terreau.activities.reports import future_report_message, report_save
 from terreau.activities.views.common import ctx, form_errors, get_program
 from terreau.core.access import get_for, visible
+from terreau.programs.equipment import EquipmentItem
 
 
 def _items_for(request, session):
-    """Equipment at the session's site (programs app), or None while that model is missing."""
-    try:
-        from terreau.programs.equipment import EquipmentItem
-    except ImportError:
-        return None
+    """Equipment at the session's site (programs app)."""
     return visible(request.user, EquipmentItem.objects.filter(site=session.site)).active()
 
 

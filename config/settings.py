@@ -146,6 +146,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# WhiteNoise's middleware serves /static/ from the application, DEBUG on or off: from STATIC_ROOT, filled by
+# `collectstatic` in scripts/setup.sh (the demo runs with DEBUG off), and from the finders too when DEBUG is on.
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # Third-party front-end code comes from npm at set-up time and is served from node_modules (never committed).
 STATICFILES_DIRS = [

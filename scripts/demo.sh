@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export TERREAU_DEMO=1 TERREAU_DEBUG=${TERREAU_DEBUG:-1}
+# DEBUG off, as in production: French error pages, static files served by WhiteNoise from var/static
+# (collected by setup.sh). TERREAU_DEBUG=1 ./scripts/demo.sh shows Django's debug pages instead.
+export TERREAU_DEMO=1 TERREAU_DEBUG=${TERREAU_DEBUG:-0}
 .venv/bin/terreau load-demo
 exec .venv/bin/terreau runserver 127.0.0.1:8000

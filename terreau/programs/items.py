@@ -20,6 +20,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core import states
 from terreau.programs.equipment import (
     EquipmentEvent,
     EquipmentItem,
@@ -64,9 +65,7 @@ def item_register(*, program: Program, data: dict[str, Any], by: Any) -> Equipme
             )
             item.full_clean(exclude=["program"], validate_unique=False, validate_constraints=False)
             item.save()
-            EquipmentEvent.objects.create(
-                item=item, kind=Kind.REGISTERED, from_state="", to_state=item.state, by=_by(by)
-            )
+            states.begin(item, by=by, kind=Kind.REGISTERED)
     except IntegrityError:
         raise ValidationError(
             _("Le numéro de série %(serial)s est déjà enregistré dans ce programme.") % {"serial": serial}

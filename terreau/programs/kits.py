@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from terreau.programs.equipment import EquipmentEvent, EquipmentItem, ItemState, Kit, KitModel, KitStateChange
+from terreau.core import states
+from terreau.programs.equipment import EquipmentEvent, EquipmentItem, ItemState, Kit, KitModel
 from terreau.programs.items import lock_items
 from terreau.programs.models import HostSite
 from terreau.programs.team import _by
@@ -58,7 +59,7 @@ def kit_assemble(*, kit_model: KitModel, items: list[EquipmentItem], code: str, 
         kit = Kit.objects.create(program_id=kit_model.program_id, model=kit_model, code=code)
         for item in locked:
             item.move(ItemState.IN_KIT, by=by, kind=Kind.ASSEMBLED, kit=kit)
-        KitStateChange.objects.create(kit=kit, from_state="", to_state=kit.state, by=_by(by))
+        states.begin(kit, by=by)
     return kit
 
 
@@ -78,14 +79,13 @@ def kit_deliver(*, kit: Kit, site: HostSite, by: Any, on: date | None = None) ->
             raise ValidationError(_("Le kit %(code)s est vide.") % {"code": kit.code})
         for item in items:
             item.move(ItemState.AT_SITE, by=by, kind=Kind.DELIVERED, site=site, kit=kit)
-        KitStateChange.objects.create(
-            kit=kit, from_state=kit.state, to_state=Kit.State.DELIVERED, by=_by(by), site=site
+        states.move(
+            kit,
+            Kit.State.DELIVERED,
+            by=by,
+            site=site,
+            also={"site": site, "delivered_on": on or timezone.localdate(), "delivered_by": _by(by)},
         )
-        kit.site = site
-        kit.state = Kit.State.DELIVERED
-        kit.delivered_on = on or timezone.localdate()
-        kit.delivered_by = _by(by)
-        kit.save(update_fields=["site", "state", "delivered_on", "delivered_by", "updated_at"])
     return kit
 
 
@@ -116,36 +116,18 @@ def kit_dismantle(*, kit: Kit, by: Any, reason: str) -> Kit:
         in_kit = list(EquipmentItem.objects.select_for_update().filter(kit=kit).order_by("pk"))
         away = list(kit.items_in_repair().select_for_update().exclude(kit=kit).order_by("pk"))
         note = _("Kit %(code)s démonté : %(reason)s") % {"code": kit.code, "reason": reason}
-        events = []
         for item in in_kit:
             # Items in the kit or at its site go back to stock; anything else (never expected here) keeps
-            # its state and only leaves the kit.
+            # its state and only leaves the kit. They leave the kit, but their history rows name it.
             back = item.state in (ItemState.IN_KIT, ItemState.AT_SITE, ItemState.IN_STOCK)
             to_state = ItemState.IN_STOCK if back else item.state
-            events.append(item.move(to_state, by=by, kind=Kind.DISMANTLED, note=note, site=None, kit=None))
-        # The items have left the kit, but their history rows say which kit was dismantled.
-        EquipmentEvent.objects.filter(pk__in=[e.pk for e in events]).update(kit=kit)
+            also = {"site": None, "kit": None}
+            states.move(item, to_state, by=by, note=note, also=also, kind=Kind.DISMANTLED, kit=kit)
         for item in away:
-            EquipmentEvent.objects.create(
-                item=item,
-                kind=Kind.DISMANTLED,
-                from_state=item.state,
-                to_state=item.state,
-                by=_by(by),
-                note=note[:500],
-                kit=kit,
-            )
-        KitStateChange.objects.create(
-            kit=kit,
-            from_state=kit.state,
-            to_state=Kit.State.DISMANTLED,
-            by=_by(by),
-            note=reason,
-            site=kit.site,
-        )
-        kit.state = Kit.State.DISMANTLED
-        kit.site = None
-        kit.save(update_fields=["state", "site", "updated_at"])
+            # Stays in repair, away from the kit: only a history row naming the kit.
+            states.move(item, item.state, by=by, note=note, kind=Kind.DISMANTLED, kit=kit)
+        # The kit's history row keeps the site it leaves.
+        states.move(kit, Kit.State.DISMANTLED, by=by, note=reason, site=kit.site, also={"site": None})
     return kit
 
 

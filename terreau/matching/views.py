@@ -129,7 +129,17 @@ def territory(request: HttpRequest, slug: str) -> HttpResponse:
     branch = _branch(request, slug)
     overview = services.territory_overview(branch=branch, user=request.user)
     return render(
-        request, "matching/territory.html", {"branch": branch, "overview": overview, "nav": "matching"}
+        request,
+        "matching/territory.html",
+        {
+            "branch": branch,
+            "overview": overview,
+            "min_percent": round(services.ALLIANCE_MIN_SCORE * 100),
+            "physical_km": round(services.PHYSICAL_MAX_KM),
+            "per_need": services.ALLIANCES_PER_NEED,
+            "per_organisation": services.ALLIANCES_PER_ORGANISATION,
+            "nav": "matching",
+        },
     )
 
 
@@ -145,7 +155,7 @@ def territory_alliances_csv(request: HttpRequest, slug: str) -> HttpResponse:
             a.need.title,
             a.offer.organisation.name,
             a.offer.title,
-            " ; ".join(a.why),
+            " ".join(a.why),
         ]
         for a in overview.alliances
     )

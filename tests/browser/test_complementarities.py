@@ -61,8 +61,10 @@ def test_suggestion_to_partnership_in_the_pipeline(page):
     assert SuggestionFeedback.objects.filter(partner=other, reason="too_far").exists()
 
     # 2. It proposes a contact to the company about the tablets.
-    card.get_by_label("Votre message (facultatif)").first.fill("Bonjour, nos résidents seraient ravis !")
-    card.get_by_role("button", name="Proposer un contact").first.click()
+    # One contact action per partner: its message form opens on demand.
+    card.get_by_text("Proposer un contact").click()
+    card.get_by_label("Votre message (facultatif)").fill("Bonjour, nos résidents seraient ravis !")
+    card.get_by_role("button", name="Envoyer la proposition").click()
     page.wait_for_load_state()
     assert page.get_by_text("Votre proposition a été envoyée à Recyclerie Numérique").is_visible()
     request = ContactRequest.objects.get()

@@ -26,10 +26,12 @@ and reasons are written, in bulk, only for the partners that are listed.
 
 The package is split by stage: tables (weights and constants), records (input and output), storage
 (vocabulary and matrices), scoring, candidates, aggregation, reasons, and index (the Index class, built from
-the stages' mixins, and match()). Callers use the names exported here.
+the stages' mixins, and match()). Reasons keep the contract's terse format; reason_sentences() writes them
+as French sentences for the application's pages. Callers use the names exported here.
 """
 
 from .index import EXACT_LIMIT, Index, match
+from .reasons import sentences as reason_sentences
 from .records import (
     Item,
     Organisation,
@@ -83,4 +85,5 @@ __all__ = [
     "Vocabulary",
     "match",
     "organisation_from_dict",
+    "reason_sentences",
 ]

@@ -316,10 +316,17 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         return [self.offers.ids[s] for s in np.asarray(slots, dtype=np.int64).tolist()]
 
     def pair_details(self, need_slots: Iterable[int], offer_slots: Iterable[int]) -> PairDetails:
-        """Ids, organisations and type codes (given, or suggested by the text) of pairs of item slots."""
+        """Ids, organisations, type codes (given, or suggested by the text), distance and remote help of
+        pairs of item slots."""
         ns = np.asarray(need_slots, dtype=np.int64)
         os_ = np.asarray(offer_slots, dtype=np.int64)
         org_ids = self.org_ids
+        _prox, dist, has_xy = self._geo(self.needs.org.a[ns], self.offers.org.a[os_])
+        scopes = self._scopes
+        remote = [
+            scopes[a].remote or scopes[b].remote
+            for a, b in zip(self.needs.scope.a[ns].tolist(), self.offers.scope.a[os_].tolist(), strict=True)
+        ]
         return PairDetails(
             need_id=self.need_ids(ns),
             offer_id=self.offer_ids(os_),
@@ -327,6 +334,10 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             offer_org=[org_ids[s] for s in self.offers.org.a[os_].tolist()],
             need_type=[self.needs.type_code[s] for s in ns.tolist()],
             offer_type=[self.offers.type_code[s] for s in os_.tolist()],
+            distance_km=[
+                float(d) if known else None for d, known in zip(dist.tolist(), has_xy.tolist(), strict=True)
+            ],
+            remote=remote,
         )
 
 

@@ -3,9 +3,13 @@ different phrases), geography and the scopes asked for."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 import numpy as np
 
 from terreau.matching import geo, lexicon, text
+from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import string_ranks
 from .tables import THEME_CODES, TYPE_COMPATIBILITY, TYPE_LABELS, WHY_CACHE
@@ -247,3 +251,125 @@ def _phrases_in(concept: str, terms: set[str]) -> list[str]:
     candidates = {p for t in terms for p in by_stem.get(t, ())}
     found = sorted((p for p in candidates if p[1] <= terms), key=lambda p: (-len(p[1]), p[0]))
     return [label for label, _ in found]
+
+
+# --- sentences for people (web pages, API, contact requests) -----------------------------------------
+# The reasons above keep the terse format fixed by contracts/matching.md (the `terreau match` output).
+# sentences() rewrites them, for the application, as short French sentences with the themes' labels and
+# French typography (a non-breaking space before « : ; ? ! », inside guillemets and before units).
+
+NBSP = "\u00a0"
+_TYPE_CODE_BY_LABEL = {label: code for code, label in TYPE_LABELS.items()}
+_VOWELS = tuple("aeiouyhàâäéèêëîïôöùûüœæ")
+_REASON_PATTERNS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = []
+
+
+def _reason(pattern: str):
+    def register(func: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+        _REASON_PATTERNS.append((re.compile(pattern), func))
+        return func
+
+    return register
+
+
+def _de(word: str) -> str:
+    """« de » before a word, elided before a vowel or a mute h (« d'ateliers »)."""
+    return f"d'{word}" if word[:1].lower() in _VOWELS else f"de {word}"
+
+
+def _enumerate(words: list[str]) -> str:
+    words = [w for w in words if w]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " et " + words[-1]
+
+
+def _type_label(label: str) -> str:
+    code = _TYPE_CODE_BY_LABEL.get(label)
+    return TYPES[code].lower() if code else label
+
+
+@_reason(r"^type (?P<a>.+?) (?P<sign>[=≈]) (?P<b>.+?)(?P<inferred> \(déduit du texte\))?$")
+def _type_sentence(m: re.Match[str]) -> str:
+    a, b = _type_label(m["a"]), _type_label(m["b"])
+    sentence = (
+        f"Même type d'aide{NBSP}: {a}" if m["sign"] == "=" else f"Types d'aide proches{NBSP}: {a} et {b}"
+    )
+    return sentence + (" (d'après les descriptions)." if m["inferred"] else ".")
+
+
+@_reason(r"^même thème: (?P<code>.+)$")
+def _theme_sentence(m: re.Match[str]) -> str:
+    return f"Même thème{NBSP}: {THEMES.get(m['code'], m['code'])}."
+
+
+@_reason(r"^texte: (?P<words>.+)$")
+def _words_sentence(m: re.Match[str]) -> str:
+    words = m["words"].split(", ")
+    return f"Mot{'s' if len(words) > 1 else ''} en commun{NBSP}: {_enumerate(words)}."
+
+
+@_reason(r"^synonymes: (?P<pairs>.+)$")
+def _synonyms_sentence(m: re.Match[str]) -> str:
+    pairs = [p.split(" ≈ ", 1) for p in m["pairs"].split(", ") if " ≈ " in p]
+    said = [f"{_de(x)} et {_de(y)}" for x, y in pairs]
+    return f"Les deux parlent {', '.join(said)}." if said else ""
+
+
+@_reason(r"^(?P<km>\d+) km$")
+def _distance_sentence(m: re.Match[str]) -> str:
+    km = int(m["km"])
+    return f"À moins d'1{NBSP}km l'un de l'autre." if km < 1 else f"À {km}{NBSP}km l'un de l'autre."
+
+
+@_reason(r"^même commune$")
+def _commune_sentence(m: re.Match[str]) -> str:
+    return "Dans la même commune."
+
+
+@_reason(r"^même département \((?P<code>.+)\)$")
+def _department_sentence(m: re.Match[str]) -> str:
+    return f"Dans le même département ({m['code']})."
+
+
+@_reason(r"^même région$")
+def _region_sentence(m: re.Match[str]) -> str:
+    return "Dans la même région."
+
+
+@_reason(r"^dans le périmètre demandé \((?P<label>.+)\)$")
+def _perimeter_sentence(m: re.Match[str]) -> str:
+    return f"Dans le périmètre demandé{NBSP}: {m['label']}."
+
+
+@_reason(r"^dans le rayon demandé \((?P<km>\d+) km\)$")
+def _radius_sentence(m: re.Match[str]) -> str:
+    return f"Dans le rayon demandé ({m['km']}{NBSP}km)."
+
+
+@_reason(r"^possible à distance$")
+def _remote_sentence(m: re.Match[str]) -> str:
+    return "Aide possible à distance."
+
+
+@_reason(r"^(?P<n>\d+) paires complémentaires$")
+def _pairs_sentence(m: re.Match[str]) -> str:
+    return f"{m['n']} paires besoin-ressource se complètent."
+
+
+@_reason(r"^échange dans les deux sens$")
+def _both_ways_sentence(m: re.Match[str]) -> str:
+    return "Chacun peut aider l'autre."
+
+
+def sentence(reason: str) -> str:
+    """One engine reason as a short French sentence ("" when there is nothing to say)."""
+    for pattern, func in _REASON_PATTERNS:
+        m = pattern.match(reason)
+        if m:
+            return func(m)
+    text_ = reason.strip()
+    return f"{text_[:1].upper()}{text_[1:]}." if text_ else ""
+
+
+def sentences(reasons) -> list[str]:
+    """The engine's reasons (contract format) as sentences a person would say, in the same order."""
+    return [s for s in dict.fromkeys(sentence(r) for r in reasons) if s]

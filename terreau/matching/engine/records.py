@@ -107,7 +107,9 @@ class ScoredPairs(NamedTuple):
 
 class PairDetails(NamedTuple):
     """What callers outside the engine may know of pairs of item slots (Index.pair_details), as parallel
-    lists: the items' ids, their organisations' ids and their type codes (given, or read from the text)."""
+    lists: the items' ids, their organisations' ids, their type codes (given, or read from the text), the
+    distance between the organisations (None when a coordinate is missing) and whether either item says the
+    help can be given remotely."""
 
     need_id: list[str]
     offer_id: list[str]
@@ -115,3 +117,5 @@ class PairDetails(NamedTuple):
     offer_org: list[str]
     need_type: list[str | None]
     offer_type: list[str | None]
+    distance_km: list[float | None]
+    remote: list[bool]

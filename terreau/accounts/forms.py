@@ -1,12 +1,16 @@
-"""Account forms: Django's password reset, with its e-mail rendered through terreau.core.mail."""
+"""Account forms: Django's password reset, with its e-mail rendered through terreau.core.mail, and the team
+page's forms (terreau.accounts.staff)."""
 
 from __future__ import annotations
 
 import logging
 
+from django import forms
 from django.contrib.auth import forms as auth_forms
+from django.utils.translation import gettext_lazy as _
 
 from terreau.core.mail import email_message
+from terreau.core.models import Branch, Network
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +35,38 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             message.send()
         except Exception:  # like Django's: a mail server failure must not tell whether the account exists
             logger.exception("Failed to send password reset email to %s", context["user"].pk)
+
+
+class BranchCreateForm(forms.Form):
+    """A new branch, in one of the networks the user administers (terreau.accounts.staff.branch_create)."""
+
+    network = forms.ModelChoiceField(label=_("Réseau"), queryset=Network.objects.none(), empty_label=None)
+    name = forms.CharField(label=_("Nom de l'antenne"), max_length=200)
+    contact_email = forms.EmailField(label=_("Courriel de contact"), required=False)
+
+    def __init__(self, *args, networks, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["network"].queryset = networks
+
+
+class FacilitatorInviteForm(forms.Form):
+    """A facilitator invited by e-mail into one of the user's branches (staff.facilitator_invite)."""
+
+    email = forms.EmailField(label=_("Adresse e-mail"))
+    first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
+    branch = forms.ModelChoiceField(label=_("Antenne"), queryset=Branch.objects.none(), empty_label=None)
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches
+
+
+class RoleGrantForm(forms.Form):
+    """Make an account facilitator of one of the user's branches (staff.role_grant)."""
+
+    branch = forms.ModelChoiceField(label=_("Antenne"), queryset=Branch.objects.none(), empty_label=None)
+
+    def __init__(self, *args, branches, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["branch"].queryset = branches

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core.access import AccessRule
 from terreau.core.models import TimeStampedModel
 
 
@@ -105,3 +106,44 @@ def _grant_admin_site(user: User) -> None:
     if not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
+
+
+class AccountChange(models.Model):
+    """What the head office and facilitators did to accounts from the team pages (terreau.accounts.staff):
+    who, when, to whom, in which branch. Shown on the team page to the staff of that branch."""
+
+    ACCESS = AccessRule(branch="branch")
+
+    class Act(models.TextChoices):
+        INVITED = "invited", _("Invitation envoyée")
+        ROLE_GRANTED = "role_granted", _("Rôle d'animation attribué")
+        ROLE_REVOKED = "role_revoked", _("Rôle d'animation retiré")
+        DEACTIVATED = "deactivated", _("Compte désactivé")
+        REACTIVATED = "reactivated", _("Compte réactivé")
+        BRANCH_CREATED = "branch_created", _("Antenne créée")
+
+    act = models.CharField(_("acte"), max_length=20, choices=Act.choices)
+    at = models.DateTimeField(_("le"), auto_now_add=True)
+    by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par")
+    )
+    person = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="account_changes",
+        verbose_name=_("personne"),
+    )
+    email = models.EmailField(_("adresse e-mail de la personne"), blank=True)
+    branch = models.ForeignKey(
+        "core.Branch", on_delete=models.CASCADE, related_name="account_changes", verbose_name=_("antenne")
+    )
+
+    class Meta:
+        verbose_name = _("acte sur un compte")
+        verbose_name_plural = _("actes sur les comptes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_act_display()} — {self.email or self.branch} ({self.at:%Y-%m-%d %H:%M})"

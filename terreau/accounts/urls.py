@@ -1,13 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from terreau.accounts import views
+from terreau.accounts import team_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("connexion/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mon-espace/", views.profile, name="profile"),
+    path("equipe/", team_views.team, name="team"),
+    path("equipe/antennes/creer/", team_views.branch_create, name="branch_create"),
+    path("equipe/inviter/", team_views.invite, name="invite"),
+    path("equipe/<int:pk>/role/", team_views.role_grant, name="role_grant"),
+    path("equipe/roles/<int:pk>/retirer/", team_views.role_revoke, name="role_revoke"),
+    path("equipe/<int:pk>/desactiver/", team_views.set_active, {"active": False}, name="deactivate"),
+    path("equipe/<int:pk>/reactiver/", team_views.set_active, {"active": True}, name="reactivate"),
     path(
         "mot-de-passe/oubli/",
         views.PasswordResetView.as_view(),

@@ -152,13 +152,18 @@ def test_facilitator_pipeline_counts_and_scoping(client, pair):
     assert response.context["pipeline"].total == 0
     assert client.get(reverse("partnerships:detail", args=[partnership.pk])).status_code == 404
 
+    # A member follows their own organisation's partnerships (issue 11: no more 403), never the export.
     client.force_login(ehpad.user)
-    assert client.get(reverse("partnerships:board")).status_code == 403
+    response = client.get(reverse("partnerships:board"))
+    assert response.status_code == 200 and response.context["pipeline"].total == 1
+    assert client.get(reverse("partnerships:board_export")).status_code == 403
     assert client.get(reverse("partnerships:detail", args=[partnership.pk])).status_code == 200
+    # The partnership's page is read-only; its stage moves through its own form (partnerships:stage).
     assert (
         client.post(reverse("partnerships:detail", args=[partnership.pk]), {"stage": "agreement"}).status_code
-        == 403
+        == 405
     )
+    assert Partnership.objects.get(pk=partnership.pk).stage == "discussion"
 
 
 def test_visible_partnerships_are_not_repeated_for_members_of_both_sides():

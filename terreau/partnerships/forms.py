@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core.dates import BoundedDatesMixin
 from terreau.partnerships.models import Partnership
 
 
@@ -34,3 +35,30 @@ class PartnershipEditForm(forms.ModelForm):
     class Meta:
         model = Partnership
         fields = ["title", "kind", "notes"]
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=_("Votre message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class StepForm(BoundedDatesMixin, forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner = forms.ModelChoiceField(
+        label=_("Responsable"), queryset=None, required=False, empty_label=_("— à désigner —")
+    )
+    due_date = forms.DateField(
+        label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, members=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the partners' members may own a step (terreau.partnerships.workspace.partners_members).
+        self.fields["owner"].queryset = members
+        self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.email
+
+
+class DocumentForm(forms.Form):
+    title = forms.CharField(label=_("Titre"), max_length=200, required=False)
+    file = forms.FileField(label=_("Fichier"))

@@ -119,6 +119,16 @@ class ContactRequestChange(StateChange):
         verbose_name_plural = _("historique des demandes")
 
 
+class PartnershipQuerySet(models.QuerySet):
+    def of_organisations(self, org_ids) -> PartnershipQuerySet:
+        """Partnerships one of these organisations is a partner of, each once."""
+        return self.filter(
+            pk__in=Partnership.partners.through.objects.filter(organisation_id__in=org_ids).values(
+                "partnership_id"
+            )
+        )
+
+
 class Partnership(TimeStampedModel):
     """A partnership followed by the branch's facilitators through its stages."""
 
@@ -156,6 +166,8 @@ class Partnership(TimeStampedModel):
     needs_offers = models.ManyToManyField("directory.NeedOffer", blank=True, related_name="partnerships")
     notes = models.TextField(_("notes de suivi"), blank=True)
     is_demo = models.BooleanField(_("donnée de démonstration"), default=False)
+
+    objects = PartnershipQuerySet.as_manager()
 
     # Stages move forward one step at a time, may step back one, and may end at any point; an ended
     # partnership may become active again. terreau.partnerships.services moves them.
@@ -199,3 +211,103 @@ class PartnershipStageChange(StateChange):
     class Meta(StateChange.Meta):
         verbose_name = _("changement d'étape")
         verbose_name_plural = _("historique des étapes")
+
+    @property
+    def from_label(self) -> str:
+        return states.label(Partnership, self.from_state) if self.from_state else ""
+
+    @property
+    def to_label(self) -> str:
+        return states.label(Partnership, self.to_state)
+
+
+# The partnership's workspace: what its partners' members (and the branch's staff) share once a contact is made.
+# Each row reaches the branch through its partnership and is seen and written by the members of either partner.
+WORKSPACE_ACCESS = AccessRule(branch="partnership__branch", organisation="partnership__partners", many=True)
+
+
+class PartnershipMessage(models.Model):
+    """A message of the partnership's thread; the contact request's message and its answer open it."""
+
+    ACCESS = WORKSPACE_ACCESS
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The partner the author wrote for; empty for the branch's staff.
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("message"), max_length=5000)
+    # Not auto_now_add: the request's message keeps the date it was sent.
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("message du partenariat")
+        verbose_name_plural = _("messages du partenariat")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class PartnershipStep(TimeStampedModel):
+    """A next step agreed between the partners: what, who (a member of one of them) and by when."""
+
+    ACCESS = WORKSPACE_ACCESS
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="steps")
+    title = models.CharField(_("action"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsable"),
+    )
+    due_date = models.DateField(_("échéance"), null=True, blank=True)
+    done_at = models.DateTimeField(_("faite le"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("prochaine étape")
+        verbose_name_plural = _("prochaines étapes")
+        ordering = [
+            models.F("done_at").asc(nulls_first=True),
+            models.F("due_date").asc(nulls_last=True),
+            "pk",
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def done(self) -> bool:
+        return self.done_at is not None
+
+
+class PartnershipDocument(TimeStampedModel):
+    """A document shared between the partners (agreement draft, presentation...)."""
+
+    ACCESS = WORKSPACE_ACCESS
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(_("titre"), max_length=200)
+    file = models.FileField(_("fichier"), upload_to="partnerships/documents/%Y/%m/")
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("document du partenariat")
+        verbose_name_plural = _("documents du partenariat")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

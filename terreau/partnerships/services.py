@@ -14,6 +14,7 @@ from terreau.core.links import absolute_url
 from terreau.core.mail import email_message
 from terreau.directory.models import Membership, NeedOffer, Organisation
 from terreau.partnerships.models import ContactRequest, Partnership
+from terreau.partnerships.workspace import open_thread
 
 
 def _member_emails(organisation: Organisation) -> list[str]:
@@ -86,7 +87,8 @@ def _move(request: ContactRequest, *, to: str, by=None, note: str = "") -> None:
 
 @transaction.atomic
 def contact_request_accept(*, request: ContactRequest, by=None, answer: str = "") -> Partnership:
-    """Y accepts: a partnership record opens at the "contact" stage, followed by the facilitators."""
+    """Y accepts: a partnership record opens at the "contact" stage, followed by the facilitators; its
+    thread starts with the request's message and the answer."""
     request = ContactRequest.objects.select_for_update().get(pk=request.pk)
     request.answer = answer.strip()[:2000]
     _move(request, to=ContactRequest.Status.ACCEPTED, by=by)
@@ -104,6 +106,7 @@ def contact_request_accept(*, request: ContactRequest, by=None, answer: str = ""
     partnership.partners.add(request.sender, request.recipient)
     partnership.needs_offers.add(*[i for i in (request.need, request.offer) if i is not None])
     states.begin(partnership, by=by)
+    open_thread(partnership=partnership, request=request, by=by)
     _notify(request, template="request_accepted", to=[request.sender, request.recipient])
     return partnership
 

@@ -17,8 +17,8 @@ from terreau.core.access import actor_for, editable, get_for, visible
 from terreau.core.tabular import csv_response
 from terreau.directory.models import NeedOffer, Organisation
 from terreau.partnerships import services
-from terreau.partnerships.forms import AnswerForm, ProposeForm, StageForm
-from terreau.partnerships.models import ContactRequest, Partnership, allowed_stages
+from terreau.partnerships.forms import AnswerForm, ProposeForm
+from terreau.partnerships.models import ContactRequest, Partnership
 from terreau.partnerships.queries import pipeline
 
 
@@ -33,7 +33,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     received = [r for r in qs if r.recipient_id in actor.org_ids]
     sent = [r for r in qs if r.sender_id in actor.org_ids]
     partnerships = (
-        visible(actor, Partnership.objects.filter(partners__in=actor.org_ids))
+        visible(actor, Partnership.objects.of_organisations(actor.org_ids))
         .select_related("branch")
         .prefetch_related("partners")
     )
@@ -118,9 +118,20 @@ def _staff_partnerships(request: HttpRequest):
     return editable(actor, Partnership.objects.all(), action="manage")
 
 
+def _pipeline_partnerships(request: HttpRequest):
+    """Branch staff follow their branches' pipeline; an organisation's member follows their own
+    organisations' partnerships; anybody else has no pipeline."""
+    actor = actor_for(request.user)
+    if actor.is_staff_anywhere:
+        return _staff_partnerships(request), True
+    if not actor.org_ids:
+        raise PermissionDenied
+    return visible(actor, Partnership.objects.of_organisations(actor.org_ids)), False
+
+
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    qs = _staff_partnerships(request)
+    qs, staff = _pipeline_partnerships(request)
     stage = request.GET.get("stage", "")
     listed = qs.filter(stage=stage) if stage in Partnership.Stage.values else qs
     page = Paginator(
@@ -129,7 +140,14 @@ def board(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "partnerships/board.html",
-        {"pipeline": pipeline(qs), "page": page, "stage": stage, "nav": "partnerships"},
+        {
+            "pipeline": pipeline(qs),
+            "page": page,
+            "stage": stage,
+            "stage_label": Partnership.Stage(stage).label if stage in Partnership.Stage.values else "",
+            "staff": staff,
+            "nav": "partnerships",
+        },
     )
 
 
@@ -156,40 +174,3 @@ def board_export(request: HttpRequest) -> HttpResponse:
         for p in qs
     )
     return csv_response(itertools.chain([header], rows), filename="partenariats.csv")
-
-
-@login_required
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    actor = actor_for(request.user)
-    partnership = get_for(actor, Partnership.objects.select_related("branch"), pk=pk)
-    can_manage = editable(actor, Partnership.objects.filter(pk=pk), action="manage").exists()
-    if request.method == "POST":
-        if not can_manage:
-            raise PermissionDenied
-        form = StageForm(request.POST)
-        if form.is_valid():
-            try:
-                services.partnership_set_stage(
-                    partnership=partnership,
-                    to=form.cleaned_data["stage"],
-                    by=request.user,
-                    note=form.cleaned_data["note"],
-                )
-                messages.success(request, _("Étape mise à jour."))
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-        else:
-            messages.error(request, _("Étape inconnue."))
-        return redirect("partnerships:detail", pk=pk)
-    return render(
-        request,
-        "partnerships/detail.html",
-        {
-            "partnership": partnership,
-            "partners": partnership.partners.all(),
-            "history": partnership.history.select_related("by"),
-            "stages": [(s, Partnership.Stage(s).label) for s in allowed_stages(partnership.stage)],
-            "can_manage": can_manage,
-            "nav": "partnerships",
-        },
-    )

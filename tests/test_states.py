@@ -159,7 +159,8 @@ def _history_names() -> set[str]:
 
 
 def _direct_writes(tree: ast.AST, names: set[str]) -> list[tuple[int, str]]:
-    """`X.objects.create(...)` (or get_or_create / update_or_create) where X is a history model."""
+    """`X.objects.create(...)` (or get_or_create / update_or_create) where X is a history model (a
+    StateChange subclass; audit logs such as accounts.AccountChange are not lifecycles)."""
     found = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
@@ -170,7 +171,7 @@ def _direct_writes(tree: ast.AST, names: set[str]) -> list[tuple[int, str]]:
         if isinstance(manager, ast.Attribute) and manager.attr == "objects":
             owner = manager.value
             name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", "")
-            if name in names or (name.endswith("Change") and name not in NOT_LIFECYCLES):
+            if name in names:
                 found.append((node.lineno, name))
     return found
 

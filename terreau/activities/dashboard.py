@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from terreau.activities import stats
@@ -150,29 +149,38 @@ def _hours(minutes: int) -> float:
     return round(minutes / 60, 1)
 
 
+def _figures(sites: list[int], start, end) -> tuple[dict[date, dict], dict[int, dict]]:
+    """Figures of the sites' sessions in [start, end) by month and by site: the monthly buckets for full
+    months, the sessions themselves for the partial months at either end."""
+    by_month: dict[date, dict] = {}
+    by_site: dict[int, dict] = {}
+    low, high, edges = _full_months(start, end)
+    if edges != [(start, end)]:
+        buckets = SiteMonthStats.objects.filter(site_id__in=sites)
+        if low is not None:
+            buckets = buckets.filter(month__gte=low)
+        if high is not None:
+            buckets = buckets.filter(month__lt=high)
+        sums = {k: Sum(k) for k in stats.FIGURES}
+        for row in buckets.order_by().values("month").annotate(**sums):
+            _add(by_month, row["month"], row)
+        for row in buckets.order_by().values("site_id").annotate(**sums):
+            _add(by_site, row["site_id"], row)
+    for lo, hi in edges:
+        sessions = _in_period(Session.objects.filter(site_id__in=sites), lo, hi)
+        for (site_id, month), values in stats.bucket_figures(sessions).items():
+            _add(by_month, month, values)
+            _add(by_site, site_id, values)
+    return by_month, by_site
+
+
 def build(*, scope: Scope, equipment=None) -> Dashboard:
     """Figures for ``scope``; ``equipment`` items (already scoped) for their status."""
     dash = Dashboard()
     by_month: dict[date, dict] = {}
     by_site: dict[int, dict] = {}
     if scope.sites:
-        low, high, edges = _full_months(scope.start, scope.end)
-        if edges != [(scope.start, scope.end)]:
-            buckets = SiteMonthStats.objects.filter(site_id__in=list(scope.sites))
-            if low is not None:
-                buckets = buckets.filter(month__gte=low)
-            if high is not None:
-                buckets = buckets.filter(month__lt=high)
-            sums = {k: Sum(k) for k in stats.FIGURES}
-            for row in buckets.order_by().values("month").annotate(**sums):
-                _add(by_month, row["month"], row)
-            for row in buckets.order_by().values("site_id").annotate(**sums):
-                _add(by_site, row["site_id"], row)
-        for lo, hi in edges:
-            sessions = _in_period(Session.objects.filter(site_id__in=list(scope.sites)), lo, hi)
-            for (site_id, month), values in stats.bucket_figures(sessions).items():
-                _add(by_month, month, values)
-                _add(by_site, site_id, values)
+        by_month, by_site = _figures(list(scope.sites), scope.start, scope.end)
     past_by_month, past_by_site = _past_figures(scope) if scope.sites else ({}, {})
     for month in sorted(by_month):
         dash.months.append(
@@ -225,23 +233,40 @@ def _row(key: str, label: str, values: dict, past=None) -> Row:
 
 
 def _past_figures(scope: Scope) -> tuple[dict[date, tuple[int, int]], dict[int, tuple[int, int]]]:
-    """(sessions started, of which held) in scope by month and by site: one grouped query, read live
-    because "started" moves with the clock (the monthly buckets cannot hold it)."""
+    """(sessions started, of which held) in scope by month and by site. Every session of a month before the
+    current one has started, so those months come from the monthly buckets; only the current month, where
+    "started" moves with the clock, is read live from its sessions (one small grouped query)."""
     now = timezone.now()
-    end = now if scope.end is None else min(scope.end, now)
-    rows = (
-        _in_period(Session.objects.filter(site_id__in=list(scope.sites)), scope.start, end)
-        .order_by()
-        .annotate(month=TruncMonth("starts_at"))
-        .values_list("site_id", "month")
-        .annotate(n=Count("id"), n_held=Count("id", filter=HELD))
-    )
+    sites = list(scope.sites)
+    cut = stats.month_start(stats.month_of(now))
     by_month: dict[date, tuple[int, int]] = {}
     by_site: dict[int, tuple[int, int]] = {}
-    for site_id, month, n, n_held in rows:
-        for target, key in ((by_month, stats.month_key(month)), (by_site, site_id)):
+
+    def add(month, site_id, n, n_held):
+        for target, key in ((by_month, month), (by_site, site_id)):
             was = target.get(key, (0, 0))
             target[key] = (was[0] + n, was[1] + n_held)
+
+    if scope.start is None or scope.start < cut:
+        before_end = cut if scope.end is None else min(scope.end, cut)
+        months, per_site = _figures(sites, scope.start, before_end)
+        for month, row in months.items():
+            add(month, None, row["planned"], row["held"])
+        for site_id, row in per_site.items():
+            add(None, site_id, row["planned"], row["held"])
+    live_start = cut if scope.start is None else max(scope.start, cut)
+    live_end = now if scope.end is None else min(scope.end, now)
+    if live_start < live_end:
+        rows = (
+            _in_period(Session.objects.filter(site_id__in=sites), live_start, live_end)
+            .order_by()
+            .values_list("site_id")
+            .annotate(n=Count("id"), n_held=Count("id", filter=HELD))
+        )
+        for site_id, n, n_held in rows:
+            add(stats.month_of(live_start), site_id, n, n_held)
+    by_month.pop(None, None)
+    by_site.pop(None, None)
     return by_month, by_site
 
 

@@ -257,3 +257,27 @@ def test_search_finds_members_of_the_branch_not_of_others(client, branch_a, bran
     client.force_login(facilitator_a)
     page = text(client.get(TEAM, {"q": "example.org"}))
     assert mine.email in page and theirs.email not in page
+
+
+def test_another_branchs_program_is_no_empty_shell_with_management_links(client, branch_a, facilitator_b):
+    """A facilitator of another branch does not see a private program, and sees a public one read-only: its
+    general information, without the partners, sites and team hidden from them nor the links to manage them."""
+    from tests.test_programs_support import make_program
+
+    private, *_ = make_program(branch=branch_a, slug="prive")
+    public, *_ = make_program(branch=branch_a, slug="public", is_public=True)
+    client.force_login(facilitator_b)
+    listing = text(client.get(reverse("programs:list")))
+    assert "Programme prive" not in listing and "Programme public" in listing
+    assert client.get(reverse("programs:detail", args=[private.slug])).status_code == 404
+
+    page = text(client.get(reverse("programs:detail", args=[public.slug])))
+    assert "seules ses informations générales sont affichées" in page
+    for hidden in ("Gérer les partenaires", "Voir l'équipe", "Aucun site.", "Personne pour le moment."):
+        assert hidden not in page
+    assert reverse("programs:partners", args=[public.slug]) not in page
+
+    client.force_login(BranchRoleFactory(branch=branch_a).user)
+    own = text(client.get(reverse("programs:detail", args=[public.slug])))
+    assert "Gérer les partenaires" in own and "EHPAD Les Tilleuls" in own
+    assert "seules ses informations générales" not in own

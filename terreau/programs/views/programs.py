@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from terreau.core.access import visible
+from terreau.core.access import actor_for, visible
 from terreau.core.forms_flow import submit
 from terreau.programs import forms, services
 from terreau.programs.equipment import ProgramDocument
@@ -34,16 +34,20 @@ def program_list(request: HttpRequest) -> HttpResponse:
 def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
     program = program_for(request, slug)
     user = request.user
+    can_edit = may_change(user, program)
+    sites = visible(user, HostSite.objects.filter(program=program).select_related("commune", "organisation"))
+    # Who sees the program only because it is public (another branch's staff, visitors) gets its general
+    # information, without its partners, sites, team and documents (hidden from them) nor management links.
+    insider = can_edit or program.pk in actor_for(user).program_viewer_ids or sites.exists()
     context = {
         "program": program,
-        "can_edit": may_change(user, program),
+        "can_edit": can_edit,
+        "insider": insider,
         "departments": program.departments.all(),
         "partners": visible(
             user, ProgramPartner.objects.filter(program=program).select_related("organisation")
         ),
-        "sites": visible(
-            user, HostSite.objects.filter(program=program).select_related("commune", "organisation")
-        ),
+        "sites": sites,
         "team": visible(
             user, ProgramRole.objects.filter(program=program).select_related("user", "site")
         ).order_by("role", "user__last_name"),

@@ -36,7 +36,10 @@ class SuggestionSerializer(serializers.Serializer):
     partner = serializers.CharField(source="partner.slug", help_text="Identifiant (slug) du partenaire.")
     partner_name = serializers.CharField(source="partner.name")
     score = serializers.FloatField(help_text="Entre 0 et 1.")
-    why = serializers.ListField(child=serializers.CharField(), help_text="Raisons, en français.")
+    why = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Raisons, en phrases courtes en français (celles que reçoit le partenaire contacté).",
+    )
     distance_km = serializers.IntegerField(allow_null=True)
     pairs = SuggestedPairSerializer(many=True)
 

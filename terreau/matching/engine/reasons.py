@@ -352,7 +352,7 @@ def _remote_sentence(m: re.Match[str]) -> str:
 
 @_reason(r"^(?P<n>\d+) paires complémentaires$")
 def _pairs_sentence(m: re.Match[str]) -> str:
-    return f"{m['n']} paires besoin-ressource se complètent."
+    return f"Plusieurs points de rencontre{NBSP}: {m['n']} paires besoin-ressource."
 
 
 @_reason(r"^échange dans les deux sens$")

@@ -281,3 +281,14 @@ def test_another_branchs_program_is_no_empty_shell_with_management_links(client,
     own = text(client.get(reverse("programs:detail", args=[public.slug])))
     assert "Gérer les partenaires" in own and "EHPAD Les Tilleuls" in own
     assert "seules ses informations générales" not in own
+
+
+def test_facilitator_cannot_deactivate_a_person_who_also_works_for_another_branch(
+    client, branch_a, branch_b, facilitator_a
+):
+    person = member_of(branch_a)
+    MembershipFactory(user=person, organisation=OrganisationFactory(branch=branch_b))
+    client.force_login(facilitator_a)
+    assert client.post(reverse("accounts:deactivate", args=[person.pk])).status_code == 404
+    person.refresh_from_db()
+    assert person.is_active

@@ -49,9 +49,19 @@ def people_in_scope(user: Any) -> QuerySet[User]:
     people = accounts_for(actor).exclude(pk=actor.user_id).exclude(is_superuser=True)
     if actor.is_superuser:
         return people
-    return people.exclude(pk__in=NetworkRole.objects.values("user_id")).exclude(
+    # Nobody of the head office, nor anybody who also works for a branch the user does not manage.
+    people = people.exclude(pk__in=NetworkRole.objects.values("user_id")).exclude(
         pk__in=BranchRole.objects.exclude(branch_id__in=actor.branch_ids).values("user_id")
     )
+    # Organisation memberships and program roles, reached through the relations the apps declare on User
+    # (accounts imports no domain app): any such row in another branch keeps the person out of scope.
+    relations = {f.name: f for f in User._meta.get_fields()}
+    elsewhere = {"memberships": "organisation__branch_id__in", "program_roles": "program__branch_id__in"}
+    for relation, lookup in elsewhere.items():
+        if relation in relations:
+            rows = relations[relation].related_model._default_manager.exclude(**{lookup: actor.branch_ids})
+            people = people.exclude(pk__in=rows.values("user_id"))
+    return people
 
 
 def changes_visible(user: Any) -> QuerySet[AccountChange]:

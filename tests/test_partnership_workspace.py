@@ -283,3 +283,37 @@ def test_an_empty_message_is_refused_in_french(client, sides):
     )
     assert partnership.messages.count() == 2
     assert "Ce champ est obligatoire" in response.content.decode()
+
+
+@pytest.mark.parametrize("value", ["abc", "99999999999999999999", "x" * 6000, "2024-02-31", "1900-01-01"])
+def test_garbage_posts_get_french_messages_never_500(client, sides, value):
+    association, *_ = sides
+    partnership = _accepted(sides)
+    client.raise_request_exception = False
+    client.force_login(association.user)
+    posts = {
+        "stage": {"stage": value, "note": value},
+        "message": {"body": value},
+        "step_add": {"title": value, "owner": value, "due_date": value},
+        "document_upload": {"title": value},
+    }
+    for name, data in posts.items():
+        response = client.post(reverse(f"partnerships:{name}", args=[partnership.pk]), data)
+        assert response.status_code == 302, name
+    response = client.post(reverse("partnerships:step_done", args=[partnership.pk, 999999]), {"done": value})
+    assert response.status_code == 404
+    partnership.refresh_from_db()
+    assert partnership.stage == "contact" and not partnership.steps.exists()
+
+
+def test_an_implausible_due_date_is_refused_in_french(client, sides):
+    association, *_ = sides
+    partnership = _accepted(sides)
+    client.force_login(association.user)
+    response = client.post(
+        reverse("partnerships:step_add", args=[partnership.pk]),
+        {"title": "Relancer", "due_date": "9999-01-01"},
+        follow=True,
+    )
+    assert "Indiquez une date entre 2000 et" in response.content.decode()
+    assert not partnership.steps.exists()

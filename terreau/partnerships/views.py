@@ -27,7 +27,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     actor = actor_for(request.user)
     qs = (
         visible(actor, ContactRequest.objects.involving(actor.org_ids))
-        .select_related("sender", "recipient", "need", "offer")
+        .select_related("sender", "recipient", "need", "offer", "partnership")
         .order_by("-created_at")
     )
     received = [r for r in qs if r.recipient_id in actor.org_ids]

@@ -604,3 +604,78 @@ def test_participants_are_registered_only_by_the_people_running_their_site(clien
     post = {"site": site_b.pk, "first_name": "Intruse", "age_band": "70_79", "consent_on": "2025-03-01"}
     client.post(add_url, post)
     assert Participant.objects.filter(first_name="Intruse").exists() == (expected == "both")
+
+
+# The partnership workspace (issue 11): a partnership between A and C (branch 1) is seen and worked on by the
+# members of either partner and the branch's staff; anybody else gets a 404 on every URL of its workspace.
+# pipeline: the partnership is listed ("yes") or not ("no") on the signed-in user's pipeline page.
+PARTNERSHIP_MATRIX = """
+object        action         anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+partnership   page_view      login      200       404       200            404            200              200
+partnership   document       login      200       404       200            404            200              200
+partnership   stage          login      ok        404       ok             404            ok               ok
+partnership   message        login      ok        404       ok             404            ok               ok
+partnership   step_add       login      ok        404       ok             404            ok               ok
+partnership   step_done      login      ok        404       ok             404            ok               ok
+partnership   document_add   login      ok        404       ok             404            ok               ok
+partnership   pipeline       login      yes       no        yes            no             yes              yes
+"""
+PARTNERSHIP_ACTORS, PARTNERSHIP_CELLS = _parse(PARTNERSHIP_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in PARTNERSHIP_CELLS],
+)
+def test_partnership_workspace_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from terreau.partnerships import workspace
+    from terreau.partnerships.models import Partnership
+
+    partnership = Partnership.objects.create(branch=world.branch1, title="Atelier Alpha × Collectif Gamma")
+    partnership.partners.add(world.a, world.c)
+    step = workspace.step_add(partnership=partnership, title="Relancer", by=None)
+    document = workspace.document_add(
+        partnership=partnership, title="Convention", upload=SimpleUploadedFile("c.pdf", b"%PDF-1.4"), by=None
+    )
+    page, _api = clients(make_actor(actor, world))
+    pk = partnership.pk
+    if action == "pipeline":
+        response = page.get(reverse("partnerships:board"))
+        if expected == "login":
+            check_status(response, expected)
+        else:
+            check_presence(response, partnership.title, expected)
+        return
+    gets = {
+        "page_view": reverse("partnerships:detail", args=[pk]),
+        "document": reverse("partnerships:document", args=[pk, document.pk]),
+    }
+    posts = {
+        "stage": (reverse("partnerships:stage", args=[pk]), {"stage": "discussion"}),
+        "message": (reverse("partnerships:message", args=[pk]), {"body": FORGED}),
+        "step_add": (reverse("partnerships:step_add", args=[pk]), {"title": FORGED}),
+        "step_done": (reverse("partnerships:step_done", args=[pk, step.pk]), {"done": "1"}),
+        "document_add": (
+            reverse("partnerships:document_upload", args=[pk]),
+            {"title": FORGED, "file": SimpleUploadedFile("f.pdf", b"%PDF-1.4")},
+        ),
+    }
+    if action in gets:
+        check_status(page.get(gets[action]), expected)
+        return
+    url, data = posts[action]
+    check_status(page.post(url, data), expected)
+    changed = {
+        "stage": lambda: Partnership.objects.get(pk=pk).stage == "discussion",
+        "message": lambda: partnership.messages.filter(body=FORGED).exists(),
+        "step_add": lambda: partnership.steps.filter(title=FORGED).exists(),
+        "step_done": lambda: partnership.steps.get(pk=step.pk).done,
+        "document_add": lambda: partnership.documents.filter(title=FORGED).exists(),
+    }[action]()
+    assert changed == (expected == "ok")
+
+
+def test_partnership_matrix_covers_every_actor():
+    assert PARTNERSHIP_ACTORS == ACTORS

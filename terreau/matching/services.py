@@ -346,7 +346,7 @@ def is_physical(*, need_type: str | None, offer_type: str | None, remote: bool =
 
 
 def pick_alliances(
-    order: list[int], details: engine.PairDetails, *, top: int, eligible=lambda i: True
+    *, order: list[int], details: engine.PairDetails, top: int, eligible=lambda i: True
 ) -> list[int]:
     """Positions (in details) of the alliances shown: `order` is best first; a pair is skipped when it is
     not eligible, when its help is physical and its organisations are over PHYSICAL_MAX_KM apart, or when
@@ -414,8 +414,8 @@ def territory_overview(
         ids |= {int(n_id) for n_id in branch_need_ids.values()}
         seen = _visible_item_ids(actor, ids)
         chosen = pick_alliances(
-            list(range(len(strong))),
-            details,
+            order=list(range(len(strong))),
+            details=details,
             top=top,
             eligible=lambda i: int(details.need_id[i]) in seen and int(details.offer_id[i]) in seen,
         )

@@ -69,7 +69,8 @@ def compare(old: Path, new: Path) -> None:
                     if len(examples) < 3:
                         examples.append(f"    {x['why']} -> {y['why']}")
         print(f"{mode}: {len(b[mode])} organisations, {listed} partners listed; differing: {differ}")
-        print("\n".join(examples))
+        if examples:
+            print("\n".join(examples))
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
-from tests.test_programs_support import make_items, make_program
+from tests.programs.test_programs_support import make_items, make_program
 
 ROLES = ["superuser", "network_admin", "facilitator_a", "facilitator_b", "org_member", "plain", "anonymous"]
 REGISTRY = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta.label)

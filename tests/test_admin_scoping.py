@@ -15,7 +15,7 @@ from terreau.directory.models import Organisation
 from terreau.programs.equipment import KitModel
 from terreau.programs.models import HostSite, ProgramPartner, ProgramRole
 from tests.factories import BranchFactory, OrganisationFactory, UserFactory
-from tests.test_programs_support import make_program
+from tests.programs.test_programs_support import make_program
 
 pytestmark = pytest.mark.django_db
 

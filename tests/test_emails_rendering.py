@@ -29,6 +29,7 @@ from terreau.partnerships.services import (
     contact_requests_expire,
 )
 from terreau.programs.team import team_add
+from tests.activities.test_activities_support import mission as make_mission
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
@@ -38,8 +39,7 @@ from tests.factories import (
     OrganisationFactory,
     UserFactory,
 )
-from tests.test_activities_support import mission as make_mission
-from tests.test_programs_support import make_program
+from tests.programs.test_programs_support import make_program
 
 pytestmark = pytest.mark.django_db
 

@@ -18,6 +18,7 @@ from terreau.directory.models import Direction
 from terreau.events import services as event_services
 from terreau.partnerships import services as partnership_services
 from terreau.partnerships.models import Partnership
+from tests.activities.test_activities_support import participant, program_with_sites, session, team
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
@@ -26,7 +27,6 @@ from tests.factories import (
     NeedOfferFactory,
     OrganisationFactory,
 )
-from tests.test_activities_support import participant, program_with_sites, session, team
 
 pytestmark = pytest.mark.django_db
 

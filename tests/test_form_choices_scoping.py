@@ -18,7 +18,7 @@ from terreau.activities.models import Mission
 from terreau.core.access import accounts_for
 from terreau.programs.models import ProgramRole
 from tests.factories import BranchFactory, MembershipFactory, OrganisationFactory, UserFactory
-from tests.test_programs_support import make_program
+from tests.programs.test_programs_support import make_program
 
 pytestmark = pytest.mark.django_db
 

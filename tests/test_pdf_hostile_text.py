@@ -23,9 +23,9 @@ from terreau.meetings import plans as meeting_plans
 from terreau.meetings import services as meeting_services
 from terreau.programs.kits import kit_assemble, kit_deliver
 from terreau.programs.models import ProgramRole
+from tests.activities.test_activities_support import participant, program_with_sites, session
 from tests.factories import BranchFactory, BranchRoleFactory, EventFactory, OrganisationFactory, UserFactory
-from tests.test_activities_support import participant, program_with_sites, session
-from tests.test_programs_support import make_items, make_program
+from tests.programs.test_programs_support import make_items, make_program
 
 try:
     import pypdf  # dev dependency: reads the text back

@@ -585,7 +585,7 @@ def test_organisers_and_registrants_through_core_access(world: World, event_worl
 )
 def test_participants_are_registered_only_by_the_people_running_their_site(client, who, expected):
     from terreau.activities.models import Participant
-    from tests.test_activities_support import mission, program_with_sites, team
+    from tests.activities.test_activities_support import mission, program_with_sites, team
 
     program, site_a, site_b = program_with_sites()
     users = team(program, site_a, site_b)

@@ -23,6 +23,7 @@ class ExactSolver:
     def _solve(self, by_id: dict[int, Slot], cands, hint) -> list[tuple[int, Volunteer]] | None:
         """Exact weekly assignment (CP-SAT), per independent part."""
         from ortools.sat.python import cp_model  # imported when used: loading OR-Tools is slow
+
         pairs = [(slot_id, v) for slot_id, vs in cands.items() for v in vs]
         if not pairs:
             return []

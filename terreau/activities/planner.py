@@ -3,7 +3,7 @@
 Pure Python (no Django import): plain data in, plain data out, so that the web app, the CLI, the
 benchmarks and the property tests run the very same code.
 
-Hard rules (never broken, see tests/test_session_planner.py):
+Hard rules (never broken, see tests/activities/test_session_planner.py):
 - a volunteer serves only while their mission runs (starts_on <= day <= ends_on);
 - the session lies inside one of the volunteer's weekly availability windows;
 - the session lies inside one of the site's time windows (a site declaring no window accepts any time);

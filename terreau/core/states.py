@@ -16,7 +16,7 @@ and every change of that field goes through :func:`move` (``move(registration, "
 which refuses a move the table does not list (a ValidationError in French naming the states by their
 labels), saves the field (with ``updated_at`` and the fields given in ``also``) and writes the history row
 (from_state, to_state, by, note, plus the history model's own fields). :func:`begin` writes the first row of
-an object just created. A ``StateChange`` row is never created anywhere else (tests/test_states.py checks it).
+an object just created. A ``StateChange`` row is never created anywhere else (tests/core/test_states.py checks it).
 
 Callers keep their own rules and side effects: they lock the row, hold the transaction, refuse with a more
 specific message when they have one, and set the extra fields (a waiting-list date, an item's site and kit)

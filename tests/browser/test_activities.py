@@ -7,8 +7,15 @@ from datetime import date
 import pytest
 
 from terreau.activities.models import Session
+from tests.activities.test_activities_support import (
+    mission,
+    participant,
+    program_with_sites,
+    session,
+    team,
+    weekly,
+)
 from tests.browser.conftest import assert_accessible, login
-from tests.test_activities_support import mission, participant, program_with_sites, session, team, weekly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

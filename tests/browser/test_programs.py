@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from terreau.programs.kits import kit_assemble, kit_deliver
 from tests.browser.conftest import assert_accessible, login
-from tests.test_programs_support import make_items, make_program, people
+from tests.programs.test_programs_support import make_items, make_program, people
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

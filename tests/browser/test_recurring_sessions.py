@@ -7,8 +7,8 @@ from datetime import date, time
 import pytest
 
 from terreau.activities.models import RecurringSession
+from tests.activities.test_activities_support import program_with_sites, team, weekly
 from tests.browser.conftest import assert_accessible, login
-from tests.test_activities_support import program_with_sites, team, weekly
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 from terreau.core import dates
 from terreau.directory.models import NeedOffer
 from terreau.events.models import Event
+from tests.activities.test_activities_support import program_with_sites, team
 from tests.factories import BranchRoleFactory, MembershipFactory
-from tests.test_activities_support import program_with_sites, team
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from terreau.meetings.planner import ScheduleInputError, loads, parse_event
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 CONTRACT_EXAMPLE = {
     "rounds": 8,

@@ -16,7 +16,7 @@ from tests.factories import BranchFactory, CommuneFactory, DepartmentFactory, Or
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 GENERIC_HEADER = (
     "nom;sigle;type;siren;siret;rna;adresse;code_postal;code_commune;site_web;courriel;telephone;"
     "description;themes"

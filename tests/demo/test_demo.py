@@ -247,7 +247,7 @@ def test_without_territories_the_command_says_to_load_them(db):
 def test_the_demo_app_owns_its_command_and_core_imports_nothing_from_it():
     # Imports point down: the demo uses core, never the reverse (the command used to live in core).
     assert get_commands()["load-demo"] == "terreau.demo"
-    core = Path(__file__).resolve().parents[1] / "terreau" / "core"
+    core = Path(__file__).resolve().parents[2] / "terreau" / "core"
     for path in core.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = (
@@ -262,7 +262,7 @@ def test_the_demo_app_owns_its_command_and_core_imports_nothing_from_it():
 
 def test_every_demo_data_file_is_shipped_with_the_package():
     # The loaders read terreau/demo/data through importlib.resources: an installed package needs them too.
-    pyproject = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text("utf-8"))
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text("utf-8"))
     patterns = pyproject["tool"]["setuptools"]["package-data"]["terreau.demo"]
     package = Path(loader.__file__).parent
     shipped = {path for pattern in patterns for path in package.glob(pattern)}

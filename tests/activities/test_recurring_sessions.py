@@ -19,8 +19,8 @@ from terreau.activities.planning import plan_sessions
 from terreau.activities.recurring import recurring_end, recurring_update
 from terreau.activities.reports import report_save
 from terreau.activities.sessions import local_dt, session_cancel, session_replace, sessions_generate
+from tests.activities.test_activities_support import mission, program_with_sites, session, team, weekly
 from tests.factories import UserFactory
-from tests.test_activities_support import mission, program_with_sites, session, team, weekly
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from terreau.activities.closed_days import public_holidays
 from terreau.activities.models import Session, SiteClosure, VolunteerAbsence
 from terreau.activities.planning import plan_sessions
+from tests.activities.test_activities_support import mission, program_with_sites, weekly
 from tests.factories import CommuneFactory, DepartmentFactory
-from tests.test_activities_support import mission, program_with_sites, weekly
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ from terreau.programs.items import (
 )
 from terreau.programs.kits import item_swap, kit_assemble, kit_deliver, kit_dismantle
 from tests.factories import UserFactory
-from tests.test_programs_support import make_items, make_program, people
+from tests.programs.test_programs_support import make_items, make_program, people
 
 pytestmark = pytest.mark.django_db
 K = EquipmentEvent.Kind

@@ -262,7 +262,7 @@ def test_search_finds_members_of_the_branch_not_of_others(client, branch_a, bran
 def test_another_branchs_program_is_no_empty_shell_with_management_links(client, branch_a, facilitator_b):
     """A facilitator of another branch does not see a private program, and sees a public one read-only: its
     general information, without the partners, sites and team hidden from them nor the links to manage them."""
-    from tests.test_programs_support import make_program
+    from tests.programs.test_programs_support import make_program
 
     private, *_ = make_program(branch=branch_a, slug="prive")
     public, *_ = make_program(branch=branch_a, slug="public", is_public=True)

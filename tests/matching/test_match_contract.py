@@ -15,7 +15,7 @@ import pytest
 
 from terreau.matching import contract
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 ASSO = {
     "id": "asso-3",

@@ -18,7 +18,7 @@ from terreau.programs.kits import kit_assemble, kit_deliver
 from terreau.programs.models import ProgramPartner, ProgramRole
 from terreau.programs.team import team_add
 from tests.factories import OrganisationFactory, UserFactory
-from tests.test_programs_support import make_items, make_program, people
+from tests.programs.test_programs_support import make_items, make_program, people
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from terreau.partnerships.models import Partnership, PartnershipStageChange
 from terreau.programs.equipment import EquipmentItem, ItemState
 from tests.factories import BranchFactory, NeedOfferFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parent.parent / "terreau"
+ROOT = Path(__file__).resolve().parents[2] / "terreau"
 Stage = Partnership.Stage
 
 

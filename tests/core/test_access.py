@@ -63,7 +63,7 @@ def test_actor_is_computed_once_per_user_object(django_assert_num_queries):
 
 def test_program_teams_volunteers_see_their_site_but_only_site_staff_change_it():
     from terreau.programs.models import HostSite
-    from tests.test_programs_support import make_program, people
+    from tests.programs.test_programs_support import make_program, people
 
     program, site_a, site_b, _kit_model = make_program()
     users = people(program, site_a)

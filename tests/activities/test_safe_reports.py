@@ -14,7 +14,7 @@ from django.utils import timezone
 from terreau.activities import dashboard
 from terreau.activities.models import ReportIncident, Session, SessionReport
 from terreau.activities.reports import incident_record, report_save
-from tests.test_activities_support import participant, program_with_sites, session, team
+from tests.activities.test_activities_support import participant, program_with_sites, session, team
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,14 @@ from terreau.activities.models import Session, SessionReport, SiteMonthStats
 from terreau.activities.planning import plan_sessions
 from terreau.activities.reports import report_save
 from terreau.activities.sessions import session_cancel, sessions_generate
-from tests.test_activities_support import mission, participant, program_with_sites, session, team, weekly
+from tests.activities.test_activities_support import (
+    mission,
+    participant,
+    program_with_sites,
+    session,
+    team,
+    weekly,
+)
 
 pytestmark = pytest.mark.django_db
 

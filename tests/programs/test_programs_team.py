@@ -14,7 +14,7 @@ from terreau.directory.models import Organisation
 from terreau.programs.models import ProgramRole, ProgramRoleChange
 from terreau.programs.team import team_add
 from tests.factories import UserFactory
-from tests.test_programs_support import make_program, people
+from tests.programs.test_programs_support import make_program, people
 
 pytestmark = pytest.mark.django_db
 

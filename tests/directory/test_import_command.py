@@ -14,7 +14,7 @@ from tests.factories import BranchFactory, CommuneFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.fixture

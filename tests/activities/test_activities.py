@@ -21,7 +21,14 @@ from terreau.activities.models import Attendance, Mission, Participant, ReportIn
 from terreau.activities.reports import report_save
 from terreau.activities.sessions import calendar_token
 from terreau.core.access import visible
-from tests.test_activities_support import mission, participant, program_with_sites, session, team, weekly
+from tests.activities.test_activities_support import (
+    mission,
+    participant,
+    program_with_sites,
+    session,
+    team,
+    weekly,
+)
 
 pytestmark = pytest.mark.django_db
 

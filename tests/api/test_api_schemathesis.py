@@ -12,6 +12,8 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from rest_framework import throttling
 from rest_framework.authtoken.models import Token
@@ -139,7 +141,14 @@ def api_schema(api_world):
             body["starts_on"], body["ends_on"] = dates[1], dates[0]
         return body
 
-    return schema
+    # The WSGI app is called directly, not through Django's test client (which reconnects these handlers
+    # after each of its own requests, hence here, after the Client call above): its request handlers would
+    # close the database connection, and with it the test's transaction on PostgreSQL.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield schema
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

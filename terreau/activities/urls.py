@@ -2,6 +2,7 @@ from django.urls import path
 
 from terreau.activities.views import (
     calendar,
+    closures,
     dashboard,
     incidents,
     missions,
@@ -35,6 +36,7 @@ urlpatterns = [
     path("<slug:slug>/incidents/", incidents.incidents, name="incidents"),
     path("<slug:slug>/incidents/<int:pk>/resolu/", incidents.incident_resolve_view, name="incident_resolve"),
     path("<slug:slug>/calendrier/", calendar.calendar, name="calendar"),
+    path("<slug:slug>/fermetures/", closures.closures, name="closures"),
     path("<slug:slug>/calendrier/flux/<str:token>.ics", calendar.calendar_feed, name="feed"),
     path("<slug:slug>/volontaires/", missions.missions, name="missions"),
     path("<slug:slug>/volontaires/nouvelle/", missions.mission_edit, name="mission_add"),

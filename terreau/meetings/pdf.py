@@ -1,5 +1,5 @@
-"""Printable speed-meeting documents: a participant's agenda and the organisers' table plan (one page per
-round), drawn with terreau.core.pdf, which escapes every name."""
+"""Printable speed-meeting documents: a participant's agenda, every participant's agenda (one page each)
+and the table plan (one page per round) for the organisers, drawn with terreau.core.pdf, which escapes every name."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ def _who(registration) -> str:
     return registration.name + (f" — {label}" if label else "")
 
 
-def agenda_pdf(sm, registration, meetings) -> bytes:
+def _agenda_story(sm, registration, meetings) -> list:
+    """One participant's agenda: title, event, name, then their meetings (time, round, table, with whom)."""
     event = sm.event
-    title = _("Mes rendez-vous")
     story = [
-        para(title, "Title"),
+        para(_("Mes rendez-vous"), "Title"),
         para(f"{event.title} — {formats.date_format(timezone.localtime(sm.start), 'l j F Y')}", "Heading2"),
         para(_who(registration)),
         Spacer(1, 0.5 * cm),
@@ -43,7 +43,25 @@ def agenda_pdf(sm, registration, meetings) -> bytes:
         story.append(table(rows, widths=[0.18, 0.09, 0.09, 0.64]))
     else:
         story.append(para(_("Aucun rendez-vous planifié.")))
-    return build(story, title=title, author=event.branch.name)
+    return story
+
+
+def agenda_pdf(sm, registration, meetings) -> bytes:
+    return build(
+        _agenda_story(sm, registration, meetings), title=_("Mes rendez-vous"), author=sm.event.branch.name
+    )
+
+
+def all_agendas_pdf(sm, agendas) -> bytes:
+    """Every participant's agenda, one page each: ``agendas`` is [(registration, their meetings by round)]."""
+    story: list = []
+    for registration, meetings in agendas:
+        if story:
+            story.append(PageBreak())
+        story.extend(_agenda_story(sm, registration, meetings))
+    if not story:
+        story.append(para(_("Aucun rendez-vous planifié.")))
+    return build(story, title=_("Agendas de tous les participants"), author=sm.event.branch.name)
 
 
 def table_plan_pdf(sm, meetings) -> bytes:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from terreau.meetings import views
+from terreau.meetings import agenda_views, views
 
 app_name = "meetings"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("<slug:slug>/rendez-vous/publier/", views.publish, name="publish"),
     path("<slug:slug>/rendez-vous/absence/", views.absent, name="absent"),
     path("<slug:slug>/rendez-vous/plan-de-table.pdf", views.table_plan, name="table_plan"),
+    path("<slug:slug>/rendez-vous/agendas.pdf", agenda_views.all_agendas_pdf, name="all_agendas"),
     path(
         "<slug:slug>/rendez-vous/participants/<int:pk>/disponibilites/",
         views.availability_manage,

@@ -9,12 +9,38 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from terreau.core.french import fold_key as fold
 from terreau.core.pdf import KeepTogether, Spacer, build, cm, para, style, table
 from terreau.programs.equipment import EquipmentItem, Kit
+from terreau.programs.models import HostSite
+from terreau.territories.models import PostalCode
 
 
 def _money(value: Decimal) -> str:
     return f"{formats.number_format(value, 2, use_l10n=True, force_grouping=True)} €"
+
+
+def postal_address(site: HostSite) -> str:
+    """Street, then postal code and commune ("12 rue des Glycines, 86000 Poitiers"). The street is the site's
+    own, else its organisation's when it is in the same commune; the postal code is the organisation's there,
+    else the commune's first one."""
+    org = site.organisation
+    same_commune = org.commune_id == site.commune_id
+    street = (site.address or (org.address if same_commune else "")).strip()
+    postal = (org.postal_code if same_commune else "") or (
+        PostalCode.objects.filter(commune_id=site.commune_id)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+        or ""
+    )
+    town = " ".join(part for part in (postal, site.commune.name) if part)
+    if not street:
+        return _("%(town)s (voie non renseignée)") % {"town": town}
+    # A street typed with its town already ("12 rue X 86000 Poitiers") is not completed twice.
+    if fold(site.commune.name) in fold(street) and (not postal or postal in street):
+        return street
+    return f"{street}, {town}"
 
 
 def delivery_note(kit: Kit, items: list[EquipmentItem]) -> bytes:
@@ -28,10 +54,10 @@ def delivery_note(kit: Kit, items: list[EquipmentItem]) -> bytes:
         _("Livré le : %(date)s") % {"date": formats.date_format(delivered, "j F Y")},
     ]
     if site is not None:
-        lines += [
-            _("Site d'accueil : %(site)s — %(org)s") % {"site": site.name, "org": site.organisation.name},
-            _("Adresse : %(address)s %(commune)s") % {"address": site.address, "commune": site.commune.name},
-        ]
+        lines.append(_("Site d'accueil : %(site)s") % {"site": site.name})
+        if fold(site.organisation.name) != fold(site.name):
+            lines.append(_("Structure d'accueil : %(org)s") % {"org": site.organisation.name})
+        lines.append(_("Adresse : %(address)s") % {"address": postal_address(site)})
         if site.contact_name:
             lines.append(_("Contact sur place : %(name)s") % {"name": site.contact_name})
     total = sum((item.value for item in items), Decimal("0"))

@@ -2,6 +2,11 @@
 
 Usage: terreau COMMAND [options]   (terreau COMMAND --help for the options of one command)
 
+Production
+  serve [GUNICORN OPTIONS]         the web server (gunicorn, config/gunicorn.py; docs/deployment.md)
+  backup --output DIR              dump the database and the media files, with a manifest
+  restore --input DIR              restore a backup into an empty database, checked against its manifest
+
 Set-up and data
   load-territories                 load the official geography (npm @etalab/decoupage-administratif)
   load-demo                        (re)load the demo territory and print the demo logins
@@ -30,6 +35,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "serve":
+        serve(args[1:])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if not args or args[0] in {"-h", "--help", "help"}:
         print(__doc__.strip())
@@ -38,6 +45,13 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["terreau", *args])
+
+
+def serve(options: list[str]) -> None:
+    """Replace this process with gunicorn serving Terreau, production settings unless told otherwise."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.production")
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:config.gunicorn", *options, "config.wsgi"]
+    os.execv(sys.executable, command)  # noqa: S606 (fixed program, arguments passed as a list)
 
 
 if __name__ == "__main__":

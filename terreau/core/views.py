@@ -1,14 +1,19 @@
 """Home, health and error pages. Error pages render French text and never a traceback."""
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from terreau.core import health
+
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Liveness (terreau/core/health.py): the process answers."""
+    return health.liveness()
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness (terreau/core/health.py): database, migrations, cache and media all usable; else 503."""
+    return health.readiness()
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

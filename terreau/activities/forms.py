@@ -14,6 +14,7 @@ from terreau.activities.models import Mission, Participant, RecurringSession, Re
 from terreau.activities.recurring import RECURRING_FIELDS
 from terreau.activities.reports import headcount_message
 from terreau.core.dates import BoundedDatesMixin, QueryDateError, parse_month
+from terreau.territories.forms import CommuneField
 
 
 class MonthForm(forms.Form):
@@ -43,6 +44,7 @@ class WindowsField(forms.CharField):
 
 class MissionForm(BoundedDatesMixin, forms.ModelForm):
     birth_date_fields = ("birth_date",)
+    home_commune = CommuneField(label=_("Commune de résidence"), required=False)
     availability = WindowsField(
         label=_("Disponibilités"),
         required=False,

@@ -11,12 +11,10 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from terreau.core.dates import BoundedDatesMixin
-from terreau.core.french import fold_key
 from terreau.core.models import Branch
 from terreau.directory import validators
 from terreau.directory.models import (
@@ -28,18 +26,10 @@ from terreau.directory.models import (
     OrganisationKind,
     Theme,
 )
-from terreau.territories.models import Commune
+from terreau.territories.forms import CommuneField
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
-# "86194 — Poitiers (86)": the format offered by the autocomplete (and used to show the current commune).
-_LABEL_RE = re.compile(r"^(\d[\dAB]\d{3})\s*[—–-]\s*\S", re.IGNORECASE)
-_FIVE_CHARACTERS_RE = re.compile(r"^\d[\dAB]\d{3}$", re.IGNORECASE)
-_NAME_AND_DEPARTMENT_RE = re.compile(r"^(?P<name>.*?)\s*\((?P<department>\d[\dAB]\d?)\)\s*$", re.IGNORECASE)
-
-
-def commune_label(commune: Commune) -> str:
-    return f"{commune.code} — {commune.name} ({commune.department_id})"
 
 
 class AccessibleFormMixin:
@@ -55,66 +45,6 @@ class AccessibleFormMixin:
             if field.help_text:
                 ids.append(f"id_{name}_helptext")
             field.widget.attrs["aria-describedby"] = " ".join(ids)
-
-
-class CommuneField(forms.CharField):
-    """A commune typed as an INSEE code, a postal code or a name (with or without its department)."""
-
-    default_error_messages = {
-        "not_found": gettext_lazy(
-            "Aucune commune ne correspond à « %(term)s ». Saisissez son nom, son code postal ou son code INSEE."
-        ),
-        "ambiguous": gettext_lazy(
-            "Plusieurs communes correspondent à « %(term)s » (%(candidates)s) : précisez le code INSEE ou le code postal."
-        ),
-    }
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", 160)
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value: Any) -> Any:
-        if isinstance(value, Commune):
-            return commune_label(value)
-        return value
-
-    def clean(self, value: Any) -> Commune | None:
-        term = super().clean(value)
-        if not term:
-            return None
-        term = term.strip()
-        label = _LABEL_RE.match(term)
-        if label:  # "86194 — Poitiers (86)", as offered by the autocomplete: the INSEE code decides
-            commune = Commune.objects.filter(code=label.group(1).upper()).first()
-            if commune is not None:
-                return commune
-            candidates = []
-        elif _FIVE_CHARACTERS_RE.match(term):  # an INSEE code or a postal code (they may collide)
-            candidates = list(Commune.objects.lookup(term).order_by("code")[:6])
-        else:
-            department = None
-            named = _NAME_AND_DEPARTMENT_RE.match(term)
-            if named:
-                term, department = named.group("name"), named.group("department").upper()
-            qs = Commune.objects.lookup(term)
-            if department:
-                qs = qs.filter(department_id=department)
-            candidates = list(qs[:50])
-            exact = [c for c in candidates if c.name_folded == fold_key(term)]
-            if len(exact) == 1 or (exact and len(candidates) == 1):
-                return exact[0]
-            if exact:
-                candidates = exact
-        if len(candidates) == 1:
-            return candidates[0]
-        if not candidates:
-            raise ValidationError(self.error_messages["not_found"], code="not_found", params={"term": term})
-        raise ValidationError(
-            self.error_messages["ambiguous"],
-            code="ambiguous",
-            params={"term": term, "candidates": ", ".join(commune_label(c) for c in candidates[:5])},
-        )
 
 
 class IdentifierField(forms.CharField):
@@ -154,12 +84,7 @@ class OrganisationForm(AccessibleFormMixin, forms.ModelForm):
     siren = IdentifierField(label=gettext_lazy("SIREN"), validator=validators.validate_siren)
     siret = IdentifierField(label=gettext_lazy("SIRET"), validator=validators.validate_siret)
     rna = IdentifierField(label=gettext_lazy("Numéro RNA"), validator=validators.validate_rna)
-    commune = CommuneField(
-        label=gettext_lazy("Commune"),
-        help_text=gettext_lazy(
-            "Nom, code postal ou code INSEE de la commune (ex. Poitiers, 86000 ou 86194)."
-        ),
-    )
+    commune = CommuneField(label=gettext_lazy("Commune"), required=False)
     website = forms.URLField(
         label=gettext_lazy("Site web"),
         required=False,
@@ -242,15 +167,6 @@ class OrganisationForm(AccessibleFormMixin, forms.ModelForm):
         }
         for name, blank in blank_labels.items():
             self.fields[name].choices = [("", blank)] + [c for c in self.fields[name].choices if c[0]]
-        if self.instance.commune_id:
-            self.initial["commune"] = commune_label(self.instance.commune)
-        self.fields["commune"].widget.attrs.update(
-            {
-                "list": "communes-suggestions",
-                "autocomplete": "off",
-                "data-lookup-url": reverse("territories:commune_lookup"),
-            }
-        )
 
     def clean_legal_category(self) -> str:
         value = (self.cleaned_data.get("legal_category") or "").strip()

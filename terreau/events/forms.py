@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from terreau.core.dates import BoundedDatesMixin
 from terreau.events.models import Event, Registration, WorkshopItem
+from terreau.territories.forms import CommuneField
 
 
 class DateTimeInput(forms.DateTimeInput):
@@ -26,6 +27,7 @@ class EventForm(BoundedDatesMixin, forms.ModelForm):
         assume_scheme="https",
         error_messages={"invalid": _("Adresse web invalide.")},
     )
+    commune = CommuneField(label=_("Commune"), required=False)
 
     class Meta:
         model = Event
@@ -52,7 +54,6 @@ class EventForm(BoundedDatesMixin, forms.ModelForm):
             "starts_at": DateTimeInput(),
             "ends_at": DateTimeInput(),
             "registration_deadline": DateTimeInput(),
-            "commune": forms.TextInput(),
             "description": forms.Textarea(attrs={"rows": 5}),
         }
         error_messages = {
@@ -63,11 +64,7 @@ class EventForm(BoundedDatesMixin, forms.ModelForm):
             },
             "ends_at": {"required": _("Indiquez la date et l'heure de fin."), "invalid": _("Date invalide.")},
             "capacity": {"required": _("Indiquez le nombre de places.")},
-            "commune": {
-                "invalid_choice": _("Commune inconnue : indiquez son code INSEE (par exemple 86194).")
-            },
         }
-        help_texts = {"commune": _("Code INSEE de la commune, par exemple 86194 pour Poitiers.")}
 
     def clean(self):
         data = super().clean()

@@ -177,11 +177,20 @@ def test_speed_meeting_agenda_and_table_plan(client, speed_meeting):
     client.force_login(speed_meeting["organiser"])
     plan = client.get(reverse("meetings:table_plan", kwargs={"slug": slug}))
     assert_literal(plan, MARKUP, f"{MARKUP} {LONG_WORD}", f"{SHORT} 1")
+    every = client.get(reverse("meetings:all_agendas", kwargs={"slug": slug}))
+    assert_literal(every, MARKUP, speed_meeting["regs"][0].name, f"{SHORT} 0")
 
 
 def test_every_pdf_view_is_covered():
     """Every function that answers with a PDF is one of the views rendered above."""
-    covered = {"monthly_report", "delivery_note", "certificate", "agenda_pdf", "table_plan"}
+    covered = {
+        "monthly_report",
+        "delivery_note",
+        "certificate",
+        "agenda_pdf",
+        "table_plan",
+        "all_agendas_pdf",
+    }
     root = Path(__file__).resolve().parents[1] / "terreau"
     found = set()
     for path in root.rglob("*.py"):

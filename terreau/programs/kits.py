@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from terreau.core import states
 from terreau.programs.equipment import EquipmentEvent, EquipmentItem, ItemState, Kit, KitModel
@@ -63,12 +64,39 @@ def kit_assemble(*, kit_model: KitModel, items: list[EquipmentItem], code: str, 
     return kit
 
 
-def kit_deliver(*, kit: Kit, site: HostSite, by: Any, on: date | None = None) -> Kit:
-    """Deliver an assembled kit to a host site of its program: every item in it goes to the site."""
+SITE_HAS_KIT = "site_has_kit"
+
+
+def kits_at_site(site: HostSite, *, besides: Kit | None = None):
+    """The kits delivered to a site (and still there), but ``besides``."""
+    qs = Kit.objects.filter(site=site, state=Kit.State.DELIVERED).order_by("delivered_on", "code")
+    return qs.exclude(pk=besides.pk) if besides is not None else qs
+
+
+def site_has_kit_message(site: HostSite, kits) -> str:
+    codes = ", ".join(k.code for k in kits)
+    return ngettext(
+        "Le site %(site)s a déjà un kit livré (%(codes)s). Confirmez pour lui en livrer un autre.",
+        "Le site %(site)s a déjà %(n)s kits livrés (%(codes)s). Confirmez pour lui en livrer un autre.",
+        len(kits),
+    ) % {"site": site.name, "codes": codes, "n": len(kits)}
+
+
+def kit_deliver(
+    *, kit: Kit, site: HostSite, by: Any, on: date | None = None, unless_site_has_kit: bool = False
+) -> Kit:
+    """Deliver an assembled kit to a host site of its program: every item in it goes to the site.
+
+    With ``unless_site_has_kit`` (the pages, until the person confirms), a site that already holds a delivered
+    kit is refused with a ValidationError (code SITE_HAS_KIT) naming its kits."""
     with transaction.atomic():
         kit = Kit.objects.select_for_update().get(pk=kit.pk)
         if site.program_id != kit.program_id:
             raise ValidationError(_("Ce site n'appartient pas au programme du kit."))
+        if unless_site_has_kit:
+            there = list(kits_at_site(site, besides=kit))
+            if there:
+                raise ValidationError(site_has_kit_message(site, there), code=SITE_HAS_KIT)
         if kit.state != Kit.State.ASSEMBLED:
             raise ValidationError(
                 _("Le kit %(code)s ne peut pas être livré (%(state)s).")

@@ -144,7 +144,10 @@ def test_coordinator_assembles_and_delivers_through_the_pages(client, world):
     assert response.status_code == 302 and response["Location"] == reverse(
         "programs:kit", args=[slug, kit.pk]
     )
-    response = client.post(reverse("programs:kit_deliver", args=[slug, kit.pk]), {"site": world["b"].pk})
+    # Site b already holds kit K-B: delivered once confirmed (tests/programs/test_kit_second_delivery.py).
+    response = client.post(
+        reverse("programs:kit_deliver", args=[slug, kit.pk]), {"site": world["b"].pk, "confirm": "1"}
+    )
     kit.refresh_from_db()
     assert kit.state == "delivered" and kit.site == world["b"]
     page = client.get(reverse("programs:kit", args=[slug, kit.pk])).content.decode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -77,9 +78,7 @@ def kit_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "items": items,
         "can_manage": can_manage,
         "sees_program": visible(user, Program.objects.filter(pk=kit.program_id)).exists(),
-        "deliver_form": forms.DeliverForm(
-            sites=visible(user, HostSite.objects.filter(program=kit.program_id))
-        ),
+        "deliver_form": _deliver_form(user, kit.program_id),
         "swap_form": forms.SwapForm(out_items=items, in_items=stock),
         "dismantling": kit.dismantling() if kit.is_dismantled else None,
         # What the kit held when it was taken apart (its items have left it since).
@@ -134,24 +133,71 @@ def kit_dismantle(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "programs/kit_dismantle.html", context)
 
 
+def _deliver_form(user, program_id: int, data=None) -> forms.DeliverForm:
+    """The delivery form, its sites that already hold a delivered kit marked in the list."""
+    form = forms.DeliverForm(data, sites=visible(user, HostSite.objects.filter(program=program_id)))
+    with_kit = set(
+        Kit.objects.filter(program=program_id, state=Kit.State.DELIVERED, site__isnull=False).values_list(
+            "site_id", flat=True
+        )
+    )
+    form.fields["site"].label_from_instance = lambda site: (
+        _("%(site)s (a déjà un kit)") % {"site": site.name} if site.pk in with_kit else site.name
+    )
+    return form
+
+
 @login_required
 @require_POST
 def kit_deliver(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Deliver the kit; to a site that already holds one, only once the person has confirmed (a page that
+    says which kit the site has, with "Livrer quand même")."""
     program = program_for(request, slug, action="change")
     kit = _kit(request, slug, pk, action="change")
-    form = forms.DeliverForm(
-        request.POST, sites=visible(request.user, HostSite.objects.filter(program=program))
-    )
-    submit(
-        request,
-        form,
-        run=lambda: kit_services.kit_deliver(
-            kit=kit, site=form.cleaned_data["site"], on=form.cleaned_data["delivered_on"], by=request.user
-        ),
-        success=_("Kit livré. Le bon de livraison est prêt."),
-        invalid=_("Choisissez le site de livraison."),
-    )
+    form = _deliver_form(request.user, program.pk, request.POST)
+    confirmed = request.POST.get("confirm") == "1"
+    try:
+        submit(
+            request,
+            form,
+            run=lambda: _deliver(request, kit, form, confirmed),
+            success=_("Kit livré. Le bon de livraison est prêt."),
+            invalid=_("Choisissez le site de livraison."),
+        )
+    except _SiteHasKit as exc:
+        return render(
+            request,
+            "programs/kit_deliver_confirm.html",
+            {
+                "program": program,
+                "kit": kit,
+                "site": form.cleaned_data["site"],
+                "delivered_on": form.cleaned_data["delivered_on"],
+                "warning": exc.message,
+                "nav": "programs",
+            },
+        )
     return redirect("programs:kit", slug=slug, pk=kit.pk)
+
+
+class _SiteHasKit(Exception):
+    def __init__(self, message: str):
+        self.message = message
+
+
+def _deliver(request: HttpRequest, kit: Kit, form, confirmed: bool) -> Kit:
+    try:
+        return kit_services.kit_deliver(
+            kit=kit,
+            site=form.cleaned_data["site"],
+            on=form.cleaned_data["delivered_on"],
+            by=request.user,
+            unless_site_has_kit=not confirmed,
+        )
+    except ValidationError as exc:
+        if getattr(exc, "code", None) == kit_services.SITE_HAS_KIT:
+            raise _SiteHasKit(" ".join(exc.messages)) from None
+        raise
 
 
 @login_required

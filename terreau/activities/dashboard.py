@@ -55,6 +55,13 @@ class Dashboard:
     unique_participants: int = 0
     volunteer_hours: float = 0.0
     equipment: list[tuple[str, int]] = field(default_factory=list)
+    past: int = 0  # sessions already started in scope
+    past_held: int = 0
+
+    @property
+    def held_rate(self) -> int:
+        """Share of the sessions already started that were held (sessions to come do not count)."""
+        return round(100 * self.past_held / self.past) if self.past else 0
 
     def chart(self, rows: list[Row]) -> list[dict]:
         """Bar geometry (percent of the largest value) for the server-side SVG charts."""
@@ -204,6 +211,8 @@ def build(*, scope: Scope, equipment=None) -> Dashboard:
     dash.cancelled = sum(r.cancelled for r in dash.sites)
     dash.attendance = sum(r.attendance for r in dash.sites)
     dash.volunteer_hours = round(sum(r.volunteer_hours for r in dash.sites), 1)
+    dash.past = sum(r.past for r in dash.sites)
+    dash.past_held = sum(r.past_held for r in dash.sites)
     dash.unique_participants = unique_participants(scope) if scope.sites else 0
     if equipment is not None:
         labels = dict(equipment.model._meta.get_field("state").choices)

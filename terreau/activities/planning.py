@@ -5,17 +5,18 @@ planner's plain data."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from terreau.activities import planner, stats
-from terreau.activities.closed_days import absent_days
-from terreau.activities.models import Mission, Session
+from terreau.activities.closed_days import absent_days, closed_days_by_site, public_holidays
+from terreau.activities.models import Mission, RecurringSession, Session
 from terreau.activities.plan_instance import Site, Slot, Volunteer, Window
 from terreau.activities.sessions import local_dt, monday_of, sessions_generate
 
@@ -36,12 +37,23 @@ def to_windows(data: Any) -> tuple[Window, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A weekly session's day left without a session: a public holiday or a closure of its site."""
+
+    site: Any
+    day: date
+    at: time
+    why: str
+
+
 @dataclass
 class PlanOutcome:
     sessions: int
     needed: int
     covered: int
     gaps: list[tuple[Session, int, tuple[str, ...]]]
+    skipped: list[Skipped] = field(default_factory=list)
 
     @property
     def coverage(self) -> float:
@@ -150,7 +162,48 @@ def plan_sessions(*, program, start: date, end: date, by=None) -> PlanOutcome:
     gaps.sort(key=lambda g: g[0].starts_at)
     needed = sum(s.needed for s in slots if s.id in in_period)
     covered = sum(min(len(result.assignments[s.id]), s.needed) for s in slots if s.id in in_period)
-    return PlanOutcome(sessions=len(in_period), needed=needed, covered=covered, gaps=gaps)
+    return PlanOutcome(
+        sessions=len(in_period),
+        needed=needed,
+        covered=covered,
+        gaps=gaps,
+        skipped=skipped_days(program=program, start=start, end=end),
+    )
+
+
+def skipped_days(*, program, start: date, end: date) -> list[Skipped]:
+    """The days between start and end a weekly session of the program would have met but does not, because
+    its site is closed (a public holiday of its department or a closure), with the French reason."""
+    recurring = list(
+        RecurringSession.objects.filter(site__program=program, starts_on__lte=end)
+        .exclude(ends_on__lt=start)
+        .select_related("site__commune")
+        .order_by("weekday", "start_time", "pk")
+    )
+    if not recurring:
+        return []
+    sites = {rec.site_id: rec.site for rec in recurring}
+    closed = closed_days_by_site(sites.values(), start, end)
+    out = []
+    for rec in recurring:
+        first = max(start, rec.starts_on)
+        last = min(end, rec.ends_on) if rec.ends_on else end
+        day = first + timedelta(days=(rec.weekday - first.weekday()) % 7)
+        while day <= last:
+            if day in closed[rec.site_id]:
+                dept = getattr(rec.site.commune, "department_id", None)
+                holiday = public_holidays(dept, day, day).get(day)
+                reason = closed[rec.site_id][day]
+                if holiday:
+                    why = _("jour férié (%(name)s)") % {"name": holiday}
+                elif reason and reason != _("Fermeture du site"):
+                    why = _("site fermé (%(reason)s)") % {"reason": reason}
+                else:
+                    why = _("site fermé")
+                out.append(Skipped(site=rec.site, day=day, at=rec.start_time, why=why))
+            day += timedelta(days=7)
+    out.sort(key=lambda s: (s.day, s.at, s.site.name))
+    return out
 
 
 def _slot(session: Session, assigned) -> Slot:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 
 from terreau.activities import rules
 from terreau.activities.models import Attendance, Participant, ReportIncident, Session, SessionReport
+from terreau.core.access import visible
+from terreau.programs.equipment import Incident
 
 
 @transaction.atomic
@@ -123,6 +125,23 @@ def incident_resolve(*, incident: ReportIncident, by=None) -> ReportIncident:
         incident.resolved_by = by if getattr(by, "is_authenticated", False) else None
         incident.save(update_fields=["resolved_at", "resolved_by", "updated_at"])
     return incident
+
+
+def open_incidents(*, user, program):
+    """(item incidents, site-level incidents) of the program still open that ``user`` may see."""
+    items = visible(
+        user,
+        Incident.objects.filter(item__program=program, resolved_at__isnull=True).select_related(
+            "item", "site"
+        ),
+    ).order_by("-created_at")
+    sites = visible(
+        user,
+        ReportIncident.objects.open_site_level()
+        .filter(report__session__site__program=program)
+        .select_related("report__session__site"),
+    ).order_by("-created_at")
+    return items, sites
 
 
 def attendance_rates(*, participants, site) -> dict[int, tuple[int, float]]:

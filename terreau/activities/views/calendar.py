@@ -13,6 +13,7 @@ from django.utils import timezone
 from terreau.accounts.models import User
 from terreau.activities import exports
 from terreau.activities.models import Mission, Session
+from terreau.activities.planning import skipped_days
 from terreau.activities.sessions import calendar_token, local_dt, read_calendar_token
 from terreau.activities.views.common import (
     asked_month,
@@ -78,6 +79,13 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
     days: dict[date, list[Session]] = {}
     for s in sessions:
         days.setdefault(timezone.localtime(s.starts_at).date(), []).append(s)
+    # The days a weekly session skips (public holiday, site closure), said where the session would have been.
+    closed: dict[date, list] = {}
+    if scope != "volunteer":
+        shown = {obj_id} if scope == "site" else {site.pk for site in sites}
+        for skipped in skipped_days(program=program, start=month, end=next_month(month) - timedelta(days=1)):
+            if skipped.site.pk in shown:
+                closed.setdefault(skipped.day, []).append(skipped)
     token = calendar_token(user=request.user, program=program, scope=scope, obj_id=obj_id)
     feed = absolute_url(reverse("activities:feed", kwargs={"slug": program.slug, "token": token}))
     query = f"&site={obj_id}" if scope == "site" else f"&volontaire={obj_id}" if scope == "volunteer" else ""
@@ -87,7 +95,9 @@ def calendar(request: HttpRequest, slug: str) -> HttpResponse:
         ctx(
             request,
             program,
-            days=sorted(days.items()),
+            days=[
+                (day, days.get(day, []), closed.get(day, [])) for day in sorted(days.keys() | closed.keys())
+            ],
             month=month,
             previous=(month - timedelta(days=1)).replace(day=1),
             next=next_month(month),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from terreau.activities import dashboard as dashboards
 from terreau.activities import exports
+from terreau.activities.reports import open_incidents
 from terreau.activities.sessions import local_dt
 from terreau.activities.views.common import ctx, get_program, next_month, visible_sites
 from terreau.core import dates
@@ -68,6 +69,7 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
             request,
             program,
             dash=dash,
+            open_incidents=sum(q.count() for q in open_incidents(user=request.user, program=program)),
             sites=sites,
             departments=departments,
             query=request.GET.urlencode(),

@@ -12,27 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.activities.models import ReportIncident
-from terreau.activities.reports import incident_resolve
+from terreau.activities.reports import incident_resolve, open_incidents
 from terreau.activities.views.common import coordinated_program, ctx, get_program
-from terreau.core.access import get_for, visible
-from terreau.programs.equipment import Incident
+from terreau.core.access import get_for
 
 
 @login_required
 def incidents(request: HttpRequest, slug: str) -> HttpResponse:
     program = get_program(request, slug)
-    items = visible(
-        request.user,
-        Incident.objects.filter(item__program=program, resolved_at__isnull=True).select_related(
-            "item", "site"
-        ),
-    )
-    sites = visible(
-        request.user,
-        ReportIncident.objects.open_site_level()
-        .filter(report__session__site__program=program)
-        .select_related("report__session__site"),
-    )
+    items, sites = open_incidents(user=request.user, program=program)
     return render(request, "activities/incidents.html", ctx(request, program, items=items, sites=sites))
 
 

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from terreau.activities import sessions as session_services
 from terreau.activities.forms import CancelForm, MonthForm, RecurringSessionForm, ReplaceForm
-from terreau.activities.models import RecurringSession, Session
+from terreau.activities.models import Participant, RecurringSession, Session
 from terreau.activities.planning import plan_sessions
 from terreau.activities.views.common import (
     asked_month,
@@ -98,6 +98,14 @@ def session_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             program,
             session=session,
             report=report,
+            # Named attendance, for those who may see the participants (they run the site's sessions).
+            named=list(
+                visible(request.user, Participant.objects.filter(attendances__report=report)).order_by(
+                    "first_name"
+                )
+            )
+            if report
+            else [],
             volunteers=session.volunteers.all(),
             can_edit=can_edit,
             cancel_form=CancelForm(),

@@ -9,6 +9,10 @@ Pure Python (no Django, no domain import), so the pure engines may use it too.
 - ``STOP_WORDS``: the French stop words (PostgreSQL's ``tsearch_data/french.stop``, the Snowball list),
   folded.
 - ``stem(word)``: the Snowball French stem of a word (the algorithm of PostgreSQL's ``french_stem``).
+- ``sort_key(text)``: the key to sort names as a French reader expects ("Élan" beside "Elan", before "Fabre";
+  case, accents, ligatures and punctuation ignored first).
+- ``of(name)`` / ``at(name)``: "de" / "à" before a name, elided or contracted ("d'Antoine", "de l'EHPAD
+  Les Glycines", "du Secours populaire", "au Mans", "à l'Espace Mendès-France").
 """
 
 from __future__ import annotations
@@ -63,3 +67,85 @@ def _stemmer():
 def stem(word: str) -> str:
     """Snowball French stem of a lower-case word ("tablettes" -> "tablet")."""
     return _stemmer().stemWord(word)
+
+
+def sort_key(text: str | None) -> tuple[str, str, str]:
+    """French alphabetical order: accents, case, ligatures and punctuation break ties only."""
+    text = text or ""
+    return (fold_key(text), fold(text), text)
+
+
+# Names starting with one of these common nouns take the article: "de l'EHPAD", "à l'Association …".
+_COMMON_NOUNS = frozenset(
+    [
+        "academie",
+        "accueil",
+        "agence",
+        "aide",
+        "alliance",
+        "amicale",
+        "antenne",
+        "assemblee",
+        "association",
+        "atelier",
+        "auberge",
+        "ecole",
+        "ehpad",
+        "entreprise",
+        "epicerie",
+        "espace",
+        "etablissement",
+        "etablissements",
+        "hopital",
+        "hotel",
+        "institut",
+        "observatoire",
+        "office",
+        "union",
+        "unite",
+        "universite",
+        "usine",
+    ]
+)
+_CONTRACTIONS = {  # article at the start of a name -> (after "de", after "à")
+    "le": ("du", "au"),
+    "les": ("des", "aux"),
+    "la": ("de la", "à la"),
+}
+
+
+def _elides(name: str) -> bool:
+    """Does "de"/"le" elide before ``name``? Vowels and mute h do; "y" before a consonant does (Yves)."""
+    first = fold(name[:2])
+    if not first:
+        return False
+    if first[0] in "aeiouh":
+        return True
+    return first[0] == "y" and len(first) > 1 and first[1] not in "aeiou"
+
+
+def _with_preposition(name: str, index: int, plain: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        return name
+    words = name.split(" ", 1)
+    article = fold(words[0])
+    if article in _CONTRACTIONS and len(words) == 2:
+        return f"{_CONTRACTIONS[article][index]} {words[1]}"
+    if article[:2] in ("l'", "l’") and len(article) > 2:
+        return f"{plain} {name[0].lower()}{name[1:]}" if index == 1 else f"de {name[0].lower()}{name[1:]}"
+    if fold_key(words[0]) in _COMMON_NOUNS:
+        return f"{plain} l'{name}" if _elides(name) else f"{plain} la {name}"
+    if index == 0 and _elides(name):
+        return f"d'{name}"
+    return f"{plain} {name}"
+
+
+def of(name: str) -> str:
+    """ "de" before a name: "d'Antoine", "de l'EHPAD Les Glycines", "du Secours populaire", "de Poitiers"."""
+    return _with_preposition(name, 0, "de")
+
+
+def at(name: str) -> str:
+    """ "à" before a place's name: "à Poitiers", "au Mans", "aux Sables-d'Olonne", "à l'EHPAD Les Glycines"."""
+    return _with_preposition(name, 1, "à")

@@ -16,16 +16,17 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.db.models import ProtectedError, Q, RestrictedError
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.models import Branch, Network
-from terreau.demo import events_demo, silvergeek
+from terreau.demo import events_demo, partnerships_demo, silvergeek
 from terreau.demo.errors import DemoError
 from terreau.demo.geography import COMMUNES
-from terreau.demo.people import DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
+from terreau.demo.people import CONTACTS, DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
 from terreau.demo.records import BranchData, Item, Org
 from terreau.directory.models import (
     HostStructureType,
@@ -118,7 +119,7 @@ def check_demo_data() -> None:
                 raise ValueError(f"{where} / {item.title}: unknown theme {item.theme}")
             if item.scope not in Scope.values or item.status not in NeedOfferStatus.values:
                 raise ValueError(f"{where} / {item.title}: bad scope or status")
-    for user in USERS:
+    for user in (*USERS, *CONTACTS):
         if user.member_of and user.member_of not in slugs:
             raise ValueError(f"{user.email}: unknown organisation {user.member_of}")
 
@@ -157,7 +158,8 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
-        events_demo.delete_events_demo()  # before the organisations and branches they point to
+        partnerships_demo.delete_partnerships_demo()  # before the organisations and branches they point to
+        events_demo.delete_events_demo()
         silvergeek.delete_program_demo()
         NeedOffer.objects.filter(Q(is_demo=True) | Q(organisation__is_demo=True)).delete()
         Organisation.objects.filter(is_demo=True).delete()
@@ -199,7 +201,7 @@ def _branches() -> tuple[Network, dict[str, Branch]]:
 
 
 def _users() -> dict[str, User]:
-    emails = [u.email for u in USERS]
+    emails = [u.email for u in (*USERS, *CONTACTS)]
     taken = sorted(User.objects.filter(email__in=emails).values_list("email", flat=True))
     if taken:
         raise DemoError(
@@ -216,7 +218,7 @@ def _users() -> dict[str, User]:
                 password=password,
                 is_demo=True,
             )
-            for u in USERS
+            for u in (*USERS, *CONTACTS)
         ]
     )
     return {user.email: user for user in User.objects.filter(email__in=emails)}
@@ -329,9 +331,18 @@ def _needs_offers(orgs: dict[str, Organisation], facilitators: dict[str, User], 
     return len(rows)
 
 
-@transaction.atomic
 def load_demo(*, today: date | None = None) -> DemoResult:
-    """(Re)creates the demo network, branches, organisations, needs and offers, and demo accounts."""
+    """(Re)creates the demo network, branches, organisations, needs and offers, demo accounts, the Silver
+    Geek program, events, contact requests and partnerships.
+
+    The domain services the demo goes through e-mail the people concerned once the transaction commits:
+    those e-mails (to demo addresses) are dropped, the commit happening inside the override."""
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        return _load_demo(today=today)
+
+
+@transaction.atomic
+def _load_demo(*, today: date | None = None) -> DemoResult:
     check_demo_data()
     _check_communes()
     _set_commune_coordinates()
@@ -340,7 +351,7 @@ def load_demo(*, today: date | None = None) -> DemoResult:
     users = _users()
     orgs = _organisations(branches)
     facilitators: dict[str, User] = {}
-    for u in USERS:
+    for u in (*USERS, *CONTACTS):
         user = users[u.email]
         if u.network_admin:
             NetworkRole.objects.create(user=user, network=network, role=NetworkRole.Role.ADMIN)
@@ -357,6 +368,7 @@ def load_demo(*, today: date | None = None) -> DemoResult:
     silvergeek.load_program_demo(branch=branches[POITOU_CHARENTES.slug], today=today or timezone.localdate())
     reindex_organisations([org.pk for org in orgs.values()])
     events_demo.load_events_demo(branches=branches, today=today or timezone.localdate())
+    partnerships_demo.load_partnerships_demo(branches=branches, today=today or timezone.localdate())
     return DemoResult(
         organisations=len(orgs),
         needs_offers=count,

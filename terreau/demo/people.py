@@ -1,5 +1,5 @@
-"""The demo network and one demo account per role (fictitious people, e-mails at example.org), from
-data/people.json."""
+"""The demo network, one demo account per role and a few partner organisations' contacts (fictitious people,
+e-mails at example.org), from data/people.json."""
 
 from __future__ import annotations
 
@@ -30,3 +30,7 @@ class DemoUser:
 
 
 USERS: tuple[DemoUser, ...] = tuple(DemoUser(**user) for user in _DATA["users"])
+
+# Members of partner organisations who write in the demo partnerships: accounts like the roles' (same
+# password), not printed in the table of logins.
+CONTACTS: tuple[DemoUser, ...] = tuple(DemoUser(role_label="", **user) for user in _DATA.get("contacts", ()))

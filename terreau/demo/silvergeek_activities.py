@@ -23,8 +23,11 @@ from terreau.activities.models import (
     RecurringSession,
     Session,
     SessionReport,
+    SiteClosure,
+    VolunteerAbsence,
 )
 from terreau.activities.planning import plan_sessions
+from terreau.activities.reports import incident_record, incident_resolve
 from terreau.activities.sessions import sessions_generate
 from terreau.demo.records import read
 from terreau.directory.models import Organisation
@@ -48,7 +51,7 @@ def load_activities_demo(*, program, today: date) -> None:
         Organisation.objects.filter(Q(slug__startswith="unis-cite"), is_demo=True).first()
         or program.sites.first().organisation
     )
-    sites = list(program.sites.select_related("commune").order_by("pk"))
+    sites = list(program.sites.select_related("commune", "organisation").order_by("pk"))
     if not sites:
         return
     # Weekly sessions: the site's first window, 90 minutes, 2 volunteers.
@@ -68,6 +71,7 @@ def load_activities_demo(*, program, today: date) -> None:
         ]
     )
     # Volunteers: 8-month missions, each on 3 neighbouring sites (sites come in a stable order).
+    missions = []
     for i, (first, last) in enumerate(VOLUNTEERS):
         mission = Mission(
             program=program,
@@ -83,7 +87,10 @@ def load_activities_demo(*, program, today: date) -> None:
             training="Formation civique et citoyenne ; PSC1 ; prise en main des tablettes et consoles.",
             is_demo=True,
         )
-        mission_save(mission=mission, sites=[sites[(i + k) % len(sites)] for k in range(3)])
+        missions.append(mission_save(mission=mission, sites=[sites[(i + k) % len(sites)] for k in range(3)]))
+    # Before the sessions exist: none is generated on a public holiday nor while a site is closed, and the
+    # planner assigns nobody on a day they are away.
+    _closures_and_absences(sites, missions, today)
     sessions_generate(program=program, start=start, end=end, is_demo=True)
     plan_sessions(program=program, start=start, end=end)
     Session.objects.filter(site__program=program).update(is_demo=True)
@@ -143,5 +150,46 @@ def load_activities_demo(*, program, today: date) -> None:
             attendance.append(Attendance(report=report, participant=p))
             last_seen[p.pk] = max(last_seen.get(p.pk, day), day)
     Attendance.objects.bulk_create(attendance, batch_size=1000)
+    _site_incidents(program)
     for pk, day in last_seen.items():
         Participant.objects.filter(pk=pk).update(last_participation_on=day)
+
+
+def _site(sites, slug: str):
+    """The site of the demo host structure ``slug`` (or slug-demo); the first site when it has none."""
+    return next((site for site in sites if site.organisation.slug.removesuffix("-demo") == slug), sites[0])
+
+
+def _closures_and_absences(sites, missions, today: date) -> None:
+    """Site closures and volunteer absences (data/silvergeek.json), dated from the day of loading."""
+    for row in _DATA["closures"]:
+        SiteClosure.objects.create(
+            site=_site(sites, row["site"]),
+            starts_on=today + timedelta(days=row["from"]),
+            ends_on=today + timedelta(days=row["to"]),
+            reason=row["reason"],
+        )
+    for row in _DATA["absences"]:
+        if missions:
+            VolunteerAbsence.objects.create(
+                mission=missions[row["volunteer"] % len(missions)],
+                starts_on=today + timedelta(days=row["from"]),
+                ends_on=today + timedelta(days=row["to"]),
+                reason=row["reason"],
+            )
+
+
+def _site_incidents(program) -> None:
+    """Incidents about a site noted in the site's last report: some still open, one resolved."""
+    sites = list(program.sites.select_related("organisation").order_by("pk"))
+    for row in _DATA["site_incidents"]:
+        report = (
+            SessionReport.objects.filter(session__site=_site(sites, row["site"]), held=True)
+            .order_by("-session__starts_at")
+            .first()
+        )
+        if report is None:
+            continue
+        incident = incident_record(report=report, kind=row["kind"], note=row["note"], site_level=True)
+        if row.get("resolved"):
+            incident_resolve(incident=incident, by=program.coordinator)

@@ -60,6 +60,14 @@ def _checkin_rows(event: Event, q: str) -> list[Registration]:
     return [r for r in qs if all(w in fold_key(f"{r.name} {r.organisation_label} {r.email}") for w in words)]
 
 
+def _counts(event: Event) -> dict[str, int]:
+    """The door's counter: people present, out of the confirmed registrations (present or expected)."""
+    return {
+        "present": event.registrations.filter(status=S.ATTENDED).count(),
+        "expected": event.registrations.filter(status__in=Registration.SEATED).count(),
+    }
+
+
 @login_required
 def checkin(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_to_run(request, slug)
@@ -71,8 +79,7 @@ def checkin(request: HttpRequest, slug: str) -> HttpResponse:
         "form": form,
         "rows": rows,
         "q": q,
-        "present": event.registrations.filter(status=S.ATTENDED).count(),
-        "expected": event.registrations.filter(status__in=Registration.SEATED).count(),
+        **_counts(event),
         "nav": "events",
     }
     if request.htmx:
@@ -97,9 +104,9 @@ def checkin_mark(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     except ValidationError as exc:
         error = " ".join(exc.messages)
     if request.htmx:
-        return render(
-            request, "events/_checkin_row.html", {"event": event, "r": registration, "error": error}
-        )
+        # The row, and the counter above the list swapped out of band so that it follows.
+        context = {"event": event, "r": registration, "error": error, "oob": True, **_counts(event)}
+        return render(request, "events/_checkin_marked.html", context)
     if error:
         messages.error(request, error)
     else:

@@ -73,8 +73,9 @@ class SpeedMeeting(TimeStampedModel):
     )
     state = models.CharField(_("état du planning"), max_length=12, choices=State.choices, default=State.DRAFT)
     planned_at = models.DateTimeField(_("planifié le"), null=True, blank=True)
-    total_value = models.FloatField(_("valeur totale"), null=True, blank=True)
-    upper_bound = models.FloatField(_("borne supérieure prouvée"), null=True, blank=True)
+    # Score: 3 points per "must meet" wish met, 1 per "would like to meet"; upper_bound: no plan can score more.
+    total_value = models.FloatField(_("points du planning"), null=True, blank=True)
+    upper_bound = models.FloatField(_("points au plus, quel que soit le planning"), null=True, blank=True)
     unmet_wishes = models.JSONField(_("souhaits non satisfaits"), default=list, blank=True)
     stats = models.JSONField(_("statistiques"), default=dict, blank=True)
 
@@ -134,6 +135,12 @@ class SpeedMeeting(TimeStampedModel):
         if self.total_value is None or self.upper_bound is None:
             return None
         return 100.0 if not self.upper_bound else 100.0 * self.total_value / self.upper_bound
+
+    @property
+    def quality_at_least(self) -> float | None:
+        """``quality`` rounded down to a tenth, so that "at least 92.3 %" stays true."""
+        quality = self.quality
+        return None if quality is None else min(100.0, int(quality * 10 + 1e-9) / 10)
 
     @property
     def is_published(self) -> bool:

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from terreau.core import french
 from terreau.events.models import Registration
 from terreau.meetings import planner
 from terreau.meetings.agendas import send_final_plan_mails, send_provisional_plan_mails
@@ -43,7 +44,7 @@ def plan_run(*, sm: SpeedMeeting, by=None, time_limit: float | None = None) -> p
         sm,
         to=State.DRAFT,
         by=by,
-        note=_("Planning calculé : valeur %(value)s sur une borne de %(bound)s")
+        note=_("Planning calculé : %(value)s points, sur %(bound)s au plus quel que soit le planning")
         % {"value": _num(plan.total_value), "bound": _num(plan.upper_bound)},
         details={"total_value": float(plan.total_value), "upper_bound": float(plan.upper_bound)},
     )
@@ -150,8 +151,8 @@ def mark_absent(
         sm,
         to=sm.state,
         by=by,
-        note=_("%(name)s absent(e) à partir du tour %(round)s : planning ajusté")
-        % {"name": registration.name, "round": current_round + 1},
+        note=_("Absence %(of_name)s à partir du tour %(round)s : planning ajusté")
+        % {"of_name": french.of(registration.name), "round": current_round + 1},
         details={"absent": registration.pk, "current_round": current_round, **changes},
     )
     return changes

@@ -289,7 +289,8 @@ def test_organiser_pages_and_table_plan(world, client):
     slug = sm.event.slug
     page = client.get(reverse("meetings:planning", kwargs={"slug": slug}))
     assert page.status_code == 200
-    assert "Borne supérieure prouvée" in page.content.decode()
+    assert "meilleur planning possible au vu des souhaits" in page.content.decode()
+    assert "borne" not in page.content.decode().lower()
     pdf = client.get(reverse("meetings:table_plan", kwargs={"slug": slug}))
     assert pdf.content.startswith(b"%PDF")
 

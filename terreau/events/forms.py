@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from terreau.core.dates import BoundedDatesMixin
+from terreau.core.french import sort_key
 from terreau.events.models import Event, Registration, WorkshopItem
 from terreau.territories.forms import CommuneField
 
@@ -159,16 +160,24 @@ class CheckInSearchForm(forms.Form):
 
 class EventFilterForm(forms.Form):
     branch = forms.ChoiceField(label=_("Antenne"), required=False)
-    department = forms.CharField(label=_("Département (code)"), required=False, max_length=3)
+    # A select of names; any code stays accepted (a link to a department without events lists none).
+    department = forms.CharField(label=_("Département"), required=False, max_length=3, widget=forms.Select)
     kind = forms.ChoiceField(
         label=_("Type"), required=False, choices=[("", _("Tous les types")), *Event.Kind.choices]
     )
 
-    def __init__(self, *args, branches=(), **kwargs):
+    def __init__(self, *args, branches=(), departments=(), **kwargs):
+        """`departments`: those of the events listed, offered by name ("Vienne (86)") in French order."""
         super().__init__(*args, **kwargs)
         self.fields["branch"].choices = [("", _("Toutes les antennes"))] + [
             (b.slug, b.name) for b in branches
         ]
+        self.fields["department"].widget.choices = [("", _("Tous les départements"))] + [
+            (d.code, f"{d.name} ({d.code})") for d in sorted(departments, key=lambda d: sort_key(d.name))
+        ]
+
+    def clean_department(self) -> str:
+        return (self.cleaned_data.get("department") or "").strip().upper()
 
 
 class WorkshopItemForm(forms.Form):

@@ -22,18 +22,20 @@ from terreau.events.forms import DocumentForm, EventFilterForm, EventForm, Works
 from terreau.events.models import Event, WorkshopDocument, WorkshopItem
 from terreau.events.views.common import event_to_run, runs
 from terreau.partnerships.models import Partnership
+from terreau.territories.models import Department
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
     branches = Branch.objects.filter(events__in=visible(request.user, Event.objects.all())).distinct()
-    form = EventFilterForm(request.GET or None, branches=branches)
     qs = visible(request.user, Event.objects.upcoming()).select_related("branch", "commune")
+    departments = Department.objects.filter(communes__events__in=qs).distinct()
+    form = EventFilterForm(request.GET or None, branches=branches, departments=departments)
     if form.is_valid():
         data = form.cleaned_data
         if data["branch"]:
             qs = qs.filter(branch__slug=data["branch"])
         if data["department"]:
-            qs = qs.in_department(data["department"].strip().upper())
+            qs = qs.in_department(data["department"])
         if data["kind"]:
             qs = qs.filter(kind=data["kind"])
     page = Paginator(qs.order_by("starts_at", "pk"), 20).get_page(request.GET.get("page"))

@@ -383,6 +383,9 @@ class ImportRun(TimeStampedModel):
     rejected_count = models.PositiveIntegerField(_("rejetées"), default=0)
     error = models.TextField(_("erreur"), blank=True)
     finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+    # The file's first line as uploaded (column names unchanged), to give back the rejected rows in a file
+    # the user corrects and imports again.
+    header = models.JSONField(_("en-tête du fichier"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("import")
@@ -400,8 +403,13 @@ class ImportRejection(models.Model):
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejections")
     line = models.PositiveIntegerField(_("ligne"))
+    # Every problem of the row, one French sentence per line (REASON_SEPARATOR).
     reason = models.TextField(_("motif"))
     raw = models.TextField(_("contenu de la ligne"), blank=True)
+    # The row's fields as read (None when the line could not be read as CSV).
+    fields = models.JSONField(_("champs"), null=True, blank=True)
+
+    REASON_SEPARATOR = "\n"
 
     class Meta:
         verbose_name = _("ligne rejetée")
@@ -410,3 +418,7 @@ class ImportRejection(models.Model):
 
     def __str__(self) -> str:
         return f"ligne {self.line} : {self.reason}"
+
+    @property
+    def reasons(self) -> list[str]:
+        return [r for r in self.reason.split(self.REASON_SEPARATOR) if r]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("importer/", imports.import_page, name="import"),
     path("importer/<int:pk>/", imports.import_report, name="import_report"),
     path("importer/modele.csv", imports.import_template, name="import_template"),
+    path("importer/<int:pk>/lignes-refusees.<str:fmt>", imports.import_rejects, name="import_rejects"),
     path("organisations/<slug:slug>/", organisations.detail, name="organisation"),
     path("organisations/<slug:slug>/modifier/", organisations.edit, name="organisation_edit"),
     path("organisations/<slug:slug>/membres/", organisations.members, name="organisation_members"),

@@ -60,9 +60,80 @@ def test_rejected_rows_go_to_a_csv_file(branch, tmp_path, capsys):
 
     with target.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.reader(f, delimiter=";"))
-    assert rows[0] == ["ligne", "motif", "contenu"]
-    assert [r[0] for r in rows[1:]] == ["5", "6", "7", "8", "9", "10"]
+    header = (DATA / "generic.csv").read_text(encoding="utf-8").splitlines()[0].split(";")
+    assert rows[0] == [*header, "erreurs"]
+    assert [r[0] for r in rows[1:]] == [
+        "Structure au SIREN faux",
+        "Commune inconnue",
+        "",
+        "Type inconnu",
+        "Thème inconnu",
+        "Trop de colonnes",
+    ]
+    assert (
+        rows[1][:-1]
+        == ["Structure au SIREN faux", "", "association", "123456789", "", "", "", "", "86194"] + [""] * 5
+    )
+    assert "SIREN invalide" in rows[1][-1]
     assert "6 lignes rejetées écrites" in capsys.readouterr().out
+
+
+MULTI_ERROR_FILE = (
+    "nom;type;siret;code_postal;code_commune;telephone\n"
+    ";association;12345678901234;8600;99999;+33 5 49 00 00 00\n"
+    "Bonne ligne;association;;86000;86194;\n"
+)
+
+
+def test_every_error_of_a_row_is_printed(branch, tmp_path, capsys):
+    source = tmp_path / "erreurs.csv"
+    source.write_text(MULTI_ERROR_FILE, encoding="utf-8")
+
+    call_command("import-organisations", str(source), branch="poitou-charentes")
+
+    out = capsys.readouterr().out
+    assert "ligne 2 : 4 erreurs" in out
+    assert "    - Colonne « nom », vide : le nom est obligatoire." in out
+    assert "    - Colonne « siret », valeur « 12345678901234 » : numéro SIRET invalide" in out
+    assert (
+        "    - Colonne « code_postal », valeur « 8600 » : code postal invalide (5 chiffres attendus)." in out
+    )
+    assert "    - Colonne « code_commune », valeur « 99999 » : code commune INSEE inconnu." in out
+
+
+def test_rejected_rows_file_corrected_and_imported_again(branch, tmp_path, capsys):
+    source = tmp_path / "erreurs.csv"
+    source.write_text(MULTI_ERROR_FILE, encoding="utf-8")
+    rejects = tmp_path / "refus.csv"
+    call_command("import-organisations", str(source), branch="poitou-charentes", rejects_csv=str(rejects))
+    with rejects.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f, delimiter=";"))
+    assert rows[0] == ["nom", "type", "siret", "code_postal", "code_commune", "telephone", "erreurs"]
+    # The phone number is neutralised for spreadsheets ('+...), and read back as it was.
+    assert rows[1][:6] == ["", "association", "12345678901234", "8600", "99999", "'+33 5 49 00 00 00"]
+    assert rows[1][6].count(" | ") == 3
+
+    rows[1][:5] = ["Corrigée", "association", "", "86000", "86194"]
+    with rejects.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, delimiter=";").writerows(rows)
+    call_command("import-organisations", str(rejects), branch="poitou-charentes", rejects_csv=str(rejects))
+
+    fixed = Organisation.objects.get(name="Corrigée")
+    assert fixed.phone == "+33 5 49 00 00 00"
+    assert ImportRun.objects.latest("pk").rejected_count == 0
+
+
+def test_rejected_rows_as_xlsx(branch, tmp_path):
+    from openpyxl import load_workbook
+
+    source = tmp_path / "erreurs.csv"
+    source.write_text(MULTI_ERROR_FILE, encoding="utf-8")
+    target = tmp_path / "refus.xlsx"
+    call_command("import-organisations", str(source), branch="poitou-charentes", rejects_csv=str(target))
+
+    rows = list(load_workbook(target).active.iter_rows(values_only=True))
+    assert rows[0][-1] == "erreurs"
+    assert rows[1][2] == "12345678901234"
 
 
 def test_exit_zero_with_rejected_rows(branch, monkeypatch):

@@ -83,10 +83,10 @@ def test_generic_template_creates_valid_rows_and_reports_bad_ones(communes, bran
     rejected = reasons(result)
     assert sorted(rejected) == [5, 6, 7, 8, 9, 10]
     assert "SIREN invalide" in rejected[5]
-    assert "Code commune INSEE inconnu : 99999" in rejected[6]
-    assert "nom est obligatoire" in rejected[7]
-    assert "Type de structure inconnu" in rejected[8]
-    assert "Thème inconnu : astronomie" in rejected[9]
+    assert "Colonne « code_commune », valeur « 99999 » : code commune INSEE inconnu." in rejected[6]
+    assert "Colonne « nom », vide : le nom est obligatoire." in rejected[7]
+    assert "type de structure inconnu" in rejected[8]
+    assert "thème inconnu : astronomie" in rejected[9]
     assert "Nombre de colonnes incorrect" in rejected[10]
     raw = result.rejections.get(line=5).raw
     assert raw.startswith("Structure au SIREN faux;")
@@ -168,7 +168,8 @@ def test_too_long_fields_are_rejected(communes, branch):
     result = run(f"{GENERIC_HEADER}\n{row}\n".encode(), branch)
 
     assert result.created_count == 0
-    assert "Champ « nom » trop long : 300 caractères pour 255 au plus" in reasons(result)[2]
+    assert "Colonne « nom », valeur « AAA" in reasons(result)[2]
+    assert "trop long : 300 caractères pour 255 au plus" in reasons(result)[2]
 
 
 # ------------------------------------------------------------------------------------------------ RNA
@@ -196,8 +197,8 @@ def test_rna_waldec_imports_active_associations_and_reports_the_others(communes,
     rejected = reasons(result)
     assert "dissoute" in rejected[4]
     assert "supprimée du RNA" in rejected[5]
-    assert "Code commune INSEE inconnu : 99999" in rejected[6]
-    assert "Numéro RNA invalide" in rejected[7]
+    assert "Colonne « adrs_codeinsee », valeur « 99999 » : code commune INSEE inconnu." in rejected[6]
+    assert "numéro RNA invalide" in rejected[7]
 
 
 def test_rna_latin1_file_is_detected_and_read(communes, branch):

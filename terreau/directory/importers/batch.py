@@ -4,14 +4,22 @@ database, commune codes checked, rows matched to organisations (matching), chang
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.core.tabular import FORMULA_START
 from terreau.directory import search
-from terreau.directory.importers.formats.columns import Candidate, Context, FormatSpec, Mapper, RowRejected
+from terreau.directory.importers.formats.columns import (
+    Candidate,
+    Context,
+    FormatSpec,
+    Mapper,
+    RowRejected,
+    field_error,
+)
 from terreau.directory.importers.matching import (
     Existing,
     Index,
@@ -23,7 +31,10 @@ from terreau.directory.importers.matching import (
 )
 from terreau.directory.importers.reading import Record
 from terreau.directory.importers.staging import New, Writer, existing_values
+from terreau.directory.models import ImportRejection
 from terreau.territories.models import Commune
+
+REASON_SEPARATOR = ImportRejection.REASON_SEPARATOR
 
 
 @dataclass
@@ -44,10 +55,22 @@ class Counts:
 
 @dataclass
 class Row:
+    """A record of the file: its Candidate, or every reason it is rejected (neither: ignored by the format).
+
+    ``fields``: the record's fields as read (None when the line is unreadable), given back with the
+    rejected rows; ``commune_code``: a rejected row's well-formed commune code, still checked.
+    """
+
     line: int
     raw: str
     candidate: Candidate | None = None
-    reason: str = ""
+    errors: list[str] = field(default_factory=list)
+    fields: list[str] | None = None
+    commune_code: str = ""
+
+    @property
+    def reason(self) -> str:
+        return REASON_SEPARATOR.join(self.errors)
 
 
 def parse_row(
@@ -58,10 +81,10 @@ def parse_row(
     mapper: Mapper,
     context: Context,
 ) -> Row:
-    """The record as a Row: its Candidate, or the French reason it is rejected (None and no reason: the
-    format ignores it)."""
+    """The record as a Row: its Candidate, or the French reasons it is rejected (no Candidate and no
+    reason: the format ignores it)."""
     if record.fields is None:
-        return Row(record.line, record.raw, reason=record.error)
+        return Row(record.line, record.raw, errors=[record.error])
     fields = record.fields
     if len(fields) != len(header):
         if len(fields) > len(header) and not any(f.strip() for f in fields[len(header) :]):
@@ -70,17 +93,39 @@ def parse_row(
             return Row(
                 record.line,
                 record.raw,
-                reason=_(
-                    "Nombre de colonnes incorrect : %(found)s au lieu de %(expected)s (vérifiez le "
-                    "séparateur « %(sep)s » et les guillemets)."
-                )
-                % {"found": len(fields), "expected": len(header), "sep": spec.delimiter},
+                errors=[
+                    _(
+                        "Nombre de colonnes incorrect : %(found)s au lieu de %(expected)s (vérifiez le "
+                        "séparateur « %(sep)s » et les guillemets)."
+                    )
+                    % {"found": len(fields), "expected": len(header), "sep": spec.delimiter}
+                ],
+                fields=list(fields),
             )
+    if "'" in record.raw:
+        fields = unquote_formulas(fields)
     try:
         candidate = mapper(fields, context)
     except RowRejected as exc:
-        return Row(record.line, record.raw, reason=str(exc))
-    return Row(record.line, record.raw, candidate=candidate)
+        # fields[: len(header)]: the RNA mapper appends to the list it is given.
+        return Row(
+            record.line,
+            record.raw,
+            errors=exc.errors,
+            fields=fields[: len(header)],
+            commune_code=exc.commune_code,
+        )
+    if len(fields) > len(header):
+        del fields[len(header) :]  # the RNA mapper appends to the list it is given
+    # The fields are kept (not copied) for the rows that the batch's checks reject.
+    return Row(record.line, record.raw, candidate=candidate, fields=fields)
+
+
+def unquote_formulas(fields: list[str]) -> list[str]:
+    """The fields without the apostrophe that Terreau's files put before a value a spreadsheet would run
+    as a formula (``terreau.core.tabular.safe_cell``): a file of rejected rows, corrected and imported
+    again, gives the values it was given (a phone number "+33 5 49 …" stays one)."""
+    return [f[1:] if f[:1] == "'" and f[1:2] in FORMULA_START else f for f in fields]
 
 
 def write_batch(
@@ -91,22 +136,34 @@ def write_batch(
     ``communes``: the run's cache of commune codes already looked up (code -> exists), completed here.
     """
     counts = Counts(rows_read=len(rows))
-    rejections: list[tuple[int, str, str]] = []
+    rejections: list[tuple[int, str, str, list[str] | None]] = []
 
-    def reject(row: Row, reason: str) -> None:
-        rejections.append((row.line, reason, row.raw))
+    def reject(row: Row, errors: list[str]) -> None:
+        rejections.append((row.line, REASON_SEPARATOR.join(errors), row.raw, row.fields))
+
+    def unknown_commune(code: str) -> str:
+        return field_error(spec.commune_column, _("code commune INSEE inconnu"), code)
 
     candidates: list[tuple[Row, Candidate]] = []
+    rejected: list[Row] = []
     for row in rows:
         if row.candidate is not None:
             candidates.append((row, row.candidate))
-        elif row.reason:
-            reject(row, row.reason)
+        elif row.errors:
+            rejected.append(row)
 
-    unseen = {c.commune_code for _r, c in candidates if c.commune_code} - communes.keys()
+    unseen = {c.commune_code for _r, c in candidates if c.commune_code}
+    unseen.update(r.commune_code for r in rejected if r.commune_code)
+    unseen -= communes.keys()
     if unseen:
         found = existing_values(Commune, "code", unseen)
         communes.update({code: code in found for code in unseen})
+    for row in rejected:
+        # A rejected row is told about its unknown commune code too, with its other problems.
+        extra = (
+            [unknown_commune(row.commune_code)] if row.commune_code and not communes[row.commune_code] else []
+        )
+        reject(row, row.errors + extra)
     index = Index()
     existing = existing_for([c for _r, c in candidates])
     nameable = public_ids([org.pk for org in existing if org.branch_id != branch.pk])
@@ -119,31 +176,31 @@ def write_batch(
     changed_fields: set[str] = set()
     theme_changes: dict[int, set[str]] = {}
     for row, cand in candidates:
+        errors: list[str] = []
         if cand.commune_code and not communes[cand.commune_code]:
-            reject(row, _("Code commune INSEE inconnu : %(code)s.") % {"code": cand.commune_code})
-            continue
+            errors.append(unknown_commune(cand.commune_code))
         values = dict(cand.values)
         if cand.commune_code:
             values["commune_id"] = cand.commune_code
         target = index.find(cand)
         if isinstance(target, Existing) and target.branch_id != branch.pk:
-            reject(row, in_another_branch(target, cand, named=target.pk in nameable))
-            continue
-        reason = conflict(target, cand) if target is not None else ""
-        if reason:
-            reject(row, reason)
+            errors.append(in_another_branch(target, cand, named=target.pk in nameable))
+        elif target is not None:
+            reason = conflict(target, cand)
+            if reason:
+                errors.append(reason)
+        elif not cand.create:
+            errors.append(
+                _(
+                    "Aucune organisation de l'antenne n'a le SIREN %(siren)s : établissement ignoré "
+                    "(importez d'abord les unités légales)."
+                )
+                % {"siren": cand.siren}
+            )
+        if errors:
+            reject(row, errors)
             continue
         if target is None:
-            if not cand.create:
-                reject(
-                    row,
-                    _(
-                        "Aucune organisation de l'antenne n'a le SIREN %(siren)s : établissement ignoré "
-                        "(importez d'abord les unités légales)."
-                    )
-                    % {"siren": cand.siren},
-                )
-                continue
             target = New(values=values, themes=cand.themes, identifier=cand.identifier)
             new.append(target)
             counts.created += 1

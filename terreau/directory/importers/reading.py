@@ -185,6 +185,8 @@ class CsvStream:
             header = next(csv.reader([header_line], delimiter=self.delimiter))
         except (csv.Error, StopIteration):
             raise FileRejected(_("La première ligne (l'en-tête) est illisible.")) from None
+        # As written in the file (without the BOM), to give back the rejected rows under the same header.
+        self.raw_header = [c.replace("\ufeff", "") for c in header]
         self.header = [normalise_column(c) for c in header]
 
     def records(self) -> Iterator[Record]:

@@ -101,11 +101,12 @@ def import_organisations(
     try:
         csv_stream = CsvStream(stream)
         run.encoding = csv_stream.encoding
+        run.header = csv_stream.raw_header
         spec = resolve_format(csv_stream.header, format)
     except FileRejected as exc:
         return _finish(run, error=str(exc))
     run.format = spec.code
-    run.save(update_fields=["encoding", "format", "updated_at"])
+    run.save(update_fields=["encoding", "format", "header", "updated_at"])
     return _Importer(run=run, spec=spec, branch=branch, batch_size=batch_size).execute(csv_stream)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -119,24 +120,29 @@ class Writer:
         self.branch = branch
         self.unindexed: list[list[int]] = []
 
-    def reject(self, rejections: list[tuple[int, str, str]]) -> None:
-        """Store the batch's rejected rows (line, reason, raw): COPY on PostgreSQL, else bulk_create."""
+    def reject(self, rejections: list[tuple[int, str, str, list[str] | None]]) -> None:
+        """Store the batch's rejected rows (line, reasons, raw line, fields): COPY on PostgreSQL, else
+        bulk_create."""
         if connection.vendor != "postgresql" or len(rejections) < COPY_THRESHOLD:
             ImportRejection.objects.bulk_create(
-                [ImportRejection(run=self.run, line=line, reason=r, raw=raw) for line, r, raw in rejections],
+                [
+                    ImportRejection(run=self.run, line=line, reason=r, raw=raw, fields=fields)
+                    for line, r, raw, fields in rejections
+                ],
                 batch_size=500,
             )
             return
         quote = connection.ops.quote_name
         meta = ImportRejection._meta
-        columns = ", ".join(quote(meta.get_field(f).column) for f in ("run", "line", "reason", "raw"))
+        names = ("run", "line", "reason", "raw", "fields")
+        columns = ", ".join(quote(meta.get_field(f).column) for f in names)
         run_id = self.run.pk
         with (
             connection.cursor() as cursor,
             cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy,
         ):
-            for line, reason, raw in rejections:
-                copy.write_row((run_id, line, reason, raw))
+            for line, reason, raw, fields in rejections:
+                copy.write_row((run_id, line, reason, raw, None if fields is None else json.dumps(fields)))
 
     def assign_slugs(self, new: list[New]) -> None:
         """A unique slug per new organisation: the name, else name + identifier, else name + number."""

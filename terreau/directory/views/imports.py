@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,8 +17,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from terreau.core import access
-from terreau.core.tabular import csv_response
+from terreau.core.tabular import Sheet, csv_response, xlsx_response
 from terreau.directory.importers import GENERIC_COLUMNS, GENERIC_EXAMPLE, import_organisations
+from terreau.directory.importers.rejects import rejects_filename, rejects_rows
 from terreau.directory.models import ImportRejection, ImportRun
 
 # Multipart boundaries and the other form fields around the file, in bytes.
@@ -167,3 +168,23 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
         "rejections": Paginator(rejections, REJECTIONS_PER_PAGE).get_page(request.GET.get("page")),
     }
     return render(request, "directory/import_report.html", context)
+
+
+@login_required
+@require_GET
+def import_rejects(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+    """The rejected rows of an import, to correct and import again (CSV or XLSX): the file's columns as
+    uploaded and an "erreurs" column. Only the staff of the import's branch get it (404 for others)."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    _managed_branches(request)
+    run = access.get_for(request.user, ImportRun.objects.all(), pk=pk)
+    rejections = access.visible(request.user, ImportRejection.objects.filter(run=run)).iterator(
+        chunk_size=2000
+    )
+    rows = rejects_rows(run, rejections)
+    if fmt == "csv":
+        return csv_response(rows, filename=rejects_filename(run, "csv"), streaming=True)
+    header = next(rows)
+    sheet = Sheet(title=_("Lignes refusées"), header=header, rows=rows)
+    return xlsx_response([sheet], filename=rejects_filename(run, "xlsx"), title=run.file_name, streaming=True)

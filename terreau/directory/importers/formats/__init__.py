@@ -20,8 +20,17 @@ from terreau.directory.importers.formats.sirene import (
 )
 
 FORMATS: dict[str, FormatSpec] = {
-    Format.GENERIC: FormatSpec(Format.GENERIC, ";", GENERIC_COLUMNS, GENERIC_REQUIRED, by_name(map_generic)),
-    Format.RNA: FormatSpec(Format.RNA, ";", RNA_COLUMNS, RNA_REQUIRED, bind_rna, frozenset({"kind"})),
+    Format.GENERIC: FormatSpec(
+        Format.GENERIC,
+        ";",
+        GENERIC_COLUMNS,
+        GENERIC_REQUIRED,
+        by_name(map_generic),
+        commune_column="code_commune",
+    ),
+    Format.RNA: FormatSpec(
+        Format.RNA, ";", RNA_COLUMNS, RNA_REQUIRED, bind_rna, frozenset({"kind"}), "adrs_codeinsee"
+    ),
     Format.SIRENE_UNITS: FormatSpec(
         Format.SIRENE_UNITS,
         ",",
@@ -31,7 +40,12 @@ FORMATS: dict[str, FormatSpec] = {
         frozenset({"kind"}),
     ),
     Format.SIRENE_ESTABLISHMENTS: FormatSpec(
-        Format.SIRENE_ESTABLISHMENTS, ",", SIRENE_ETAB_COLUMNS, SIRENE_ETAB_REQUIRED, by_name(map_sirene_etab)
+        Format.SIRENE_ESTABLISHMENTS,
+        ",",
+        SIRENE_ETAB_COLUMNS,
+        SIRENE_ETAB_REQUIRED,
+        by_name(map_sirene_etab),
+        commune_column="codeCommuneEtablissement",
     ),
 }
 

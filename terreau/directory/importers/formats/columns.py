@@ -37,14 +37,8 @@ MAX_LENGTHS = {
     "email": 254,
     "phone": 30,
 }
-FIELD_LABELS = {
-    "name": "nom",
-    "acronym": "sigle",
-    "address": "adresse",
-    "website": "site web",
-    "email": "courriel",
-    "phone": "téléphone",
-}
+# Longest value quoted in an error message (the rest is cut with an ellipsis).
+QUOTED_MAX_CHARS = 80
 
 # Street type abbreviations used by the RNA and SIRENE (kept as is when unknown).
 STREET_TYPES = {
@@ -78,7 +72,16 @@ _url_validator = URLValidator(schemes=["http", "https"])
 
 
 class RowRejected(Exception):
-    """A row that cannot be imported; the message is a French reason shown in the report."""
+    """A row that cannot be imported, with every problem found in it (French sentences for the report).
+
+    ``commune_code``: a well-formed commune code of the row, still checked against the database so that
+    the report also says when it is unknown.
+    """
+
+    def __init__(self, *errors: str, commune_code: str = ""):
+        super().__init__("\n".join(errors))
+        self.errors = list(errors)
+        self.commune_code = commune_code
 
 
 @dataclass
@@ -134,6 +137,7 @@ class FormatSpec:
     binder: Binder  # binder(header) -> mapper(fields, ctx); ``by_name`` for mappers of dict rows
     # Fields set when an organisation is created but never changed by a later import (curated by staff).
     create_only: frozenset[str] = frozenset()
+    commune_column: str = ""  # the column of the commune code, as spelt in the official files
 
     @property
     def label(self) -> str:
@@ -163,75 +167,116 @@ def cell(row: dict[str, str], column: str) -> str:
     return " ".join(value.split()) if value else ""
 
 
-def check_lengths(values: dict[str, Any]) -> None:
+def field_error(column: str, message: str, value: str = "") -> str:
+    """One problem of a row, in French, naming the column and quoting its value."""
+    if message[:1].isupper() and message[1:2].islower():
+        message = message[0].lower() + message[1:]
+    message = message.rstrip(".")
+    if not value:
+        return _("Colonne « %(column)s », vide : %(message)s.") % {"column": column, "message": message}
+    if len(value) > QUOTED_MAX_CHARS:
+        value = value[: QUOTED_MAX_CHARS - 1] + "…"
+    return _("Colonne « %(column)s », valeur « %(value)s » : %(message)s.") % {
+        "column": column,
+        "value": value,
+        "message": message,
+    }
+
+
+def check_lengths(values: dict[str, Any], errors: list[str], columns: dict[str, str]) -> None:
+    """Add an error for each field longer than its model allows (``columns``: field -> column name)."""
     for name, limit in MAX_LENGTHS.items():
         value = values.get(name)
         if value and len(value) > limit:
-            raise RowRejected(
-                _("Champ « %(field)s » trop long : %(length)s caractères pour %(max)s au plus.")
-                % {"field": FIELD_LABELS[name], "length": len(value), "max": limit}
+            errors.append(
+                field_error(
+                    columns.get(name, name),
+                    _("trop long : %(length)s caractères pour %(max)s au plus")
+                    % {"length": len(value), "max": limit},
+                    value,
+                )
             )
+            values.pop(name)
 
 
 def _clean(value: str) -> str:
     return validators.clean_identifier(value) if value else ""
 
 
-def clean_identifiers(siren: str, siret: str, rna: str, *, strict: bool = True) -> tuple[str, str, str]:
-    """Cleaned and validated identifiers; invalid ones raise RowRejected (or are dropped if not strict)."""
-    siren, siret, rna = _clean(siren), _clean(siret), _clean(rna)
-    checks = ((validators.validate_siret, "siret"), (validators.validate_siren, "siren"))
-    cleaned = {"siren": siren, "siret": siret}
-    for check, name in checks:
+def clean_identifiers(
+    siren: str,
+    siret: str,
+    rna: str,
+    *,
+    errors: list[str],
+    columns: tuple[str, str, str] = ("siren", "siret", "rna"),
+    strict: bool = True,
+) -> tuple[str, str, str]:
+    """Cleaned and validated identifiers (``columns``: their column names, SIREN, SIRET, RNA).
+
+    An invalid identifier adds an error and reads as empty (when not ``strict`` it is only dropped).
+    """
+    raw = {"siren": siren, "siret": siret, "rna": rna}
+    column = dict(zip(("siren", "siret", "rna"), columns, strict=True))
+    cleaned = {"siren": _clean(siren), "siret": _clean(siret)}
+    for check, name in ((validators.validate_siret, "siret"), (validators.validate_siren, "siren")):
         if not cleaned[name]:
             continue  # empty identifiers are valid (the validators return at once): skip the call
         try:
             check(cleaned[name])
         except ValidationError as exc:
             if strict:
-                raise RowRejected(f"{exc.messages[0]} ({cleaned[name]})") from None
+                errors.append(field_error(column[name], exc.messages[0], raw[name]))
             cleaned[name] = ""
-    if rna and not validators.RNA_RE.match(rna):
+    rna_clean = _clean(rna)
+    if rna_clean and not validators.RNA_RE.match(rna_clean):
         try:
-            validators.validate_rna(rna)
+            validators.validate_rna(rna_clean)
         except ValidationError as exc:
             if strict:
-                raise RowRejected(f"{exc.messages[0]} ({rna})") from None
-            rna = ""
+                errors.append(field_error(column["rna"], exc.messages[0], raw["rna"]))
+            rna_clean = ""
     siren, siret = cleaned["siren"], cleaned["siret"]
     if siret and siren and siret[:9] != siren:
-        raise RowRejected(
-            _("Le SIRET %(siret)s ne commence pas par le SIREN %(siren)s.") % {"siret": siret, "siren": siren}
+        errors.append(
+            field_error(
+                column["siret"],
+                _("le SIRET ne commence pas par le SIREN %(siren)s (colonne « %(column)s »)")
+                % {"siren": siren, "column": column["siren"]},
+                siret,
+            )
         )
-    return siren or siret[:9], siret, rna
+        siret = ""
+    return siren or siret[:9], siret, rna_clean
 
 
-def clean_website(value: str, *, strict: bool) -> str:
+def clean_website(value: str, *, strict: bool, errors: list[str] | None = None, column: str = "") -> str:
     if not value:
         return ""
     url = value if HTTP_RE.match(value) else f"http://{value}"
     try:
         _url_validator(url)
     except ValidationError:
-        if strict:
-            raise RowRejected(_("Adresse de site web invalide : %(value)s") % {"value": value}) from None
+        if strict and errors is not None:
+            errors.append(field_error(column, _("adresse de site web invalide"), value))
         return ""
     return url
 
 
-def clean_postal_code(value: str, *, strict: bool) -> str:
+def clean_postal_code(value: str, *, strict: bool, errors: list[str] | None = None, column: str = "") -> str:
     if value and not POSTAL_CODE_RE.match(value):
-        if strict:
-            raise RowRejected(_("Code postal invalide : %(value)s (5 chiffres).") % {"value": value})
+        if strict and errors is not None:
+            errors.append(field_error(column, _("code postal invalide (5 chiffres attendus)"), value))
         return ""
     return value
 
 
-def clean_commune_code(value: str) -> str:
-    value = value.upper()
-    if value and not COMMUNE_CODE_RE.match(value):
-        raise RowRejected(_("Code commune INSEE invalide : %(value)s (5 caractères).") % {"value": value})
-    return value
+def clean_commune_code(value: str, *, errors: list[str], column: str) -> str:
+    upper = value.upper()
+    if upper and not COMMUNE_CODE_RE.match(upper):
+        errors.append(field_error(column, _("code commune INSEE invalide (5 caractères attendus)"), value))
+        return ""
+    return upper
 
 
 def street_line(number: str, repetition: str, street_type: str, street: str) -> str:

@@ -20,6 +20,7 @@ from terreau.directory.importers.formats.columns import (
     clean_identifiers,
     clean_postal_code,
     clean_website,
+    field_error,
     set_filled,
 )
 from terreau.directory.models import OrganisationKind
@@ -79,39 +80,61 @@ KIND_ALIASES = {
 _email_validator = EmailValidator()
 
 
+# Model field -> column of the template, for the messages about values too long.
+FIELD_COLUMNS = {
+    "name": "nom",
+    "acronym": "sigle",
+    "address": "adresse",
+    "website": "site_web",
+    "email": "courriel",
+    "phone": "telephone",
+}
+
+
 def map_generic(row: dict[str, str], ctx: Context) -> Candidate:
+    """The row's organisation; every problem of the row is reported at once (RowRejected)."""
+    errors: list[str] = []
     name = cell(row, "nom")
     if not name:
-        raise RowRejected(_("Le nom est obligatoire."))
+        errors.append(field_error("nom", _("le nom est obligatoire")))
     raw_kind = cell(row, "type")
     kind = KIND_ALIASES.get(fold_key(raw_kind))
-    kind = kind.value if kind is not None else None
     if kind is None:
-        raise RowRejected(
-            _("Type de structure inconnu : « %(value)s ». Valeurs acceptées : %(accepted)s.")
-            % {
-                "value": raw_kind,
-                "accepted": "association, entreprise, fondation, collectivité, structure d'accueil, autre",
-            }
+        errors.append(
+            field_error(
+                "type",
+                _("type de structure inconnu ; valeurs acceptées : %(accepted)s")
+                % {
+                    "accepted": "association, entreprise, fondation, collectivité, structure d'accueil, autre"
+                },
+                raw_kind,
+            )
         )
-    siren, siret, rna = clean_identifiers(cell(row, "siren"), cell(row, "siret"), cell(row, "rna"))
+    siren, siret, rna = clean_identifiers(
+        cell(row, "siren"), cell(row, "siret"), cell(row, "rna"), errors=errors
+    )
     email = cell(row, "courriel")
     if email:
         try:
             _email_validator(email)
         except ValidationError:
-            raise RowRejected(_("Adresse de courriel invalide : %(value)s") % {"value": email}) from None
+            errors.append(field_error("courriel", _("adresse de courriel invalide"), email))
+            email = ""
     themes = None
     raw_themes = [t.strip().lower() for t in re.split(r"[|,]", row.get("themes") or "") if t.strip()]
     if raw_themes:
         unknown = [t for t in raw_themes if t not in ctx.theme_codes]
         if unknown:
-            raise RowRejected(
-                _("Thème inconnu : %(values)s. Codes acceptés : %(accepted)s.")
-                % {"values": ", ".join(unknown), "accepted": ", ".join(sorted(ctx.theme_codes))}
+            errors.append(
+                field_error(
+                    "themes",
+                    _("thème inconnu : %(values)s ; codes acceptés : %(accepted)s")
+                    % {"values": ", ".join(unknown), "accepted": ", ".join(sorted(ctx.theme_codes))},
+                    cell(row, "themes"),
+                )
             )
         themes = sorted(set(raw_themes))
-    values: dict[str, Any] = {"name": name, "kind": kind}
+    values: dict[str, Any] = {"name": name, "kind": kind.value if kind is not None else None}
     set_filled(
         values,
         acronym=cell(row, "sigle"),
@@ -119,18 +142,16 @@ def map_generic(row: dict[str, str], ctx: Context) -> Candidate:
         siret=siret,
         rna=rna,
         address=cell(row, "adresse"),
-        postal_code=clean_postal_code(cell(row, "code_postal"), strict=True),
-        website=clean_website(cell(row, "site_web"), strict=True),
+        postal_code=clean_postal_code(
+            cell(row, "code_postal"), strict=True, errors=errors, column="code_postal"
+        ),
+        website=clean_website(cell(row, "site_web"), strict=True, errors=errors, column="site_web"),
         email=email,
         phone=cell(row, "telephone"),
         description=(row.get("description") or "").strip(),
     )
-    check_lengths(values)
-    return Candidate(
-        values,
-        siret=siret,
-        siren=siren,
-        rna=rna,
-        commune_code=clean_commune_code(cell(row, "code_commune")),
-        themes=themes,
-    )
+    check_lengths(values, errors, FIELD_COLUMNS)
+    commune_code = clean_commune_code(cell(row, "code_commune"), errors=errors, column="code_commune")
+    if errors:
+        raise RowRejected(*errors, commune_code=commune_code)
+    return Candidate(values, siret=siret, siren=siren, rna=rna, commune_code=commune_code, themes=themes)

@@ -19,6 +19,7 @@ from terreau.directory.importers.formats.columns import (
     check_lengths,
     clean_identifiers,
     clean_website,
+    field_error,
     street_line,
 )
 from terreau.directory.models import OrganisationKind
@@ -67,6 +68,8 @@ RNA_COLUMNS = (
     "position",
     "maj_time",
 )
+IDENTIFIER_COLUMNS = ("siret", "siret", "id")  # SIREN (read from the SIRET), SIRET, RNA number
+FIELD_COLUMNS = {"name": "titre", "website": "siteweb"}
 RNA_REQUIRED = ("id", "titre", "objet", "position", "date_disso", "adrs_codeinsee", "adrs_codepostal")
 
 
@@ -143,23 +146,24 @@ def bind_rna(header: list[str]) -> Callable[[list[str], Context], Candidate]:
             if position == "S":
                 raise RowRejected(_("Association supprimée du RNA (position « S ») : non importée."))
             raise RowRejected(
-                _("Position RNA inconnue : « %(value)s » (A, D ou S attendu).") % {"value": position}
+                field_error("position", _("position RNA inconnue (A, D ou S attendu)"), position)
             )
         dissolved = norm(fields[i_disso])
         if dissolved and dissolved != UNKNOWN_DATE and date_match(dissolved):
             raise RowRejected(_("Association dissoute le %(date)s : non importée.") % {"date": dissolved})
+        errors: list[str] = []
         rna = norm(fields[i_id])
         if not rna:
-            raise RowRejected(_("Numéro RNA (colonne « id ») manquant."))
+            errors.append(field_error("id", _("numéro RNA manquant")))
         siret = norm(fields[i_siret])
-        if siret or not rna_match(rna):
+        if siret or (rna and not rna_match(rna)):
             # A valid RNA number is already clean (upper case, no spaces, dots or dashes).
-            siren, siret, rna = clean_identifiers("", siret, rna)
+            siren, siret, rna = clean_identifiers("", siret, rna, errors=errors, columns=IDENTIFIER_COLUMNS)
         else:
             siren = ""
         name = norm(fields[i_titre])
         if not name:
-            raise RowRejected(_("Le titre de l'association est vide."))
+            errors.append(field_error("titre", _("le titre de l'association est vide")))
         values: dict[str, Any] = {
             "name": name,
             "kind": association,
@@ -196,12 +200,19 @@ def bind_rna(header: list[str]) -> Callable[[list[str], Context], Candidate]:
         if description:
             values["description"] = description
         if len(name) > max_name or len(website) > MAX_LENGTHS["website"]:
-            check_lengths(values)  # raises with the reason of the first field too long
-        commune = norm(fields[i_insee]).upper()
-        if commune and not commune_match(commune):
-            raise RowRejected(
-                _("Code commune INSEE invalide : %(value)s (5 caractères).") % {"value": commune}
-            )
+            check_lengths(values, errors, FIELD_COLUMNS)
+        commune = norm(fields[i_insee])
+        if commune:
+            commune = commune.upper()
+            if not commune_match(commune):
+                errors.append(
+                    field_error(
+                        "adrs_codeinsee", _("code commune INSEE invalide (5 caractères attendus)"), commune
+                    )
+                )
+                commune = ""
+        if errors:
+            raise RowRejected(*errors, commune_code=commune)
         return Candidate(values, siret=siret, siren=siren, rna=rna, commune_code=commune)
 
     return map_rna_fields

@@ -18,6 +18,7 @@ from terreau.directory.importers.formats.columns import (
     clean_commune_code,
     clean_identifiers,
     clean_postal_code,
+    field_error,
     set_filled,
     street_line,
 )
@@ -51,6 +52,8 @@ SIRENE_UL_REQUIRED = (
     "etatadministratifunitelegale",
 )
 
+UL_FIELD_COLUMNS = {"name": "denominationUniteLegale"}
+
 SIRENE_ETAB_COLUMNS = (
     "siren",
     "nic",
@@ -82,11 +85,15 @@ def kind_for_legal_category(category: str) -> str:
 
 
 def map_sirene_ul(row: dict[str, str], ctx: Context) -> Candidate:
-    if not cell(row, "siren"):
-        raise RowRejected(_("SIREN manquant."))
+    """The legal unit's organisation; every problem of the row is reported at once (RowRejected)."""
     if cell(row, "etatadministratifunitelegale").upper() == "C":
         raise RowRejected(_("Unité légale cessée (état administratif « C ») : non importée."))
-    siren, _siret, rna = clean_identifiers(cell(row, "siren"), "", "")
+    errors: list[str] = []
+    if not cell(row, "siren"):
+        errors.append(field_error("siren", _("SIREN manquant")))
+    siren, _siret, rna = clean_identifiers(
+        cell(row, "siren"), "", "", errors=errors, columns=("siren", "nicSiegeUniteLegale", "siren")
+    )
     name = cell(row, "denominationunitelegale") or cell(row, "denominationusuelle1unitelegale")
     if not name:
         person = " ".join(
@@ -99,11 +106,15 @@ def map_sirene_ul(row: dict[str, str], ctx: Context) -> Candidate:
         )
         name = person
     if not name or name == "[ND]":
-        raise RowRejected(_("Dénomination absente ou non diffusible : non importée."))
+        errors.append(
+            field_error("denominationUniteLegale", _("dénomination absente ou non diffusible"), name)
+        )
     _s, siret, rna = clean_identifiers(
         "",
-        siren + cell(row, "nicsiegeunitelegale") if cell(row, "nicsiegeunitelegale") else "",
+        siren + cell(row, "nicsiegeunitelegale") if siren and cell(row, "nicsiegeunitelegale") else "",
         cell(row, "identifiantassociationunitelegale"),
+        errors=errors,
+        columns=("siren", "nicSiegeUniteLegale", "identifiantAssociationUniteLegale"),
         strict=False,
     )
     category = cell(row, "categoriejuridiqueunitelegale")
@@ -122,18 +133,21 @@ def map_sirene_ul(row: dict[str, str], ctx: Context) -> Candidate:
         workforce_band=band if band in WORKFORCE_BANDS else "",
         naf_code=naf if len(naf) <= 6 else "",
     )
-    check_lengths(values)
+    check_lengths(values, errors, UL_FIELD_COLUMNS)
+    if errors:
+        raise RowRejected(*errors)
     return Candidate(values, siret=siret, siren=siren, rna=rna)
 
 
 def map_sirene_etab(row: dict[str, str], ctx: Context) -> Candidate | None:
     if cell(row, "etablissementsiege").lower() not in ("true", "1", "oui", "o"):
         return None  # only headquarters give an organisation its address
-    if not cell(row, "siret"):
-        raise RowRejected(_("SIRET manquant."))
     if cell(row, "etatadministratifetablissement").upper() == "F":
         raise RowRejected(_("Établissement fermé (état administratif « F ») : non importé."))
-    siren, siret, _rna = clean_identifiers(cell(row, "siren"), cell(row, "siret"), "")
+    errors: list[str] = []
+    if not cell(row, "siret"):
+        errors.append(field_error("siret", _("SIRET manquant")))
+    siren, siret, _rna = clean_identifiers(cell(row, "siren"), cell(row, "siret"), "", errors=errors)
     street = street_line(
         cell(row, "numerovoieetablissement"),
         cell(row, "indicerepetitionetablissement"),
@@ -148,10 +162,9 @@ def map_sirene_etab(row: dict[str, str], ctx: Context) -> Candidate | None:
         address=address[: MAX_LENGTHS["address"]],
         postal_code=clean_postal_code(cell(row, "codepostaletablissement"), strict=False),
     )
-    return Candidate(
-        values,
-        siret=siret,
-        siren=siren,
-        commune_code=clean_commune_code(cell(row, "codecommuneetablissement")),
-        create=False,
+    commune_code = clean_commune_code(
+        cell(row, "codecommuneetablissement"), errors=errors, column="codeCommuneEtablissement"
     )
+    if errors:
+        raise RowRejected(*errors, commune_code=commune_code)
+    return Candidate(values, siret=siret, siren=siren, commune_code=commune_code, create=False)

@@ -7,14 +7,14 @@ never a traceback.
 
 from __future__ import annotations
 
-import itertools
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from terreau.core.models import Branch
-from terreau.core.tabular import write_csv
+from terreau.core.tabular import Sheet, write_csv, write_xlsx
 from terreau.directory.importers import BATCH_SIZE, FORMATS, import_organisations
+from terreau.directory.importers.rejects import rejects_rows
 from terreau.directory.models import ImportRun
 
 USAGE = (
@@ -56,7 +56,13 @@ class Command(BaseCommand):
             "--batch-size", metavar="N", default=str(BATCH_SIZE), help=f"Lignes par lot ({BATCH_SIZE})."
         )
         parser.add_argument(
-            "--rejects-csv", metavar="CHEMIN", help="Écrire les lignes rejetées dans ce fichier CSV."
+            "--rejects-csv",
+            metavar="CHEMIN",
+            help=(
+                "Écrire les lignes rejetées dans ce fichier, avec les colonnes du fichier importé et une "
+                "colonne « erreurs », pour les corriger et les importer à nouveau (XLSX si le chemin finit "
+                "par .xlsx, CSV sinon)."
+            ),
         )
 
     def execute(self, *args, **options):
@@ -109,14 +115,19 @@ class Command(BaseCommand):
         finally:
             stream.close()
         self._summary(run)
+        if run.rejected_count:
+            self.stdout.write("Lignes rejetées :")
+            rejections = run.rejections.order_by("line", "pk").only("line", "reason")
+            for rejection in rejections.iterator(chunk_size=2000):
+                reasons = rejection.reasons
+                if len(reasons) == 1:
+                    self.stdout.write(f"  ligne {rejection.line} : {reasons[0]}")
+                    continue
+                self.stdout.write(f"  ligne {rejection.line} : {len(reasons)} erreurs")
+                for reason in reasons:
+                    self.stdout.write(f"    - {reason}")
         if rejects_csv:
             self._write_rejects(run, rejects_csv)
-        elif run.rejected_count:
-            self.stdout.write("Lignes rejetées :")
-            for line, reason in (
-                run.rejections.order_by("line", "pk").values_list("line", "reason").iterator()
-            ):
-                self.stdout.write(f"  ligne {line} : {reason}")
         if run.status == ImportRun.Status.FAILED:
             raise CommandError(run.error, returncode=1)
 
@@ -130,10 +141,20 @@ class Command(BaseCommand):
         )
 
     def _write_rejects(self, run: ImportRun, path: str) -> None:
+        """The rejected rows with the file's own columns and an "erreurs" column, to correct and import
+        again: CSV, or XLSX when the path ends with .xlsx."""
+        rows = rejects_rows(run, run.rejections.order_by("line", "pk").iterator(chunk_size=2000))
         try:
-            rows = run.rejections.order_by("line", "pk").values_list("line", "reason", "raw")
-            with open(path, "w", encoding="utf-8", newline="") as out:
-                write_csv(itertools.chain([("ligne", "motif", "contenu")], rows.iterator()), out)
+            if path.lower().endswith(".xlsx"):
+                header = next(rows)
+                with open(path, "wb") as out:
+                    write_xlsx([Sheet(title="Lignes refusées", header=header, rows=rows)], out)
+            else:
+                with open(path, "w", encoding="utf-8", newline="") as out:
+                    write_csv(rows, out)
         except OSError as exc:
             raise CommandError(f"Impossible d'écrire « {path} » : {exc.strerror or exc}.") from None
-        self.stdout.write(f"{run.rejected_count} lignes rejetées écrites dans {path}.")
+        self.stdout.write(
+            f"{run.rejected_count} lignes rejetées écrites dans {path} (colonnes du fichier et colonne "
+            "« erreurs ») : corrigez-les puis importez ce fichier."
+        )

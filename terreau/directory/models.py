@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from terreau import vocabulary
 from terreau.core import states
 from terreau.core.access import AccessRule
+from terreau.core.french import fold_key
 from terreau.core.models import StateChange, TimeStampedModel, Visibility
 from terreau.directory import validators
 
@@ -328,6 +329,15 @@ class NeedOffer(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} — {self.title}"
+
+    @property
+    def tag_labels(self) -> list[str]:
+        """The labels shown as tags: its type, then its theme unless it says the same ("Mobilité" is both a
+        type of help and a theme: shown once)."""
+        labels = [self.get_type_display()]
+        if self.theme_id and fold_key(self.theme.label) not in {fold_key(label) for label in labels}:
+            labels.append(self.theme.label)
+        return labels
 
     @property
     def is_need(self) -> bool:

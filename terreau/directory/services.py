@@ -134,6 +134,16 @@ def organisation_rights(*, user: Any, organisation: Organisation) -> Organisatio
     )
 
 
+def contact_senders(*, user: Any, organisation: Organisation) -> list[Organisation]:
+    """The organisations on whose behalf ``user`` may propose a contact to ``organisation``: those they
+    are a member of (and may act for), never when they are a member of ``organisation`` itself."""
+    actor = actor_for(user)
+    if not actor.is_authenticated or not actor.org_ids or organisation.pk in actor.org_ids:
+        return []
+    own = Organisation.objects.filter(pk__in=actor.org_ids).exclude(pk=organisation.pk)
+    return list(editable(actor, own).only("pk", "name").order_by("name"))
+
+
 def legal_category_label(code: str) -> str:
     return LEGAL_CATEGORIES.get(code, "")
 

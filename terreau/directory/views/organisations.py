@@ -75,6 +75,7 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "offers": [i for i in items if i.direction == Direction.OFFER],
             "members": members,
             "legal_category_label": services.legal_category_label(organisation.legal_category),
+            "contact_senders": services.contact_senders(user=request.user, organisation=organisation),
             "nav": "directory",
         },
     )

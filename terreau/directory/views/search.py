@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
+from terreau.directory.match_reasons import explain
 from terreau.directory.queries import DirectoryParams, directory_page, filter_choices
 
 PAGE_SIZE = 20
@@ -21,6 +22,8 @@ def search(request: HttpRequest) -> HttpResponse:
     page = directory_page(
         user=request.user, params=params, number=request.GET.get("page"), per_page=PAGE_SIZE
     )
+    if params.q:
+        explain(page.object_list, q=params.q, actor=request.user)
     filter_query = params.to_query()
     context = {
         "nav": "directory",

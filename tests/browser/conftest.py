@@ -72,3 +72,10 @@ def assert_accessible(page: Page) -> None:
         indent=1,
         ensure_ascii=False,
     )
+
+
+def open_menu(page: Page) -> None:
+    """Below 1200 px the main menu folds behind its "Menu" button: unfold it (nothing to do when it is not folded)."""
+    toggle = page.locator(".site-header .menu-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

@@ -7,7 +7,7 @@ from terreau.directory.models import Direction
 from terreau.matching import services
 from terreau.matching.models import SuggestionFeedback
 from terreau.partnerships.models import ContactRequest, Partnership
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible, login, open_menu
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
@@ -43,6 +43,7 @@ def test_suggestion_to_partnership_in_the_pipeline(page):
 
     # 1. A member of the association opens "Complémentarités" from the navigation.
     login(page, member.email)
+    open_menu(page)
     page.get_by_role("link", name="Complémentarités").first.click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", name="Complémentarités", exact=True).is_visible()

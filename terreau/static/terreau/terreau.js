@@ -36,6 +36,12 @@ document.addEventListener("DOMContentLoaded", function () {
   script.src = src;
   script.onload = function () {
     selects.forEach(function (select) {
+      // Tom Select points the field's label at its own search box: the original list (kept, hidden, for the
+      // form) keeps its name through aria-label.
+      const label = select.id && document.querySelector('label[for="' + select.id + '"]');
+      if (label && !select.hasAttribute("aria-label")) {
+        select.setAttribute("aria-label", label.textContent.replace("*", "").trim());
+      }
       const control = new TomSelect(select, {
         plugins: { remove_button: { title: "Retirer ce choix" } },
         maxOptions: null,

@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from terreau import vocabulary
+from terreau.core import french
 from terreau.core.access import Actor, actor_for, visible
 from terreau.core.models import Branch, Visibility
 from terreau.directory.models import (
@@ -370,7 +371,10 @@ def _load_filter_choices() -> FilterChoices:
         themes=list(Theme.objects.order_by("label").values_list("code", "label")),
         types=list(vocabulary.TYPES.items()),
         directions=list(Direction.choices),
-        departments=[DepartmentChoice(*row) for row in departments.values_list("code", "name")],
+        departments=sorted(
+            (DepartmentChoice(*row) for row in departments.values_list("code", "name")),
+            key=lambda d: french.sort_key(d.name),
+        ),
         branches=[BranchChoice(*row) for row in Branch.objects.order_by("name").values_list("slug", "name")],
     )
 

@@ -466,7 +466,7 @@ def test_search_page_lists_filters_and_results(client, silver_geek):
     assert "Solidatech" not in html  # a company
     assert "1 structure trouvée" in html
     assert 'class="demo-badge"' in html
-    assert 'name="department"' in html and "86 — Vienne" in html
+    assert 'name="department"' in html and "Vienne (86)" in html
     assert "/export.csv?q=tablettes&amp;kind=association" in html
     assert 'hx-trigger="input changed delay:300ms, search, submit"' in html
 

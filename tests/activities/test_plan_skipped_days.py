@@ -60,4 +60,4 @@ def test_dashboard_overall_rate_and_open_incidents(client):
     assert (dash.past, dash.past_held, dash.held_rate) == (2, 1, 50)
     client.force_login(users["coordinator"])
     body = client.get(reverse("activities:dashboard", args=[program.slug])).content.decode()
-    assert "1</strong> incident ouvert" in body and "50 %" in body
+    assert "1</strong> incident ouvert" in body and "50&nbsp;%" in body

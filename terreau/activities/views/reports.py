@@ -53,6 +53,8 @@ def session_report(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     form = ReportForm(
         request.POST or None, initial=initial, participants=participants, items=_items_for(request, session)
     )
+    if "incident_item" in form.fields:
+        form.fields["incident_item"].empty_label = _("Choisir le matériel")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         incident = None

@@ -251,3 +251,53 @@ class ParticipantForm(BoundedDatesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
         self.fields["consent_on"].required = True
+
+
+def _day_field(label):
+    return forms.DateField(
+        label=label,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+    )
+
+
+class _PeriodForm(BoundedDatesMixin, forms.Form):
+    """From/to dates (inclusive), the end not before the start."""
+
+    end_before_start = ""
+
+    def clean(self):
+        data = super().clean()
+        starts_on, ends_on = data.get("starts_on"), data.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", self.end_before_start)
+        return data
+
+
+class ClosureForm(_PeriodForm):
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None)
+    starts_on = _day_field(_("Fermé du"))
+    ends_on = _day_field(_("Au (inclus)"))
+    reason = forms.CharField(
+        label=_("Motif"), max_length=200, required=False, help_text=_("Par exemple : travaux, congés d'été.")
+    )
+    end_before_start = _("La fin de la fermeture précède son début.")
+
+    def __init__(self, *args, sites, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
+class AbsenceForm(_PeriodForm):
+    mission = forms.ModelChoiceField(label=_("Volontaire"), queryset=None)
+    starts_on = _day_field(_("Absent du"))
+    ends_on = _day_field(_("Au (inclus)"))
+    reason = forms.CharField(label=_("Motif (facultatif)"), max_length=200, required=False)
+    end_before_start = _("La fin de l'absence précède son début.")
+
+    def __init__(self, *args, missions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mission"].queryset = missions
+        if len(missions) == 1:  # a volunteer records their own absence
+            self.fields["mission"].initial = missions[0].pk
+            self.fields["mission"].widget = forms.HiddenInput()

@@ -37,6 +37,11 @@ urlpatterns = [
     path("<slug:slug>/incidents/<int:pk>/resolu/", incidents.incident_resolve_view, name="incident_resolve"),
     path("<slug:slug>/calendrier/", calendar.calendar, name="calendar"),
     path("<slug:slug>/fermetures/", closures.closures, name="closures"),
+    path("<slug:slug>/fermetures/<int:pk>/supprimer/", closures.closure_delete, name="closure_delete"),
+    path(
+        "<slug:slug>/fermetures/absences/<int:pk>/supprimer/", closures.absence_delete, name="absence_delete"
+    ),
+    path("<slug:slug>/fermetures/jours-feries/annuler/", closures.holiday_cancel, name="holiday_cancel"),
     path("<slug:slug>/calendrier/flux/<str:token>.ics", calendar.calendar_feed, name="feed"),
     path("<slug:slug>/volontaires/", missions.missions, name="missions"),
     path("<slug:slug>/volontaires/nouvelle/", missions.mission_edit, name="mission_add"),

@@ -59,6 +59,12 @@ class StepForm(BoundedDatesMixin, forms.Form):
         self.fields["owner"].label_from_instance = lambda user: user.get_full_name() or user.email
 
 
+class StepDoneForm(forms.Form):
+    """Mark a next step done ("1") or open it again ("0")."""
+
+    done = forms.TypedChoiceField(choices=[("1", _("Faite")), ("0", _("À faire"))], coerce=lambda v: v == "1")
+
+
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=200, required=False)
     file = forms.FileField(label=_("Fichier"))

@@ -203,6 +203,13 @@ def allowed_stages(current: str) -> list[str]:
     return [s for s in STAGE_ORDER if s in targets]
 
 
+def next_stage(current: str) -> str | None:
+    """The stage a partnership at stage ``current`` moves forward to (not its end), None when there is none:
+    the workspace's stage form proposes it first rather than a step back."""
+    after = STAGE_ORDER[STAGE_ORDER.index(current) + 1 :] if current in STAGE_ORDER else []
+    return next((s for s in allowed_stages(current) if s in after and s != Partnership.Stage.ENDED), None)
+
+
 class PartnershipStageChange(StateChange):
     ACCESS = AccessRule(branch="partnership__branch", organisation="partnership__partners", many=True)
 

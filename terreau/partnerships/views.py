@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from terreau.core import french
 from terreau.core.access import actor_for, editable, get_for, visible
 from terreau.core.tabular import csv_response
 from terreau.directory.models import NeedOffer, Organisation
@@ -69,7 +70,10 @@ def propose(request: HttpRequest) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("Votre proposition a été envoyée à %(name)s.") % {"name": recipient.name})
+        messages.success(
+            request,
+            _("Votre proposition a été envoyée %(to_name)s.") % {"to_name": french.at(recipient.name)},
+        )
     return redirect(request.POST.get("next") if _safe(request.POST.get("next")) else "partnerships:inbox")
 
 

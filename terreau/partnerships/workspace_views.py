@@ -16,8 +16,8 @@ from terreau.core import states
 from terreau.core.access import actor_for, get_for
 from terreau.core.forms_flow import submit
 from terreau.partnerships import services, workspace
-from terreau.partnerships.forms import DocumentForm, MessageForm, StageForm, StepForm
-from terreau.partnerships.models import Partnership, PartnershipDocument, PartnershipStep
+from terreau.partnerships.forms import DocumentForm, MessageForm, StageForm, StepDoneForm, StepForm
+from terreau.partnerships.models import Partnership, PartnershipDocument, PartnershipStep, next_stage
 
 
 def _partnership(request: HttpRequest, pk: int) -> Partnership:
@@ -45,6 +45,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "documents": partnership.documents.select_related("uploaded_by"),
             "history": partnership.history.select_related("by"),
             "stages": [(s, states.label(partnership, s)) for s in states.allowed(partnership)],
+            "stage_next": next_stage(partnership.stage),
+            "staff": actor.is_staff_anywhere,
             "message_form": MessageForm(),
             "step_form": StepForm(members=workspace.partners_members(partnership)),
             "document_form": DocumentForm(),
@@ -117,8 +119,13 @@ def step_add(request: HttpRequest, pk: int) -> HttpResponse:
 def step_done(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     partnership = _partnership(request, pk)
     item = get_for(request.user, PartnershipStep.objects.filter(partnership=partnership), pk=step)
-    done = request.POST.get("done") == "1"
-    workspace.step_set_done(step=item, done=done)
+    form = StepDoneForm(request.POST)
+    submit(
+        request,
+        form,
+        run=lambda: workspace.step_set_done(step=item, done=form.cleaned_data["done"]),
+        success=lambda saved: _("Prochaine étape faite.") if saved.done else _("Prochaine étape rouverte."),
+    )
     return redirect("partnerships:detail", pk=pk)
 
 

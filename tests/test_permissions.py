@@ -679,3 +679,192 @@ def test_partnership_workspace_matrix(world: World, obj: str, action: str, actor
 
 def test_partnership_matrix_covers_every_actor():
     assert PARTNERSHIP_ACTORS == ACTORS
+
+
+# --- the team page and a program's activities pages, for every kind of person -------------------------------
+# (review of issue 11). The team page (/comptes/equipe/) exists only for the head office and facilitators (404
+# for anybody else); its actions reach only the branches they manage and the people in their scope. Activities
+# pages are for the program's team and its branch's staff. Actors beyond the first matrix's: a plain user (an
+# account and nothing else), a volunteer (mission on site A), site A's staff and the program's coordinator.
+# The program (not public) runs in branch 1 with sites A and B, each with an open incident about the site.
+#
+# Team objects: team (the page), target (a facilitator of branch 1: listed when searched for, role withdrawn,
+# deactivated), candidate (a member of org A made facilitator of branch 1), inactive (a deactivated member of
+# org A, reactivated), branch (created in network 1), invite (a facilitator invited to branch 1).
+# Program objects: incidents and closures (the pages), incident_a / incident_b (listed on the Incidents page,
+# resolved by a post). Cells as above; "kept": answered without a 5xx and nothing changed.
+TEAM_MATRIX = """
+object       action      anonymous  plain_user  member_a  volunteer  site_staff  coordinator  facilitator_1  facilitator_2  network_admin_1  superuser
+team         page_view   login      404         404       404        404         404          200            200            200              200
+target       listed      no         no          no        no         no          no           yes            no             yes              yes
+branch       create      login      404         404       404        404         404          kept           kept           ok               ok
+invite       post        login      404         404       404        404         404          ok             kept           ok               ok
+candidate    role_grant  login      404         404       404        404         404          ok             404            ok               ok
+target       role_revoke login      404         404       404        404         404          ok             404            ok               ok
+target       deactivate  login      404         404       404        404         404          ok             404            ok               ok
+inactive     reactivate  login      404         404       404        404         404          ok             404            ok               ok
+incidents    page_view   login      404         404       200        200         200          200            404            200              200
+incident_a   listed      no         no          no        yes        yes         yes          yes            no             yes              yes
+incident_b   listed      no         no          no        no         no          yes          yes            no             yes              yes
+incident_a   resolve     login      404         404       403        403         ok           ok             404            ok               ok
+closures     page_view   login      404         404       200        200         200          200            404            200              200
+"""
+TEAM_ACTORS, TEAM_CELLS = _parse(TEAM_MATRIX)
+
+
+@dataclass
+class TeamWorld:
+    people: dict[str, Any]
+    program: Any
+    incidents: dict[str, Any]
+
+
+@pytest.fixture
+def team_world(world: World) -> TeamWorld:
+    from terreau.activities.models import SessionReport
+    from terreau.activities.reports import incident_record
+    from terreau.programs.models import ProgramRole
+    from tests.activities.test_activities_support import mission, program_with_sites, session
+
+    program, site_a, site_b = program_with_sites(branch=world.branch1, slug="programme-equipe")
+    people = {
+        "plain_user": UserFactory(),
+        "volunteer": UserFactory(),
+        "site_staff": UserFactory(),
+        "coordinator": UserFactory(),
+        "target": BranchRoleFactory(branch=world.branch1, user=UserFactory(email="cible@example.org")).user,
+        "candidate": MembershipFactory(
+            organisation=world.a, user=UserFactory(email="candidat@example.org")
+        ).user,
+        "inactive": MembershipFactory(
+            organisation=world.a, user=UserFactory(email="inactif@example.org", is_active=False)
+        ).user,
+    }
+    mission(program, user=people["volunteer"], sites=[site_a])
+    ProgramRole.objects.create(program=program, user=people["site_staff"], role="site_staff", site=site_a)
+    ProgramRole.objects.create(program=program, user=people["coordinator"], role="coordinator")
+    incidents = {}
+    for name, site in (("incident_a", site_a), ("incident_b", site_b)):
+        report = SessionReport.objects.create(session=session(site), held=True, headcount=3)
+        incidents[name] = incident_record(
+            report=report, kind="broken", note=f"Prise grillée {name}", site_level=True
+        )
+    return TeamWorld(people=people, program=program, incidents=incidents)
+
+
+def make_team_actor(name: str, w: World, tw: TeamWorld):
+    return tw.people[name] if name in tw.people else make_actor(name, w)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in TEAM_CELLS],
+)
+def test_team_and_activities_matrix(
+    world: World, team_world: TeamWorld, obj: str, action: str, actor: str, expected: str
+) -> None:
+    from terreau.accounts.models import BranchRole, User
+    from terreau.core.models import Branch
+
+    page, _api = clients(make_team_actor(actor, world, team_world))
+    people, slug = team_world.people, team_world.program.slug
+    target_role = BranchRole.objects.get(user=people["target"])
+
+    def check_post(url: str, data: dict, changed) -> None:
+        response = page.post(url, data)
+        if expected == "kept":
+            assert response.status_code < 500, response.status_code
+        else:
+            check_status(response, expected)
+        assert changed() == (expected == "ok"), (obj, action, actor)
+
+    if (obj, action) == ("team", "page_view"):
+        check_status(page.get(reverse("accounts:team")), expected)
+    elif (obj, action) == ("target", "listed"):
+        check_presence(page.get(reverse("accounts:team"), {"q": "cible"}), "cible@example.org", expected)
+    elif (obj, action) == ("branch", "create"):
+        check_post(
+            reverse("accounts:branch_create"),
+            {"network": world.network1.pk, "name": "Antenne forgée", "contact_email": ""},
+            lambda: Branch.objects.filter(name="Antenne forgée").exists(),
+        )
+    elif (obj, action) == ("invite", "post"):
+        check_post(
+            reverse("accounts:invite"),
+            {
+                "email": "invitee@example.org",
+                "first_name": "In",
+                "last_name": "Vitée",
+                "branch": world.branch1.pk,
+            },
+            lambda: BranchRole.objects.filter(
+                user__email="invitee@example.org", branch=world.branch1
+            ).exists(),
+        )
+    elif (obj, action) == ("candidate", "role_grant"):
+        check_post(
+            reverse("accounts:role_grant", args=[people["candidate"].pk]),
+            {"branch": world.branch1.pk},
+            lambda: BranchRole.objects.filter(user=people["candidate"], branch=world.branch1).exists(),
+        )
+    elif (obj, action) == ("target", "role_revoke"):
+        check_post(
+            reverse("accounts:role_revoke", args=[target_role.pk]),
+            {},
+            lambda: not BranchRole.objects.filter(pk=target_role.pk).exists(),
+        )
+    elif (obj, action) == ("target", "deactivate"):
+        check_post(
+            reverse("accounts:deactivate", args=[people["target"].pk]),
+            {},
+            lambda: not User.objects.get(pk=people["target"].pk).is_active,
+        )
+    elif (obj, action) == ("inactive", "reactivate"):
+        check_post(
+            reverse("accounts:reactivate", args=[people["inactive"].pk]),
+            {},
+            lambda: User.objects.get(pk=people["inactive"].pk).is_active,
+        )
+    elif (obj, action) == ("incidents", "page_view"):
+        check_status(page.get(reverse("activities:incidents", args=[slug])), expected)
+    elif (obj, action) == ("closures", "page_view"):
+        check_status(page.get(reverse("activities:closures", args=[slug])), expected)
+    elif action == "listed":
+        incident = team_world.incidents[obj]
+        check_presence(page.get(reverse("activities:incidents", args=[slug])), incident.note, expected)
+    elif action == "resolve":
+        incident = team_world.incidents[obj]
+        check_post(
+            reverse("activities:incident_resolve", args=[slug, incident.pk]),
+            {},
+            lambda: type(incident).objects.get(pk=incident.pk).resolved_at is not None,
+        )
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_team_matrix_covers_every_kind_of_person():
+    assert TEAM_ACTORS == [
+        "anonymous",
+        "plain_user",
+        "member_a",
+        "volunteer",
+        "site_staff",
+        "coordinator",
+        "facilitator_1",
+        "facilitator_2",
+        "network_admin_1",
+        "superuser",
+    ]
+    assert {obj for obj, *_ in TEAM_CELLS} == {
+        "team",
+        "target",
+        "branch",
+        "invite",
+        "candidate",
+        "inactive",
+        "incidents",
+        "incident_a",
+        "incident_b",
+        "closures",
+    }

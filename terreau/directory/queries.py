@@ -368,14 +368,17 @@ def _load_filter_choices() -> FilterChoices:
     departments = Department.objects.filter(Exists(has_organisations) | Exists(covered)).order_by("code")
     return FilterChoices(
         kinds=list(OrganisationKind.choices),
-        themes=list(Theme.objects.order_by("label").values_list("code", "label")),
+        themes=sorted(Theme.objects.values_list("code", "label"), key=lambda t: french.sort_key(t[1])),
         types=list(vocabulary.TYPES.items()),
         directions=list(Direction.choices),
         departments=sorted(
             (DepartmentChoice(*row) for row in departments.values_list("code", "name")),
             key=lambda d: french.sort_key(d.name),
         ),
-        branches=[BranchChoice(*row) for row in Branch.objects.order_by("name").values_list("slug", "name")],
+        branches=sorted(
+            (BranchChoice(*row) for row in Branch.objects.values_list("slug", "name")),
+            key=lambda b: french.sort_key(b.name),
+        ),
     )
 
 

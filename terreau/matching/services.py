@@ -35,6 +35,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from terreau.core.access import actor_for, visible
+from terreau.core.french import sort_key
 from terreau.directory.models import Direction, NeedOffer, Organisation
 from terreau.matching import engine
 from terreau.matching.indexing import coordinates, locked_index, reset_index, warm_index
@@ -459,7 +460,11 @@ def territory_overview(
         department = str(commune.department) if commune is not None else _("Sans département")
         groups[(theme, department)].append(need)
     unmet = [
-        UnmetGroup(theme=t, department=d, needs=sorted(v, key=lambda x: (x.organisation.name, x.title)))
+        UnmetGroup(
+            theme=t,
+            department=d,
+            needs=sorted(v, key=lambda x: (sort_key(x.organisation.name), sort_key(x.title))),
+        )
         for (t, d), v in sorted(groups.items())
     ]
     return TerritoryOverview(alliances=alliances, unmet=unmet, unmet_count=sum(len(g.needs) for g in unmet))

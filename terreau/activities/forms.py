@@ -295,9 +295,9 @@ class AbsenceForm(_PeriodForm):
     reason = forms.CharField(label=_("Motif (facultatif)"), max_length=200, required=False)
     end_before_start = _("La fin de l'absence précède son début.")
 
-    def __init__(self, *args, missions, **kwargs):
+    def __init__(self, *args, missions, own: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mission"].queryset = missions
-        if len(missions) == 1:  # a volunteer records their own absence
+        if own and len(missions) == 1:  # a volunteer records their own absence
             self.fields["mission"].initial = missions[0].pk
             self.fields["mission"].widget = forms.HiddenInput()

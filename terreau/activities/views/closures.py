@@ -52,7 +52,10 @@ def closures(request: HttpRequest, slug: str) -> HttpResponse:
     what = request.POST.get("what") if request.method == "POST" else None
     closure_form = ClosureForm(request.POST if what == "closure" else None, sites=sites_qs, prefix="closure")
     absence_form = AbsenceForm(
-        request.POST if what == "absence" else None, missions=missions_qs, prefix="absence"
+        request.POST if what == "absence" else None,
+        missions=missions_qs,
+        own=bool(missions) and all(m.user_id == request.user.pk for m in missions),
+        prefix="absence",
     )
     if what in {"closure", "absence"}:
         if not (sites if what == "closure" else missions):

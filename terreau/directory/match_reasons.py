@@ -5,8 +5,9 @@ titles and descriptions of the active needs and offers the user may see, present
 the commune's name are read again and their words compared with the query's, the way the search compares
 them (folded, stop words left out, Snowball French stems, the last word as a prefix when the query says so,
 see ``search.SearchTerms``). The result: ``org.match_reasons``, a list of MatchReason ("besoin « tablettes
-pour seniors »", "nom", "thème Numérique"), and ``org.name_marked``, its name with the matched words in
-<mark>. Every text is HTML-escaped before the marks are added.
+pour seniors »", "nom", "thème Numérique"), the matched words of each quoted text in <mark>. The name
+itself is shown unchanged in the results (a name match is the reason "nom"). Every text is HTML-escaped
+before the marks are added.
 """
 
 from __future__ import annotations
@@ -113,19 +114,17 @@ def _item_texts(actor: Any, org_ids: list[int]) -> dict[int, list[tuple[str, str
 
 
 def explain(organisations: Iterable[Any], *, q: str, actor: Any) -> None:
-    """Set ``match_reasons`` and ``name_marked`` on each organisation of a results page (one query)."""
+    """Set ``match_reasons`` on each organisation of a results page (one query)."""
     organisations = list(organisations)
     terms = SearchTerms.parse(q)
     for org in organisations:
         org.match_reasons = []
-        org.name_marked = escape(org.name)
     if not terms or not organisations:
         return
     matcher = _Matcher(terms)
     items = _item_texts(actor, [org.pk for org in organisations])
     for org in organisations:
         org.match_reasons = _reasons(org, matcher, items.get(org.pk, []))
-        org.name_marked = matcher.whole(org.name) or escape(org.name)
 
 
 def _reasons(org: Any, matcher: _Matcher, items: list[tuple[str, str, str]]) -> list[MatchReason]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
@@ -406,6 +408,9 @@ class ImportRun(TimeStampedModel):
         return f"{self.get_format_display()} — {self.file_name}"
 
 
+_NBSP_BEFORE_RE = re.compile(r" ([:;!?])")
+
+
 class ImportRejection(models.Model):
     """A rejected row of an import, with its line number in the file and the reason, in French."""
 
@@ -432,3 +437,11 @@ class ImportRejection(models.Model):
     @property
     def reasons(self) -> list[str]:
         return [r for r in self.reason.split(self.REASON_SEPARATOR) if r]
+
+    @property
+    def reasons_display(self) -> list[str]:
+        """The reasons for a page: no line break inside « » nor before : ; ! ? (French typography)."""
+        return [
+            _NBSP_BEFORE_RE.sub("\u00a0\\1", r.replace("« ", "«\u00a0").replace(" »", "\u00a0»"))
+            for r in self.reasons
+        ]

@@ -31,7 +31,15 @@ def test_facilitator_imports_a_csv_with_bad_rows_and_reads_the_report(page):
     assert page.get_by_role("heading", name="Rapport d'import").is_visible()
     rejected = page.get_by_role("region", name="Lignes rejetées")
     assert rejected.get_by_role("row").filter(has_text="SIREN invalide").first.is_visible()
-    assert rejected.get_by_role("cell", name="Code commune INSEE inconnu : 99999.").is_visible()
+    assert (
+        rejected.get_by_role("row")
+        .filter(has_text="Commune inconnue")
+        .get_by_role("cell")
+        .nth(1)
+        .inner_text()
+        .replace("\xa0", " ")
+        == "Colonne « code_commune », valeur « 99999 » : code commune INSEE inconnu."
+    )
     assert page.get_by_text("organisations créées").is_visible()
     assert_accessible(page)
 

@@ -1,13 +1,14 @@
 """A member edits a need of their organisation and follows its status; pages pass axe-core."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from terreau.directory.models import Membership
 from tests.browser.conftest import assert_accessible, login
-from tests.factories import MembershipFactory, NeedOfferFactory
+from tests.factories import MembershipFactory, NeedOfferFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +89,28 @@ def test_organisation_edit_and_need_forms_are_accessible(page):
     page.goto(f"/organisations/{organisation.slug}/membres/")
     expect(page.get_by_role("heading", name="Ajouter un membre")).to_be_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_member_of_another_organisation_proposes_a_contact_from_the_page(page, width):
+    recipient = OrganisationFactory(name="Centre socioculturel des Trois Cités")
+    sender = MembershipFactory(organisation__name="Silver Geek Vienne", organisation__branch=recipient.branch)
+    page.set_viewport_size({"width": width, "height": 900})
+
+    page.goto(recipient.get_absolute_url())
+    expect(page.get_by_role("button", name="Se connecter pour contacter")).to_be_visible()
+    expect(page.get_by_text("Proposer une mise en relation")).to_have_count(0)
+
+    login(page, sender.user.email)
+    page.goto(recipient.get_absolute_url())
+    page.get_by_text("Proposer une mise en relation").click()
+    page.get_by_label("Votre message (facultatif)").fill("Nous cherchons un lieu pour nos ateliers.")
+    assert_accessible(page)
+    if Path("/tmp/shots/E").is_dir():
+        page.screenshot(path=f"/tmp/shots/E/organisation-contact-{width}.png", full_page=True)
+    page.get_by_role("button", name="Envoyer la proposition à Centre socioculturel des Trois Cités").click()
+
+    expect(
+        page.get_by_text("Votre proposition a été envoyée à Centre socioculturel des Trois Cités.")
+    ).to_be_visible()
+    expect(page).to_have_url(re.compile(re.escape(recipient.get_absolute_url()) + "$"))

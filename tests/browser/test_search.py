@@ -1,6 +1,7 @@
 """The search page in a browser: results update as one types, filters, shareable URL, accessibility."""
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -63,3 +64,17 @@ def test_search_updates_as_one_types_with_filters_and_is_accessible(page, direct
     page.get_by_label("Rechercher une structure, un besoin ou une ressource").fill("football")
     expect(count).to_have_text("Aucune structure trouvée")
     expect(results).to_contain_text("Aucune structure ne correspond")
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_results_say_why_they_matched(page, directory, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto("/?q=tablettes")
+    result = page.locator(".result").filter(has_text="Résidence autonomie Les Tilleuls")
+    reasons = result.locator(".match-reasons")
+    expect(reasons).to_contain_text("Correspond à :")
+    expect(reasons).to_contain_text("besoin « Tablettes pour les résidents âgés »")
+    expect(reasons.locator("mark")).to_have_text("Tablettes")
+    assert_accessible(page)
+    if Path("/tmp/shots/E").is_dir():
+        page.screenshot(path=f"/tmp/shots/E/search-reasons-{width}.png", full_page=True)

@@ -99,7 +99,10 @@ def test_facilitator_imports_a_file_and_reads_the_report(client, facilitator):
     html = report.content.decode()
     assert report.status_code == 200
     assert "Rapport d&#x27;import" in html or "Rapport d'import" in html
-    assert "Colonne « code_commune », valeur « 99999 » : code commune INSEE inconnu." in html
+    assert (
+        "Colonne «\u00a0code_commune\u00a0», valeur «\u00a099999\u00a0»\u00a0: code commune INSEE inconnu."
+        in html
+    )
     assert "<td>6</td>" in html  # line of that rejected row
 
     listing = client.get(IMPORT_URL).content.decode()

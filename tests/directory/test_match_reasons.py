@@ -33,7 +33,7 @@ def test_a_need_title_is_the_reason_with_its_words_marked(client):
     html = results(client, "tablettes")
 
     assert "Correspond à :" in html
-    assert "besoin « <mark>Tablettes</mark> pour seniors »" in html
+    assert "besoin «&nbsp;<mark>Tablettes</mark> pour seniors&nbsp;»" in html
 
 
 def test_name_theme_and_commune_reasons():
@@ -50,7 +50,6 @@ def test_name_theme_and_commune_reasons():
     assert labels == ["nom", "thème", "présentation"]
     assert org.match_reasons[1].text == "Inclusion <mark>numérique</mark>"
     assert org.match_reasons[2].text == "Ateliers <mark>numériques</mark> pour tous."
-    assert org.name_marked == "<mark>Numérique</mark> en Vienne"
 
 
 def test_commune_reason():
@@ -67,19 +66,21 @@ def test_commune_reason():
 def test_the_last_word_matches_as_a_prefix():
     org = OrganisationFactory(name="Les Tablettes du cœur")
     explain([org], q="tabl", actor=None)
-    assert org.name_marked == "Les <mark>Tablettes</mark> du cœur"
+    assert [r.label for r in org.match_reasons] == ["nom"]
     explain([org], q="tabl ", actor=None)  # a space after it: the whole word only
     assert org.match_reasons == []
 
 
 def test_highlighted_text_is_escaped(client):
-    org = OrganisationFactory(name="<b>Tablettes</b> & <script>alert(1)</script>", description="")
+    org = OrganisationFactory(name="<b>Centre</b> & <script>alert(1)</script>", description="")
+    NeedOfferFactory(organisation=org, title="<i>Tablettes</i> & <script>alert(2)</script>")
     reindex(org)
 
     html = results(client, "tablettes")
 
-    assert "&lt;b&gt;<mark>Tablettes</mark>&lt;/b&gt; &amp; &lt;script&gt;" in html
-    assert "<script>alert(1)</script>" not in html
+    assert "&lt;b&gt;Centre&lt;/b&gt; &amp; &lt;script&gt;" in html
+    assert "besoin «&nbsp;&lt;i&gt;<mark>Tablettes</mark>&lt;/i&gt; &amp; &lt;script&gt;alert(2)" in html
+    assert "<script>alert" not in html
 
 
 def test_private_needs_are_reasons_only_for_who_may_see_them():

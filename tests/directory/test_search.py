@@ -514,8 +514,9 @@ def test_search_page_queries_do_not_grow_with_results(client, django_assert_num_
         NeedOfferFactory(organisation=org)
         NeedOfferFactory(organisation=org, offer=True)
     filter_choices()  # cached: see test_filter_choices_are_cached_and_follow_changes
-    # ids and ranks of the page with the total, the page's organisations with their counts, their themes.
-    with django_assert_num_queries(3):
+    # ids and ranks of the page with the total, the page's organisations with their counts, their themes,
+    # the texts of their needs and offers (why each one matched).
+    with django_assert_num_queries(4):
         response = client.get(reverse("directory:search"), {"q": "numérique"})
     assert response.context["page"].paginator.count == count
     first = response.context["page"].object_list[0]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -38,7 +39,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
             "%(name)s (%(code)s) : %(count)s organisation",
             "%(name)s (%(code)s) : %(count)s organisations",
             count,
-        ) % {"name": name, "code": code, "count": count}
+        ) % {"name": name, "code": code, "count": _number(count)}
 
     shapes = mapping.department_shapes()
     svg_departments = []
@@ -57,7 +58,9 @@ def map_page(request: HttpRequest) -> HttpResponse:
     legend = [{"level": 0, "label": _("aucune")}] + [
         {
             "level": level,
-            "label": str(low) if low == high else _("%(low)s à %(high)s") % {"low": low, "high": high},
+            "label": _number(low)
+            if low == high
+            else _("%(low)s à %(high)s") % {"low": _number(low), "high": _number(high)},
         }
         for level, low, high in mapping.legend_classes(top)
     ]
@@ -101,3 +104,8 @@ def map_data(request: HttpRequest) -> JsonResponse:
     params = DirectoryParams.from_query(request.GET)
     markers, truncated = mapping.map_markers(user=request.user, params=params)
     return JsonResponse({"count": len(markers), "truncated": truncated, "markers": markers})
+
+
+def _number(n: int) -> str:
+    """A count as a French reader writes it: "12 345" (thousands grouped)."""
+    return formats.number_format(n, force_grouping=True)

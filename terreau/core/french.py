@@ -107,10 +107,10 @@ _COMMON_NOUNS = frozenset(
         "usine",
     ]
 )
-_CONTRACTIONS = {  # article at the start of a name -> (after "de", after "à")
+# Article at the start of a name -> (after "de", after "à"); "La" stays as written ("de La Rochelle").
+_CONTRACTIONS = {
     "le": ("du", "au"),
     "les": ("des", "aux"),
-    "la": ("de la", "à la"),
 }
 
 

@@ -50,12 +50,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -692,7 +694,9 @@ def test_partnership_matrix_covers_every_actor():
 # deactivated), candidate (a member of org A made facilitator of branch 1), inactive (a deactivated member of
 # org A, reactivated), branch (created in network 1), invite (a facilitator invited to branch 1).
 # Program objects: incidents and closures (the pages), incident_a / incident_b (listed on the Incidents page,
-# resolved by a post). Cells as above; "kept": answered without a 5xx and nothing changed.
+# resolved by a post), closure_a (a closure of site A recorded, or deleted), holiday_a (site A's planned
+# session on the next public holiday cancelled), absence_v (an absence of the volunteer recorded, or deleted).
+# Cells as above; "kept": answered without a 5xx and nothing changed.
 TEAM_MATRIX = """
 object       action      anonymous  plain_user  member_a  volunteer  site_staff  coordinator  facilitator_1  facilitator_2  network_admin_1  superuser
 team         page_view   login      404         404       404        404         404          200            200            200              200
@@ -708,6 +712,11 @@ incident_a   listed      no         no          no        yes        yes        
 incident_b   listed      no         no          no        no         no          yes          yes            no             yes              yes
 incident_a   resolve     login      404         404       403        403         ok           ok             404            ok               ok
 closures     page_view   login      404         404       200        200         200          200            404            200              200
+closure_a    add         login      404         404       403        ok          ok           ok             404            ok               ok
+closure_a    delete      login      404         404       403        ok          ok           ok             404            ok               ok
+holiday_a    cancel      login      404         404       403        ok          ok           ok             404            ok               ok
+absence_v    add         login      404         404       ok         403         ok           ok             404            ok               ok
+absence_v    delete      login      404         404       ok         404         ok           ok             404            ok               ok
 """
 TEAM_ACTORS, TEAM_CELLS = _parse(TEAM_MATRIX)
 
@@ -743,7 +752,23 @@ def team_world(world: World) -> TeamWorld:
     mission(program, user=people["volunteer"], sites=[site_a])
     ProgramRole.objects.create(program=program, user=people["site_staff"], role="site_staff", site=site_a)
     ProgramRole.objects.create(program=program, user=people["coordinator"], role="coordinator")
-    incidents = {}
+    from terreau.activities.closed_days import public_holidays
+    from terreau.activities.models import Mission, SiteClosure, VolunteerAbsence
+
+    today = timezone.localdate()
+    holiday = min(public_holidays(None, today + timedelta(days=2), today + timedelta(days=400)))
+    incidents = {
+        "holiday_session": session(site_a, day=holiday),
+        "closure": SiteClosure.objects.create(
+            site=site_a, starts_on=today + timedelta(days=40), ends_on=today + timedelta(days=41)
+        ),
+        "absence": VolunteerAbsence.objects.create(
+            mission=Mission.objects.get(user=people["volunteer"]),
+            starts_on=today + timedelta(days=40),
+            ends_on=today + timedelta(days=41),
+        ),
+        "site_a": site_a,
+    }
     for name, site in (("incident_a", site_a), ("incident_b", site_b)):
         report = SessionReport.objects.create(session=session(site), held=True, headcount=3)
         incidents[name] = incident_record(
@@ -839,6 +864,58 @@ def test_team_and_activities_matrix(
             {},
             lambda: type(incident).objects.get(pk=incident.pk).resolved_at is not None,
         )
+    elif obj in ("closure_a", "holiday_a", "absence_v"):
+        from terreau.activities.models import Mission, Session, SiteClosure, VolunteerAbsence
+
+        rows = team_world.incidents
+        mission = Mission.objects.get(user=people["volunteer"])
+        later = (timezone.localdate() + timedelta(days=60)).isoformat()
+        if (obj, action) == ("closure_a", "add"):
+            data = {
+                "what": "closure",
+                "closure-site": rows["site_a"].pk,
+                "closure-starts_on": later,
+                "closure-ends_on": later,
+                "closure-reason": FORGED,
+            }
+            check_post(
+                reverse("activities:closures", args=[slug]),
+                data,
+                lambda: SiteClosure.objects.filter(reason=FORGED).exists(),
+            )
+        elif (obj, action) == ("closure_a", "delete"):
+            check_post(
+                reverse("activities:closure_delete", args=[slug, rows["closure"].pk]),
+                {},
+                lambda: not SiteClosure.objects.filter(pk=rows["closure"].pk).exists(),
+            )
+        elif (obj, action) == ("holiday_a", "cancel"):
+            check_post(
+                reverse("activities:holiday_cancel", args=[slug]),
+                {},
+                lambda: Session.objects.get(pk=rows["holiday_session"].pk).status == Session.Status.CANCELLED,
+            )
+        elif (obj, action) == ("absence_v", "add"):
+            data = {
+                "what": "absence",
+                "absence-mission": mission.pk,
+                "absence-starts_on": later,
+                "absence-ends_on": later,
+                "absence-reason": FORGED,
+            }
+            check_post(
+                reverse("activities:closures", args=[slug]),
+                data,
+                lambda: VolunteerAbsence.objects.filter(reason=FORGED).exists(),
+            )
+        elif (obj, action) == ("absence_v", "delete"):
+            check_post(
+                reverse("activities:absence_delete", args=[slug, rows["absence"].pk]),
+                {},
+                lambda: not VolunteerAbsence.objects.filter(pk=rows["absence"].pk).exists(),
+            )
+        else:
+            raise AssertionError((obj, action))
     else:
         raise AssertionError((obj, action))
 
@@ -867,4 +944,7 @@ def test_team_matrix_covers_every_kind_of_person():
         "incident_a",
         "incident_b",
         "closures",
+        "closure_a",
+        "holiday_a",
+        "absence_v",
     }

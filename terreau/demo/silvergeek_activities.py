@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from terreau.activities import rules, stats
+from terreau.activities.closures import absence_add, closure_add
 from terreau.activities.missions import mission_save
 from terreau.activities.models import (
     Attendance,
@@ -23,8 +24,6 @@ from terreau.activities.models import (
     RecurringSession,
     Session,
     SessionReport,
-    SiteClosure,
-    VolunteerAbsence,
 )
 from terreau.activities.planning import plan_sessions
 from terreau.activities.reports import incident_record, incident_resolve
@@ -161,9 +160,10 @@ def _site(sites, slug: str):
 
 
 def _closures_and_absences(sites, missions, today: date) -> None:
-    """Site closures and volunteer absences (data/silvergeek.json), dated from the day of loading."""
+    """Site closures and volunteer absences (data/silvergeek.json), dated from the day of loading, recorded
+    through the closures service before any session exists (so none is cancelled, nobody is told)."""
     for row in _DATA["closures"]:
-        SiteClosure.objects.create(
+        closure_add(
             site=_site(sites, row["site"]),
             starts_on=today + timedelta(days=row["from"]),
             ends_on=today + timedelta(days=row["to"]),
@@ -171,7 +171,7 @@ def _closures_and_absences(sites, missions, today: date) -> None:
         )
     for row in _DATA["absences"]:
         if missions:
-            VolunteerAbsence.objects.create(
+            absence_add(
                 mission=missions[row["volunteer"] % len(missions)],
                 starts_on=today + timedelta(days=row["from"]),
                 ends_on=today + timedelta(days=row["to"]),

@@ -36,9 +36,12 @@ def _fast_hashing(settings):
 
 
 @pytest.fixture
-def demo(db):
+def demo(db, django_capture_on_commit_callbacks, mailoutbox):
     load_territories(departments=DEMO_DEPARTMENTS)
-    load_demo()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        load_demo()
+    # The services e-mailed nobody, although they queued their e-mails as they would for real.
+    assert callbacks and mailoutbox == []
 
 
 def _counts() -> dict[str, int]:

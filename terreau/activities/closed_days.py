@@ -3,7 +3,8 @@ Alsace-Moselle — 57, 67, 68 — adds Good Friday and 26 December; overseas dep
 site's closures (SiteClosure), and the days a volunteer is away (VolunteerAbsence).
 
 Session generation (terreau.activities.sessions) skips a site's closed days; the planner
-(terreau.activities.planning) assigns nobody on a day they are away."""
+(terreau.activities.planning) assigns nobody on a day they are away. What recording a closure or an absence does
+to the sessions already planned (cancelled, volunteer taken off) is in terreau.activities.closures."""
 
 from __future__ import annotations
 

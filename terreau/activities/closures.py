@@ -121,15 +121,31 @@ def _cancel(sessions: Iterable[Session], reason_of) -> list[Session]:
 
 
 def _notify_cancelled(cancelled: list[Session]) -> None:
-    """One e-mail per volunteer (with an account) of the cancelled sessions, after the commit."""
-    per_person: dict[str, list[Session]] = defaultdict(list)
-    for session in cancelled:
-        for email in session.volunteers.exclude(user__isnull=True).values_list("user__email", flat=True):
+    """One e-mail per volunteer (with an account) of the cancelled sessions, made and sent after the commit
+    (no query while the sessions are locked)."""
+    if not cancelled:
+        return
+
+    def send() -> None:
+        per_person: dict[str, list[Session]] = defaultdict(list)
+        through = Session.volunteers.through.objects.filter(session__in=[s.pk for s in cancelled])
+        by_pk = {s.pk: s for s in cancelled}
+        for session_id, email in through.exclude(mission__user__isnull=True).values_list(
+            "session_id", "mission__user__email"
+        ):
             if email:
-                per_person[email].append(session)
-    for email, sessions in per_person.items():
-        rows = [{"when": _when(s), "site": s.site.name, "reason": s.cancel_reason} for s in sessions]
-        _send_later("activities/emails/sessions_cancelled", {"rows": rows}, email)
+                per_person[email].append(by_pk[session_id])
+        for email, sessions in per_person.items():
+            rows = [
+                {"when": _when(s), "site": s.site.name, "reason": s.cancel_reason}
+                for s in sorted(sessions, key=lambda s: s.starts_at)
+            ]
+            try:
+                email_message("activities/emails/sessions_cancelled", {"rows": rows}, to=[email]).send()
+            except Exception:  # a mail server failure must not undo the change
+                log.exception("closure notification failed")
+
+    transaction.on_commit(send)
 
 
 def _send_later(template: str, context: dict, email: str) -> None:

@@ -33,3 +33,14 @@ def test_no_parenthesised_plural_in_templates():
         if re.search(r"\w\((s|x|e\)s|es)\)", path.read_text(encoding="utf-8"))
     ]
     assert not offenders, f"use {{% blocktranslate count %}} instead of (s): {offenders}"
+
+
+def test_no_gender_or_plural_marks_in_parentheses_in_templates():
+    """Neither "présent(e)" nor "(s)": say it another way ("Présence de Léa enregistrée") or use ngettext."""
+    pattern = re.compile(r"[a-zàâçéèêëîïôûù]\((e|s|es|x|e\)\(s)\)")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "terreau" / "templates").rglob("*.*")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders

@@ -4,6 +4,7 @@ database, commune codes checked, rows matched to organisations (matching), chang
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,8 @@ from terreau.directory.models import ImportRejection
 from terreau.territories.models import Commune
 
 REASON_SEPARATOR = ImportRejection.REASON_SEPARATOR
+# An apostrophe before a character that starts a formula (terreau.core.tabular.FORMULA_START).
+_QUOTED_FORMULA_RE = re.compile("'[" + re.escape("".join(FORMULA_START)) + "]")
 
 
 @dataclass
@@ -102,7 +105,7 @@ def parse_row(
                 ],
                 fields=list(fields),
             )
-    if "'" in record.raw:
+    if _QUOTED_FORMULA_RE.search(record.raw):  # one pass over the line; rare
         fields = unquote_formulas(fields)
     try:
         candidate = mapper(fields, context)

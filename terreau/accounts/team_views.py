@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from terreau.accounts import forms, staff
 from terreau.accounts.models import BranchRole, User
+from terreau.core import french
 from terreau.core.access import branches_managed
 from terreau.core.forms_flow import submit
 from terreau.core.links import site_root
@@ -150,10 +151,10 @@ def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
         request,
         run=lambda: staff.account_set_active(person=person, active=active, by=request.user),
         success=(
-            _("Le compte de %(person)s est réactivé.")
+            _("Le compte %(of_person)s est réactivé.")
             if active
-            else _("Le compte de %(person)s est désactivé.")
+            else _("Le compte %(of_person)s est désactivé.")
         )
-        % {"person": person},
+        % {"of_person": french.of(str(person))},
     )
     return redirect("accounts:team")

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from terreau.activities import stats
 from terreau.activities.closed_days import closed_days_by_site
 from terreau.activities.models import RecurringSession, Session
+from terreau.core import french
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,8 @@ def session_cancel(*, session: Session, reason: str, by=None) -> Session:
     _notify(
         session,
         _("Séance annulée : %(site)s, %(when)s") % {"site": session.site.name, "when": when_label(session)},
-        _("La séance du %(when)s à %(site)s est annulée.\nMotif : %(reason)s\n")
-        % {"when": when_label(session), "site": session.site.name, "reason": reason},
+        _("La séance du %(when)s %(at_site)s est annulée.\nMotif : %(reason)s\n")
+        % {"when": when_label(session), "at_site": french.at(session.site.name), "reason": reason},
     )
     return session
 
@@ -160,8 +161,8 @@ def session_replace(*, session: Session, starts_at: datetime, by=None) -> Sessio
     _notify(
         new,
         _("Séance déplacée : %(site)s, %(when)s") % {"site": new.site.name, "when": when_label(new)},
-        _("La séance du %(old)s à %(site)s est remplacée par une séance le %(when)s.\n")
-        % {"old": old_when, "site": new.site.name, "when": when_label(new)},
+        _("La séance du %(old)s %(at_site)s est remplacée par une séance le %(when)s.\n")
+        % {"old": old_when, "at_site": french.at(new.site.name), "when": when_label(new)},
     )
     return new
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from terreau.core import french
 from terreau.core.french import fold_key
 from terreau.core.tabular import csv_response
 from terreau.events import services, tokens
@@ -111,7 +112,7 @@ def checkin_mark(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         messages.error(request, error)
     else:
         messages.success(
-            request, _("%(name)s est enregistré(e) comme présent(e).") % {"name": registration.name}
+            request, _("Présence %(of_name)s enregistrée.") % {"of_name": french.of(registration.name)}
         )
     return redirect("events:checkin", slug=event.slug)
 

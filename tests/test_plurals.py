@@ -44,3 +44,13 @@ def test_no_gender_or_plural_marks_in_parentheses_in_templates():
         if pattern.search(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, offenders
+
+
+def test_no_gender_or_plural_marks_in_parentheses_in_python_messages():
+    pattern = re.compile(r"""(?:_|gettext(?:_lazy)?|ngettext)\(\s*["'][^"']*[a-zé]\((?:e|s|es|x)\)""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "terreau").rglob("*.py")
+        if pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, offenders

@@ -6,6 +6,7 @@ Run against pytest-django's live server. Every test here is marked `browser`.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-gpu",
     "--disable-sync",
+    # The context's locale sets navigator.language and Accept-Language; the browser's own UI language draws
+    # the native controls (date fields as jj/mm/aaaa, file fields as "Choisir un fichier").
+    "--lang=fr-FR",
 ]
 
 
@@ -29,10 +33,22 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+CHROMIUM_FRENCH_PACK = Path("/usr/lib/chromium/locales/fr.pak")
+
+
 @pytest.fixture(scope="session")
 def browser():
+    # Without the pack Chromium silently draws date fields as mm/dd/yyyy: fail loudly instead.
+    assert CHROMIUM_FRENCH_PACK.exists(), (
+        "Chromium's French language pack is missing: apt-get install chromium-l10n"
+    )
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            headless=True,
+            env={**os.environ, "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr_FR"},
+        )
         yield b
         b.close()
 

@@ -69,7 +69,7 @@ def test_no_jargon_on_screen():
 
 
 def test_plan_message_says_how_close_to_the_best_plan():
-    from terreau.meetings.views import plan_computed_message
+    from terreau.meetings.plans import plan_computed_message
 
     with translation.override("fr"):
         assert plan_computed_message(42, 92.36) == (

@@ -8,7 +8,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from terreau.core import french
 from terreau.events.models import Registration
@@ -180,3 +182,17 @@ def _diff(before: list[planner.Meeting], after: list[planner.Meeting]) -> dict[s
             if k in old and (old[k].round, old[k].table) != (m.round, m.table)
         ],
     }
+
+
+def plan_computed_message(count: int, quality: float) -> str:
+    """What a computed plan means for the organiser: how close it is to the best plan the wishes allow."""
+    meetings = ngettext("%(n)s rendez-vous", "%(n)s rendez-vous", count) % {"n": formats.number_format(count)}
+    at_least = int(quality * 10 + 1e-9) / 10
+    if at_least >= 100:
+        return _("Planning calculé : %(meetings)s, le meilleur planning possible au vu des souhaits.") % {
+            "meetings": meetings
+        }
+    return _(
+        "Planning calculé : %(meetings)s. Il vaut au moins %(q)s %% du meilleur planning possible au vu des "
+        "souhaits."
+    ) % {"meetings": meetings, "q": formats.number_format(at_least, 1)}

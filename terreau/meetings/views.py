@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -132,20 +132,6 @@ def planning(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def plan_computed_message(count: int, quality: float) -> str:
-    """What a computed plan means for the organiser: how close it is to the best plan the wishes allow."""
-    meetings = ngettext("%(n)s rendez-vous", "%(n)s rendez-vous", count) % {"n": formats.number_format(count)}
-    at_least = int(quality * 10 + 1e-9) / 10
-    if at_least >= 100:
-        return _("Planning calculé : %(meetings)s, le meilleur planning possible au vu des souhaits.") % {
-            "meetings": meetings
-        }
-    return _(
-        "Planning calculé : %(meetings)s. Il vaut au moins %(q)s %% du meilleur planning possible au vu des "
-        "souhaits."
-    ) % {"meetings": meetings, "q": formats.number_format(at_least, 1)}
-
-
 @login_required
 @require_POST
 def plan_run(request: HttpRequest, slug: str) -> HttpResponse:
@@ -158,7 +144,7 @@ def plan_run(request: HttpRequest, slug: str) -> HttpResponse:
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, plan_computed_message(len(plan.meetings), 100 * plan.quality))
+        messages.success(request, plans.plan_computed_message(len(plan.meetings), 100 * plan.quality))
     return redirect("meetings:planning", slug=event.slug)
 
 

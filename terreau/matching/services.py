@@ -40,10 +40,30 @@ from terreau.directory.models import Direction, NeedOffer, Organisation
 from terreau.matching import engine
 from terreau.matching.indexing import coordinates, locked_index, reset_index, warm_index
 from terreau.matching.models import SuggestionFeedback
+from terreau.matching.selection import (
+    ALLIANCE_MIN_SCORE,
+    ALLIANCES_PER_NEED,
+    ALLIANCES_PER_ORGANISATION,
+    PHYSICAL_MAX_KM,
+    PHYSICAL_TYPES,
+    feasible,
+    is_physical,
+    kinds_compatible,
+    pick_alliances,
+)
 from terreau.partnerships.models import ContactRequest
 from terreau.territories.geo import haversine_km
 
 __all__ = [
+    # What is shown (terreau.matching.selection), re-exported for the views and templates.
+    "ALLIANCES_PER_NEED",
+    "ALLIANCES_PER_ORGANISATION",
+    "ALLIANCE_MIN_SCORE",
+    "PHYSICAL_MAX_KM",
+    "PHYSICAL_TYPES",
+    "is_physical",
+    "kinds_compatible",
+    "pick_alliances",
     "reset_index",  # the warm index, re-exported for callers of the services (tests, imports)
     "warm_index",
 ]
@@ -142,7 +162,10 @@ def _visible_item_ids(user, ids: set[int]) -> set[int]:
 def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[Suggestion]:
     """Suggested partners of an organisation for a user who may act for it (the caller checks that).
 
-    A constant number of queries whatever the number of suggestions."""
+    Only the pairs the facilitators' alliances would show count (terreau.matching.selection): compatible
+    kinds of help, no physical help from too far, a score (after the learned adjustment) of at least
+    ALLIANCE_MIN_SCORE. The same rule holds for both sides of a pair, so the organisation suggested sees the
+    same pairs. A constant number of queries whatever the number of suggestions."""
     actor = actor_for(user)
     feedback = list(
         SuggestionFeedback.objects.filter(
@@ -177,12 +200,15 @@ def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[
                 other_ids[i] not in seen
                 or (info.need_id[i], info.offer_id[i]) in dismissed_pairs
                 or other_org in hidden_partners
+                or not feasible(info, i)
             ):
                 continue
             keep[i] = True
             learned_factor = learned.get((info.need_type[i], info.offer_type[i]), 1.0)
             sc[i] *= learned_factor * partner_factor(per_partner.get(other_org, 0))
-        ns, os_, sc = ns[keep], os_[keep], np.clip(sc[keep], 0.0, 1.0)
+        sc = np.clip(sc, 0.0, 1.0)
+        keep &= sc >= ALLIANCE_MIN_SCORE  # the alliances' threshold, on the score shown
+        ns, os_, sc = ns[keep], os_[keep], sc[keep]
         partners = index.partners_from_pairs(key, engine.ScoredPairs(ns, os_, sc), top=top)
 
     return _display(organisation=organisation, actor=actor, partners=partners)
@@ -243,7 +269,7 @@ def _display(*, organisation: Organisation, actor, partners: list[engine.Partner
             Suggestion(
                 partner=partner,
                 score=p.score,
-                why=engine.reason_sentences(p.why),
+                why=engine.reason_sentences(p.why, pairs_shown=len(pairs)),
                 pairs=pairs,
                 distance_km=distance,
             )
@@ -299,20 +325,6 @@ def suggestion_contacted(*, request: ContactRequest) -> SuggestionFeedback | Non
 
 # --- the territory, for facilitators -----------------------------------------------------------------
 
-# What the facilitators' "strongest potential alliances" keep (one place; see pick_alliances()).
-# Threshold chosen on the hand-labelled set (data/matching_eval, every pair of the set scored): at 0.2 two
-# thirds of the pairs judged good stay and 43 % of the pairs above are judged good (the rest is mostly
-# unjudged); at 0.1 the list would be 20 % good, at 0.3 it would lose 60 % of the good pairs. Pairs of
-# 3-16 % read as absurd to facilitators.
-ALLIANCE_MIN_SCORE = 0.2
-ALLIANCES_PER_NEED = 2  # a need shows at most this many offers, so that the list covers several needs
-ALLIANCES_PER_ORGANISATION = 3  # an organisation, on either side, appears in at most this many pairs
-# Help that has to travel: rooms, equipment and goods, vehicles, volunteers on site (type codes of the
-# help given, i.e. the offer's, else the need's). Skills, training, money, contacts, visibility and any
-# help said to be possible remotely are not limited by distance.
-PHYSICAL_TYPES = frozenset({"locaux", "materiel", "mobilite", "benevolat"})
-PHYSICAL_MAX_KM = 80.0  # about an hour's drive: beyond it physical help is not proposed
-
 
 @dataclass
 class Alliance:
@@ -338,49 +350,6 @@ class TerritoryOverview:
     alliances: list[Alliance]
     unmet: list[UnmetGroup]
     unmet_count: int
-
-
-def is_physical(*, need_type: str | None, offer_type: str | None, remote: bool = False) -> bool:
-    """Whether the help of a pair has to travel (PHYSICAL_TYPES), unless it is said possible remotely."""
-    given = offer_type if offer_type and offer_type != "autre" else need_type
-    return not remote and given in PHYSICAL_TYPES
-
-
-def pick_alliances(
-    *, order: list[int], details: engine.PairDetails, top: int, eligible=lambda i: True
-) -> list[int]:
-    """Positions (in details) of the alliances shown: `order` is best first; a pair is skipped when it is
-    not eligible, when its help is physical and its organisations are over PHYSICAL_MAX_KM apart, or when
-    its need or one of its organisations already fills its quota (ALLIANCES_PER_NEED,
-    ALLIANCES_PER_ORGANISATION)."""
-    per_need: dict[str, int] = defaultdict(int)
-    per_org: dict[str, int] = defaultdict(int)
-    picked: list[int] = []
-    for i in order:
-        if len(picked) == top:
-            break
-        need, orgs = details.need_id[i], (details.need_org[i], details.offer_org[i])
-        distance = details.distance_km[i]
-        if (
-            not eligible(i)
-            or per_need[need] >= ALLIANCES_PER_NEED
-            or any(per_org[o] >= ALLIANCES_PER_ORGANISATION for o in orgs)
-            or (
-                distance is not None
-                and distance > PHYSICAL_MAX_KM
-                and is_physical(
-                    need_type=details.need_type[i],
-                    offer_type=details.offer_type[i],
-                    remote=details.remote[i],
-                )
-            )
-        ):
-            continue
-        picked.append(i)
-        per_need[need] += 1
-        for o in set(orgs):
-            per_org[o] += 1
-    return picked
 
 
 def territory_overview(

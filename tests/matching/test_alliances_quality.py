@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from terreau.directory.models import Direction
-from terreau.matching import engine, services
+from terreau.matching import engine, selection, services
 from terreau.matching.evaluation import load
 from terreau.vocabulary import THEMES
 from tests.factories import (
@@ -82,8 +82,8 @@ def overview(world, **kwargs):
 
 def test_alliances_are_ordered_by_score_and_above_the_threshold(client, branch_world, monkeypatch):
     # Without the diversity caps, to see every pair above the threshold.
-    monkeypatch.setattr(services, "ALLIANCES_PER_NEED", 20)
-    monkeypatch.setattr(services, "ALLIANCES_PER_ORGANISATION", 20)
+    monkeypatch.setattr(selection, "ALLIANCES_PER_NEED", 20)
+    monkeypatch.setattr(selection, "ALLIANCES_PER_ORGANISATION", 20)
     alliances = overview(branch_world).alliances
     assert alliances
     scores = [a.score for a in alliances]

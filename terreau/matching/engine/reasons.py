@@ -350,9 +350,17 @@ def _remote_sentence(m: re.Match[str]) -> str:
     return "Aide possible à distance."
 
 
-@_reason(r"^(?P<n>\d+) paires complémentaires$")
-def _pairs_sentence(m: re.Match[str]) -> str:
-    return f"Plusieurs points de rencontre{NBSP}: {m['n']} paires besoin-ressource."
+_PAIRS = re.compile(r"^(?P<n>\d+) paires complémentaires$")
+
+
+@_reason(_PAIRS.pattern)
+def _pairs_sentence(m: re.Match[str], shown: int | None = None) -> str:
+    total = int(m["n"])
+    if shown is None or shown >= total:
+        return f"Plusieurs points de rencontre{NBSP}: {total} paires besoin-ressource."
+    if shown == 1:
+        return f"Plusieurs points de rencontre{NBSP}: 1 paire besoin-ressource affichée sur {total}."
+    return f"Plusieurs points de rencontre{NBSP}: {shown} paires besoin-ressource affichées sur {total}."
 
 
 @_reason(r"^échange dans les deux sens$")
@@ -370,6 +378,13 @@ def sentence(reason: str) -> str:
     return f"{text_[:1].upper()}{text_[1:]}." if text_ else ""
 
 
-def sentences(reasons) -> list[str]:
-    """The engine's reasons (contract format) as sentences a person would say, in the same order."""
-    return [s for s in dict.fromkeys(sentence(r) for r in reasons) if s]
+def sentences(reasons, *, pairs_shown: int | None = None) -> list[str]:
+    """The engine's reasons (contract format) as sentences a person would say, in the same order.
+
+    pairs_shown: how many of the partner's pairs the page lists, so that the number of pairs announced
+    matches them ("3 paires besoin-ressource affichées sur 6")."""
+    said = []
+    for r in reasons:
+        m = _PAIRS.match(r) if pairs_shown is not None else None
+        said.append(_pairs_sentence(m, pairs_shown) if m else sentence(r))
+    return [s for s in dict.fromkeys(said) if s]

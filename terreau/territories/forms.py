@@ -92,6 +92,8 @@ def _resolve(term: str, queryset: QuerySet[Commune]) -> Commune:
             raise _not_found(term)
         raise _ambiguous(term, candidates, by_code=True)
     name, department, code = _split(term)
+    if not fold_key(name):  # punctuation only: nothing to look up
+        raise _not_found(term)
     qs = queryset.lookup(name)
     if department:
         qs = qs.filter(department_id=department)

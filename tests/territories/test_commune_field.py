@@ -72,6 +72,10 @@ def test_an_unknown_commune_says_what_may_be_typed(communes):
     with pytest.raises(ValidationError) as error:
         resolve_commune("Atlantide")
     assert error.value.code == "not_found"
+    for typed in ("!!!", "— (86)", "()"):
+        with pytest.raises(ValidationError) as nothing:
+            resolve_commune(typed)
+        assert nothing.value.code == "not_found", typed
     assert "Saisissez son nom, son code postal ou son code INSEE" in error.value.messages[0]
 
 

@@ -16,7 +16,7 @@ from terreau.activities import exports
 from terreau.activities.reports import open_incidents
 from terreau.activities.sessions import local_dt
 from terreau.activities.views.common import ctx, get_program, next_month, visible_sites
-from terreau.core import dates
+from terreau.core import dates, french
 from terreau.core.access import visible
 from terreau.programs.equipment import EquipmentItem
 from terreau.programs.models import Program
@@ -61,7 +61,11 @@ def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
         messages.warning(request, problem)
     dash = dashboards.build(scope=_dashboard_scope(request, program), equipment=_equipment(request, program))
     sites = visible_sites(request, program)
-    departments = sorted({(s.commune.department_id, s.commune.department_id) for s in sites})
+    # The filter names each department ("Vienne (86)") in French alphabetical order, not by its bare code.
+    labels = {
+        s.commune.department_id: f"{s.commune.department.name} ({s.commune.department_id})" for s in sites
+    }
+    departments = sorted(labels.items(), key=lambda item: french.sort_key(item[1]))
     return render(
         request,
         "activities/dashboard.html",

@@ -55,6 +55,8 @@ def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
             "organisation": organisation,
             "suggestions": found,
             "reasons": SuggestionFeedback.Reason.choices,
+            "min_percent": round(services.ALLIANCE_MIN_SCORE * 100),
+            "physical_km": round(services.PHYSICAL_MAX_KM),
             "nav": "matching",
         },
     )

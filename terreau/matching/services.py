@@ -9,8 +9,6 @@ Visibility
     reasons and the display. A private need of another branch therefore neither appears nor raises a score.
     The vocabulary's IDF weights come from public needs and offers only (build_index). Only the freshness
     reference date (the newest "updated" date of all active items) is computed over everything.
-    (build_index). Only the freshness reference date (the newest "updated" date of all active items) is
-    computed over everything.
 
 Learned adjustment (feedback)
     Before aggregation each pair's score is multiplied by

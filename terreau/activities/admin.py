@@ -1,14 +1,16 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from terreau.activities.models import (
     Mission,
     RecurringSession,
     Session,
+    SessionChange,
     SessionReport,
     SiteClosure,
     VolunteerAbsence,
 )
-from terreau.core.admin_scoping import BranchScopedAdmin
+from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
 
 # Participants and attendance (beneficiaries' personal data) are deliberately not in the admin:
 # only their site's team sees them, through the pages.
@@ -36,12 +38,34 @@ class RecurringSessionAdmin(BranchScopedAdmin):
     raw_id_fields = ["site"]
 
 
+class SessionChangeInline(ScopedTabularInline):
+    model = SessionChange
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["previous", "new", "at", "by", "note"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("état précédent"))
+    def previous(self, obj: SessionChange) -> str:
+        return obj.from_label or "—"
+
+    @admin.display(description=_("nouvel état"))
+    def new(self, obj: SessionChange) -> str:
+        return obj.to_label
+
+
 @admin.register(Session)
 class SessionAdmin(BranchScopedAdmin):
     list_display = ["site", "starts_at", "status", "is_demo"]
     list_filter = ["status"]
     raw_id_fields = ["site", "recurring", "replaces"]
     filter_horizontal = ["volunteers"]
+    # A session is held or cancelled through its report and terreau.activities (sessions, closures,
+    # recurring), which write its history, never by editing these fields.
+    readonly_fields = ["status", "cancel_reason"]
+    inlines = [SessionChangeInline]
 
 
 @admin.register(SessionReport)

@@ -9,10 +9,11 @@
 Deleting a closure or an absence changes no session: what was cancelled stays cancelled (a session can be put
 back by planning a replacement), what was unassigned stays so. The pages say it.
 
-Keyword-only and transactional. Session has no state history of its own: a cancelled session keeps its
-volunteers, the reason it was cancelled, and its report-free state, as session_cancel leaves it. The only
-rows locked are the sessions changed, for the update itself; e-mails leave after the commit, through
-terreau.core.mail, one per volunteer with everything that changed for them.
+Keyword-only and transactional. A cancelled session keeps its volunteers and the reason it was cancelled,
+as session_cancel leaves it; each cancellation goes through terreau.core.states.move and is recorded in the
+session's history (who recorded the closure, the reason). The only rows locked are the sessions changed, for
+the update itself; e-mails leave after the commit, through terreau.core.mail, one per volunteer with
+everything that changed for them.
 """
 
 from __future__ import annotations
@@ -29,10 +30,9 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from terreau.activities import stats
 from terreau.activities.closed_days import public_holidays
 from terreau.activities.models import Mission, Session, SiteClosure, VolunteerAbsence
-from terreau.core import dates
+from terreau.core import dates, states
 from terreau.core.mail import email_message
 
 log = logging.getLogger(__name__)
@@ -96,27 +96,19 @@ def _when(session: Session) -> str:
     return formats.date_format(timezone.localtime(session.starts_at), "l j F Y, H:i")
 
 
-def _cancel(sessions: Iterable[Session], reason_of) -> list[Session]:
+def _cancel(sessions: Iterable[Session], reason_of, *, by=None) -> list[Session]:
     """Cancel the sessions still planned and not started among ``sessions`` (rows locked for the update
-    alone; the caller holds the transaction), each with its reason."""
+    alone; the caller holds the transaction), each with its reason, recorded in its history by ``by``."""
     ids = [s.pk for s in sessions]
     locked = list(
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, status=Session.Status.PLANNED, starts_at__gt=timezone.now())
         .select_related("site")
         .order_by("starts_at", "pk")
     )
-    by_reason: dict[str, list[int]] = defaultdict(list)
-    for session in locked:
-        session.status = Session.Status.CANCELLED
-        session.cancel_reason = reason_of(session)[:REASON_MAX]
-        by_reason[session.cancel_reason].append(session.pk)
-    now = timezone.now()
-    for reason, pks in by_reason.items():
-        Session.objects.filter(pk__in=pks).update(
-            status=Session.Status.CANCELLED, cancel_reason=reason, updated_at=now
-        )
-    stats.refresh(stats.buckets_of(locked))  # update() sends no signal
+    for session in locked:  # a handful of sessions: one move each (state, reason, history row, statistics)
+        reason = reason_of(session)[:REASON_MAX]
+        states.move(session, Session.Status.CANCELLED, by=by, note=reason, also={"cancel_reason": reason})
     return locked
 
 
@@ -177,7 +169,7 @@ def closure_add(
     closure = SiteClosure.objects.create(site=site, starts_on=starts_on, ends_on=ends_on, reason=reason)
     low, high = _local_range(starts_on, ends_on)
     planned = Session.objects.filter(site=site, starts_at__gte=low, starts_at__lt=high)
-    cancelled = _cancel(planned, lambda _s: closure_reason(reason))
+    cancelled = _cancel(planned, lambda _s: closure_reason(reason), by=by)
     _notify_cancelled(cancelled)
     return closure, Outcome(cancelled=cancelled)
 
@@ -249,7 +241,7 @@ def holiday_sessions_cancel(*, sites: Iterable, by=None, today: date | None = No
     """Cancel the planned sessions that fall on a public holiday ("Jour férié : 1er janvier")."""
     found = sessions_on_holidays(sites, today=today)
     names = {session.pk: name for session, name in found}
-    cancelled = _cancel([s for s, _name in found], lambda s: holiday_reason(names[s.pk]))
+    cancelled = _cancel([s for s, _name in found], lambda s: holiday_reason(names[s.pk]), by=by)
     _notify_cancelled(cancelled)
     return Outcome(cancelled=cancelled)
 

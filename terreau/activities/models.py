@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from terreau.activities import rules
+from terreau.core import states
 from terreau.core.access import AccessRule
-from terreau.core.models import TimeStampedModel
+from terreau.core.models import StateChange, TimeStampedModel
 
 
 class Weekday(models.IntegerChoices):
@@ -181,6 +182,20 @@ class Session(TimeStampedModel):
 
     objects = SessionQuerySet.as_manager()
 
+    # Planned, then held or cancelled (report, cancellation, closure, public holiday, weekly session changed);
+    # a corrected report swaps held and cancelled. Changes go through terreau.core.states.move (SessionChange).
+    LIFECYCLE = states.Lifecycle(
+        field="status",
+        transitions={
+            Status.PLANNED: {Status.HELD, Status.CANCELLED},
+            Status.HELD: {Status.CANCELLED},
+            Status.CANCELLED: {Status.HELD},
+        },
+        history="activities.SessionChange",
+        fk="session",
+        refusal=_("La séance « %(object)s » ne peut pas passer de « %(from)s » à « %(to)s »."),
+    )
+
     class Meta:
         verbose_name = _("séance")
         verbose_name_plural = _("séances")
@@ -205,6 +220,23 @@ class Session(TimeStampedModel):
     def has_started(self) -> bool:
         """A report describes what happened: it may only be filed once the session has started."""
         return self.starts_at <= timezone.now()
+
+
+class SessionChange(StateChange):
+    """History of a session's state: who held or cancelled it, when, and why (the note)."""
+
+    ACCESS = AccessRule(
+        branch="session__site__program__branch", program="session__site__program", site="session__site"
+    )
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="history")
+
+    class Meta(StateChange.Meta):
+        verbose_name = _("changement d'état d'une séance")
+        verbose_name_plural = _("historique des séances")
+
+    from_label = property(lambda self: states.label(Session, self.from_state) if self.from_state else "")
+    to_label = property(lambda self: states.label(Session, self.to_state))
 
 
 class SessionReport(TimeStampedModel):

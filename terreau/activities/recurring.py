@@ -20,6 +20,7 @@ from terreau.activities import stats
 from terreau.activities.models import Mission, RecurringSession, Session, SessionReport
 from terreau.activities.planning import release_unavailable
 from terreau.activities.sessions import local_dt, monday_of, when_label
+from terreau.core import states
 from terreau.core.links import absolute_url
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,11 @@ def recurring_update(
         return OccurrencesOutcome()
     rec.save()
     outcome = _sync_occurrences(
-        rec, changed=changed, now=now, reason=_("Hors de la nouvelle période de la séance hebdomadaire")
+        rec,
+        changed=changed,
+        now=now,
+        reason=_("Hors de la nouvelle période de la séance hebdomadaire"),
+        by=by,
     )
     retimed = [s for _old, s in outcome.moved]
     if "duration_minutes" in changed:
@@ -168,7 +173,7 @@ def recurring_end(
     text = _("Séance hebdomadaire arrêtée à partir du %(day)s") % {"day": f"{stop_from:%d/%m/%Y}"}
     if (reason or "").strip():
         text = f"{text} : {reason.strip()}"
-    outcome = _sync_occurrences(rec, changed={"ends_on"}, now=now, reason=text)
+    outcome = _sync_occurrences(rec, changed={"ends_on"}, now=now, reason=text, by=by)
     outcome.kept = (
         Session.objects.filter(recurring=rec, starts_at__gte=local_dt(stop_from, time.min))
         .filter(pk__in=SessionReport.objects.values("session_id"))
@@ -214,7 +219,7 @@ def recurring_delete(*, recurring: RecurringSession, by=None) -> None:
 
 
 def _sync_occurrences(
-    rec: RecurringSession, *, changed: set[str], now: datetime, reason: str
+    rec: RecurringSession, *, changed: set[str], now: datetime, reason: str, by=None
 ) -> OccurrencesOutcome:
     """Bring the weekly session's occurrences to come (planned, no report, after ``now``) in line with it."""
     upcoming = list(
@@ -253,32 +258,29 @@ def _sync_occurrences(
             cancel = _("Horaire de la séance hebdomadaire modifié")
         else:
             cancel = None
-        if cancel:
-            s.status = Session.Status.CANCELLED
-            s.cancel_reason = cancel[:300]
+        if cancel:  # one move each (state, reason, history row, statistics): its row is not bulk-updated
+            states.move(s, Session.Status.CANCELLED, by=by, note=cancel, also={"cancel_reason": cancel[:300]})
             outcome.cancelled.append(s)
             occupied.add(s.starts_at)  # a cancelled occurrence stays where it was
+            continue
+        occupied.add(target)
+        if target != s.starts_at:
+            outcome.moved.append((when_label(s), s))
+            s.starts_at = target
+        elif changed & {"duration_minutes", "volunteers_needed"}:
+            outcome.updated.append(s)
         else:
-            occupied.add(target)
-            if target != s.starts_at:
-                outcome.moved.append((when_label(s), s))
-                s.starts_at = target
-            elif changed & {"duration_minutes", "volunteers_needed"}:
-                outcome.updated.append(s)
-            else:
-                continue
-            if "duration_minutes" in changed:
-                s.duration_minutes = rec.duration_minutes
-            if "volunteers_needed" in changed:
-                s.volunteers_needed = rec.volunteers_needed
+            continue
+        if "duration_minutes" in changed:
+            s.duration_minutes = rec.duration_minutes
+        if "volunteers_needed" in changed:
+            s.volunteers_needed = rec.volunteers_needed
         s.updated_at = now
         rows.append(s)
     if not rows:
         return outcome
     Session.objects.bulk_update(
-        rows,
-        ["starts_at", "duration_minutes", "volunteers_needed", "status", "cancel_reason", "updated_at"],
-        batch_size=500,
+        rows, ["starts_at", "duration_minutes", "volunteers_needed", "updated_at"], batch_size=500
     )
     stats.refresh(before | stats.buckets_of(rows))  # bulk_update sends no signal
     return outcome

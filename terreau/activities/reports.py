@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from terreau.activities import rules
 from terreau.activities.models import Attendance, Participant, ReportIncident, Session, SessionReport
+from terreau.core import states
 from terreau.core.access import visible
 from terreau.programs.equipment import Incident
 
@@ -37,6 +38,8 @@ def report_save(
         raise ValidationError(_("Un participant inscrit n'appartient pas à ce site."))
     if held and len(participants) > (data.get("headcount") or 0):
         raise ValidationError({"headcount": headcount_message(data.get("headcount") or 0, len(participants))})
+    # The session's state as committed, row locked (a cancellation meanwhile is seen).
+    session.refresh_from_db(from_queryset=Session.objects.select_for_update(), fields=["status"])
     report, _created = SessionReport.objects.select_for_update().get_or_create(session=session)
     report.held = held
     report.cancel_reason = (data.get("cancel_reason") or "").strip()[:300] if not held else ""
@@ -48,9 +51,13 @@ def report_save(
     report.incidents = data.get("incidents") or ""
     report.by = by if getattr(by, "is_authenticated", False) else None
     report.save()
-    session.status = Session.Status.HELD if held else Session.Status.CANCELLED
-    session.cancel_reason = report.cancel_reason
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    status = Session.Status.HELD if held else Session.Status.CANCELLED
+    if session.status != status:
+        note = _("Compte rendu rempli") if held else report.cancel_reason
+        states.move(session, status, by=by, note=note, also={"cancel_reason": report.cancel_reason})
+    elif session.cancel_reason != report.cancel_reason:  # a report corrected: same state, new reason
+        session.cancel_reason = report.cancel_reason
+        session.save(update_fields=["cancel_reason", "updated_at"])
     report.attendances.all().delete()
     if held:
         Attendance.objects.bulk_create([Attendance(report=report, participant=p) for p in participants])

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from terreau.activities import stats
 from terreau.activities.closed_days import closed_days_by_site
 from terreau.activities.models import RecurringSession, Session
-from terreau.core import french
+from terreau.core import french, states
 
 log = logging.getLogger(__name__)
 
@@ -108,11 +108,13 @@ def session_cancel(*, session: Session, reason: str, by=None) -> Session:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif de l'annulation.")})
+    # The state as committed, row locked: a report or another cancellation meanwhile is seen.
+    session.refresh_from_db(from_queryset=Session.objects.select_for_update(), fields=["status"])
     if session.status == Session.Status.HELD:
         raise ValidationError(_("Cette séance a eu lieu : elle ne peut plus être annulée."))
-    session.status = Session.Status.CANCELLED
-    session.cancel_reason = reason[:300]
-    session.save(update_fields=["status", "cancel_reason", "updated_at"])
+    if session.status == Session.Status.CANCELLED:
+        raise ValidationError(_("Cette séance est déjà annulée."))
+    states.move(session, Session.Status.CANCELLED, by=by, note=reason, also={"cancel_reason": reason[:300]})
     _notify(
         session,
         _("Séance annulée : %(site)s, %(when)s") % {"site": session.site.name, "when": when_label(session)},

@@ -111,6 +111,7 @@ def session_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             cancel_form=CancelForm(),
             replace_form=ReplaceForm(),
             replacement=Session.objects.filter(replaces=session).first(),
+            history=session.history.select_related("by"),
         ),
     )
 

@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "terreau.core.audit.AuditDeniedAccessMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

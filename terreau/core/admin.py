@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import SuperuserOnlyAdmin
-from terreau.core.models import Branch, Network
+from terreau.core.admin_scoping import BranchScopedAdmin, SuperuserOnlyAdmin
+from terreau.core.models import AuditEvent, Branch, Network
 
 admin.site.site_header = "Administration de Terreau"
 admin.site.site_title = "Terreau"
@@ -20,3 +20,37 @@ class BranchAdmin(SuperuserOnlyAdmin):
     list_filter = ["network"]
     filter_horizontal = ["departments"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(BranchScopedAdmin):
+    """Append-only: read by superusers (every event) and by the staff of the event's branch (network
+    administrators, facilitators); nobody adds, changes or deletes an event here."""
+
+    list_display = ["at", "action", "target", "actor", "branch", "client_address"]
+    list_filter = ["action", "branch"]
+    search_fields = ["target", "actor__email"]
+    date_hierarchy = "at"
+    list_select_related = ["actor", "branch"]
+    readonly_fields = [
+        "at",
+        "actor",
+        "action",
+        "target",
+        "content_type",
+        "object_id",
+        "branch",
+        "client_address",
+        "details",
+    ]
+    fields = readonly_fields
+    actions = None
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from terreau.core.access import AccessRule
+
 
 class TimeStampedModel(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -74,3 +76,68 @@ class StateChange(models.Model):
     class Meta:
         abstract = True
         ordering = ["at", "pk"]
+
+
+class AuditEvent(models.Model):
+    """One sensitive act (a role change, an export, an erasure, a refused access...): append-only.
+
+    Written through terreau.core.audit.audit_record only; read in the admin (superusers, and the staff of the
+    event's branch). ``target`` is a readable label kept even when the object is gone; ``content_type`` and
+    ``object_id`` point at the object while it exists.
+    """
+
+    class Action(models.TextChoices):
+        ROLE_GRANTED = "role_granted", _("Rôle accordé")
+        ROLE_REVOKED = "role_revoked", _("Rôle retiré")
+        ACCOUNT_DEACTIVATED = "account_deactivated", _("Compte désactivé")
+        ACCOUNT_REACTIVATED = "account_reactivated", _("Compte réactivé")
+        EXPORT_DOWNLOADED = "export_downloaded", _("Export téléchargé")
+        PERSONAL_DATA_ERASED = "personal_data_erased", _("Données personnelles effacées")
+        PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles exportées")
+        ACCESS_DENIED = "access_denied", _("Accès refusé")
+        RECEIPT_ISSUED = "receipt_issued", _("Reçu émis")
+
+    # The staff of the event's branch read it (network administrators, facilitators); events with no branch
+    # (a refused page, an export across branches) only superusers.
+    ACCESS = AccessRule(branch="branch")
+
+    at = models.DateTimeField(_("le"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auteur"),
+    )
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices, db_index=True)
+    target = models.CharField(_("objet"), max_length=300, blank=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("type d'objet"),
+    )
+    object_id = models.CharField(_("identifiant de l'objet"), max_length=64, blank=True)
+    branch = models.ForeignKey(
+        Branch,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("antenne"),
+    )
+    client_address = models.GenericIPAddressField(_("adresse du client"), null=True, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("événement du journal d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_action_display()}\u00a0: {self.target}" if self.target else self.get_action_display()
+        )

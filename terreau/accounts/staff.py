@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from terreau.accounts.models import AccountChange, BranchRole, NetworkRole, User
 from terreau.core.access import Actor, accounts_for, actor_for, branches_managed, visible
+from terreau.core.audit import Action, audit_record
 from terreau.core.links import invite_url
 from terreau.core.mail import email_message
 from terreau.core.models import Branch, Network
@@ -135,6 +136,13 @@ def role_grant(*, branch: Branch, person: User, by: Any) -> BranchRole:
         with transaction.atomic():
             role = BranchRole.objects.create(user=person, branch=branch)
             _log(act=AccountChange.Act.ROLE_GRANTED, by=by, branch=branch, person=person)
+            audit_record(
+                actor=by,
+                action=Action.ROLE_GRANTED,
+                target=person.email,
+                obj=role,
+                details={"role": "facilitator"},
+            )
     except IntegrityError:
         raise ValidationError(_("Cette personne anime déjà cette antenne.")) from None
     logger.info("User %s made facilitator of branch %s by user %s", person.pk, branch.pk, by.pk)
@@ -152,6 +160,13 @@ def role_revoke(*, role: BranchRole, by: Any) -> None:
         raise ValidationError(_("Vous n'avez pas le droit de changer le rôle de cette personne."))
     with transaction.atomic():
         _log(act=AccountChange.Act.ROLE_REVOKED, by=by, branch=role.branch, person=role.user)
+        audit_record(
+            actor=by,
+            action=Action.ROLE_REVOKED,
+            target=role.user.email,
+            obj=role,
+            details={"role": "facilitator"},
+        )
         role.delete()
     logger.info(
         "Facilitator role of user %s in branch %s withdrawn by user %s", role.user_id, role.branch_id, by.pk
@@ -174,6 +189,13 @@ def account_set_active(*, person: User, active: bool, by: Any) -> AccountChange:
         person.is_active = active
         act = AccountChange.Act.REACTIVATED if active else AccountChange.Act.DEACTIVATED
         change = _log(act=act, by=by, branch=branch, person=person)
+        audit_record(
+            actor=by,
+            action=Action.ACCOUNT_REACTIVATED if active else Action.ACCOUNT_DEACTIVATED,
+            target=person.email,
+            obj=person,
+            branch_id=branch.pk,
+        )
     logger.info("Account %s %s by user %s", person.pk, act, by.pk)
     return change
 

@@ -69,6 +69,29 @@ def audit_record(
     )
 
 
+def audit_export(
+    request: HttpRequest,
+    *,
+    target: str,
+    obj: Model | None = None,
+    branch_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent | None:
+    """Records a file downloaded by a signed-in person (the public directory's export, downloaded by
+    anonymous visitors too, holds public rows only: not recorded)."""
+    if not request.user.is_authenticated:
+        return None
+    return audit_record(
+        actor=request.user,
+        action=Action.EXPORT_DOWNLOADED,
+        target=target,
+        obj=obj,
+        branch_id=branch_id,
+        details={"path": request.path, **request.GET.dict(), **(details or {})},
+        request=request,
+    )
+
+
 def audit_denied(request: HttpRequest) -> AuditEvent | None:
     """Records a refused page for a signed-in person, once per person, page and minute."""
     user = getattr(request, "user", None)

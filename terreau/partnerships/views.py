@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from terreau.core import french
 from terreau.core.access import actor_for, editable, get_for, visible
+from terreau.core.audit import audit_export
 from terreau.core.tabular import csv_response
 from terreau.directory.models import NeedOffer, Organisation
 from terreau.partnerships import services
@@ -177,4 +178,5 @@ def board_export(request: HttpRequest) -> HttpResponse:
         ]
         for p in qs
     )
+    audit_export(request, target="partenariats.csv")
     return csv_response(itertools.chain([header], rows), filename="partenariats.csv")

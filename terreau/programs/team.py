@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from terreau.accounts.models import User
 from terreau.core.access import editable
+from terreau.core.audit import Action, audit_record
 from terreau.core.links import invite_url
 from terreau.core.mail import email_message
 from terreau.programs.models import HostSite, Program, ProgramRole, ProgramRoleChange
@@ -105,6 +106,15 @@ def role_grant(*, team_role: ProgramRole, by: Any) -> ProgramRole:
 
 
 def _log_role(*, team_role: ProgramRole, act: str, by: Any) -> ProgramRoleChange:
+    granted = act == ProgramRoleChange.Act.GRANTED
+    audit_record(
+        actor=_by(by),
+        action=Action.ROLE_GRANTED if granted else Action.ROLE_REVOKED,
+        target=f"{team_role.user.email} ({team_role.get_role_display()}, {team_role.program})",
+        obj=team_role,
+        branch_id=team_role.program.branch_id,
+        details={"role": team_role.role, "program": team_role.program_id},
+    )
     return ProgramRoleChange.objects.create(
         program_id=team_role.program_id,
         member_id=team_role.user_id,

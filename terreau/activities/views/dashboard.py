@@ -18,6 +18,7 @@ from terreau.activities.sessions import local_dt
 from terreau.activities.views.common import ctx, get_program, next_month, visible_sites
 from terreau.core import dates, french
 from terreau.core.access import visible
+from terreau.core.audit import audit_export
 from terreau.programs.equipment import EquipmentItem
 from terreau.programs.models import Program
 
@@ -95,6 +96,7 @@ def dashboard_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
         body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{program.slug}-activite.xlsx"'
+    audit_export(request, target=f"{program.slug}-activite.xlsx", obj=program)
     return response
 
 

@@ -19,6 +19,7 @@ from terreau.activities.models import Participant
 from terreau.activities.reports import attendance_rates, is_regular
 from terreau.activities.views.common import bad, ctx, get_program
 from terreau.core.access import editable, get_for, visible
+from terreau.core.audit import Action, audit_record
 from terreau.programs.models import HostSite
 
 
@@ -113,6 +114,14 @@ def participant_export(request: HttpRequest, slug: str, pk: int, fmt: str) -> Ht
     else:
         response = HttpResponse(exports.participant_csv(data), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="participant-{person.pk}.{fmt}"'
+    audit_record(
+        actor=request.user,
+        action=Action.PERSONAL_DATA_EXPORTED,
+        target=f"participant-{person.pk}.{fmt}",
+        obj=person,
+        branch_id=program.branch_id,
+        request=request,
+    )
     return response
 
 
@@ -122,6 +131,14 @@ def participant_erase(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     program = get_program(request, slug)
     person = _participant(request, program, pk, action="change")
     participant_services.participant_erase(participant=person, by=request.user)
+    audit_record(
+        actor=request.user,
+        action=Action.PERSONAL_DATA_ERASED,
+        target=f"participant-{person.pk}",
+        obj=person,
+        branch_id=program.branch_id,
+        request=request,
+    )
     messages.success(
         request, _("Les données de la personne ont été effacées ; les statistiques sont conservées.")
     )

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from terreau.core.audit import audit_export
 from terreau.core.tabular import Sheet, csv_response, xlsx_response
 from terreau.directory.exports import export_rows
 from terreau.directory.queries import DirectoryParams
@@ -18,6 +19,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     params = DirectoryParams.from_query(request.GET)
     rows = export_rows(user=request.user, params=params)
     filename = f"annuaire-terreau-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    audit_export(request, target=filename)
     if fmt == "csv":
         return csv_response(rows, filename=filename, streaming=True)
     return xlsx_response([Sheet("Annuaire", rows=rows)], filename=filename, streaming=True)

@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
 from terreau.core import access
+from terreau.core.audit import audit_export
 from terreau.core.tabular import Sheet, csv_response, xlsx_response
 from terreau.directory.importers import GENERIC_COLUMNS, GENERIC_EXAMPLE, import_organisations
 from terreau.directory.importers.rejects import rejects_filename, rejects_rows
@@ -183,6 +184,7 @@ def import_rejects(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         chunk_size=2000
     )
     rows = rejects_rows(run, rejections)
+    audit_export(request, target=rejects_filename(run, fmt), obj=run)
     if fmt == "csv":
         return csv_response(rows, filename=rejects_filename(run, "csv"), streaming=True)
     header = next(rows)

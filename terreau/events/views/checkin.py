@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.core import french
+from terreau.core.audit import audit_export
 from terreau.core.french import fold_key
 from terreau.core.tabular import csv_response
 from terreau.events import services, tokens
@@ -145,4 +146,5 @@ def attendance_export(request: HttpRequest, slug: str) -> HttpResponse:
         ]
         for r in registrations
     )
+    audit_export(request, target=f"presences-{event.slug}.csv", obj=event)
     return csv_response(itertools.chain([header], rows), filename=f"presences-{event.slug}.csv")

@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "terreau.core.context_processors.terreau",
             ],
+            # French text filters in every template; its ``date`` replaces Django's to write "1er janvier".
+            "builtins": ["terreau.core.templatetags.french"],
         },
     }
 ]

@@ -12,6 +12,7 @@ from icalendar import Event as VEvent
 
 from terreau.activities.dashboard import Dashboard, session_rows
 from terreau.activities.models import Session
+from terreau.core import dates
 from terreau.core.pdf import Spacer, build, cm, para, table
 from terreau.core.tabular import Sheet, csv_text, xlsx_bytes
 
@@ -98,7 +99,7 @@ def dashboard_xlsx(dash: Dashboard, sessions, *, program_name: str) -> bytes:
 def monthly_pdf(dash: Dashboard, *, program_name: str, branch_name: str, month: date) -> bytes:
     story = [
         para(_("Rapport d'activité — %(program)s") % {"program": program_name}, "Title"),
-        para(formats.date_format(month, "F Y").capitalize(), "Heading2"),
+        para(dates.date_format(month, "F Y").capitalize(), "Heading2"),
         Spacer(1, 0.4 * cm),
     ]
     summary = [
@@ -126,7 +127,7 @@ def monthly_pdf(dash: Dashboard, *, program_name: str, branch_name: str, month: 
             _(
                 "Document établi le %(date)s par %(branch)s avec Terreau. Aucune donnée personnelle des participants."
             )
-            % {"date": formats.date_format(timezone.localdate(), "j F Y"), "branch": branch_name},
+            % {"date": dates.date_format(timezone.localdate(), "j F Y"), "branch": branch_name},
             "Italic",
         ),
     ]

@@ -15,9 +15,11 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
+
+from terreau.core import french
 
 EARLIEST_YEAR = 2000  # the first year any Terreau date may fall in
 YEARS_AHEAD = 10  # how far ahead of this year a date may fall
@@ -160,3 +162,9 @@ def parse_month(raw: str | None) -> date | None:
             % {"low": f"{low:%m/%Y}", "high": f"{high:%m/%Y}"}
         )
     return first
+
+
+def date_format(value: date | datetime, fmt: str) -> str:
+    """A date written out in French for people (PDFs, e-mails, messages): Django's format with "1er" for the
+    first of the month. Templates get the same through the ``date`` filter of terreau.core.templatetags.french."""
+    return french.first_of_month(formats.date_format(value, fmt))

@@ -13,11 +13,14 @@ Pure Python (no Django, no domain import), so the pure engines may use it too.
   case, accents, ligatures and punctuation ignored first).
 - ``of(name)`` / ``at(name)``: "de" / "à" before a name, elided or contracted ("d'Antoine", "de l'EHPAD
   Les Glycines", "du Secours populaire", "au Mans", "à l'Espace Mendès-France").
+- ``first_of_month(text)``: "1er" for the first day of a month in a written date ("vendredi 1er janvier",
+  "1er sept. 2026"); Django's French formats write "1 janvier".
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import threading
 import unicodedata
 
@@ -149,3 +152,16 @@ def of(name: str) -> str:
 def at(name: str) -> str:
     """ "à" before a place's name: "à Poitiers", "au Mans", "aux Sables-d'Olonne", "à l'EHPAD Les Glycines"."""
     return _with_preposition(name, 1, "à")
+
+
+# "1" directly followed by a French month name or its abbreviation, not preceded by a digit ("21 janvier" stays).
+_FIRST_OF_MONTH = re.compile(
+    r"(?<![\w.,])1 (?=(?:janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+    r"|janv\.|févr\.|avr\.|juil\.|sept\.|oct\.|nov\.|déc\.)(?!\w))",
+    re.IGNORECASE,
+)
+
+
+def first_of_month(text: str) -> str:
+    """The first day of a month written "1er", as French typography asks ("1er janvier 2027", not "1 janvier")."""
+    return _FIRST_OF_MONTH.sub("1er ", text)

@@ -7,6 +7,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from terreau.core import dates
 from terreau.core.pdf import Spacer, build, cm, para, style
 from terreau.events.models import Registration
 
@@ -34,7 +35,7 @@ def attendance_certificate(registration: Registration) -> bytes:
         para(
             _("le %(date)s, de %(start)s à %(end)s")
             % {
-                "date": formats.date_format(start, "l j F Y"),
+                "date": dates.date_format(start, "l j F Y"),
                 "start": formats.time_format(start, "H:i"),
                 "end": formats.time_format(end, "H:i"),
             },
@@ -48,7 +49,7 @@ def attendance_certificate(registration: Registration) -> bytes:
             body,
         ),
         Spacer(1, 1.5 * cm),
-        para(_("Fait le %(date)s") % {"date": formats.date_format(timezone.localdate(), "j F Y")}, body),
+        para(_("Fait le %(date)s") % {"date": dates.date_format(timezone.localdate(), "j F Y")}, body),
         para(_("Pour %(branch)s") % {"branch": event.branch.name}, strong),
         Spacer(1, 3 * cm),
         para(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from terreau.core import dates
 from terreau.core.pdf import PageBreak, Spacer, build, cm, para, table
 
 
@@ -23,7 +24,7 @@ def _agenda_story(sm, registration, meetings) -> list:
     event = sm.event
     story = [
         para(_("Mes rendez-vous"), "Title"),
-        para(f"{event.title} — {formats.date_format(timezone.localtime(sm.start), 'l j F Y')}", "Heading2"),
+        para(f"{event.title} — {dates.date_format(timezone.localtime(sm.start), 'l j F Y')}", "Heading2"),
         para(_who(registration)),
         Spacer(1, 0.5 * cm),
     ]

@@ -9,6 +9,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from terreau.core import dates
 from terreau.core.french import fold_key as fold
 from terreau.core.pdf import KeepTogether, Spacer, build, cm, para, style, table
 from terreau.programs.equipment import EquipmentItem, Kit
@@ -51,7 +52,7 @@ def delivery_note(kit: Kit, items: list[EquipmentItem]) -> bytes:
     lines = [
         _("Programme : %(name)s (%(branch)s)") % {"name": program.name, "branch": program.branch.name},
         _("Kit : %(code)s — %(model)s") % {"code": kit.code, "model": kit.model.name},
-        _("Livré le : %(date)s") % {"date": formats.date_format(delivered, "j F Y")},
+        _("Livré le : %(date)s") % {"date": dates.date_format(delivered, "j F Y")},
     ]
     if site is not None:
         lines.append(_("Site d'accueil : %(site)s") % {"site": site.name})

@@ -187,7 +187,7 @@ def test_coordinator_plans_january_without_new_years_day(page, width):
 
     _plan(page, program, "2027-01")
     main = page.locator("main").inner_text()
-    assert "vendredi 1 janvier à 14:30, EHPAD Les Tilleuls : jour férié (Jour de l'an)" in main
+    assert "vendredi 1er janvier à 14:30, EHPAD Les Tilleuls : jour férié (Jour de l'an)" in main
     assert "4 séances" in main
     check(page, "9-january-plan")
     days = {timezone.localtime(s.starts_at).date() for s in Session.objects.filter(site=site_a)}
@@ -196,7 +196,7 @@ def test_coordinator_plans_january_without_new_years_day(page, width):
 
     page.get_by_role("button", name="Voir le calendrier du mois").click()
     page.get_by_role("heading", name="vendredi 8 janvier").wait_for()
-    new_year = page.locator(".cal-day", has=page.get_by_role("heading", name="vendredi 1 janvier"))
+    new_year = page.locator(".cal-day", has=page.get_by_role("heading", name="vendredi 1er janvier"))
     assert new_year.locator(".cal-session").count() == 0  # said, not held
     assert "Pas de séance à EHPAD Les Tilleuls : jour férié (Jour de l'an)" in new_year.inner_text()
     assert page.locator(".cal-session").count() == 4

@@ -89,7 +89,7 @@ def test_member_creates_a_need(member_client, member):
     assert response["Location"].endswith(f"#bo-{item.pk}")
     html = member_client.get(response["Location"]).content.decode()
     assert "Bénévoles pour le Trophée des seniors" in html
-    assert "du 1 mars 2025 au 30 juin 2025" in html
+    assert "du 1er mars 2025 au 30 juin 2025" in html
 
 
 def test_member_creates_an_offer_without_optional_fields(member_client, member):

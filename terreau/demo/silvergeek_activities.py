@@ -13,6 +13,7 @@ from datetime import date, time, timedelta
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from terreau.activities import rules, stats
 from terreau.activities.closures import absence_add, closure_add
@@ -23,11 +24,13 @@ from terreau.activities.models import (
     Participant,
     RecurringSession,
     Session,
+    SessionChange,
     SessionReport,
 )
 from terreau.activities.planning import plan_sessions
 from terreau.activities.reports import incident_record, incident_resolve
 from terreau.activities.sessions import sessions_generate
+from terreau.core import states
 from terreau.demo.records import read
 from terreau.directory.models import Organisation
 
@@ -135,9 +138,19 @@ def load_activities_demo(*, program, today: date) -> None:
             )
         )
     SessionReport.objects.bulk_create(reports, batch_size=500)
-    Session.objects.filter(pk__in=[s.pk for s in past]).exclude(pk__in=cancelled).update(status="held")
-    Session.objects.filter(pk__in=cancelled).update(status="cancelled", cancel_reason=CANCEL_REASONS[0])
-    stats.rebuild(site_ids=[site.pk for site in sites])  # bulk writes above send no signal
+    # Through the session's lifecycle, so that each demo session shows its history; dated back to the evening
+    # of the session, when its report would have been filled.
+    cancelled_ids = set(cancelled)
+    for s in past:
+        held = s.pk not in cancelled_ids
+        states.move(
+            s,
+            Session.Status.HELD if held else Session.Status.CANCELLED,
+            note=_("Compte rendu rempli") if held else CANCEL_REASONS[0],
+            also={} if held else {"cancel_reason": CANCEL_REASONS[0]},
+        )
+        SessionChange.objects.filter(session=s).update(at=s.starts_at + timedelta(hours=3))
+    stats.rebuild(site_ids=[site.pk for site in sites])
     attendance, last_seen = [], {}
     for report in SessionReport.objects.filter(session__site__program=program, held=True).select_related(
         "session"

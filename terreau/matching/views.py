@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from terreau.core.access import actor_for, branches_managed, editable, get_for
+from terreau.core.audit import audit_export
 from terreau.core.tabular import csv_response
 from terreau.directory.models import NeedOffer, Organisation
 from terreau.matching import services
@@ -161,6 +162,7 @@ def territory_alliances_csv(request: HttpRequest, slug: str) -> HttpResponse:
         ]
         for a in overview.alliances
     )
+    audit_export(request, target="alliances-potentielles.csv", branch_id=branch.pk)
     return csv_response(itertools.chain([header], rows), filename="alliances-potentielles.csv")
 
 
@@ -181,4 +183,5 @@ def territory_unmet_csv(request: HttpRequest, slug: str) -> HttpResponse:
         for group in overview.unmet
         for need in group.needs
     )
+    audit_export(request, target="besoins-non-pourvus.csv", branch_id=branch.pk)
     return csv_response(itertools.chain([header], rows), filename="besoins-non-pourvus.csv")

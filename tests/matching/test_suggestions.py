@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from terreau.core.models import AuditEvent
 from terreau.directory.models import Direction, NeedOffer, OrganisationKind
 from terreau.matching import engine, indexing, services
 from terreau.matching.models import SuggestionFeedback
@@ -401,6 +402,12 @@ def test_unmet_needs_grouped_by_theme_and_department_and_exported(client, world)
     assert "ruches" in response.content.decode("utf-8-sig")
     response = client.get(reverse("matching:territory_alliances_csv", args=[world["b1"].slug]))
     assert TABLETS_OFFER in response.content.decode("utf-8-sig")
+    # Both downloads are in the audit log, under the branch they describe.
+    events = AuditEvent.objects.filter(actor=world["staff1"], action=AuditEvent.Action.EXPORT_DOWNLOADED)
+    assert sorted(events.values_list("target", "branch_id")) == [
+        ("alliances-potentielles.csv", world["b1"].pk),
+        ("besoins-non-pourvus.csv", world["b1"].pk),
+    ]
 
 
 # --- API ---------------------------------------------------------------------------------------------

@@ -17,6 +17,17 @@ def test_french_plural_rules_apply_zero_is_singular():
     assert texts == ["0 besoin ouvert", "1 besoin ouvert", "2 besoins ouverts"]
 
 
+def test_catalogue_has_no_fuzzy_entry():
+    """compilemessages skips fuzzy entries, whose plurals then follow the English rule ("0 présents"):
+    scripts/messages.sh rebuilds every msgstr from its msgid and leaves none fuzzy."""
+    catalogue = (
+        Path(__file__).resolve().parent.parent / "terreau" / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    )
+    assert "#, fuzzy" not in catalogue.read_text(encoding="utf-8")
+    with translation.override("fr"):
+        assert ngettext("%(n)s présent", "%(n)s présents", 0) % {"n": 0} == "0 présent"
+
+
 # --- French formatting everywhere (issue 11) -------------------------------------------------------------
 
 

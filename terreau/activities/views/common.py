@@ -44,7 +44,9 @@ def coordinates(request: HttpRequest, program: Program) -> bool:
 
 
 def visible_sites(request: HttpRequest, program: Program):
-    return visible(request.user, HostSite.objects.filter(program=program)).select_related("commune__department")
+    return visible(request.user, HostSite.objects.filter(program=program)).select_related(
+        "commune__department"
+    )
 
 
 def asked_month(request: HttpRequest) -> date:

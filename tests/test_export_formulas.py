@@ -151,7 +151,7 @@ def test_directory_csv_and_xlsx(client):
         assert "'+SIGLE" in cells
 
 
-def test_import_rejects_file(tmp_path, settings):
+def test_import_rejects_file(tmp_path, settings, capsys):
     branch = BranchFactory(slug="poitou-charentes")
     source = tmp_path / "hostile.csv"
     source.write_text(f"nom;type;siren\n{ATTACK};association;123\n", encoding="utf-8")
@@ -159,10 +159,15 @@ def test_import_rejects_file(tmp_path, settings):
     call_command(
         "import-organisations", str(source), branch=branch.slug, format="generic", rejects_csv=str(target)
     )
+    out = capsys.readouterr().out
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
-    assert rows[0] == ["ligne", "motif", "contenu"]
+    # The uploaded columns as they came, plus the errors, so the file can be corrected and imported again.
+    assert rows[0] == ["nom", "type", "siren", "erreurs"]
     assert len(rows) == 2, "the row with an invalid SIREN is rejected"
     assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
-    assert rows[1][2].startswith("'" + ATTACK)
+    assert rows[1][0].startswith("'" + ATTACK)
+    # One row: the summary speaks in the singular.
+    assert "1 ligne lue, 0 créée, 0 mise à jour, 0 inchangée ou ignorée, 1 rejetée." in out
+    assert "1 ligne rejetée écrite dans" in out

@@ -41,7 +41,7 @@ def test_imports_and_prints_summary_and_rejected_rows(branch, capsys):
 
     out = capsys.readouterr().out
     assert "Export RNA « waldec »" in out
-    assert "6 lignes lues, 2 créées, 0 mises à jour, 0 inchangées ou ignorées, 4 rejetées" in out
+    assert "6 lignes lues, 2 créées, 0 mise à jour, 0 inchangée ou ignorée, 4 rejetées" in out
     assert "ligne 4 : Association dissoute" in out
     assert Organisation.objects.count() == 2
     assert ImportRun.objects.get().started_by is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import ngettext
 
 from terreau.core.models import Branch
 from terreau.core.tabular import Sheet, write_csv, write_xlsx
@@ -134,10 +135,20 @@ class Command(BaseCommand):
     def _summary(self, run: ImportRun) -> None:
         unchanged = max(run.rows_read - run.created_count - run.updated_count - run.rejected_count, 0)
         fmt = run.get_format_display() if run.format else "non reconnu"
+        counts = ", ".join(
+            [
+                ngettext("%(n)s ligne lue", "%(n)s lignes lues", run.rows_read) % {"n": run.rows_read},
+                ngettext("%(n)s créée", "%(n)s créées", run.created_count) % {"n": run.created_count},
+                ngettext("%(n)s mise à jour", "%(n)s mises à jour", run.updated_count)
+                % {"n": run.updated_count},
+                ngettext("%(n)s inchangée ou ignorée", "%(n)s inchangées ou ignorées", unchanged)
+                % {"n": unchanged},
+                ngettext("%(n)s rejetée", "%(n)s rejetées", run.rejected_count) % {"n": run.rejected_count},
+            ]
+        )
         self.stdout.write(
             f"Import n° {run.pk} ({fmt}, encodage {run.encoding or 'inconnu'}) : {run.get_status_display()}. "
-            f"{run.rows_read} lignes lues, {run.created_count} créées, {run.updated_count} mises à jour, "
-            f"{unchanged} inchangées ou ignorées, {run.rejected_count} rejetées."
+            f"{counts}."
         )
 
     def _write_rejects(self, run: ImportRun, path: str) -> None:
@@ -155,6 +166,12 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Impossible d'écrire « {path} » : {exc.strerror or exc}.") from None
         self.stdout.write(
-            f"{run.rejected_count} lignes rejetées écrites dans {path} (colonnes du fichier et colonne "
-            "« erreurs ») : corrigez-les puis importez ce fichier."
+            ngettext(
+                "%(n)s ligne rejetée écrite dans %(path)s (colonnes du fichier et colonne « erreurs ») : "
+                "corrigez-la puis importez ce fichier.",
+                "%(n)s lignes rejetées écrites dans %(path)s (colonnes du fichier et colonne « erreurs ») : "
+                "corrigez-les puis importez ce fichier.",
+                run.rejected_count,
+            )
+            % {"n": run.rejected_count, "path": path}
         )

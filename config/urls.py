@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
-from django.views.static import serve
+from django.urls import include, path, re_path
+
+from terreau.core.views import public_logo
 
 urlpatterns = [
     path("", include("terreau.directory.urls")),
@@ -17,8 +17,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("terreau.core.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+# Organisation logos are public: the application serves them, DEBUG or not (in production nginx answers first,
+# see docs/deployment.md). Every other upload is a private document, served only by its access-checked view.
+urlpatterns.append(re_path(r"^media/logos/(?P<path>.+)$", public_logo, name="public_logo"))
 
 handler404 = "terreau.core.views.page_not_found"
 handler403 = "terreau.core.views.permission_denied"

@@ -38,3 +38,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A forged or expired form: explain in plain French, keep nothing."""
     return render(request, "errors/csrf.html", status=403)
+
+
+def public_logo(request: HttpRequest, path: str) -> HttpResponse:
+    """An organisation's logo, public by nature, served even with DEBUG off (the demo runs so; in production
+    nginx answers first). The root is the logos folder itself, so "../" can never reach a private document."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.views.static import serve
+
+    return serve(request, path, document_root=Path(settings.MEDIA_ROOT) / "logos")

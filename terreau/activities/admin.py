@@ -10,7 +10,7 @@ from terreau.activities.models import (
     SiteClosure,
     VolunteerAbsence,
 )
-from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
+from terreau.core.admin_scoping import BranchScopedAdmin, HistoryInline
 
 # Participants and attendance (beneficiaries' personal data) are deliberately not in the admin:
 # only their site's team sees them, through the pages.
@@ -38,14 +38,9 @@ class RecurringSessionAdmin(BranchScopedAdmin):
     raw_id_fields = ["site"]
 
 
-class SessionChangeInline(ScopedTabularInline):
+class SessionChangeInline(HistoryInline):
     model = SessionChange
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["previous", "new", "at", "by", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("état précédent"))
     def previous(self, obj: SessionChange) -> str:

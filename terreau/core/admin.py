@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import BranchScopedAdmin, SuperuserOnlyAdmin
+from terreau.core.admin_scoping import ReadOnlyScopedAdmin, SuperuserOnlyAdmin
 from terreau.core.models import AuditEvent, Branch, Network
 
 admin.site.site_header = "Administration de Terreau"
@@ -23,7 +23,7 @@ class BranchAdmin(SuperuserOnlyAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(BranchScopedAdmin):
+class AuditEventAdmin(ReadOnlyScopedAdmin):
     """Append-only: read by superusers (every event) and by the staff of the event's branch (network
     administrators, facilitators); nobody adds, changes or deletes an event here."""
 
@@ -45,12 +45,3 @@ class AuditEventAdmin(BranchScopedAdmin):
     ]
     fields = readonly_fields
     actions = None
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

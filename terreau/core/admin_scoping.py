@@ -238,6 +238,30 @@ class ScopedStackedInline(_ScopedInlineMixin, admin.StackedInline):
     pass
 
 
+class HistoryInline(ScopedTabularInline):
+    """A lifecycle's history under its object: written by the services (terreau.core.states), only read here."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReadOnlyScopedAdmin(BranchScopedAdmin):
+    """A record written by the services (a history, the audit log): listed and read within the actor's
+    branches, never added, changed or deleted here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class SuperuserOnlyAdmin(admin.ModelAdmin):
     """Accounts, networks and branches: changed by superusers only, whatever Django permissions say."""
 

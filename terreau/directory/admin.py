@@ -1,6 +1,11 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import BranchScopedAdmin, ScopedStackedInline, ScopedTabularInline
+from terreau.core.admin_scoping import (
+    BranchScopedAdmin,
+    HistoryInline,
+    ScopedStackedInline,
+    ScopedTabularInline,
+)
 from terreau.directory.models import ImportRun, Membership, NeedOffer, NeedOfferStatusChange, Organisation
 
 
@@ -37,14 +42,9 @@ class OrganisationAdmin(BranchScopedAdmin):
     inlines = [MembershipInline, NeedOfferInline]
 
 
-class StatusChangeInline(ScopedTabularInline):
+class StatusChangeInline(HistoryInline):
     model = NeedOfferStatusChange
-    extra = 0
     readonly_fields = ["from_state", "to_state", "at", "by", "note"]
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(NeedOffer)

@@ -1,17 +1,12 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
+from terreau.core.admin_scoping import BranchScopedAdmin, HistoryInline
 from terreau.events.models import Event, Registration, RegistrationChange, WorkshopDocument, WorkshopItem
 
 
-class RegistrationChangeInline(ScopedTabularInline):
+class RegistrationChangeInline(HistoryInline):
     model = RegistrationChange
-    extra = 0
-    can_delete = False
     readonly_fields = ["from_state", "to_state", "at", "by", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Event)

@@ -1,17 +1,12 @@
 from django.contrib import admin
 
-from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
+from terreau.core.admin_scoping import BranchScopedAdmin, HistoryInline
 from terreau.meetings.models import Feedback, Meeting, Participation, PlanChange, SpeedMeeting, Wish
 
 
-class PlanChangeInline(ScopedTabularInline):
+class PlanChangeInline(HistoryInline):
     model = PlanChange
-    extra = 0
-    can_delete = False
     readonly_fields = ["from_state", "to_state", "at", "by", "note", "details"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SpeedMeeting)

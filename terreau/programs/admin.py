@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from terreau.core.admin_scoping import BranchScopedAdmin, ScopedTabularInline
+from terreau.core.admin_scoping import (
+    BranchScopedAdmin,
+    HistoryInline,
+    ReadOnlyScopedAdmin,
+    ScopedTabularInline,
+)
 from terreau.programs.equipment import (
     EquipmentEvent,
     EquipmentItem,
@@ -76,33 +81,19 @@ class ProgramRoleAdmin(BranchScopedAdmin):
 
 
 @admin.register(ProgramRoleChange)
-class ProgramRoleChangeAdmin(BranchScopedAdmin):
+class ProgramRoleChangeAdmin(ReadOnlyScopedAdmin):
     """The team's history: read-only, written by the services."""
 
     list_display = ["at", "program", "member", "role", "site", "to_state", "by"]
     list_filter = ["program", "to_state"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 admin.site.register(KitModel, BranchScopedAdmin)
 
 
-class KitStateChangeInline(ScopedTabularInline):
+class KitStateChangeInline(HistoryInline):
     model = KitStateChange
-    extra = 0
-    can_delete = False
     readonly_fields = ["from_state", "to_state", "at", "by", "site", "note"]
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Kit)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
+    "procrastinate.contrib.django",
     "terreau.core",
     "terreau.accounts",
     "terreau.territories",
@@ -108,6 +109,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["TEST"] = {"NAME": None}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_ROUTERS = ["terreau.core.db_routers.QueueOnPostgresOnly"]
+
+# Background jobs (terreau/core/jobs.py): Procrastinate's queue in PostgreSQL, worked by `terreau worker`.
+# SQLite has no queue: each job runs in the process that asked for it, right after the commit.
+TERREAU_JOBS_INLINE = env_bool(
+    "TERREAU_JOBS_INLINE", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+)
+PROCRASTINATE_WORKER_DEFAULTS = {
+    # A worker that stops sending heartbeats for this long is taken as dead; its jobs are then retried
+    # (terreau/core/tasks.py: retry_stalled_jobs).
+    "update_heartbeat_interval": float(env_int("TERREAU_WORKER_HEARTBEAT_SECONDS", 10)),
+    "stalled_worker_timeout": float(env_int("TERREAU_WORKER_STALLED_SECONDS", 30)),
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -6,6 +6,7 @@ Production
   serve [GUNICORN OPTIONS]         the web server (gunicorn, config/gunicorn.py; docs/deployment.md)
   backup --output DIR              dump the database and the media files, with a manifest
   restore --input DIR              restore a backup into an empty database, checked against its manifest
+  worker [--concurrency N]         run background jobs and the periodic ones (PostgreSQL; docs/deployment.md)
 
 Set-up and data
   load-territories                 load the official geography (npm @etalab/decoupage-administratif)

@@ -5,6 +5,8 @@ Access decisions are made in terreau.core.access from that path, never in views.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -141,3 +143,59 @@ class AuditEvent(models.Model):
         return (
             f"{self.get_action_display()}\u00a0: {self.target}" if self.target else self.get_action_display()
         )
+
+
+class TrackedJob(models.Model):
+    """Long work a person started and follows (a speed-meeting plan, an import, a batch of PDFs): its state
+    and progress, written by the job (terreau.core.jobs.tracking), read on its progress page by its owner.
+    The queue's own record (attempts, retries) is Procrastinate's job, seen by administrators in the admin."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("En attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    ACCESS = AccessRule(branch="branch", owner="owner")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("tâche"), max_length=100)
+    title = models.CharField(_("intitulé"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="tracked_jobs",
+        verbose_name=_("demandé par"),
+    )
+    branch = models.ForeignKey(
+        Branch, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("antenne")
+    )
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(_("fait"), default=0)
+    total = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    message = models.CharField(_("message"), max_length=300, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    result_url = models.CharField(_("résultat"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("traitement en arrière-plan")
+        verbose_name_plural = _("traitements en arrière-plan")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def finished(self) -> bool:
+        return self.state in {self.State.DONE, self.State.FAILED}
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, round(100 * self.done / self.total))

@@ -1,0 +1,181 @@
+"""Background jobs: the one way Terreau runs work outside a web request.
+
+Jobs run on Procrastinate, a maintained job queue that lives in the project's own PostgreSQL: a small install
+needs no other service, jobs survive restarts, a failed job is retried with an exponential backoff, and any
+number of web processes and workers share one database. Workers start with `terreau worker`
+(docs/deployment.md); administrators see every job, its state and its attempts in the admin.
+
+A job is deferred in the caller's transaction (Procrastinate's Django connector writes through Django's
+connection): it becomes visible to workers when, and only if, that transaction commits. Nothing is sent for
+data that was rolled back, and nothing saved is left without its job.
+
+On SQLite (the zero-configuration demo) there is no queue: TERREAU_JOBS_INLINE runs each job in the process
+that asked for it, right after the commit; a failure is logged, never shown as an error page. Tests run
+inline too, except those of the queue itself.
+
+Usage, in an app's ``tasks.py`` (discovered by Procrastinate)::
+
+    @job(name="events.send_reminders", periodic="0 7 * * *")
+    def send_reminders() -> None: ...
+
+    @job(name="meetings.plan", retries=2)
+    def plan(*, event_id: int, tracked_id: str) -> None:
+        with tracking(tracked_id) as progress:
+            ...
+            progress(done=3, total=10)
+
+and from a service: ``defer(plan, event_id=event.pk, tracked_id=...)`` or, for work a person waits for,
+``start_tracked(plan, owner=user, title=..., event_id=event.pk)`` which returns the TrackedJob whose page
+shows the progress.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from procrastinate import RetryStrategy
+from procrastinate.contrib.django import app
+
+logger = logging.getLogger(__name__)
+
+# Backoff between attempts: 2 s, 4 s, 8 s, 16 s... (Procrastinate's exponential_wait is the base in seconds).
+BACKOFF_BASE_SECONDS = 2
+
+
+class Task(Protocol):
+    name: str
+    func: Callable[..., Any]
+
+    def defer(self, **kwargs: Any) -> int: ...
+
+
+class JobError(Exception):
+    """A failure whose message (in French) is shown to the person who started the job; not retried."""
+
+
+def job(
+    *,
+    name: str,
+    retries: int = 5,
+    queue: str = "default",
+    periodic: str | None = None,
+    lock: str | None = None,
+) -> Callable[[Callable[..., Any]], Task]:
+    """Register ``func`` as a job called ``name``. ``retries`` attempts after the first, with backoff;
+    ``periodic`` is a cron line (Europe/Paris) for jobs the workers start by themselves; ``lock`` lets one
+    job of that name wait in the queue at a time (later defers are dropped)."""
+
+    def decorate(func: Callable[..., Any]) -> Task:
+        body = func
+        if periodic is not None:
+            # Procrastinate passes the scheduled time; our periodic jobs do not need it.
+            @functools.wraps(func)
+            def body(timestamp: int | None = None, **kwargs: Any) -> Any:
+                return func(**kwargs)
+
+        task = app.task(
+            name=name,
+            queue=queue,
+            queueing_lock=lock or (name if periodic else None),
+            retry=RetryStrategy(
+                max_attempts=retries,
+                exponential_wait=BACKOFF_BASE_SECONDS,
+                retry_exceptions={Exception},
+            )
+            if retries
+            else False,
+        )(body)
+        if periodic is not None:
+            app.periodic(cron=periodic, periodic_id=name)(task)
+        return task
+
+    return decorate
+
+
+def inline() -> bool:
+    return bool(settings.TERREAU_JOBS_INLINE)
+
+
+def defer(task: Task, /, **kwargs: Any) -> None:
+    """Run ``task`` with ``kwargs`` in the background once the current transaction commits."""
+    if inline():
+        transaction.on_commit(functools.partial(run_inline, task, kwargs))
+        return
+    task.defer(**kwargs)
+
+
+def run_inline(task: Task, kwargs: dict[str, Any]) -> None:
+    """The job in this process: used when there is no queue (SQLite). A failure is logged (and reported
+    to Sentry when configured), never raised into the request that asked for the job."""
+    try:
+        task.func(**kwargs)
+    except Exception:
+        logger.exception("Job %s failed (run inline)", task.name)
+
+
+# -- Work a person waits for: progress they can follow ------------------------------------------------------
+
+
+def start_tracked(task: Task, /, *, owner, title: str, **kwargs: Any):
+    """Create the TrackedJob a person follows, then defer ``task`` with ``tracked_id`` added."""
+    from terreau.core.models import TrackedJob
+
+    tracked = TrackedJob.objects.create(owner=owner, title=title, name=task.name)
+    defer(task, tracked_id=str(tracked.pk), **kwargs)
+    return tracked
+
+
+@contextmanager
+def tracking(tracked_id: str | None) -> Iterator[Callable[..., None]]:
+    """Mark the TrackedJob running, give the job a ``progress(done=, total=, message=)`` callable, and mark
+    it done (or failed, with a French message) at the end. Progress is written outside the job's own
+    transaction, so the person sees it move while the job works. Without a tracked id it does nothing."""
+    from terreau.core.models import TrackedJob
+
+    if not tracked_id:
+        yield lambda **kwargs: None
+        return
+    jobs = TrackedJob.objects.filter(pk=tracked_id)
+    jobs.update(state=TrackedJob.State.RUNNING, started_at=timezone.now(), error="")
+
+    def progress(*, done: int, total: int | None = None, message: str | None = None) -> None:
+        values: dict[str, Any] = {"done": done}
+        if total is not None:
+            values["total"] = total
+        if message is not None:
+            values["message"] = message
+        jobs.update(**values)
+
+    try:
+        yield progress
+    except JobError as error:
+        jobs.update(state=TrackedJob.State.FAILED, error=str(error), finished_at=timezone.now())
+        return
+    except Exception:
+        jobs.update(
+            state=TrackedJob.State.FAILED,
+            error=_("Une erreur inattendue a interrompu le traitement ; l'équipe technique est prévenue."),
+            finished_at=timezone.now(),
+        )
+        raise
+    jobs.update(state=TrackedJob.State.DONE, finished_at=timezone.now())
+
+
+def finish_tracked(tracked_id: str | None, *, result_url: str = "", message: str | None = None) -> None:
+    """Record where the result of a tracked job is (a page, a file to download) for its progress page."""
+    from terreau.core.models import TrackedJob
+
+    if not tracked_id:
+        return
+    values: dict[str, Any] = {"result_url": result_url}
+    if message is not None:
+        values["message"] = message
+    TrackedJob.objects.filter(pk=tracked_id).update(**values)

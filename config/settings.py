@@ -116,6 +116,7 @@ DATABASE_ROUTERS = ["terreau.core.db_routers.QueueOnPostgresOnly"]
 TERREAU_JOBS_INLINE = env_bool(
     "TERREAU_JOBS_INLINE", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 )
+TERREAU_JOBS_BACKOFF_SECONDS = env_int("TERREAU_JOBS_BACKOFF_SECONDS", 4)
 PROCRASTINATE_WORKER_DEFAULTS = {
     # A worker that stops sending heartbeats for this long is taken as dead; its jobs are then retried
     # (terreau/core/tasks.py: retry_stalled_jobs).

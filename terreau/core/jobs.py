@@ -46,8 +46,11 @@ from procrastinate.contrib.django import app
 
 logger = logging.getLogger(__name__)
 
-# Backoff between attempts: 2 s, 4 s, 8 s, 16 s... (Procrastinate's exponential_wait is the base in seconds).
-BACKOFF_BASE_SECONDS = 2
+
+def backoff_base() -> int:
+    """Retry n waits base ** n seconds: with 4, about 4 s, 16 s, 1 min, 4 min, 17 min (an SMTP server or
+    an outside service has time to come back). TERREAU_JOBS_BACKOFF_SECONDS sets it (fault tests use 1)."""
+    return settings.TERREAU_JOBS_BACKOFF_SECONDS
 
 
 class Task(Protocol):
@@ -70,7 +73,7 @@ def job(
     lock: str | None = None,
 ) -> Callable[[Callable[..., Any]], Task]:
     """Register ``func`` as a job called ``name``. ``retries`` attempts after the first, with backoff;
-    ``periodic`` is a cron line (Europe/Paris) for jobs the workers start by themselves; ``lock`` lets one
+    ``periodic`` is a cron line (in UTC) for jobs the workers start by themselves; ``lock`` lets one
     job of that name wait in the queue at a time (later defers are dropped)."""
 
     def decorate(func: Callable[..., Any]) -> Task:
@@ -87,7 +90,7 @@ def job(
             queueing_lock=lock or (name if periodic else None),
             retry=RetryStrategy(
                 max_attempts=retries,
-                exponential_wait=BACKOFF_BASE_SECONDS,
+                exponential_wait=backoff_base(),
                 retry_exceptions={Exception},
             )
             if retries

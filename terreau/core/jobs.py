@@ -26,23 +26,27 @@ Usage, in an app's ``tasks.py`` (discovered by Procrastinate)::
 
 and from a service: ``defer(plan, event_id=event.pk, tracked_id=...)`` or, for work a person waits for,
 ``start_tracked(plan, owner=user, title=..., event_id=event.pk)`` which returns the TrackedJob whose page
-shows the progress.
+shows the progress. A worker: ``terreau worker``, or ``run_worker(wait=False)`` in a test on PostgreSQL.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from procrastinate import RetryStrategy
+from procrastinate import RetryStrategy, exceptions, manager
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.django_connector import DjangoConnector
+from procrastinate.tasks import configure_task
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,10 @@ def backoff_base() -> int:
 class Task(Protocol):
     name: str
     func: Callable[..., Any]
+    queue: str
+    lock: str | None
+    queueing_lock: str | None
+    priority: int
 
     def defer(self, **kwargs: Any) -> int: ...
 
@@ -78,8 +86,15 @@ def job(
 
     def decorate(func: Callable[..., Any]) -> Task:
         body = func
-        if periodic is not None:
-            # Procrastinate passes the scheduled time; our periodic jobs do not need it.
+        # Procrastinate passes the scheduled time to periodic jobs; ours do not need it.
+        if periodic is not None and inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def body(timestamp: int | None = None, **kwargs: Any) -> Any:
+                return await func(**kwargs)
+
+        elif periodic is not None:
+
             @functools.wraps(func)
             def body(timestamp: int | None = None, **kwargs: Any) -> Any:
                 return func(**kwargs)
@@ -107,19 +122,52 @@ def inline() -> bool:
     return bool(settings.TERREAU_JOBS_INLINE)
 
 
+@functools.cache
+def _transactional_jobs() -> manager.JobManager:
+    # Through Django's connection, whichever connector the app uses (a worker swaps in its own pool): a job
+    # deferred by a job, or by a request, commits or rolls back with the data it is about.
+    return manager.JobManager(DjangoConnector(alias="default"))
+
+
 def defer(task: Task, /, **kwargs: Any) -> None:
-    """Run ``task`` with ``kwargs`` in the background once the current transaction commits."""
+    """Run ``task`` with ``kwargs`` in the background once the current transaction commits. A job with a
+    ``lock`` already waiting in the queue is not queued twice."""
     if inline():
         transaction.on_commit(functools.partial(run_inline, task, kwargs))
         return
-    task.defer(**kwargs)
+    deferrer = configure_task(
+        name=task.name,
+        job_manager=_transactional_jobs(),
+        queue=task.queue,
+        lock=task.lock,
+        queueing_lock=task.queueing_lock,
+        priority=task.priority,
+    )
+    try:
+        # A savepoint: the refused duplicate must not abort the caller's transaction.
+        with transaction.atomic():
+            deferrer.defer(**kwargs)
+    except exceptions.AlreadyEnqueued:
+        logger.debug("Job %s already waiting in the queue", task.name)
+
+
+def run_worker(**options: Any) -> None:
+    """Work the queue (`terreau worker`; tests: ``run_worker(wait=False)`` runs what is queued, then returns).
+
+    Django's connector cannot listen for new jobs: the worker runs on Procrastinate's own connection pool to
+    the same database (LISTEN/NOTIFY), as `manage.py procrastinate worker` does."""
+    with app.replace_connector(app.connector.get_worker_connector()):
+        app.run_worker(**options)
 
 
 def run_inline(task: Task, kwargs: dict[str, Any]) -> None:
     """The job in this process: used when there is no queue (SQLite). A failure is logged (and reported
     to Sentry when configured), never raised into the request that asked for the job."""
     try:
-        task.func(**kwargs)
+        if inspect.iscoroutinefunction(task.func):
+            async_to_sync(task.func)(**kwargs)
+        else:
+            task.func(**kwargs)
     except Exception:
         logger.exception("Job %s failed (run inline)", task.name)
 
@@ -127,11 +175,12 @@ def run_inline(task: Task, kwargs: dict[str, Any]) -> None:
 # -- Work a person waits for: progress they can follow ------------------------------------------------------
 
 
-def start_tracked(task: Task, /, *, owner, title: str, **kwargs: Any):
-    """Create the TrackedJob a person follows, then defer ``task`` with ``tracked_id`` added."""
+def start_tracked(task: Task, /, *, owner, title: str, branch=None, **kwargs: Any):
+    """Create the TrackedJob a person follows, then defer ``task`` with ``tracked_id`` added. ``branch``
+    (the branch the work is for) lets that branch's staff follow it too (TrackedJob.ACCESS)."""
     from terreau.core.models import TrackedJob
 
-    tracked = TrackedJob.objects.create(owner=owner, title=title, name=task.name)
+    tracked = TrackedJob.objects.create(owner=owner, title=title, name=task.name, branch=branch)
     defer(task, tracked_id=str(tracked.pk), **kwargs)
     return tracked
 

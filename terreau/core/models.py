@@ -98,6 +98,10 @@ class AuditEvent(models.Model):
         PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles exportées")
         ACCESS_DENIED = "access_denied", _("Accès refusé")
         RECEIPT_ISSUED = "receipt_issued", _("Reçu émis")
+        TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
+        TWO_FACTOR_REMOVED = "two_factor_removed", _("Double authentification retirée")
+        BACKUP_CODES_REGENERATED = "backup_codes_regenerated", _("Codes de secours régénérés")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Double authentification réinitialisée")
 
     # The staff of the event's branch read it (network administrators, facilitators); events with no branch
     # (a refused page, an export across branches) only superusers.

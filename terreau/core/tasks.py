@@ -28,20 +28,25 @@ async def _retry_stalled() -> int:
 
 
 def retry_stalled() -> int:
+    """From a command (the worker's start-up), through Django's connection."""
     count = async_to_sync(_retry_stalled)()
     if count:
         logger.warning("Retried %d job(s) left by a stopped worker", count)
     return count
 
 
+# The queue's upkeep runs in the worker's event loop (async), on the worker's own connection pool.
 @job(name="core.retry_stalled_jobs", periodic="* * * * *", retries=0)
-def retry_stalled_jobs() -> None:
-    retry_stalled()
+async def retry_stalled_jobs() -> None:
+    count = await _retry_stalled()
+    if count:
+        logger.warning("Retried %d job(s) left by a stopped worker", count)
 
 
 @job(name="core.prune_finished_jobs", periodic="30 3 * * *", retries=0)
-def prune_finished_jobs() -> None:
+async def prune_finished_jobs() -> None:
     from terreau.core.models import TrackedJob
 
-    async_to_sync(app.job_manager.delete_old_jobs)(nb_hours=24 * KEEP_FINISHED_DAYS, include_failed=True)
-    TrackedJob.objects.filter(created_at__lt=timezone.now() - timedelta(days=KEEP_FINISHED_DAYS)).delete()
+    await app.job_manager.delete_old_jobs(nb_hours=24 * KEEP_FINISHED_DAYS, include_failed=True)
+    cutoff = timezone.now() - timedelta(days=KEEP_FINISHED_DAYS)
+    await TrackedJob.objects.filter(created_at__lt=cutoff).adelete()

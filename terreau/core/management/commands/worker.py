@@ -25,11 +25,10 @@ class Command(BaseCommand):
             )
         if concurrency < 1:
             raise CommandError("--concurrency doit valoir au moins 1.")
-        from procrastinate.contrib.django import app
-
+        from terreau.core.jobs import run_worker
         from terreau.core.tasks import retry_stalled
 
         # Jobs a killed worker left behind run again at once, not only at the next periodic check.
         retry_stalled()
         self.stdout.write(f"Travailleur démarré ({concurrency} traitement(s) à la fois).")
-        app.run_worker(concurrency=concurrency, queues=queues)
+        run_worker(concurrency=concurrency, queues=queues, install_signal_handlers=True)

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import transaction
 
 from terreau.core.french import fold_key
-from terreau.territories.models import Commune, Department, PostalCode, Region
+from terreau.territories.models import Commune, Department, Epci, PostalCode, Region
 
 DATA_DIR = settings.NODE_MODULES / "@etalab" / "decoupage-administratif" / "data"
 # Current communes plus the municipal districts of Paris, Lyon and Marseille, which have their own codes.
@@ -23,6 +23,7 @@ class LoadResult:
     departments: int
     communes: int
     postal_codes: int
+    epcis: int = 0
 
 
 def _read(data_dir: Path, name: str) -> list[dict]:
@@ -74,4 +75,26 @@ def load_territories(*, data_dir: Path = DATA_DIR, departments: set[str] | None 
     PostalCode.objects.bulk_create(
         [PostalCode(code=cp, commune_id=code) for cp, code in postal], batch_size=5000, ignore_conflicts=True
     )
-    return LoadResult(len(regions), len(depts), len(communes), len(postal))
+    epcis = _load_epcis(data_dir, {c.code for c in communes})
+    return LoadResult(len(regions), len(depts), len(communes), len(postal), epcis)
+
+
+def _load_epcis(data_dir: Path, loaded: set[str]) -> int:
+    """Inter-communal bodies whose members were loaded, and each member commune's link to its body."""
+    kinds = set(Epci.Kind.values)
+    epcis: list[Epci] = []
+    members: dict[str, list[str]] = {}
+    for e in _read(data_dir, "epci.json"):
+        codes = [m["code"] for m in e.get("membres", []) if m["code"] in loaded]
+        if not codes or e.get("type") not in kinds:
+            continue
+        epcis.append(
+            Epci(code=e["code"], name=e["nom"], kind=e["type"], population=e.get("populationTotale"))
+        )
+        members[e["code"]] = codes
+    Epci.objects.bulk_create(
+        epcis, update_conflicts=True, unique_fields=["code"], update_fields=["name", "kind", "population"]
+    )
+    for code, communes in members.items():
+        Commune.objects.filter(code__in=communes).update(epci_id=code)
+    return len(epcis)

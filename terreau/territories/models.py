@@ -36,6 +36,31 @@ class Department(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class Epci(models.Model):
+    """An inter-communal body with its own tax base (communauté de communes, d'agglomération, urbaine,
+    métropole), keyed by its SIREN as the official files give it."""
+
+    class Kind(models.TextChoices):
+        CC = "CC", _("Communauté de communes")
+        CA = "CA", _("Communauté d'agglomération")
+        CU = "CU", _("Communauté urbaine")
+        METRO = "METRO", _("Métropole")
+        MET69 = "MET69", _("Métropole de Lyon")
+
+    code = models.CharField(_("SIREN"), max_length=9, primary_key=True)
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("nature"), max_length=5, choices=Kind.choices)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intercommunalité")
+        verbose_name_plural = _("intercommunalités")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class CommuneQuerySet(models.QuerySet):
     def lookup(self, term: str) -> CommuneQuerySet:
         """Communes matching an INSEE code, a postal code or a name (accents and case ignored)."""
@@ -55,6 +80,14 @@ class Commune(models.Model):
     name = models.CharField(_("nom"), max_length=150)
     name_folded = models.CharField(max_length=150, db_index=True, editable=False)
     department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="communes")
+    epci = models.ForeignKey(
+        Epci,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="communes",
+        verbose_name=_("intercommunalité"),
+    )
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)

@@ -4,7 +4,10 @@ from terreau.territories.loader import load_territories
 
 
 class Command(BaseCommand):
-    help = "Charge la géographie officielle (régions, départements, communes) depuis @etalab/decoupage-administratif."
+    help = (
+        "Charge la géographie officielle (régions, départements, intercommunalités, communes) depuis "
+        "@etalab/decoupage-administratif."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -19,5 +22,5 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         self.stdout.write(
             f"Territoires chargés : {result.regions} régions, {result.departments} départements, "
-            f"{result.communes} communes, {result.postal_codes} codes postaux."
+            f"{result.epcis} intercommunalités, {result.communes} communes, {result.postal_codes} codes postaux."
         )

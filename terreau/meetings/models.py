@@ -78,6 +78,16 @@ class SpeedMeeting(TimeStampedModel):
     upper_bound = models.FloatField(_("points au plus, quel que soit le planning"), null=True, blank=True)
     unmet_wishes = models.JSONField(_("souhaits non satisfaits"), default=list, blank=True)
     stats = models.JSONField(_("statistiques"), default=dict, blank=True)
+    # The last planning job (terreau.meetings.tasks.plan): one runs at a time per speed-meeting, and only the
+    # latest one may write its plan.
+    planning_job = models.ForeignKey(
+        "core.TrackedJob",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("calcul du planning"),
+    )
 
     # The plan is computed as a draft, published as provisional, then final. A "move" to the current state
     # records a fact in the history (computed again, re-planned on the day). terreau.meetings.services.move

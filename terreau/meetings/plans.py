@@ -1,18 +1,27 @@
 """Speed-meeting planning: compute the plan (with terreau.meetings.planner, the same as
 `terreau schedule-meetings`), publish it (provisional, then final) and re-plan the rounds to come when someone
-is absent on the day. Every write is transactional; bad input raises ValidationError with a French message."""
+is absent on the day. Every write is transactional; bad input raises ValidationError with a French message.
+
+Computing a plan may take up to a minute: it runs as a job (terreau.meetings.tasks.plan, started by
+``start_planning``) that reads the input in a short transaction, solves with no transaction nor lock held,
+and writes the plan in a short transaction that first checks nothing changed meanwhile."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from terreau.core import french
+from terreau.core.jobs import start_tracked
+from terreau.core.models import TrackedJob
 from terreau.events.models import Registration
 from terreau.meetings import planner
 from terreau.meetings.agendas import send_final_plan_mails, send_provisional_plan_mails
@@ -23,34 +32,130 @@ from terreau.meetings.services import move, participants, pid, side_of
 State = SpeedMeeting.State
 
 
-@transaction.atomic
-def plan_run(*, sm: SpeedMeeting, by=None, time_limit: float | None = None) -> planner.Plan:
-    """Compute the plan with the same planner as `terreau schedule-meetings`; the plan goes back to draft."""
-    sm = SpeedMeeting.objects.select_for_update().select_related("event").get(pk=sm.pk)
+# A planning job that has not finished after this long is taken as abandoned (its worker lost): a new one
+# may start. The solver itself stops well before (planner.DEFAULT_TIME_LIMIT).
+PLANNING_JOB_STALE = timedelta(minutes=15)
+
+
+class PlanChanged(Exception):
+    """The wishes, participants or settings changed while the plan was being computed."""
+
+
+@dataclass(frozen=True)
+class PlanInput:
+    """What the planner solves, read in one short transaction; ``fingerprint`` tells whether it changed."""
+
+    sm_id: int
+    document: dict[str, Any]
+    fingerprint: str
+
+
+def _fingerprint(sm: SpeedMeeting, document: dict[str, Any]) -> str:
+    planned_at = sm.planned_at.isoformat() if sm.planned_at else ""
+    return json.dumps([sm.state, planned_at, document], sort_keys=True, default=str)
+
+
+def _check_plannable(sm: SpeedMeeting, document: dict[str, Any]) -> None:
     if sm.state == State.FINAL:
         raise ValidationError(
             _("Le planning définitif est publié : utilisez le re-planning du jour en cas d'absence.")
         )
-    document = schedule_document(sm)
     if len(document["participants"]) < 2:
         raise ValidationError(
             _("Il faut au moins deux participants confirmés pour planifier des rendez-vous.")
         )
+
+
+def plan_read(*, sm_id: int) -> PlanInput:
+    """Read the planner's input (participants, wishes, availability, settings) without holding any lock."""
+    with transaction.atomic():
+        sm = SpeedMeeting.objects.select_related("event").get(pk=sm_id)
+        document = schedule_document(sm)
+        _check_plannable(sm, document)
+        return PlanInput(sm_id=sm.pk, document=document, fingerprint=_fingerprint(sm, document))
+
+
+def plan_solve(data: PlanInput, *, time_limit: float | None = None) -> planner.Plan:
+    """Solve outside any transaction: the database is not touched (this may take up to a minute)."""
     try:
-        event = planner.parse_event(document)
-        plan = planner.plan_meetings(event, time_limit=time_limit)
+        event = planner.parse_event(data.document)
+        return planner.plan_meetings(event, time_limit=time_limit)
     except planner.ScheduleInputError as exc:
         raise ValidationError(_("Données de planification invalides : %(error)s") % {"error": exc}) from None
-    store_plan(sm, plan)
-    move(
-        sm,
-        to=State.DRAFT,
-        by=by,
-        note=_("Planning calculé : %(value)s points, sur %(bound)s au plus quel que soit le planning")
-        % {"value": _num(plan.total_value), "bound": _num(plan.upper_bound)},
-        details={"total_value": float(plan.total_value), "upper_bound": float(plan.upper_bound)},
-    )
+
+
+def plan_write(data: PlanInput, plan: planner.Plan, *, by=None, tracked_id: str | None = None) -> None:
+    """Store the plan in one short transaction, if nothing it was computed from changed meanwhile
+    (PlanChanged otherwise) and, for a planning job, if it is still the speed-meeting's latest one."""
+    with transaction.atomic():
+        sm = SpeedMeeting.objects.select_for_update().select_related("event").get(pk=data.sm_id)
+        if tracked_id and str(sm.planning_job_id) != str(tracked_id):
+            raise ValidationError(_("Un calcul plus récent du planning a été lancé entre-temps."))
+        document = schedule_document(sm)
+        _check_plannable(sm, document)
+        if _fingerprint(sm, document) != data.fingerprint:
+            raise PlanChanged
+        store_plan(sm, plan)
+        move(
+            sm,
+            to=State.DRAFT,
+            by=by,
+            note=_("Planning calculé : %(value)s points, sur %(bound)s au plus quel que soit le planning")
+            % {"value": _num(plan.total_value), "bound": _num(plan.upper_bound)},
+            details={"total_value": float(plan.total_value), "upper_bound": float(plan.upper_bound)},
+        )
+
+
+def plan_run(*, sm: SpeedMeeting, by=None, time_limit: float | None = None) -> planner.Plan:
+    """Compute the plan with the same planner as `terreau schedule-meetings`; the plan goes back to draft.
+    Read, solve (no transaction, no lock), write; if the input changed meanwhile, a French ValidationError.
+    Used by the demo and the planning job (terreau.meetings.tasks.plan), which re-plans once on a change."""
+    data = plan_read(sm_id=sm.pk)
+    plan = plan_solve(data, time_limit=time_limit)
+    try:
+        plan_write(data, plan, by=by)
+    except PlanChanged:
+        raise ValidationError(changed_message()) from None
     return plan
+
+
+def changed_message() -> str:
+    return _(
+        "Les souhaits, les participants ou les paramètres ont changé pendant le calcul : le planning n'a "
+        "pas été enregistré. Relancez le calcul."
+    )
+
+
+def running_planning_job(sm: SpeedMeeting) -> TrackedJob | None:
+    """The speed-meeting's planning job if it is still waiting or running (not abandoned)."""
+    running = sm.planning_job
+    if running is None or running.finished or running.created_at <= timezone.now() - PLANNING_JOB_STALE:
+        return None
+    return running
+
+
+def start_planning(*, sm: SpeedMeeting, by) -> TrackedJob:
+    """Start the planning job (one at a time per speed-meeting) and return the TrackedJob to follow."""
+    from terreau.meetings.tasks import plan as plan_task
+
+    with transaction.atomic():
+        sm = SpeedMeeting.objects.select_for_update().select_related("event", "planning_job").get(pk=sm.pk)
+        _check_plannable(sm, schedule_document(sm))
+        if running_planning_job(sm) is not None:
+            raise ValidationError(
+                _("Un calcul du planning est déjà en cours ; attendez qu'il se termine."), code="running"
+            )
+        tracked = start_tracked(
+            plan_task,
+            owner=by,
+            branch=sm.event.branch,
+            title=_("Calcul du planning des rendez-vous — %(event)s") % {"event": sm.event.title},
+            speed_meeting_id=sm.pk,
+            user_id=by.pk if by is not None else None,
+        )
+        sm.planning_job = tracked
+        sm.save(update_fields=["planning_job", "updated_at"])
+    return tracked
 
 
 def _num(x: float) -> str:

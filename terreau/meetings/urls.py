@@ -25,6 +25,11 @@ urlpatterns = [
     path("<slug:slug>/rendez-vous/plan-de-table.pdf", views.table_plan, name="table_plan"),
     path("<slug:slug>/rendez-vous/agendas.pdf", agenda_views.all_agendas_pdf, name="all_agendas"),
     path(
+        "<slug:slug>/rendez-vous/agendas/<uuid:job>/agendas.pdf",
+        agenda_views.all_agendas_file,
+        name="all_agendas_file",
+    ),
+    path(
         "<slug:slug>/rendez-vous/participants/<int:pk>/disponibilites/",
         views.availability_manage,
         name="availability_manage",

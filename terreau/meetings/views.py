@@ -127,6 +127,7 @@ def planning(request: HttpRequest, slug: str) -> HttpResponse:
             "history": sm.history.select_related("by"),
             "absence_form": AbsenceForm(participants=services.participants(sm)),
             "last_replan": last_replan,
+            "planning_job": plans.running_planning_job(sm),
             "nav": "events",
         },
     )
@@ -140,12 +141,11 @@ def plan_run(request: HttpRequest, slug: str) -> HttpResponse:
     if sm is None:
         raise Http404
     try:
-        plan = plans.plan_run(sm=sm, by=request.user)
+        tracked = plans.start_planning(sm=sm, by=request.user)
     except ValidationError as exc:
         _errors(request, exc)
-    else:
-        messages.success(request, plans.plan_computed_message(len(plan.meetings), 100 * plan.quality))
-    return redirect("meetings:planning", slug=event.slug)
+        return redirect("meetings:planning", slug=event.slug)
+    return redirect("core:tracked_job", pk=tracked.pk)
 
 
 @login_required

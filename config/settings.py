@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "terreau.activities",
     "terreau.meetings",
     "terreau.events",
+    "terreau.notifications",
     "terreau.api",
     "terreau.demo",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("rencontres/", include("terreau.meetings.urls")),
     path("rencontres/", include("terreau.events.urls")),
     path("territoires/", include("terreau.territories.urls")),
+    path("notifications/", include("terreau.notifications.urls")),
     path("api/", include("terreau.api.urls")),
     path("admin/", admin.site.urls),
     path("", include("terreau.core.urls")),

@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -64,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "terreau.accounts.two_factor_middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -91,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "terreau.core.context_processors.terreau",
+                "terreau.accounts.two_factor.context_processor",
             ],
             # French text filters in every template; its ``date`` replaces Django's to write "1er janvier".
             "builtins": ["terreau.core.templatetags.french"],
@@ -157,6 +163,12 @@ AXES_RESET_ON_SUCCESS = True
 # Our login form posts the e-mail address in the "username" field (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLED = env_bool("TERREAU_AXES_ENABLED", True)
+
+# Two-factor authentication (django-otp, terreau/accounts/two_factor.py): staff (superusers, network
+# administrators, facilitators) must sign in with a code from an authenticator app; only the demo turns it off.
+TERREAU_STAFF_2FA_REQUIRED = env_bool("TERREAU_STAFF_2FA_REQUIRED", True)
+OTP_TOTP_ISSUER = "Terreau"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
@@ -277,6 +289,4 @@ TERREAU_DEMO_BANNER = env_bool("TERREAU_DEMO", False)
 TERREAU_CONTACT_REQUEST_EXPIRY_DAYS = env_int("TERREAU_CONTACT_REQUEST_EXPIRY_DAYS", 21)
 # Public address of the site, used in e-mails sent outside a request (commands run by cron).
 TERREAU_SITE_URL = env_str("TERREAU_SITE_URL", "http://127.0.0.1:8000")
-# Seconds after which a process rebuilds its matching index in the background, to see what other processes
-# changed (terreau.matching.services); 0 never rebuilds it.
-TERREAU_MATCHING_MAX_AGE = env_int("TERREAU_MATCHING_MAX_AGE", 900)
+# Matching suggestions are computed by jobs and stored (terreau.matching.store); web processes hold no index.

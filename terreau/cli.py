@@ -23,6 +23,7 @@ Daily jobs (cron)
   expire-contact-requests          expire unanswered contact requests and tell both sides
   send-event-reminders             remind registrants of events starting in 24 to 48 hours
   rebuild-dashboard-stats          recompute the programs dashboard summary after bulk writes
+  rebuild-suggestions [--queue]    recompute every stored matching suggestion (a nightly job does it too)
   enforce-retention                anonymise program participants 2 years after their last session
 
 Any other Django management command works too (migrate, runserver, createsuperuser, ...).

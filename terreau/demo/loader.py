@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
+from terreau.core.jobs import defer
 from terreau.core.models import Branch, Network
 from terreau.demo import events_demo, partnerships_demo, silvergeek
 from terreau.demo.errors import DemoError
@@ -40,6 +41,7 @@ from terreau.directory.models import (
     WorkforceBand,
 )
 from terreau.directory.search import reindex_organisations
+from terreau.matching.tasks import rebuild_suggestions
 from terreau.territories.models import Commune, PostalCode
 
 # Poitou-Charentes tells the Silver Geek story (see ../shared/domain/facts.md): the named national and
@@ -338,6 +340,9 @@ def load_demo(*, today: date | None = None) -> DemoResult:
         connection = transaction.get_connection()
         queued = len(connection.run_on_commit)
         result = _load_demo(today=today)
+        # The demo's needs and offers are bulk-created (no signals): their suggestions are computed once, after
+        # the commit (inline on SQLite, by a worker on PostgreSQL).
+        defer(rebuild_suggestions, requested_after=timezone.now().isoformat())
         # The domain services the demo goes through e-mail the people concerned once the transaction commits
         # (contact requests, partnership messages): those e-mails, to demo addresses, are dropped, whenever
         # the commit comes; what else was queued (the matching index) still runs.

@@ -1,13 +1,14 @@
-"""The matching index in the application: engine input read from the database, and the process's warm index.
+"""The matching index of a job process: engine input read from the database, and the worker's index.
 
-Warm index
-    One engine.Index per process holds every active need and offer of the directory (all branches). It is
-    built lazily on first use, then kept up to date incrementally: the signals of terreau.matching.signals
-    call index_organisation() / index_need_offer() / index_remove_*() after each commit (a need added or
-    edited is one upsert_item, never a rebuild). Other processes of a deployment do not see those signals:
-    when the index is older than settings.TERREAU_MATCHING_MAX_AGE seconds it is rebuilt in a background
-    thread while the old one keeps answering. Index operations are serialised by a lock: readers go through
-    locked_index().
+Only the matching jobs (terreau.matching.tasks), the CLI and the benchmarks build an engine.Index; web
+processes read the stored suggestions (terreau.matching.store) and never hold one.
+
+Worker index
+    A worker keeps one engine.Index of every active need and offer between jobs (worker_index()). It is built
+    by the full rebuild, or on the first incremental job, then brought up to date at the start of each job
+    from the change log (MatchingChange): every change logged since its position is re-read from the
+    database (sync_changes()), whichever worker processed it. It is built again when a newer full rebuild
+    exists (that one has a fresh vocabulary) or when it is older than WORKER_INDEX_MAX_AGE.
 
 The vocabulary's IDF weights come from public needs and offers only (build_index); private ones are added as
 incremental rows, so a private text never changes the weights of what another branch sees.
@@ -22,9 +23,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-
-from django.conf import settings
-from django.db import close_old_connections
 
 from terreau.core.models import Visibility
 from terreau.directory.models import Direction, NeedOffer, NeedOfferStatus, Organisation
@@ -146,111 +144,113 @@ def build_index() -> engine.Index:
     return index
 
 
-# --- the warm index ----------------------------------------------------------------------------------
+# --- the worker's index ------------------------------------------------------------------------------
+
+WORKER_INDEX_MAX_AGE = 6 * 3600  # seconds: a worker's index is built again at least this often
 
 
 @dataclass
-class _Warm:
+class _Worker:
     index: engine.Index | None = None
+    position: int = 0  # last MatchingChange id applied to the index
+    build_id: int = 0  # the SuggestionBuild the index was built for (0: built by an incremental job)
     built_at: float = 0.0
-    rebuilding: bool = False
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
-_WARM = _Warm()
+_WORKER = _Worker()
 
 
-def _max_age() -> int:
-    return settings.TERREAU_MATCHING_MAX_AGE
+def reset_worker_index() -> None:
+    """Forget this process's index (tests; the next job builds it again)."""
+    with _WORKER.lock:
+        _WORKER.index = None
+        _WORKER.position = 0
+        _WORKER.build_id = 0
 
 
-def reset_index() -> None:
-    """Forget the warm index (tests; after a bulk import). The next use builds it again."""
-    with _WARM.lock:
-        _WARM.index = None
-        _WARM.built_at = 0.0
+def set_worker_index(index: engine.Index, *, position: int, build_id: int) -> None:
+    with _WORKER.lock:
+        _WORKER.index, _WORKER.position, _WORKER.build_id = index, position, build_id
+        _WORKER.built_at = time.monotonic()
 
 
-def index_is_warm() -> bool:
-    return _WARM.index is not None
+def last_change_id() -> int:
+    from terreau.matching.models import MatchingChange
 
-
-def rebuild_index() -> engine.Index:
-    """Builds a fresh index from the database and makes it the warm one."""
-    index = build_index()
-    with _WARM.lock:
-        _WARM.index = index
-        _WARM.built_at = time.monotonic()
-    return index
-
-
-def _background_rebuild() -> None:
-    try:
-        rebuild_index()
-    except Exception:  # pragma: no cover - logged, the old index keeps answering
-        logger.exception("matching index rebuild failed")
-    finally:
-        _WARM.rebuilding = False
-        close_old_connections()
-
-
-def warm_index() -> engine.Index:
-    """The process's index: built on first use, refreshed in the background when too old."""
-    with _WARM.lock:
-        if _WARM.index is None:
-            return rebuild_index()
-        max_age = _max_age()
-        if max_age and not _WARM.rebuilding and time.monotonic() - _WARM.built_at > max_age:
-            _WARM.rebuilding = True
-            threading.Thread(target=_background_rebuild, name="terreau-matching-index", daemon=True).start()
-        return _WARM.index
+    return MatchingChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
 @contextmanager
-def locked_index() -> Iterator[engine.Index]:
-    """The warm index with its lock held: read it inside the `with` block only."""
-    with _WARM.lock:
-        yield warm_index()
-
-
-def index_organisation(org_id: int) -> None:
-    """Re-reads one organisation with its needs and offers into the warm index (if it is built)."""
-    with _WARM.lock:
-        if _WARM.index is None:
-            return
-        found = engine_input([org_id])
-        if found:
-            _WARM.index.upsert_organisation(found[0])
-        elif _WARM.index.has_organisation(str(org_id)):
-            _WARM.index.remove_organisation(str(org_id))
-
-
-def index_remove_organisation(org_id: int) -> None:
-    with _WARM.lock:
-        if _WARM.index is not None and _WARM.index.has_organisation(str(org_id)):
-            _WARM.index.remove_organisation(str(org_id))
-
-
-def index_need_offer(pk: int) -> None:
-    """Adds, edits or (when no longer active) removes one need or offer: one incremental update."""
-    with _WARM.lock:
-        index = _WARM.index
-        if index is None:
-            return
-        no = NeedOffer.objects.filter(pk=pk).first()
-        if no is None:
-            return
-        if not index.has_organisation(str(no.organisation_id)):
-            index_organisation(no.organisation_id)
-            return
-        if no.status in ACTIVE_STATUSES:
-            index.upsert_item(str(no.organisation_id), no.direction, _item(no))
+def worker_index(*, current_build_id: int) -> Iterator[engine.Index]:
+    """This process's index, up to date with every logged change, its lock held inside the `with` block."""
+    with _WORKER.lock:
+        too_old = time.monotonic() - _WORKER.built_at > WORKER_INDEX_MAX_AGE
+        if _WORKER.index is None or too_old or current_build_id > _WORKER.build_id:
+            position = last_change_id()  # changes up to here are in the data read next
+            set_worker_index(build_index(), position=position, build_id=current_build_id)
         else:
-            index.remove_item(str(no.organisation_id), no.direction, str(no.pk), missing_ok=True)
+            sync_changes()
+        yield _WORKER.index
 
 
-def index_remove_need_offer(*, organisation_id: int, direction: str, pk: int) -> None:
-    with _WARM.lock:
-        index = _WARM.index
-        if index is not None and index.has_organisation(str(organisation_id)):
-            index.remove_item(str(organisation_id), direction, str(pk), missing_ok=True)
+def sync_changes() -> None:
+    """Applies to this process's index every change logged since its position (state read from the
+    database: organisations re-read whole, needs and offers one by one)."""
+    from terreau.matching.models import MatchingChange
+
+    index = _WORKER.index
+    if index is None:
+        return
+    changes = list(
+        MatchingChange.objects.filter(id__gt=_WORKER.position)
+        .order_by("id")
+        .values_list("id", "organisation_id", "need_offer_id", "direction")
+    )
+    if not changes:
+        return
+    orgs = {org for _id, org, item, _d in changes if item is None}
+    items = [(org, item, d) for _id, org, item, d in changes if item is not None and org not in orgs]
+    for org_id in sorted(orgs):
+        index_organisation(index, org_id)
+    found = {
+        no.pk: no
+        for no in NeedOffer.objects.filter(pk__in={item for _o, item, _d in items}).select_related(None)
+    }
+    for org_id, item_id, direction in items:
+        apply_need_offer(
+            index, organisation_id=org_id, pk=item_id, direction=direction, found=found.get(item_id)
+        )
+    _WORKER.position = changes[-1][0]
+
+
+def index_organisation(index: engine.Index, org_id: int) -> None:
+    """Re-reads one organisation with its needs and offers into the index (removes it when gone)."""
+    found = engine_input([org_id])
+    if found:
+        index.upsert_organisation(found[0])
+    elif index.has_organisation(str(org_id)):
+        index.remove_organisation(str(org_id))
+
+
+def apply_need_offer(
+    index: engine.Index, *, organisation_id: int, pk: int, direction: str, found: NeedOffer | None
+) -> None:
+    """One need or offer as the database has it now: added, edited, moved, or removed when no longer
+    active or deleted (`found` is its row, None when deleted)."""
+    key = str(pk)
+    for org in {str(organisation_id), *([str(found.organisation_id)] if found else [])}:
+        if index.has_organisation(org):
+            for side in ("need", "offer"):
+                if index.item_slot(org, side, key) is not None and (
+                    found is None or (org, side) != (str(found.organisation_id), found.direction)
+                ):
+                    index.remove_item(org, side, key, missing_ok=True)
+    if found is None:
+        return
+    if not index.has_organisation(str(found.organisation_id)):
+        index_organisation(index, found.organisation_id)
+    elif found.status in ACTIVE_STATUSES:
+        index.upsert_item(str(found.organisation_id), found.direction, _item(found))
+    else:
+        index.remove_item(str(found.organisation_id), found.direction, key, missing_ok=True)

@@ -52,3 +52,90 @@ class SuggestionFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.need_id} × {self.offer_id} ({self.verdict})"
+
+
+class StoredSuggestion(models.Model):
+    """One scored (need, offer) pair computed by the matching jobs (terreau.matching.store).
+
+    Every pair whose engine score may reach the threshold shown (STORE_MIN_SCORE) is stored, once, with
+    what the pages need to filter, rank and explain it without the engine: the organisations on both sides
+    (denormalised for the reads "pairs of this organisation, best first"), the kinds of help and distance
+    that decide feasibility (selection.feasible), and the engine's reasons in their terse contract format
+    (rendered as French sentences at display time, engine.reason_sentences). Web processes read these rows;
+    they never build an index."""
+
+    # The SuggestionBuild that wrote the row: readers use the last finished build's rows only, so a full
+    # rebuild writes a new generation beside the current one and swaps it in at once (never half-built).
+    generation = models.PositiveIntegerField()
+    need = models.ForeignKey("directory.NeedOffer", on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey("directory.NeedOffer", on_delete=models.CASCADE, related_name="+")
+    need_organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    offer_organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    score = models.FloatField()
+    reasons = models.JSONField(default=list)
+    need_type = models.CharField(max_length=20, blank=True)
+    offer_type = models.CharField(max_length=20, blank=True)
+    distance_km = models.FloatField(null=True)
+    remote = models.BooleanField(default=False)
+    engine_version = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("suggestion calculée")
+        verbose_name_plural = _("suggestions calculées")
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "need", "offer"], name="unique_stored_suggestion")
+        ]
+        indexes = [
+            models.Index(fields=["generation", "need_organisation", "-score"], name="stored_sugg_need_org"),
+            models.Index(fields=["generation", "offer_organisation", "-score"], name="stored_sugg_offer_org"),
+            models.Index(fields=["generation", "offer", "-score"], name="stored_sugg_offer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.need_id} × {self.offer_id}: {self.score:.3f}"
+
+
+class MatchingChange(models.Model):
+    """A need, an offer or an organisation changed: its suggestions must be recomputed.
+
+    Written in the transaction of the change (terreau.matching.signals), so a rolled-back edit leaves
+    nothing. The matching job claims the pending ones (done=False) and recomputes them; the log also lets
+    every worker bring its in-memory index up to date with the changes other workers applied (ids only:
+    the current state is always read from the database). Pruned by the nightly rebuild."""
+
+    need_offer_id = models.BigIntegerField(null=True)  # no foreign key: deleted items are logged too
+    organisation_id = models.BigIntegerField()
+    direction = models.CharField(max_length=10, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("changement à recalculer")
+        verbose_name_plural = _("changements à recalculer")
+        indexes = [models.Index(fields=["done", "id"], name="matching_change_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}/{self.need_offer_id or '-'} ({'fait' if self.done else 'en attente'})"
+
+
+class SuggestionBuild(models.Model):
+    """One full computation of the stored suggestions (the nightly job, `terreau rebuild-suggestions`)."""
+
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True)
+    engine_version = models.PositiveSmallIntegerField()
+    organisations = models.PositiveIntegerField(default=0)
+    pairs = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("calcul des suggestions")
+        verbose_name_plural = _("calculs des suggestions")
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M}: {self.pairs} paires"

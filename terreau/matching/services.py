@@ -1,17 +1,16 @@
 """Complementarities in the application: suggestions, feedback, and the territory seen by facilitators.
 
-They read the process's warm index (terreau.matching.indexing) through the engine's public API only.
+They read the suggestions stored by the matching jobs (terreau.matching.store: scored need-offer pairs,
+recomputed when a need or an offer changes, and every night); a web process builds no index.
 
 Visibility
-    The index is global, so every answer is filtered for the person asking before it is aggregated:
-    the candidate pairs of an organisation are scored, the other side's needs/offers are checked through
-    terreau.core.access.visible() (one query), and only the visible pairs feed the partner scores, the
-    reasons and the display. A private need of another branch therefore neither appears nor raises a score.
-    The vocabulary's IDF weights come from public needs and offers only (build_index). Only the freshness
-    reference date (the newest "updated" date of all active items) is computed over everything.
+    Stored pairs are global, so every read is filtered for the person asking, in the query: the other
+    side's need or offer must be in terreau.core.access.visible() for them (a subquery), and both must still
+    be active. A private need of another branch therefore neither appears nor raises a score. The
+    vocabulary's IDF weights come from public needs and offers only (indexing.build_index).
 
-Learned adjustment (feedback)
-    Before aggregation each pair's score is multiplied by
+Learned adjustment (feedback), applied when the pairs are read
+    Each pair's score is multiplied by
     - a type factor for its (need type, offer type), learned over the whole platform:
       2 * (accepted + A) / (accepted + dismissed + 2A), A = LEARNING_PRIOR, clipped to [0.6, 1.3],
       where accepted counts contact requests accepted about such pairs and dismissed counts pairs marked
@@ -26,18 +25,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
+from terreau.core import jobs
 from terreau.core.access import actor_for, visible
 from terreau.core.french import sort_key
 from terreau.directory.models import Direction, NeedOffer, Organisation
-from terreau.matching import engine
-from terreau.matching.indexing import coordinates, locked_index, reset_index, warm_index
-from terreau.matching.models import SuggestionFeedback
+from terreau.matching import engine, indexing, ranking, store
+from terreau.matching.indexing import ACTIVE_STATUSES, coordinates
+from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionFeedback
 from terreau.matching.selection import (
     ALLIANCE_MIN_SCORE,
     ALLIANCES_PER_NEED,
@@ -62,9 +61,10 @@ __all__ = [
     "is_physical",
     "kinds_compatible",
     "pick_alliances",
-    "reset_index",  # the warm index, re-exported for callers of the services (tests, imports)
-    "warm_index",
+    "reset_index",  # forgets this process's worker index (tests)
 ]
+
+reset_index = indexing.reset_worker_index
 
 CANDIDATE_LIMIT = 3000  # best candidate pairs checked for visibility per request (one query)
 LEARNING_PRIOR = 5.0
@@ -139,22 +139,55 @@ class Suggestion:
         return next((p for p in self.pairs if not p.already_proposed), None)
 
 
-def _best(sc: np.ndarray, limit: int) -> np.ndarray:
-    keep = np.flatnonzero(sc >= engine.MIN_PAIR_SCORE)
-    if len(keep) > limit:
-        keep = keep[np.argsort(-sc[keep], kind="stable")[:limit]]
-    return keep
+ROW_FIELDS = (
+    "need_id",
+    "offer_id",
+    "need_organisation_id",
+    "offer_organisation_id",
+    "score",
+    "reasons",
+    "need_type",
+    "offer_type",
+    "distance_km",
+    "remote",
+)
 
 
-def _visible_item_ids(user, ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    out: set[int] = set()
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):  # bounded IN lists (SQLite's variable limit)
-        chunk = ordered[start : start + 900]
-        out.update(visible(user, NeedOffer.objects.filter(pk__in=chunk)).values_list("pk", flat=True))
-    return out
+def suggestions_ready() -> bool:
+    """Whether the suggestions were computed at least once (else the pages say they are being computed).
+    When they never were and a queue runs the jobs, asks for a full computation (one waits at a time)."""
+    if store.current_build() is not None:
+        return True
+    if not jobs.inline():  # inline (the SQLite demo) would compute inside the request: the loader does it
+        from terreau.matching import tasks
+
+        jobs.defer(tasks.rebuild_suggestions)
+    return False
+
+
+def suggestions_updating(organisation: Organisation) -> bool:
+    """Whether changes of the organisation's needs, offers or profile are waiting to be taken into account."""
+    return MatchingChange.objects.filter(organisation_id=organisation.pk, done=False).exists()
+
+
+def _stored(actor, generation: int):
+    """Stored pairs of the current generation whose need and offer are active and visible to the actor."""
+    seen = visible(actor, NeedOffer.objects.filter(status__in=ACTIVE_STATUSES)).values("pk")
+    return StoredSuggestion.objects.filter(generation=generation, need__in=seen, offer__in=seen)
+
+
+def _details(rows: list[dict]) -> engine.PairDetails:
+    """The engine's PairDetails of stored rows (for selection.feasible and pick_alliances)."""
+    return engine.PairDetails(
+        need_id=[str(r["need_id"]) for r in rows],
+        offer_id=[str(r["offer_id"]) for r in rows],
+        need_org=[str(r["need_organisation_id"]) for r in rows],
+        offer_org=[str(r["offer_organisation_id"]) for r in rows],
+        need_type=[r["need_type"] or None for r in rows],
+        offer_type=[r["offer_type"] or None for r in rows],
+        distance_km=[r["distance_km"] for r in rows],
+        remote=[r["remote"] for r in rows],
+    )
 
 
 def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[Suggestion]:
@@ -165,50 +198,55 @@ def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[
     ALLIANCE_MIN_SCORE. The same rule holds for both sides of a pair, so the organisation suggested sees the
     same pairs. A constant number of queries whatever the number of suggestions."""
     actor = actor_for(user)
+    build = store.current_build()
+    if build is None:
+        return []
     feedback = list(
         SuggestionFeedback.objects.filter(
             organisation=organisation, verdict=SuggestionFeedback.Verdict.DISMISSED
         ).values_list("need_id", "offer_id", "partner_id", "reason")
     )
-    dismissed_pairs = {(str(n), str(o)) for n, o, _p, _r in feedback}
-    hidden_partners = {str(p) for _n, _o, p, r in feedback if r == SuggestionFeedback.Reason.ALREADY_PARTNERS}
-    per_partner: dict[str, int] = defaultdict(int)
+    dismissed_pairs = {(n, o) for n, o, _p, _r in feedback}
+    hidden_partners = {p for _n, _o, p, r in feedback if r == SuggestionFeedback.Reason.ALREADY_PARTNERS}
+    per_partner: dict[int, int] = defaultdict(int)
     for _n, _o, p, _r in feedback:
-        per_partner[str(p)] += 1
+        per_partner[p] += 1
     learned = type_factors()
-
-    with locked_index() as index:
-        key = str(organisation.pk)
-        if not index.has_organisation(key):
-            return []
-        ns, os_, sc = index.pairs_for_items(*index.item_slots([key]))
-        cand = _best(sc, CANDIDATE_LIMIT)
-        ns, os_, sc = ns[cand], os_[cand], sc[cand].astype(np.float64)
-        info = index.pair_details(ns, os_)
-        is_mine = [org == key for org in info.need_org]
-        other_ids = [
-            int(offer_id if mine else need_id)
-            for need_id, offer_id, mine in zip(info.need_id, info.offer_id, is_mine, strict=True)
-        ]
-        seen = _visible_item_ids(actor, set(other_ids))
-        keep = np.zeros(len(ns), dtype=np.bool_)
-        for i, mine in enumerate(is_mine):
-            other_org = info.offer_org[i] if mine else info.need_org[i]
-            if (
-                other_ids[i] not in seen
-                or (info.need_id[i], info.offer_id[i]) in dismissed_pairs
-                or other_org in hidden_partners
-                or not feasible(info, i)
-            ):
-                continue
-            keep[i] = True
-            learned_factor = learned.get((info.need_type[i], info.offer_type[i]), 1.0)
-            sc[i] *= learned_factor * partner_factor(per_partner.get(other_org, 0))
-        sc = np.clip(sc, 0.0, 1.0)
-        keep &= sc >= ALLIANCE_MIN_SCORE  # the alliances' threshold, on the score shown
-        ns, os_, sc = ns[keep], os_[keep], sc[keep]
-        partners = index.partners_from_pairs(key, engine.ScoredPairs(ns, os_, sc), top=top)
-
+    rows = list(
+        _stored(actor, build.pk)
+        .filter(Q(need_organisation=organisation) | Q(offer_organisation=organisation))
+        .exclude(need_organisation=organisation, offer_organisation=organisation)
+        .order_by("-score", "need_id", "offer_id")
+        .values(*ROW_FIELDS)[:CANDIDATE_LIMIT]
+    )
+    details = _details(rows)
+    kept = []
+    for i, r in enumerate(rows):
+        mine = r["need_organisation_id"] == organisation.pk
+        other_org = r["offer_organisation_id"] if mine else r["need_organisation_id"]
+        if (
+            (r["need_id"], r["offer_id"]) in dismissed_pairs
+            or other_org in hidden_partners
+            or not feasible(details, i)
+        ):
+            continue
+        learned_factor = learned.get((r["need_type"] or None, r["offer_type"] or None), 1.0)
+        score = min(
+            1.0, max(0.0, r["score"] * learned_factor * partner_factor(per_partner.get(other_org, 0)))
+        )
+        if score < ALLIANCE_MIN_SCORE:  # the alliances' threshold, on the score shown
+            continue
+        kept.append(
+            ranking.ScoredRow(
+                need=details.need_id[i],
+                offer=details.offer_id[i],
+                need_org=details.need_org[i],
+                offer_org=details.offer_org[i],
+                score=score,
+                reasons=tuple(r["reasons"]),
+            )
+        )
+    partners = ranking.partners(str(organisation.pk), kept, top=top)
     return _display(organisation=organisation, actor=actor, partners=partners)
 
 
@@ -348,6 +386,7 @@ class TerritoryOverview:
     alliances: list[Alliance]
     unmet: list[UnmetGroup]
     unmet_count: int
+    ready: bool = True  # False until the suggestions were computed once
 
 
 def territory_overview(
@@ -355,55 +394,46 @@ def territory_overview(
 ) -> TerritoryOverview:
     """Strongest potential alliances involving the branch's organisations, and its unmet open needs.
 
-    Pairs are computed on the warm index and filtered through visible() for the user (branch staff).
-    Alliances are the best pairs above ALLIANCE_MIN_SCORE, best first, varied (pick_alliances())."""
+    Read from the stored pairs visible to the user (branch staff). Alliances are the best pairs above
+    ALLIANCE_MIN_SCORE, best first, varied (pick_alliances()); a need is unmet when its best visible offer
+    scores below `threshold` (or it has none)."""
     actor = actor_for(user)
-    branch_org_ids = list(
-        visible(actor, Organisation.objects.filter(branch=branch)).values_list("pk", flat=True)
-    )
-    with locked_index() as index:
-        need_slots, offer_slots = index.item_slots(str(pk) for pk in branch_org_ids)
-        ns, os_, sc = index.pairs_for_items(need_slots, offer_slots, distinct=True)
-        # Alliances: the best pairs above the threshold, best first.
-        strong = np.flatnonzero(sc >= ALLIANCE_MIN_SCORE)
-        strong = strong[np.argsort(-sc[strong], kind="stable")][:CANDIDATE_LIMIT]
-        details = index.pair_details(ns[strong], os_[strong])
-        # Unmet needs: each branch need's best few offers, then the best visible one.
-        offer_ids = index.offer_ids(os_)
-        branch_needs = set(need_slots)
-        best_offers: dict[int, list[tuple[float, str]]] = defaultdict(list)
-        for i in np.argsort(-sc, kind="stable").tolist():
-            n = int(ns[i])
-            if n in branch_needs and len(best_offers[n]) < 5:
-                best_offers[n].append((float(sc[i]), offer_ids[i]))
-        branch_need_ids = dict(zip(branch_needs, index.need_ids(list(branch_needs)), strict=True))
-        ids = {int(x) for x in details.need_id} | {int(x) for x in details.offer_id}
-        ids |= {int(o_id) for offers in best_offers.values() for _s, o_id in offers}
-        ids |= {int(n_id) for n_id in branch_need_ids.values()}
-        seen = _visible_item_ids(actor, ids)
-        chosen = pick_alliances(
-            order=list(range(len(strong))),
-            details=details,
-            top=top,
-            eligible=lambda i: int(details.need_id[i]) in seen and int(details.offer_id[i]) in seen,
+    build = store.current_build()
+    branch_orgs = visible(actor, Organisation.objects.filter(branch=branch)).values("pk")
+    explained: list[tuple[int, int, float, list[str]]] = []
+    unmet_ids: list[int] = []
+    if build is not None:
+        stored = _stored(actor, build.pk)
+        rows = list(
+            stored.filter(Q(need_organisation__in=branch_orgs) | Q(offer_organisation__in=branch_orgs))
+            .filter(score__gte=ALLIANCE_MIN_SCORE)
+            .order_by("-score", "need_id", "offer_id")
+            .values(*ROW_FIELDS)[:CANDIDATE_LIMIT]
         )
+        details = _details(rows)
+        chosen = pick_alliances(order=list(range(len(rows))), details=details, top=top)
         explained = [
             (
-                details.need_id[i],
-                details.offer_id[i],
-                float(sc[strong[i]]),
-                engine.reason_sentences(index.explain(int(ns[strong[i]]), int(os_[strong[i]]))),
+                rows[i]["need_id"],
+                rows[i]["offer_id"],
+                float(rows[i]["score"]),
+                engine.reason_sentences(rows[i]["reasons"]),
             )
             for i in chosen
         ]
-        unmet_ids = []
-        for n in branch_needs:
-            n_id = int(branch_need_ids[n])
-            if n_id not in seen:
-                continue
-            best = max((s for s, o_id in best_offers.get(n, []) if int(o_id) in seen), default=0.0)
-            if best < threshold:
-                unmet_ids.append(n_id)
+        branch_needs = visible(
+            actor,
+            NeedOffer.objects.filter(
+                organisation__in=branch_orgs, direction=Direction.NEED, status__in=ACTIVE_STATUSES
+            ),
+        ).values_list("pk", flat=True)
+        best = dict(
+            stored.filter(need__in=branch_needs.values("pk"))
+            .values("need_id")
+            .annotate(best=Max("score"))
+            .values_list("need_id", "best")
+        )
+        unmet_ids = [pk for pk in branch_needs if best.get(pk, 0.0) < threshold]
 
     loaded = {
         i.pk: i
@@ -434,4 +464,9 @@ def territory_overview(
         )
         for (t, d), v in sorted(groups.items())
     ]
-    return TerritoryOverview(alliances=alliances, unmet=unmet, unmet_count=sum(len(g.needs) for g in unmet))
+    return TerritoryOverview(
+        alliances=alliances,
+        unmet=unmet,
+        unmet_count=sum(len(g.needs) for g in unmet),
+        ready=build is not None,
+    )

@@ -1,85 +1,99 @@
-"""Keeps the warm matching index of this process up to date, after each commit (see indexing)."""
+"""Logs each change that moves suggestions and defers the matching job that recomputes them.
+
+The change (MatchingChange) and the job are written in the caller's transaction: a rolled-back edit logs and
+queues nothing. The job holds a queueing lock (one waiting at a time) and handles every pending change it
+finds, so a burst of edits costs one or two jobs, not one each (terreau.matching.tasks)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from terreau.core.jobs import defer
 from terreau.directory.models import NeedOffer, Organisation
-from terreau.matching import indexing, services
+from terreau.matching import services, store
 from terreau.partnerships.models import ContactRequest
 
 # Organisation fields the engine reads; saves touching only others (search text...) are ignored.
 ORGANISATION_FIELDS = frozenset({"kind", "name", "commune", "commune_id", "latitude", "longitude"})
-# Need/offer fields that place it in the index: a save that may change them looks up where it was.
-PLACE_FIELDS = frozenset({"organisation", "organisation_id", "direction"})
+# Need/offer fields the engine reads; saves touching only others are ignored.
+NEED_OFFER_FIELDS = frozenset(
+    {
+        "organisation",
+        "organisation_id",
+        "direction",
+        "type",
+        "theme",
+        "theme_id",
+        "title",
+        "description",
+        "status",
+        "visibility",
+        "updated_at",
+    }
+)
 
 
 def _touches(update_fields: Any, fields: frozenset[str]) -> bool:
     return update_fields is None or bool(fields.intersection(update_fields))
 
 
-def _later(func, *args, **kwargs) -> None:
-    if indexing.index_is_warm():
-        transaction.on_commit(lambda: func(*args, **kwargs))
+def _changed(*, organisation_id: int, need_offer_id: int | None = None, direction: str = "") -> None:
+    from terreau.matching import tasks
+
+    store.record_change(organisation_id=organisation_id, need_offer_id=need_offer_id, direction=direction)
+    defer(tasks.refresh_suggestions)
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="matching_organisation_saved")
 def organisation_saved(sender, instance: Organisation, raw: bool = False, update_fields=None, **kwargs):
     if not raw and _touches(update_fields, ORGANISATION_FIELDS):
-        _later(indexing.index_organisation, instance.pk)
+        _changed(organisation_id=instance.pk)
 
 
 @receiver(post_delete, sender=Organisation, dispatch_uid="matching_organisation_deleted")
 def organisation_deleted(sender, instance: Organisation, **kwargs):
-    _later(indexing.index_remove_organisation, instance.pk)
+    _changed(organisation_id=instance.pk)
 
 
 @receiver(pre_save, sender=NeedOffer, dispatch_uid="matching_need_offer_moving")
-def need_offer_moving(
-    sender, instance: NeedOffer, raw: bool = False, using=None, update_fields=None, **kwargs
-):
-    """Remembers (organisation, direction) of a need or offer before a save that may move it (one query,
-    only while the index is warm), so that the index drops it where it was."""
-    instance._matching_place = None
-    if raw or instance._state.adding or instance.pk is None or not _touches(update_fields, PLACE_FIELDS):
-        return
-    if indexing.index_is_warm():
-        instance._matching_place = (
+def need_offer_moving(sender, instance: NeedOffer, raw: bool = False, using=None, **kwargs):
+    """Remembers the organisation of a need or offer before a save that may move it elsewhere."""
+    instance._matching_from = None
+    if not raw and not instance._state.adding and instance.pk is not None:
+        instance._matching_from = (
             NeedOffer._base_manager.using(using)
             .filter(pk=instance.pk)
-            .values_list("organisation_id", "direction")
+            .values_list("organisation_id", flat=True)
             .first()
         )
 
 
 @receiver(post_save, sender=NeedOffer, dispatch_uid="matching_need_offer_saved")
-def need_offer_saved(sender, instance: NeedOffer, raw: bool = False, **kwargs):
-    place = instance.__dict__.pop("_matching_place", None)
-    if raw:
+def need_offer_saved(sender, instance: NeedOffer, raw: bool = False, update_fields=None, **kwargs):
+    before = instance.__dict__.pop("_matching_from", None)
+    if raw or not _touches(update_fields, NEED_OFFER_FIELDS):
         return
-    if place is not None and place != (instance.organisation_id, instance.direction):
-        _later(indexing.index_remove_need_offer, organisation_id=place[0], direction=place[1], pk=instance.pk)
-    _later(indexing.index_need_offer, instance.pk)
+    if before is not None and before != instance.organisation_id:
+        _changed(organisation_id=before, need_offer_id=instance.pk, direction=instance.direction)
+    _changed(
+        organisation_id=instance.organisation_id, need_offer_id=instance.pk, direction=instance.direction
+    )
 
 
 @receiver(post_delete, sender=NeedOffer, dispatch_uid="matching_need_offer_deleted")
 def need_offer_deleted(sender, instance: NeedOffer, **kwargs):
-    _later(
-        indexing.index_remove_need_offer,
-        organisation_id=instance.organisation_id,
-        direction=instance.direction,
-        pk=instance.pk,
+    _changed(
+        organisation_id=instance.organisation_id, need_offer_id=instance.pk, direction=instance.direction
     )
 
 
 @receiver(m2m_changed, sender=Organisation.themes.through, dispatch_uid="matching_themes_changed")
 def themes_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs):
     if not reverse and action in ("post_add", "post_remove", "post_clear"):
-        _later(indexing.index_organisation, instance.pk)
+        _changed(organisation_id=instance.pk)
 
 
 @receiver(post_save, sender=ContactRequest, dispatch_uid="matching_contact_request_created")

@@ -55,6 +55,8 @@ def suggestions(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "organisation": organisation,
             "suggestions": found,
+            "ready": services.suggestions_ready(),
+            "updating": services.suggestions_updating(organisation),
             "reasons": SuggestionFeedback.Reason.choices,
             "min_percent": round(services.ALLIANCE_MIN_SCORE * 100),
             "physical_km": round(services.PHYSICAL_MAX_KM),
@@ -131,6 +133,8 @@ def territory_home(request: HttpRequest) -> HttpResponse:
 def territory(request: HttpRequest, slug: str) -> HttpResponse:
     branch = _branch(request, slug)
     overview = services.territory_overview(branch=branch, user=request.user)
+    if not overview.ready:
+        services.suggestions_ready()  # asks for the first computation when a queue runs the jobs
     return render(
         request,
         "matching/territory.html",

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from terreau.directory.models import Direction
-from terreau.matching import engine, selection, services
+from terreau.matching import engine, indexing, selection, services
 from terreau.matching.evaluation import load
 from terreau.vocabulary import THEMES
 from tests.factories import (
@@ -97,7 +97,7 @@ def test_alliances_are_ordered_by_score_and_above_the_threshold(client, branch_w
 
 
 def test_threshold_leaves_out_weak_pairs(branch_world, monkeypatch):
-    index = services.warm_index()
+    index = indexing.build_index()
     ns, os_ = index.item_slots(str(o.pk) for o in branch_world["branch"].organisations.all())
     pairs = index.pairs_for_items(ns, os_, distinct=True)
     ids = zip(index.need_ids(pairs.need), index.offer_ids(pairs.offer), pairs.score.tolist(), strict=True)

@@ -1,4 +1,4 @@
-"""Complementarities in the application: suggestions, feedback, warm index, facilitator pages and API."""
+"""Complementarities in the application: suggestions, feedback, stored suggestions, facilitator pages and API."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from terreau.core.models import AuditEvent
 from terreau.directory.models import Direction, NeedOffer, OrganisationKind
-from terreau.matching import engine, indexing, services
-from terreau.matching.models import SuggestionFeedback
+from terreau.matching import engine, indexing, services, store
+from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionFeedback
 from terreau.partnerships import services as partnership_services
 from terreau.partnerships.models import ContactRequest, Partnership
 from tests.factories import (
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.django_db
 
 TABLETS_NEED = "Tablettes pour des ateliers numériques avec les seniors de notre EHPAD"
 TABLETS_OFFER = "Dons de tablettes reconditionnées pour des ateliers numériques"
-
-
-@pytest.fixture(autouse=True)
-def _cold_index():
-    # The warm index lives as long as the process: each test starts from its own (rolled-back) data.
-    services.reset_index()
-    yield
-    services.reset_index()
 
 
 def offer(org, title=TABLETS_OFFER, **kwargs):
@@ -100,7 +92,6 @@ def test_private_data_of_another_branch_never_feeds_scores(world):
     if mixed.pk in before:
         assert all(strong.pk not in (p.need.pk, p.offer.pk) for p in before[mixed.pk].pairs)
     strong.delete()
-    services.reset_index()
     after = {
         s.partner.pk: s for s in services.suggestions_for(organisation=world["asso"], user=world["member"])
     }
@@ -129,12 +120,10 @@ def test_outsiders_cannot_see_an_organisations_suggestions(client, world):
 def test_query_count_does_not_grow_with_suggestions(client, world):
     client.force_login(world["member"])
     url = reverse("matching:suggestions", args=[world["asso"].slug])
-    client.get(url)  # warms the index
     with CaptureQueriesContext(connection) as few:
         assert client.get(url).content.decode().count('class="suggestion"') == 1
     for i in range(5):
         offer(OrganisationFactory(branch=world["b1"], company=True, name=f"Donateur {i}"))
-    services.reset_index()
     client.get(url)
     with CaptureQueriesContext(connection) as many:
         assert client.get(url).content.decode().count('class="suggestion"') == 6
@@ -288,14 +277,13 @@ def test_proposing_a_contact_records_the_reasons_and_marks_the_pair(client, worl
     assert "Contact déjà proposé" in page
 
 
-# --- the warm index ----------------------------------------------------------------------------------
+# --- stored suggestions, kept up to date by the jobs --------------------------------------------------
 
 
-def test_index_is_updated_incrementally_after_a_need_is_added_or_edited(
-    world, monkeypatch, django_capture_on_commit_callbacks
+def test_stored_suggestions_follow_a_need_added_edited_closed_and_deleted(
+    world, no_worker, monkeypatch, django_capture_on_commit_callbacks
 ):
-    services.suggestions_for(organisation=world["asso"], user=world["member"])
-    index = services.warm_index()
+    store.rebuild_all()  # the worker keeps the index it built
 
     def no_rebuild(*args, **kwargs):
         raise AssertionError("the index must not be rebuilt")
@@ -303,10 +291,8 @@ def test_index_is_updated_incrementally_after_a_need_is_added_or_edited(
     monkeypatch.setattr(engine.Index, "build", no_rebuild)
     mover = OrganisationFactory(branch=world["b1"], company=True, name="Transports Solidaires")
     with django_capture_on_commit_callbacks(execute=True):
-        van = offer(mover, title="Prêt d'un minibus pour les sorties", type="mobilite")
-    assert services.warm_index() is index
-    assert str(van.pk) in index.offers.ids
-    # A need about transport is added: its partner is found at once.
+        offer(mover, title="Prêt d'un minibus pour les sorties", type="mobilite")
+    # A need about transport is added: the job run after the commit stores its partner.
     with django_capture_on_commit_callbacks(execute=True):
         trips = need(world["asso"], title="Un minibus pour les sorties des résidents", type="mobilite")
     found = {
@@ -321,28 +307,28 @@ def test_index_is_updated_incrementally_after_a_need_is_added_or_edited(
         trips.save()
     found = {s.partner.pk for s in services.suggestions_for(organisation=world["asso"], user=world["member"])}
     assert mover.pk not in found
+    assert not StoredSuggestion.objects.filter(need=trips, offer_organisation=mover).exists()
     with django_capture_on_commit_callbacks(execute=True):
         world["offer"].status = "withdrawn"
         world["offer"].save()
     found = {s.partner.pk for s in services.suggestions_for(organisation=world["asso"], user=world["member"])}
     assert world["giver"].pk not in found
+    assert not StoredSuggestion.objects.filter(offer=world["offer"]).exists()
     with django_capture_on_commit_callbacks(execute=True):
         mover.delete()
-    assert str(mover.pk) not in index.org_slot
-    assert services.warm_index() is index
+    assert not StoredSuggestion.objects.filter(offer_organisation_id=mover.pk).exists()
+    assert not MatchingChange.objects.filter(done=False).exists()
 
 
-def test_a_need_or_offer_moved_elsewhere_leaves_its_old_place_in_the_index(
-    world, django_capture_on_commit_callbacks
+def test_a_need_or_offer_moved_elsewhere_leaves_its_old_place(
+    world, no_worker, django_capture_on_commit_callbacks
 ):
-    services.suggestions_for(organisation=world["asso"], user=world["member"])
-    index = services.warm_index()
+    store.rebuild_all()
     heir = OrganisationFactory(branch=world["b1"], company=True, name="Recyclerie Reprise")
     with django_capture_on_commit_callbacks(execute=True):
         moved = NeedOffer.objects.get(pk=world["offer"].pk)
         moved.organisation = heir
         moved.save()
-    assert services.warm_index() is index
     found = {s.partner.pk for s in services.suggestions_for(organisation=world["asso"], user=world["member"])}
     assert found == {heir.pk}
     # An offer turned into a need no longer answers the association's need.

@@ -307,6 +307,15 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
                 offer_slots.extend(self.org_items[slot]["offer"])
         return need_slots, offer_slots
 
+    def item_slot(self, org_id: str, side: str, item_id: str) -> int | None:
+        """Slot of one active need ("need") or offer ("offer") of an organisation; None when not indexed."""
+        org = self.org_slot.get(org_id)
+        return None if org is None else self._side(side).slot.get((org, item_id))
+
+    def org_ids_alive(self) -> list[str]:
+        """Ids of the organisations in the index, in the order they were added."""
+        return [o for s, o in enumerate(self.org_ids) if self.org_alive.a[s]]
+
     def need_ids(self, slots: Iterable[int]) -> list[str]:
         """Ids of the needs at these slots."""
         return [self.needs.ids[s] for s in np.asarray(slots, dtype=np.int64).tolist()]

@@ -32,6 +32,12 @@ class ReasonsMixin:
                 found[i] = cache[keys[i]] = why
         return found
 
+    def explain_many(self, need_slots, offer_slots) -> list[list[str]]:
+        """explain() for many pairs at once (the matching jobs store the reasons of every stored pair)."""
+        return self._explain_many(
+            np.asarray(need_slots, dtype=np.int64), np.asarray(offer_slots, dtype=np.int64)
+        )
+
     def explain(self, need_slot: int, offer_slot: int) -> list[str]:
         """Short French reasons for one pair (type, theme, shared words, synonyms, geography)."""
         return self._explain_many(np.array([int(need_slot)]), np.array([int(offer_slot)]))[0]

@@ -1,0 +1,311 @@
+"""The stored suggestions: computed by the matching jobs (terreau.matching.tasks), read by the pages.
+
+What is stored
+    StoredSuggestion rows are scored (need, offer) pairs of two organisations. For every active need, its
+    PER_ITEM best offers are kept, and for every active offer its PER_ITEM best needs (the union: a pair is
+    stored once), when their engine score is at least STORE_MIN_SCORE: the lowest score that the learned
+    adjustment (at most TYPE_FACTOR_RANGE's top, x1.3) can lift to ALLIANCE_MIN_SCORE, the threshold of
+    everything shown. Each row keeps the engine's raw score and reasons (contract format); the viewer's
+    visibility, dismissals and learned factors are applied when the rows are read (services).
+
+Full rebuild (rebuild_all)
+    Builds an index of everything (the worker keeps it for the incremental jobs), then, a block of
+    organisations at a time (memory-bounded), scores their needs against all offers and their offers against
+    all needs exactly (every pair sharing a term) and writes the rows in batches under a new generation.
+    When all are written, the build is marked finished: readers switch to the new generation at once (one
+    row), and the previous generation is deleted in batches. Changes logged while it ran are queued again.
+
+Incremental update (refresh_pending), for each changed need or offer
+    - exact for the item itself: its rows are deleted and its PER_ITEM best pairs written again, scored by
+      the worker's index (brought up to date with every logged change first);
+    - its place in others' lists: a pair (item, other) is also written when it beats the PER_ITEM-th best
+      stored pair of the other item (or the other has fewer), which is exactly "the pair is in the other's
+      best PER_ITEM" since the stored rows of an item always contain its own best ones;
+    - not redone until the next full rebuild: a pair pushed out of another item's list by the new one stays
+      stored (it is a real pair, scored, just beyond PER_ITEM), and when an item leaves another's list, that
+      list is one short (the next best pair of the other item is not searched for);
+    - scores are those of the worker's index, whose vocabulary (IDF weights of public texts) and freshness
+      reference date are fixed when it is built: equal to a full rebuild's while these do not move (a
+      private item, or words already known), close otherwise; the nightly rebuild realigns everything.
+    A changed organisation (kind, place, themes) is all its needs and offers.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from terreau.matching import engine, indexing
+from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
+from terreau.matching.selection import ALLIANCE_MIN_SCORE
+
+logger = logging.getLogger(__name__)
+
+ENGINE_VERSION = 1  # raise when the engine's scores or reasons change meaning
+PER_ITEM = 20  # best pairs kept per need and per offer
+MAX_LEARNED_FACTOR = 1.3  # services.TYPE_FACTOR_RANGE's top (partner factors only lower a score)
+STORE_MIN_SCORE = max(engine.MIN_PAIR_SCORE, ALLIANCE_MIN_SCORE / MAX_LEARNED_FACTOR)
+ORGS_PER_BLOCK = 500  # organisations scored and written together by the full rebuild
+BATCH = 5000  # rows per INSERT / DELETE
+REBUILD_ABOVE = 2000  # more pending changes than this: a full rebuild is faster than one by one
+CHANGE_LOG_DAYS = 1  # processed changes older than this are pruned by the full rebuild
+
+
+def current_build() -> SuggestionBuild | None:
+    """The build whose rows the pages read (the last finished one), None before the first."""
+    return SuggestionBuild.objects.filter(finished_at__isnull=False).order_by("-finished_at", "-pk").first()
+
+
+# --- rows from the engine ----------------------------------------------------------------------------
+
+
+def _top_per_item(keys: np.ndarray, sc: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k best scores of each key (ties by position)."""
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((np.arange(len(sc)), -sc, keys))
+    ks = keys[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+    rank = np.arange(len(ks)) - np.repeat(starts, np.diff(np.r_[starts, len(ks)]))
+    return order[rank < k]
+
+
+def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int]) -> engine.ScoredPairs:
+    """The stored pairs of these items: each need's PER_ITEM best offers and each offer's PER_ITEM best needs
+    scoring at least STORE_MIN_SCORE, each pair once, ordered by (need slot, offer slot)."""
+    parts = []
+    if need_slots:
+        ns, os_, sc = index.pairs_for_items(need_slots, ())
+        keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
+        keep = keep[_top_per_item(ns[keep], sc[keep], PER_ITEM)]
+        parts.append((ns[keep], os_[keep], sc[keep]))
+    if offer_slots:
+        ns, os_, sc = index.pairs_for_items((), offer_slots)
+        keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
+        keep = keep[_top_per_item(os_[keep], sc[keep], PER_ITEM)]
+        parts.append((ns[keep], os_[keep], sc[keep]))
+    if not parts:
+        z = np.zeros(0, dtype=np.int64)
+        return engine.ScoredPairs(z, z, np.zeros(0))
+    ns, os_, sc = (np.concatenate([p[i] for p in parts]) for i in range(3))
+    key = ns.astype(np.int64) * max(1, len(index.offers.ids)) + os_
+    _key, first = np.unique(key, return_index=True)
+    return engine.ScoredPairs(ns[first], os_[first], sc[first])
+
+
+def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[StoredSuggestion]:
+    """StoredSuggestion objects (not saved) for scored pairs, with their details and reasons."""
+    ns, os_, sc = pairs
+    if not len(ns):
+        return []
+    details = index.pair_details(ns, os_)
+    whys = index.explain_many(ns, os_)
+    now = timezone.now()
+    return [
+        StoredSuggestion(
+            generation=generation,
+            need_id=int(details.need_id[i]),
+            offer_id=int(details.offer_id[i]),
+            need_organisation_id=int(details.need_org[i]),
+            offer_organisation_id=int(details.offer_org[i]),
+            score=float(sc[i]),
+            reasons=whys[i],
+            need_type=details.need_type[i] or "",
+            offer_type=details.offer_type[i] or "",
+            distance_km=None if details.distance_km[i] is None else round(details.distance_km[i], 3),
+            remote=bool(details.remote[i]),
+            engine_version=ENGINE_VERSION,
+            computed_at=now,
+        )
+        for i in range(len(ns))
+    ]
+
+
+def _insert(rows: list[StoredSuggestion]) -> None:
+    # A concurrent job may have written the same pair of the same generation: either row is right.
+    for start in range(0, len(rows), BATCH):
+        StoredSuggestion.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
+
+
+def _delete_generation(generation: int) -> None:
+    while True:
+        ids = list(
+            StoredSuggestion.objects.filter(generation=generation).values_list("pk", flat=True)[:BATCH]
+        )
+        if not ids:
+            return
+        StoredSuggestion.objects.filter(pk__in=ids).delete()
+
+
+# --- full rebuild ------------------------------------------------------------------------------------
+
+
+def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBuild:
+    """Computes every suggestion again under a new generation, then swaps it in (see the module's docstring)."""
+    build = SuggestionBuild.objects.create(engine_version=ENGINE_VERSION)
+    position = indexing.last_change_id()  # every change up to here is in the data read now
+    index = indexing.build_index()
+    org_ids = index.org_ids_alive()
+    pairs = 0
+    for start in range(0, len(org_ids), ORGS_PER_BLOCK):
+        block = org_ids[start : start + ORGS_PER_BLOCK]
+        need_slots, offer_slots = index.item_slots(block)
+        # The pairs of this block's needs (their best offers) and offers (their best needs); a pair between
+        # two blocks comes from both and is written once.
+        rows = rows_for(index, item_pairs(index, need_slots, offer_slots), generation=build.pk)
+        _insert(rows)
+        pairs += len(rows)
+        if progress is not None:
+            progress(done=min(start + ORGS_PER_BLOCK, len(org_ids)), total=len(org_ids))
+    with transaction.atomic():
+        build.finished_at = timezone.now()
+        build.organisations = len(org_ids)
+        build.pairs = StoredSuggestion.objects.filter(generation=build.pk).count()
+        build.save(update_fields=["finished_at", "organisations", "pairs"])
+        # Changes logged while this build read the data may be missing from it, even if a job processed
+        # them into the previous generation: they are done again on the new one.
+        MatchingChange.objects.filter(id__gt=position, done=True).update(done=False)
+        MatchingChange.objects.filter(id__lte=position, done=False).update(done=True)
+    indexing.set_worker_index(index, position=position, build_id=build.pk)
+    # Older generations (the one replaced, and any build interrupted before it finished) are deleted.
+    for old in SuggestionBuild.objects.exclude(pk=build.pk).filter(started_at__lte=build.started_at):
+        _delete_generation(old.pk)
+        old.delete()
+    MatchingChange.objects.filter(
+        done=True, id__lte=position, at__lt=timezone.now() - timezone.timedelta(days=CHANGE_LOG_DAYS)
+    ).delete()
+    logger.info("Suggestions rebuilt: %s organisations, %s pairs", len(org_ids), pairs)
+    return build
+
+
+# --- incremental updates -----------------------------------------------------------------------------
+
+
+def record_change(*, organisation_id: int, need_offer_id: int | None = None, direction: str = "") -> None:
+    """Logs a change to recompute (in the caller's transaction; the signals call it)."""
+    MatchingChange.objects.create(
+        organisation_id=organisation_id, need_offer_id=need_offer_id, direction=direction or ""
+    )
+
+
+def _claim_pending(limit: int) -> list[tuple[int, int, int | None]]:
+    with transaction.atomic():
+        claimed = list(
+            MatchingChange.objects.select_for_update(skip_locked=True)
+            .filter(done=False)
+            .order_by("id")
+            .values_list("id", "organisation_id", "need_offer_id")[:limit]
+        )
+        MatchingChange.objects.filter(id__in=[c[0] for c in claimed]).update(done=True)
+    return claimed
+
+
+def refresh_pending() -> int:
+    """Recomputes the suggestions of the pending changes (claimed, so two workers never do the same one);
+    a full rebuild instead when nothing was ever built or when there are too many. Returns how many."""
+    build = current_build()
+    pending = MatchingChange.objects.filter(done=False).count()
+    if build is None or pending > REBUILD_ABOVE:
+        rebuild_all()
+        return pending
+    done = 0
+    while True:
+        claimed = _claim_pending(500)
+        if not claimed:
+            return done
+        with indexing.worker_index(current_build_id=build.pk) as index:
+            items: list[tuple[str, str, str]] = []
+            for _id, org_id, item_id in claimed:
+                if item_id is None:
+                    need_slots, offer_slots = index.item_slots([str(org_id)])
+                    items.extend((str(org_id), "need", index.need_ids([s])[0]) for s in need_slots)
+                    items.extend((str(org_id), "offer", index.offer_ids([s])[0]) for s in offer_slots)
+                    _forget_organisation(org_id, generation=build.pk, keep_items=len(items) > 0)
+                else:
+                    items.append((str(org_id), "", str(item_id)))
+            refresh_items(index, {(o, s, i) for o, s, i in items}, generation=build.pk)
+        done += len(claimed)
+
+
+def _forget_organisation(org_id: int, *, generation: int, keep_items: bool) -> None:
+    if not keep_items:  # gone, or nothing active left: none of its pairs stays
+        rows = StoredSuggestion.objects.filter(generation=generation)
+        rows.filter(need_organisation_id=org_id).delete()
+        rows.filter(offer_organisation_id=org_id).delete()
+
+
+def refresh_items(index: engine.Index, items: Iterable[tuple[str, str, str]], *, generation: int) -> None:
+    """Replaces the stored pairs of these (organisation id, side or "", item id): see the module docstring."""
+    for org_id, side, item_id in sorted(items):
+        need_slot = offer_slot = None
+        if side in ("", "need"):
+            need_slot = index.item_slot(org_id, "need", item_id)
+        if side in ("", "offer") and need_slot is None:
+            offer_slot = index.item_slot(org_id, "offer", item_id)
+        rows: list[StoredSuggestion] = []
+        if need_slot is not None or offer_slot is not None:
+            own = item_pairs(
+                index,
+                [need_slot] if need_slot is not None else [],
+                [offer_slot] if offer_slot is not None else [],
+            )
+            rows = rows_for(index, own, generation=generation)
+            rows += _entering_others(index, need_slot, offer_slot, own, generation=generation)
+        with transaction.atomic():
+            stored = StoredSuggestion.objects.filter(generation=generation)
+            stored.filter(need_id=int(item_id)).delete()
+            stored.filter(offer_id=int(item_id)).delete()
+            _insert(_existing(rows))
+
+
+def _entering_others(index, need_slot, offer_slot, own: engine.ScoredPairs, *, generation: int):
+    """Pairs of the item that enter the other item's best PER_ITEM (beyond the item's own best)."""
+    if need_slot is not None:
+        ns, os_, sc = index.pairs_for_items([need_slot], ())
+        others, other_field = os_, "offer_id"
+        other_ids = index.offer_ids
+    else:
+        ns, os_, sc = index.pairs_for_items((), [offer_slot])
+        others, other_field = ns, "need_id"
+        other_ids = index.need_ids
+    keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
+    mine = set(zip(own.need.tolist(), own.offer.tolist(), strict=True))
+    keep = np.array([i for i in keep.tolist() if (int(ns[i]), int(os_[i])) not in mine], dtype=np.int64)
+    if not len(keep):
+        return []
+    ids = [int(x) for x in other_ids(others[keep])]
+    scores: dict[int, list[float]] = {}
+    for start in range(0, len(ids), 900):
+        for other, score in StoredSuggestion.objects.filter(
+            generation=generation, **{f"{other_field}__in": ids[start : start + 900]}
+        ).values_list(other_field, "score"):
+            scores.setdefault(other, []).append(score)
+    entering = []
+    for i, other in zip(keep.tolist(), ids, strict=True):
+        best = sorted(scores.get(other, []), reverse=True)
+        if len(best) < PER_ITEM or float(sc[i]) > best[PER_ITEM - 1]:
+            entering.append(i)
+    pick = np.asarray(entering, dtype=np.int64)
+    return rows_for(index, engine.ScoredPairs(ns[pick], os_[pick], sc[pick]), generation=generation)
+
+
+def _existing(rows: list[StoredSuggestion]) -> list[StoredSuggestion]:
+    """The rows whose need and offer still exist (the worker's index may know an item deleted since)."""
+    from terreau.directory.models import NeedOffer
+
+    if not rows:
+        return rows
+    ids = {r.need_id for r in rows} | {r.offer_id for r in rows}
+    alive: set[int] = set()
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 900):
+        alive.update(
+            NeedOffer.objects.filter(
+                pk__in=ordered[start : start + 900], status__in=indexing.ACTIVE_STATUSES
+            ).values_list("pk", flat=True)
+        )
+    return [r for r in rows if r.need_id in alive and r.offer_id in alive]

@@ -1,0 +1,28 @@
+"""Matching jobs: the stored suggestions computed outside web requests (terreau.matching.store).
+
+- matching.refresh: the pending changes (needs, offers, organisations edited, closed or deleted), deferred
+  by terreau.matching.signals in the transaction of the change; one waits in the queue at a time (a burst of
+  edits is handled by one job, which takes every pending change).
+- matching.rebuild: everything again, every night and on `terreau rebuild-suggestions`.
+"""
+
+from __future__ import annotations
+
+from terreau.core.jobs import job, tracking
+from terreau.matching import store
+
+
+@job(name="matching.refresh", retries=3, lock="matching.refresh")
+def refresh_suggestions() -> None:
+    store.refresh_pending()
+
+
+@job(name="matching.rebuild", retries=2, periodic="30 2 * * *")
+def rebuild_suggestions(tracked_id: str | None = None, requested_after: str | None = None) -> None:
+    """`requested_after`: an ISO time; a build started since then already covers the request."""
+    if requested_after:
+        latest = store.SuggestionBuild.objects.filter(started_at__gt=requested_after).exists()
+        if latest:
+            return
+    with tracking(tracked_id) as progress:
+        store.rebuild_all(progress=progress)

@@ -9,9 +9,10 @@ What is stored
     visibility, dismissals and learned factors are applied when the rows are read (services).
 
 Full rebuild (rebuild_all)
-    Builds an index of everything (the worker keeps it for the incremental jobs), then, a block of
-    organisations at a time (memory-bounded), scores their needs against all offers and their offers against
-    all needs exactly (every pair sharing a term) and writes the rows in batches under a new generation.
+    Builds an index of everything (the worker keeps it for the incremental jobs), finds the best pairs of
+    every need and offer (exactly, every pair sharing a term, up to engine.EXACT_LIMIT needs and offers;
+    above, through the engine's champion lists, as `terreau match` does), then explains and writes them a
+    block of ROWS_PER_BLOCK at a time (bounded memory) under a new generation.
     When all are written, the build is marked finished: readers switch to the new generation at once (one
     row), and the previous generation is deleted in batches. Changes logged while it ran are queued again.
 
@@ -49,7 +50,7 @@ ENGINE_VERSION = 1  # raise when the engine's scores or reasons change meaning
 PER_ITEM = 20  # best pairs kept per need and per offer
 MAX_LEARNED_FACTOR = 1.3  # services.TYPE_FACTOR_RANGE's top (partner factors only lower a score)
 STORE_MIN_SCORE = max(engine.MIN_PAIR_SCORE, ALLIANCE_MIN_SCORE / MAX_LEARNED_FACTOR)
-ORGS_PER_BLOCK = 500  # organisations scored and written together by the full rebuild
+ROWS_PER_BLOCK = 20_000  # pairs explained and written together by the full rebuild (bounded memory)
 BATCH = 5000  # rows per INSERT / DELETE
 REBUILD_ABOVE = 2000  # more pending changes than this: a full rebuild is faster than one by one
 CHANGE_LOG_DAYS = 1  # processed changes older than this are pruned by the full rebuild
@@ -74,9 +75,20 @@ def _top_per_item(keys: np.ndarray, sc: np.ndarray, k: int) -> np.ndarray:
     return order[rank < k]
 
 
+def _union_top(ns: np.ndarray, os_: np.ndarray, sc: np.ndarray) -> engine.ScoredPairs:
+    """Of scored pairs: each need's PER_ITEM best and each offer's PER_ITEM best scoring at least
+    STORE_MIN_SCORE, each pair once, ordered by (need slot, offer slot)."""
+    keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
+    ns, os_, sc = ns[keep], os_[keep], sc[keep]
+    chosen = np.union1d(_top_per_item(ns, sc, PER_ITEM), _top_per_item(os_, sc, PER_ITEM))
+    ns, os_, sc = ns[chosen], os_[chosen], sc[chosen]
+    order = np.lexsort((os_, ns))
+    return engine.ScoredPairs(ns[order], os_[order], sc[order])
+
+
 def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int]) -> engine.ScoredPairs:
-    """The stored pairs of these items: each need's PER_ITEM best offers and each offer's PER_ITEM best needs
-    scoring at least STORE_MIN_SCORE, each pair once, ordered by (need slot, offer slot)."""
+    """The stored pairs of these items, exact: each need's PER_ITEM best offers and each offer's PER_ITEM
+    best needs scoring at least STORE_MIN_SCORE, each pair once, ordered by (need slot, offer slot)."""
     parts = []
     if need_slots:
         ns, os_, sc = index.pairs_for_items(need_slots, ())
@@ -150,17 +162,17 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     position = indexing.last_change_id()  # every change up to here is in the data read now
     index = indexing.build_index()
     org_ids = index.org_ids_alive()
-    pairs = 0
-    for start in range(0, len(org_ids), ORGS_PER_BLOCK):
-        block = org_ids[start : start + ORGS_PER_BLOCK]
-        need_slots, offer_slots = index.item_slots(block)
-        # The pairs of this block's needs (their best offers) and offers (their best needs); a pair between
-        # two blocks comes from both and is written once.
-        rows = rows_for(index, item_pairs(index, need_slots, offer_slots), generation=build.pk)
-        _insert(rows)
-        pairs += len(rows)
+    need_slots, offer_slots = index.item_slots(org_ids)
+    # Exact on small data; at scale each item's best pairs come from the engine's champion lists.
+    per_item = None if len(need_slots) + len(offer_slots) <= engine.EXACT_LIMIT else 2 * PER_ITEM
+    ns, os_, sc = _union_top(*index.best_pairs(pairs_per_item=per_item))
+    for start in range(0, len(ns), ROWS_PER_BLOCK):
+        block = slice(start, start + ROWS_PER_BLOCK)
+        _insert(rows_for(index, engine.ScoredPairs(ns[block], os_[block], sc[block]), generation=build.pk))
         if progress is not None:
-            progress(done=min(start + ORGS_PER_BLOCK, len(org_ids)), total=len(org_ids))
+            progress(done=min(start + ROWS_PER_BLOCK, len(ns)), total=len(ns))
+    pairs = len(ns)
+    del ns, os_, sc
     with transaction.atomic():
         build.finished_at = timezone.now()
         build.organisations = len(org_ids)

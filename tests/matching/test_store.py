@@ -166,7 +166,7 @@ def test_readers_keep_the_previous_generation_until_the_new_one_is_complete(
             )
         )
 
-    monkeypatch.setattr(store, "ORGS_PER_BLOCK", 2)
+    monkeypatch.setattr(store, "ROWS_PER_BLOCK", 2)
     monkeypatch.setattr(store, "_insert", insert_and_read)
     second = store.rebuild_all()
     assert len(seen_during) > 1 and all(seen == (first.pk, before) for seen in seen_during)

@@ -260,6 +260,32 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         partial cosine are rescored exactly, and the best pairs_per_item kept; the same for each offer
         against the needs.
         """
+        ns, os_, sc = self.best_pairs(
+            pairs_per_item=pairs_per_item, champions=champions, chunk_cells=chunk_cells, threads=threads
+        )
+        groups = self._aggregate(ns, os_, sc, top)
+        pending = next(groups, None)
+        for slot in range(len(self.org_ids)):
+            partners: list[Partner] = []
+            if pending is not None and pending[0] == slot:
+                partners = pending[1]
+                pending = next(groups, None)
+            if self.org_alive.a[slot]:
+                yield self.org_ids[slot], partners
+        self._why_cache.clear()
+        self._phrase_cache.clear()
+
+    def best_pairs(
+        self,
+        *,
+        pairs_per_item: int | None = None,
+        champions: int = CHAMPIONS,
+        chunk_cells: int = 20_000_000,
+        threads: int = THREADS,
+    ) -> ScoredPairs:
+        """The candidate pairs of the whole index, each once, ordered by (need slot, offer slot): every pair
+        sharing a term (pairs_per_item=None, exact), or the best pairs_per_item of each need and of each offer
+        found through champion lists (see iter_partners). Slots int32, scores float32."""
         self.compact()
         self._scope_arrays()
         self._reference_date()
@@ -276,18 +302,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             key, first = np.unique(key, return_index=True)
             ns, os_, sc = ns[first], os_[first], sc[first]
         del found
-        ns, os_, sc = ns.astype(np.int32), os_.astype(np.int32), sc.astype(np.float32)
-        groups = self._aggregate(ns, os_, sc, top)
-        pending = next(groups, None)
-        for slot in range(len(self.org_ids)):
-            partners: list[Partner] = []
-            if pending is not None and pending[0] == slot:
-                partners = pending[1]
-                pending = next(groups, None)
-            if self.org_alive.a[slot]:
-                yield self.org_ids[slot], partners
-        self._why_cache.clear()
-        self._phrase_cache.clear()
+        return ScoredPairs(ns.astype(np.int32), os_.astype(np.int32), sc.astype(np.float32))
 
     # -- reading the index (callers outside the engine use these, never the storage) ------------------
 

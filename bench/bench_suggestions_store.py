@@ -1,0 +1,250 @@
+"""Benchmark of the stored suggestions (issue 12, jobs): full rebuild and incremental updates on PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/terreau_bench_sugstore \\
+        .venv/bin/python bench/bench_suggestions_store.py --sizes 10000 100000 [--changes 50]
+
+For each size: the database is filled with the synthetic organisations of bench/matching.py (texts built
+from the hand-labelled set; a tenth private), then, each phase in a forked process so that its peak memory
+is its own:
+1. baseline: building the in-memory index (what each web process did before; indexing.build_index);
+2. full rebuild (store.rebuild_all: index, best pairs, reasons, rows written under a new generation);
+3. incremental: in that same worker process, `--changes` needs edited one at a time (text changed, saved
+   through the ORM: the change is logged by the signals) and the pending change processed as the
+   matching.refresh job does (store.refresh_pending), timed per change; then the read of one organisation's
+   suggestions by the page (services.suggestions_for), timed the same way.
+Ratios are against the baseline of the same run. Writes nothing; prints a Markdown section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/terreau_bench_sugstore"
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+    from dj_database_url import parse
+
+    cfg = parse(url)
+    if cfg["ENGINE"] != "django.db.backends.postgresql":
+        sys.exit("bench/bench_suggestions_store.py needs PostgreSQL: set DATABASE_URL=postgres://...")
+    with psycopg.connect(
+        host=cfg["HOST"] or "127.0.0.1",
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"] or "postgres",
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone():
+            admin.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
+def setup_django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("TERREAU_AXES_ENABLED", "0")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def fill(n: int, seed: int = 1) -> tuple[int, int]:
+    """n synthetic organisations with their needs and offers (bulk, no signals); returns (orgs, items)."""
+    from django.db import connection, transaction
+    from matching import synthetic_organisations  # bench/matching.py
+
+    from terreau.core.models import Branch, Network
+    from terreau.directory.models import Direction, NeedOffer, Organisation
+    from terreau.vocabulary import THEMES, TYPES
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE directory_organisation, directory_needoffer, directory_organisation_themes, "
+            "matching_storedsuggestion, matching_matchingchange, matching_suggestionbuild RESTART IDENTITY CASCADE"
+        )
+    network, _ = Network.objects.get_or_create(slug="bench", defaults={"name": "Réseau de banc d'essai"})
+    branch, _ = Branch.objects.get_or_create(slug="bench", defaults={"name": "Antenne", "network": network})
+    rng = random.Random(seed)
+    synthetic = synthetic_organisations(n, seed=seed)
+    with transaction.atomic():
+        Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    kind=o.kind,
+                    name=f"Structure {k}",
+                    slug=f"bench-{k}",
+                    branch=branch,
+                    latitude=o.lat,
+                    longitude=o.lon,
+                    visibility="branch" if rng.random() < 0.1 else "public",
+                )
+                for k, o in enumerate(synthetic)
+            ],
+            batch_size=5000,
+        )
+        ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True))
+        items = []
+        for pk, o in zip(ids, synthetic, strict=True):
+            for direction, side in ((Direction.NEED, o.needs), (Direction.OFFER, o.offers)):
+                for item in side:
+                    items.append(
+                        NeedOffer(
+                            organisation_id=pk,
+                            direction=direction,
+                            title=item.text[:200],
+                            description=item.text[200:],
+                            type=item.type if item.type in TYPES else "autre",
+                            theme_id=item.theme if item.theme in THEMES else None,
+                            visibility="branch" if rng.random() < 0.1 else "public",
+                        )
+                    )
+        NeedOffer.objects.bulk_create(items, batch_size=5000)
+    return len(ids), len(items)
+
+
+def _phase(target, *args):
+    """Runs target(*args) in a forked process; returns its result dict (with its own peak memory)."""
+    from django.db import connections
+
+    connections.close_all()
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+
+    def run():
+        result = target(*args)
+        result["peak_mb"] = peak_mb()
+        queue.put(result)
+
+    proc = ctx.Process(target=run)
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def baseline() -> dict:
+    from terreau.matching import indexing
+
+    start = time.perf_counter()
+    indexing.build_index()
+    return {"seconds": time.perf_counter() - start}
+
+
+def rebuild_and_update(changes: int) -> dict:
+    from django.db import transaction
+
+    from terreau.directory.models import Direction, NeedOffer, Organisation
+    from terreau.matching import services, store
+    from terreau.matching.models import StoredSuggestion
+
+    start = time.perf_counter()
+    build = store.rebuild_all()
+    seconds = time.perf_counter() - start
+    after_rebuild = peak_mb()
+    rng = random.Random(7)
+    needs = list(
+        NeedOffer.objects.filter(direction=Direction.NEED, visibility="public").values_list("pk", flat=True)[
+            :20000
+        ]
+    )
+    offers = list(NeedOffer.objects.filter(direction=Direction.OFFER).values_list("title", flat=True)[:2000])
+    chosen = rng.sample(needs, min(changes, len(needs)))
+    update_times, read_times = [], []
+    store.refresh_pending()  # first job: nothing pending, brings the index up to the log
+    for pk in chosen:
+        item = NeedOffer.objects.get(pk=pk)
+        with transaction.atomic():
+            item.title = rng.choice(offers)[:200]  # now speaks of something offered elsewhere
+            item.save()
+        start = time.perf_counter()
+        store.refresh_pending()
+        update_times.append(time.perf_counter() - start)
+        org = Organisation.objects.get(pk=item.organisation_id)
+        start = time.perf_counter()
+        services.suggestions_for(organisation=org, user=None)
+        read_times.append(time.perf_counter() - start)
+    return {
+        "seconds": seconds,
+        "rebuild_peak_mb": after_rebuild,
+        "pairs": build.pairs,
+        "rows": StoredSuggestion.objects.count(),
+        "update": update_times,
+        "read": read_times,
+    }
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--changes", type=int, default=50)
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    ensure_database(url)
+    setup_django(url)
+    lines = [
+        "## Stored suggestions: full rebuild and incremental updates (issue 12)",
+        "",
+        f"`bench/bench_suggestions_store.py`, PostgreSQL, {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores (shared), Python {platform.python_version()}. Baseline: building the "
+        "in-memory index as each web process did before (now only workers do). Each phase in its own "
+        "forked process (its own peak memory). Incremental: one need's text changed and saved, then the "
+        f"pending change processed as the matching.refresh job does, {args.changes} times; read: one "
+        "organisation's suggestions from the stored rows, as the page does.",
+        "",
+        "| organisations | needs+offers | index build (baseline) | full rebuild | ratio | peak MB baseline |"
+        " peak MB rebuild | stored pairs | incremental p50 / p95 | ratio p95 to baseline | read p50 / p95 |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for n in args.sizes:
+        t0 = time.perf_counter()
+        orgs, items = fill(n)
+        print(
+            f"{n}: filled {orgs} organisations, {items} items in {time.perf_counter() - t0:.0f} s", flush=True
+        )
+        base = _phase(baseline)
+        print(f"  baseline index build {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB", flush=True)
+        res = _phase(rebuild_and_update, args.changes)
+        up, rd = res["update"], res["read"]
+        print(
+            f"  rebuild {res['seconds']:.1f} s ({res['pairs']} pairs), peak {res['rebuild_peak_mb']:.0f} MB;"
+            f" incremental p50 {pct(up, 50) * 1000:.0f} ms p95 {pct(up, 95) * 1000:.0f} ms;"
+            f" read p50 {pct(rd, 50) * 1000:.0f} ms p95 {pct(rd, 95) * 1000:.0f} ms",
+            flush=True,
+        )
+        lines.append(
+            f"| {orgs:,} | {items:,} | {base['seconds']:.1f} s | {res['seconds']:.1f} s |"
+            f" {res['seconds'] / base['seconds']:.1f}x | {base['peak_mb']:.0f} | {res['rebuild_peak_mb']:.0f} |"
+            f" {res['pairs']:,} | {pct(up, 50) * 1000:.0f} / {pct(up, 95) * 1000:.0f} ms |"
+            f" {pct(up, 95) / base['seconds']:.3f}x | {pct(rd, 50) * 1000:.0f} / {pct(rd, 95) * 1000:.0f} ms |"
+        )
+        print(f"  median read {statistics.median(rd) * 1000:.0f} ms", flush=True)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

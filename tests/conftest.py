@@ -46,3 +46,31 @@ def _reference_data(request):
     Theme.objects.bulk_create(
         [Theme(code=c, label=label) for c, label in THEMES.items()], ignore_conflicts=True
     )
+
+
+@pytest.fixture(autouse=True)
+def _forced_logins_verified(monkeypatch):
+    """Staff must pass the second factor (terreau.accounts.two_factor_middleware), and enforcement stays on in
+    tests. A test that signs someone in with ``client.force_login(user)`` gets, as after a real sign-in with a
+    code, a session verified the way django_otp.login does it: the user is given a confirmed device (an empty
+    set of backup codes, so that they still count as having no authenticator app) and the session names it.
+    Tests of the second factor itself sign in through the pages, or drop the verification with
+    tests.accounts.two_factor_support.unverify."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if getattr(user, "pk", None) is None:
+            return
+        device, _created = StaticDevice.objects.get_or_create(
+            user=user, name="tests", defaults={"confirmed": True}
+        )
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -1,7 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from terreau.accounts import two_factor
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.admin_scoping import ScopedTabularInline, SuperuserOnlyAdmin
 
@@ -31,3 +36,34 @@ class UserAdmin(SuperuserOnlyAdmin, DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    actions = ["two_factor_reset"]
+
+    @admin.action(description=_("Réinitialiser la double authentification"))
+    def two_factor_reset(self, request, queryset):
+        """Audited (terreau.accounts.two_factor.two_factor_reset); the people enrol again at their next sign-in."""
+        done = 0
+        for person in queryset:
+            try:
+                two_factor.two_factor_reset(person=person, by=request.user, request=request)
+            except ValidationError as exc:
+                self.message_user(request, f"{person.email} : {' '.join(exc.messages)}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Double authentification réinitialisée pour %(n)d compte.",
+                    "Double authentification réinitialisée pour %(n)d comptes.",
+                    done,
+                )
+                % {"n": done},
+                messages.SUCCESS,
+            )
+
+
+# Secrets and backup codes stay out of the admin: a superuser resets a person's second factor with the action
+# above (or from the team page); the person enrols again themselves.
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -4,13 +4,14 @@ and deactivate or reactivate accounts within their scope (terreau.accounts.staff
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from terreau.accounts import forms, staff
+from terreau.accounts import forms, staff, two_factor
 from terreau.accounts.models import BranchRole, User
 from terreau.core import french
 from terreau.core.access import branches_managed
@@ -49,6 +50,9 @@ def team(request: HttpRequest) -> HttpResponse:
         people = people.filter(Q(branch_roles__branch__in=branches) | Q(is_active=False)).distinct()
     roles = BranchRole.objects.filter(branch__in=branches).select_related("branch")
     people = people.prefetch_related(Prefetch("branch_roles", queryset=roles, to_attr="roles_here"))
+    people = people.annotate(
+        has_two_factor=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    )
     networks = staff.networks_administered(request.user)
     context = {
         "branches": branches,
@@ -154,6 +158,25 @@ def set_active(request: HttpRequest, pk: int, active: bool) -> HttpResponse:
             _("Le compte %(of_person)s est réactivé.")
             if active
             else _("Le compte %(of_person)s est désactivé.")
+        )
+        % {"of_person": french.of(str(person))},
+    )
+    return redirect("accounts:team")
+
+
+@login_required
+@require_POST
+def two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    """A superuser removes someone's second factor (a lost phone); recorded in the audit log."""
+    if not request.user.is_superuser:
+        raise Http404
+    person = _person(request, pk)
+    submit(
+        request,
+        run=lambda: two_factor.two_factor_reset(person=person, by=request.user, request=request),
+        success=_(
+            "La double authentification %(of_person)s est réinitialisée : un nouvel appareil lui sera "
+            "demandé à sa prochaine connexion."
         )
         % {"of_person": french.of(str(person))},
     )

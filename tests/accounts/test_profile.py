@@ -55,7 +55,12 @@ def test_contact_requests_have_their_own_heading_before_the_api(client, member_w
     html = client.get(reverse("accounts:profile")).content.decode()
     parts = sections(html)
     headings = list(parts)
-    assert headings == ["Mes structures", "Mises en relation et partenariats", "Accès à l'API"]
+    assert headings == [
+        "Mes structures",
+        "Mises en relation et partenariats",
+        "Sécurité du compte",
+        "Accès à l'API",
+    ]
     requests = parts["Mises en relation et partenariats"]
     assert "Gym douce solidaire" in requests  # awaiting the member's answer
     assert "Assurances du Marais" in requests  # sent
@@ -80,6 +85,7 @@ def test_without_organisation_the_page_says_how_requests_work_and_lists_programs
         "Mes structures",
         "Mises en relation et partenariats",
         "Mes programmes",
+        "Sécurité du compte",
         "Accès à l'API",
     ]
     assert "au nom d'une structure" in parts["Mises en relation et partenariats"]
@@ -94,6 +100,7 @@ def test_facilitator_sees_branches_team_and_pipeline_links(client):
         "Mes structures",
         "Mises en relation et partenariats",
         "Antennes que j'anime",
+        "Sécurité du compte",
         "Accès à l'API",
     ]
     assert reverse("partnerships:board") in parts["Mises en relation et partenariats"]

@@ -33,7 +33,7 @@ from django.utils.translation import ngettext
 from terreau.activities.closed_days import public_holidays
 from terreau.activities.models import Mission, Session, SiteClosure, VolunteerAbsence
 from terreau.core import dates, states
-from terreau.core.mail import email_message
+from terreau.notifications.services import notify
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +113,8 @@ def _cancel(sessions: Iterable[Session], reason_of, *, by=None) -> list[Session]
 
 
 def _notify_cancelled(cancelled: list[Session]) -> None:
-    """One e-mail per volunteer (with an account) of the cancelled sessions, made and sent after the commit
-    (no query while the sessions are locked)."""
+    """One e-mail per volunteer (with an account) of the cancelled sessions, made after the commit (no query
+    while the sessions are locked) and sent through terreau.notifications."""
     if not cancelled:
         return
 
@@ -133,7 +133,12 @@ def _notify_cancelled(cancelled: list[Session]) -> None:
                 for s in sorted(sessions, key=lambda s: s.starts_at)
             ]
             try:
-                email_message("activities/emails/sessions_cancelled", {"rows": rows}, to=[email]).send()
+                notify(
+                    kind="activities.sessions_changed",
+                    recipients=[email],
+                    template="activities/emails/sessions_cancelled",
+                    context={"rows": rows},
+                )
             except Exception:  # a mail server failure must not undo the change
                 log.exception("closure notification failed")
 
@@ -143,7 +148,9 @@ def _notify_cancelled(cancelled: list[Session]) -> None:
 def _send_later(template: str, context: dict, email: str) -> None:
     def send() -> None:
         try:
-            email_message(template, context, to=[email]).send(fail_silently=False)
+            notify(
+                kind="activities.volunteer_unassigned", recipients=[email], template=template, context=context
+            )
         except Exception:  # a mail server failure must not undo the change
             log.exception("closure notification failed")
 

@@ -9,7 +9,6 @@ from datetime import date, datetime, time, timedelta
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +17,7 @@ from terreau.activities import stats
 from terreau.activities.closed_days import closed_days_by_site
 from terreau.activities.models import RecurringSession, Session
 from terreau.core import french, states
+from terreau.notifications.services import notify
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +89,13 @@ def _notify(session: Session, subject: str, body: str) -> None:
         recipients.append(session.site.contact_email)
     if not recipients:
         return
-
-    def send() -> None:
-        try:
-            send_mail(subject, body, None, sorted(set(recipients)))
-        except Exception:  # a mail server failure must not undo the change
-            log.exception("session notification failed")
-
-    transaction.on_commit(send)
+    # One e-mail per person, written with the change and sent after its commit (terreau.notifications).
+    notify(
+        kind="activities.sessions_changed",
+        recipients=sorted(set(recipients)),
+        template="notifications/emails/message",
+        context={"subject": subject, "body": body},
+    )
 
 
 def when_label(session: Session) -> str:

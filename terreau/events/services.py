@@ -18,11 +18,11 @@ from django.utils.translation import gettext as _
 
 from terreau.core import states
 from terreau.core.links import absolute_url
-from terreau.core.mail import email_message
 from terreau.core.uploads import check_document
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.events import ics, tokens
 from terreau.events.models import Event, Registration, WorkshopDocument, WorkshopItem
+from terreau.notifications.services import Attachment, notify
 
 S = Registration.Status
 
@@ -294,10 +294,12 @@ def workshop_document_add(*, event: Event, title: str, upload, by=None) -> Works
 
 
 def _mail_on_commit(registration: Registration, template: str, *, with_ics: bool = False) -> None:
-    transaction.on_commit(lambda: send_registration_mail(registration, template, with_ics=with_ics))
+    # The message is written in the caller's transaction and leaves after its commit (notify).
+    send_registration_mail(registration, template, with_ics=with_ics)
 
 
 def send_registration_mail(registration: Registration, template: str, *, with_ics: bool = False) -> None:
+    """The registration's e-mail ``template`` (events/emails/), through terreau.notifications."""
     event = registration.event
     context = {
         "registration": registration,
@@ -311,10 +313,21 @@ def send_registration_mail(registration: Registration, template: str, *, with_ic
         "start": timezone.localtime(event.starts_at),
         "end": timezone.localtime(event.ends_at),
     }
-    message = email_message(f"events/emails/{template}", context, to=[registration.email])
+    attachments = []
     if with_ics:
-        message.attach("rencontre.ics", ics.event_ics(event), "text/calendar; charset=utf-8; method=PUBLISH")
-    message.send(fail_silently=False)
+        attachments.append(
+            Attachment("rencontre.ics", ics.event_ics(event), "text/calendar; charset=utf-8; method=PUBLISH")
+        )
+    reminder = template == "reminder"
+    notify(
+        kind="events.reminder" if reminder else "events.registration",
+        recipients=[registration.email],
+        template=f"events/emails/{template}",
+        context=context,
+        link=event.get_absolute_url(),
+        attachments=attachments,
+        dedup_key=f"registration-{registration.pk}" if reminder else "",
+    )
 
 
 def send_reminders(*, now=None) -> int:

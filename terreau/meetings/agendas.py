@@ -11,10 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from terreau.core.mail import email_message
 from terreau.events.models import Registration
 from terreau.meetings.models import Feedback, Meeting, SpeedMeeting
 from terreau.meetings.services import agenda_url
+from terreau.notifications.services import Attachment, notify
 
 State = SpeedMeeting.State
 
@@ -42,14 +42,23 @@ def send_final_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Registrat
             "rows": [(m, m.other(registration), sm.round_starts_at(m.round)) for m in meetings],
             "agenda_url": agenda_url(registration),
         }
-        message = email_message("meetings/emails/final", context, to=[registration.email])
+        attachments = []
         if meetings:
-            message.attach(
-                "rendez-vous.ics",
-                calendar.agenda_ics(sm, registration, meetings),
-                "text/calendar; charset=utf-8; method=PUBLISH",
+            attachments.append(
+                Attachment(
+                    "rendez-vous.ics",
+                    calendar.agenda_ics(sm, registration, meetings),
+                    "text/calendar; charset=utf-8; method=PUBLISH",
+                )
             )
-        message.send(fail_silently=False)
+        notify(
+            kind="meetings.final_agenda",
+            recipients=[registration.email],
+            template="meetings/emails/final",
+            context=context,
+            link=sm.event.get_absolute_url(),
+            attachments=attachments,
+        )
         sent += 1
     return sent
 
@@ -67,8 +76,12 @@ def send_provisional_plan_mails(*, sm: SpeedMeeting, registrations: Iterable[Reg
             "wishes_url": agenda_url(registration, "wishes"),
             "wishes_open": sm.wishes_open(),
         }
-        email_message("meetings/emails/provisional", context, to=[registration.email]).send(
-            fail_silently=False
+        notify(
+            kind="meetings.provisional_agenda",
+            recipients=[registration.email],
+            template="meetings/emails/provisional",
+            context=context,
+            link=sm.event.get_absolute_url(),
         )
         sent += 1
     return sent

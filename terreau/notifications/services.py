@@ -33,7 +33,7 @@ from django.urls import reverse
 
 from terreau.core.jobs import defer
 from terreau.core.links import absolute_url
-from terreau.core.mail import render_email, render_text
+from terreau.core.mail import render_email
 from terreau.notifications.kinds import Channel, Kind, get_kind
 from terreau.notifications.models import EmailDelivery, Notification, Preference
 
@@ -154,9 +154,8 @@ def _footer(*, kind: Kind, user, email: str) -> tuple[str, str, str]:
         "unsubscribe_url": unsubscribe,
         "preferences_url": absolute_url(reverse("notifications:preferences")) if user is not None else "",
     }
-    text = render_text("notifications/emails/footer.txt", context)
-    html = render_to_string("notifications/emails/footer.html", context)
-    return text, html, unsubscribe
+    _subject, text, html = render_email("notifications/emails/footer", context)
+    return text, html or "", unsubscribe
 
 
 def notify(

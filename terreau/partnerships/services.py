@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -11,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from terreau.core import states
 from terreau.core.links import absolute_url
-from terreau.core.mail import email_message
 from terreau.directory.models import Membership, NeedOffer, Organisation
+from terreau.notifications.services import notify
 from terreau.partnerships.models import ContactRequest, Partnership
 from terreau.partnerships.workspace import open_thread
 
@@ -29,17 +28,22 @@ def _member_emails(organisation: Organisation) -> list[str]:
 
 
 def _notify(request: ContactRequest, *, template: str, to: list[Organisation]) -> None:
-    """E-mail the members of the given organisations about a contact request (after the commit)."""
-    link = absolute_url(reverse("partnerships:inbox"))
-    messages = []
+    """E-mail the members of the given organisations about a contact request (rows now, sent after the
+    commit, through terreau.notifications)."""
+    path = reverse("partnerships:inbox")
+    link = absolute_url(path)
     for organisation in to:
         recipients = _member_emails(organisation)
         if not recipients:
             continue
         context = {"request": request, "organisation": organisation, "link": link}
-        messages.append(email_message(f"partnerships/emails/{template}", context, to=recipients))
-    if messages:
-        transaction.on_commit(lambda: get_connection().send_messages(messages))
+        notify(
+            kind="partnerships.contact_request",
+            recipients=recipients,
+            template=f"partnerships/emails/{template}",
+            context=context,
+            link=path,
+        )
 
 
 def contact_request_create(

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -19,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from terreau.core.links import absolute_url
-from terreau.core.mail import email_message
 from terreau.core.uploads import check_document
 from terreau.directory.models import Membership, Organisation
+from terreau.notifications.services import notify
 from terreau.partnerships.models import (
     ContactRequest,
     Partnership,
@@ -105,15 +104,19 @@ def message_post(*, partnership: Partnership, body: str, by: Any) -> Partnership
         partnership=partnership, author=_user(by), organisation=side, body=body
     )
     others = partnership.partners.exclude(pk=side.pk) if side is not None else partnership.partners.all()
-    link = absolute_url(reverse("partnerships:detail", args=[partnership.pk]))
-    mails = []
-    for organisation in others.order_by("name", "pk"):  # one e-mail per partner: no address crosses sides
+    path = reverse("partnerships:detail", args=[partnership.pk])
+    link = absolute_url(path)
+    for organisation in others.order_by("name", "pk"):  # one e-mail per person: no address crosses sides
         recipients = _emails([organisation], besides=by)
         if recipients:
             context = {"partnership": partnership, "message": message, "side": side, "link": link}
-            mails.append(email_message("partnerships/emails/message_posted", context, to=recipients))
-    if mails:
-        transaction.on_commit(lambda: get_connection().send_messages(mails))
+            notify(
+                kind="partnerships.message",
+                recipients=recipients,
+                template="partnerships/emails/message_posted",
+                context=context,
+                link=path,
+            )
     return message
 
 

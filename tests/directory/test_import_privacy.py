@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 
+from terreau.core.models import TrackedJob
 from terreau.directory.importers import import_organisations
 from terreau.directory.models import ImportRun, Organisation
 from tests.factories import BranchFactory, BranchRoleFactory, CommuneFactory, OrganisationFactory
@@ -82,14 +83,17 @@ def test_a_public_organisation_of_another_branch_may_still_be_named(hidden):
     assert SECRET in run.rejections.get().reason
 
 
-def test_web_report_of_branch_a_facilitator_does_not_name_branch_b_private_organisation(client, hidden):
+def test_web_report_of_branch_a_facilitator_does_not_name_branch_b_private_organisation(
+    client, hidden, django_capture_on_commit_callbacks
+):
     role = BranchRoleFactory()
     client.force_login(role.user)
     upload = SimpleUploadedFile("a.csv", csv_bytes(*ROWS.values()), content_type="text/csv")
 
-    response = client.post(
-        reverse("directory:import"), {"file": upload, "branch": role.branch_id}, follow=True
-    )
+    # The import runs as a job (inline after the commit here); its progress page links to the report.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("directory:import"), {"file": upload, "branch": role.branch_id})
+    response = client.get(TrackedJob.objects.get().result_url)
 
     html = response.content.decode()
     assert response.status_code == 200

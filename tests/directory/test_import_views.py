@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from terreau.directory.importers import import_organisations
+from terreau.core.models import TrackedJob
+from terreau.directory.importers import import_organisations, stored
 from terreau.directory.models import ImportRun, Organisation
 from tests.factories import (
     BranchFactory,
@@ -35,11 +37,15 @@ def facilitator():
     return BranchRoleFactory()
 
 
-def upload(client, role, name="generic.csv", **extra):
+def upload(client, role, name="generic.csv", *, capture=None, **extra):
+    """Post the file; with ``capture`` (django_capture_on_commit_callbacks), the import job runs too."""
     content = (DATA / name).read_bytes()
     data = {"file": SimpleUploadedFile(name, content, content_type="text/csv"), "branch": role.branch_id}
     data.update(extra)
-    return client.post(IMPORT_URL, data)
+    if capture is None:
+        return client.post(IMPORT_URL, data)
+    with capture(execute=True):
+        return client.post(IMPORT_URL, data)
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):
@@ -83,19 +89,29 @@ def test_facilitator_sees_the_form_and_only_their_branches(client, facilitator):
     assert "voisine.csv" not in html
 
 
-def test_facilitator_imports_a_file_and_reads_the_report(client, facilitator):
+def test_facilitator_imports_a_file_and_reads_the_report(
+    client, facilitator, django_capture_on_commit_callbacks
+):
     client.force_login(facilitator.user)
 
-    response = upload(client, facilitator)
+    response = upload(client, facilitator, capture=django_capture_on_commit_callbacks)
 
     run = ImportRun.objects.get()
+    tracked = TrackedJob.objects.get()
+    # The request stored the file and started the import job; its progress page links to the report.
     assert response.status_code == 302
-    assert response["Location"] == reverse("directory:import_report", args=[run.pk])
+    assert response["Location"] == reverse("core:tracked_job", kwargs={"pk": tracked.pk})
+    assert tracked.state == TrackedJob.State.DONE and tracked.branch == facilitator.branch
+    assert tracked.result_url == reverse("directory:import_report", args=[run.pk])
+    assert (tracked.done, tracked.total) == (run.rows_read, run.rows_read)
+    assert f"{run.rows_read} lignes lues." in client.get(response["Location"]).content.decode()
     assert run.started_by == facilitator.user
     assert run.branch == facilitator.branch
     assert Organisation.objects.filter(branch=facilitator.branch).count() == 3
+    # The stored upload is deleted once read.
+    assert default_storage.listdir(f"{stored.ROOT}/{run.pk}") == ([], [])
 
-    report = client.get(response["Location"])
+    report = client.get(tracked.result_url)
     html = report.content.decode()
     assert report.status_code == 200
     assert "Rapport d&#x27;import" in html or "Rapport d'import" in html
@@ -109,11 +125,18 @@ def test_facilitator_imports_a_file_and_reads_the_report(client, facilitator):
     assert "generic.csv" in listing
 
 
-def test_forced_format_and_failure_are_shown_on_the_report(client, facilitator):
+def test_forced_format_and_failure_are_shown_on_the_report(
+    client, facilitator, django_capture_on_commit_callbacks
+):
     client.force_login(facilitator.user)
 
-    response = upload(client, facilitator, format="sirene_ul")
-    report = client.get(response["Location"]).content.decode()
+    response = upload(client, facilitator, format="sirene_ul", capture=django_capture_on_commit_callbacks)
+    progress = client.get(response["Location"]).content.decode()
+    report = client.get(TrackedJob.objects.get().result_url).content.decode()
+
+    # The progress page says it failed and why, in French, and links to the report.
+    assert "pas abouti" in progress
+    assert "colonnes manquantes denominationUniteLegale" in progress
 
     assert "colonnes manquantes denominationUniteLegale, categorieJuridiqueUniteLegale" in report
     assert "Échoué" in report

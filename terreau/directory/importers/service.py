@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from django.db import transaction
@@ -74,30 +75,44 @@ def resolve_format(header: list[str], format: str | None) -> FormatSpec:
     return spec
 
 
-def import_organisations(
-    *,
-    stream: BinaryIO,
-    file_name: str,
-    format: str | None = None,
-    branch: Any,
-    by: Any = None,
-    batch_size: int = BATCH_SIZE,
-) -> ImportRun:
-    """Import organisations from a CSV binary stream into ``branch``; returns the finished ImportRun.
-
-    The run is marked failed (with a French ``error``) when the file cannot be read at all or when a batch
-    fails; rows rejected one by one do not fail the run.
-    """
+def new_run(*, file_name: str, format: str | None = None, branch: Any, by: Any = None) -> ImportRun:
+    """The ImportRun of a file about to be imported (created by the web page before the job reads it)."""
     if format and format not in FORMATS:
         raise ValueError(f"Unknown import format: {format}")
-    if batch_size < 1:
-        raise ValueError("batch_size must be positive")
-    run = ImportRun.objects.create(
+    return ImportRun.objects.create(
         branch=branch,
         started_by=by,
         format=format or "",
         file_name=os.path.basename(file_name or "")[:255] or "import.csv",
     )
+
+
+def import_organisations(
+    *,
+    stream: BinaryIO,
+    file_name: str = "",
+    format: str | None = None,
+    branch: Any = None,
+    by: Any = None,
+    batch_size: int = BATCH_SIZE,
+    run: ImportRun | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportRun:
+    """Import organisations from a CSV binary stream into ``branch``; returns the finished ImportRun.
+
+    ``run``: an ImportRun made by ``new_run`` (the web import's job; its branch, user and format are used);
+    otherwise one is created. ``progress(rows_read)`` is called after each committed batch.
+    The run is marked failed (with a French ``error``) when the file cannot be read at all or when a batch
+    fails; rows rejected one by one do not fail the run.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    if run is None:
+        run = new_run(file_name=file_name, format=format, branch=branch, by=by)
+    else:
+        format, branch = run.format or None, run.branch
+    if format and format not in FORMATS:
+        raise ValueError(f"Unknown import format: {format}")
     try:
         csv_stream = CsvStream(stream)
         run.encoding = csv_stream.encoding
@@ -107,7 +122,8 @@ def import_organisations(
         return _finish(run, error=str(exc))
     run.format = spec.code
     run.save(update_fields=["encoding", "format", "header", "updated_at"])
-    return _Importer(run=run, spec=spec, branch=branch, batch_size=batch_size).execute(csv_stream)
+    importer = _Importer(run=run, spec=spec, branch=branch, batch_size=batch_size, progress=progress)
+    return importer.execute(csv_stream)
 
 
 def _finish(run: ImportRun, *, error: str = "", index_error: str = "") -> ImportRun:
@@ -120,8 +136,17 @@ def _finish(run: ImportRun, *, error: str = "", index_error: str = "") -> Import
 
 
 class _Importer:
-    def __init__(self, *, run: ImportRun, spec: FormatSpec, branch: Any, batch_size: int):
+    def __init__(
+        self,
+        *,
+        run: ImportRun,
+        spec: FormatSpec,
+        branch: Any,
+        batch_size: int,
+        progress: Callable[[int], None] | None = None,
+    ):
         self.run = run
+        self.progress = progress
         self.spec = spec
         self.branch = branch
         self.batch_size = batch_size
@@ -245,6 +270,8 @@ class _Importer:
             raise _BatchFailed(rows[0].line, rows[-1].line) from exc
         self.committed = total
         self.last_committed_line = rows[-1].line
+        if self.progress is not None:
+            self.progress(total.rows_read)
 
     def _restore_counts(self) -> None:
         self.run.rows_read = self.committed.rows_read

@@ -1,4 +1,6 @@
-"""CSV import pages for branch staff: upload form with past imports, downloadable template, report."""
+"""CSV import pages for branch staff: upload form with past imports, downloadable template, report. The
+upload is stored and imported by a job (terreau.directory.tasks.import_file) the user follows on its progress
+page, which links to the report."""
 
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from terreau.core import access
 from terreau.core.audit import audit_export
 from terreau.core.tabular import Sheet, csv_response, xlsx_response
-from terreau.directory.importers import GENERIC_COLUMNS, GENERIC_EXAMPLE, import_organisations
+from terreau.directory.importers import GENERIC_COLUMNS, GENERIC_EXAMPLE
 from terreau.directory.importers.rejects import rejects_filename, rejects_rows
+from terreau.directory.importers.stored import start_import
 from terreau.directory.models import ImportRejection, ImportRun
 
 # Multipart boundaries and the other form fields around the file, in bytes.
@@ -137,14 +140,13 @@ def _upload(request: HttpRequest, branches: QuerySet, handler: SizeLimitUploadHa
     if not form.is_valid():
         return _render_page(request, branches, form, status=400)
     upload = form.cleaned_data["file"]
-    run = import_organisations(
-        stream=upload,
-        file_name=upload.name,
+    _run, tracked = start_import(
+        upload=upload,
         format=form.cleaned_data["format"] or None,
         branch=form.cleaned_data["branch"],
         by=request.user,
     )
-    return redirect("directory:import_report", pk=run.pk)
+    return redirect("core:tracked_job", pk=tracked.pk)
 
 
 @login_required

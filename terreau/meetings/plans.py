@@ -139,7 +139,11 @@ def start_planning(*, sm: SpeedMeeting, by) -> TrackedJob:
     from terreau.meetings.tasks import plan as plan_task
 
     with transaction.atomic():
-        sm = SpeedMeeting.objects.select_for_update().select_related("event", "planning_job").get(pk=sm.pk)
+        sm = (
+            SpeedMeeting.objects.select_for_update(of=("self",))
+            .select_related("event", "planning_job")
+            .get(pk=sm.pk)
+        )
         _check_plannable(sm, schedule_document(sm))
         if running_planning_job(sm) is not None:
             raise ValidationError(

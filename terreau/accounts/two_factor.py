@@ -92,28 +92,32 @@ def qr_svg(device: TOTPDevice) -> str:
     return qr.svg_inline(scale=5, border=2, dark="#000", light="#fff", title=_("Code QR à scanner"))
 
 
-@transaction.atomic
 def totp_confirm(
     *, user: Any, device: TOTPDevice, token: str, request: HttpRequest | None = None
 ) -> list[str]:
     """Confirm the device being enrolled with a first code; returns the new backup codes (shown once).
 
-    The person's previous second factor, if any, is replaced: only one app and one set of codes at a time."""
+    The person's previous second factor, if any, is replaced: only one app and one set of codes at a time.
+    A wrong code counts for django-otp's throttling (saved: the refusal is not rolled back)."""
     if device.user_id != user.pk or device.confirmed:
         raise ValidationError(_("Cet appareil ne peut plus être confirmé : recommencez l'activation."))
+    allowed, data = device.verify_is_allowed()
+    if not allowed:
+        raise ValidationError(_throttle_message(data))
     if not device.verify_token(_clean(token)):
         raise ValidationError(
             _("Ce code ne correspond pas. Vérifiez l'heure de votre téléphone et saisissez le code affiché.")
         )
-    for other in devices_for_user(user, confirmed=None):
-        if other.pk != device.pk or not isinstance(other, TOTPDevice):
-            other.delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    codes = _new_backup_codes(user)
-    audit_record(
-        actor=user, action=Action.TWO_FACTOR_ENABLED, target=user.email, obj=_row(user), request=request
-    )
+    with transaction.atomic():
+        for other in devices_for_user(user, confirmed=None):
+            if other.pk != device.pk or not isinstance(other, TOTPDevice):
+                other.delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _new_backup_codes(user)
+        audit_record(
+            actor=user, action=Action.TWO_FACTOR_ENABLED, target=user.email, obj=_row(user), request=request
+        )
     logger.info("Two-factor authentication enabled by user %s", user.pk)
     return codes
 

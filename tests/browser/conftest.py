@@ -68,11 +68,41 @@ def page(browser, live_server, settings) -> Page:
 
 
 def login(page: Page, email: str, password: str = "motdepasse-solide-42") -> None:
+    """Sign in through the login form; staff (who must pass the second factor) are given an authenticator app
+    if they have none, whose current code is typed on the code page, as a person reads it on their phone."""
+    device = _authenticator_of(email)
     page.goto("/comptes/connexion/")
     page.get_by_label("Adresse e-mail").fill(email)
     page.get_by_label("Mot de passe").fill(password)
     page.get_by_role("button", name="Se connecter").last.click()
     page.wait_for_load_state()
+    if device is not None and page.url.split("?")[0].endswith("/comptes/connexion/code/"):
+        type_code(page, device)
+
+
+def type_code(page: Page, device) -> None:
+    """On the code page: type the code the person's app shows now (computed with django_otp.oath.TOTP)."""
+    from tests.accounts.two_factor_support import totp_code
+
+    page.get_by_label("Code de vérification").fill(totp_code(device))
+    page.get_by_role("button", name="Vérifier").click()
+    page.wait_for_load_state()
+
+
+def _authenticator_of(email: str):
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from terreau.accounts import two_factor
+    from tests.accounts.two_factor_support import totp_device
+
+    user = get_user_model().objects.filter(email__iexact=email).first()
+    if user is None:
+        return None
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None and two_factor.requires_two_factor(user):
+        device = totp_device(user)
+    return device
 
 
 def assert_accessible(page: Page) -> None:

@@ -16,6 +16,7 @@ incremental rows, so a private text never changes the weights of what another br
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -23,6 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
 
 from terreau.core.models import Visibility
 from terreau.directory.models import Direction, NeedOffer, NeedOfferStatus, Organisation
@@ -147,6 +151,9 @@ def build_index() -> engine.Index:
 # --- the worker's index ------------------------------------------------------------------------------
 
 WORKER_INDEX_MAX_AGE = 6 * 3600  # seconds: a worker's index is built again at least this often
+# Change ids are given when a change is written, but become visible when its transaction commits: a change
+# may appear below the position already read. Changes logged this recently are looked at again (once).
+LATE_COMMIT_SECONDS = 300
 
 
 @dataclass
@@ -155,6 +162,7 @@ class _Worker:
     position: int = 0  # last MatchingChange id applied to the index
     build_id: int = 0  # the SuggestionBuild the index was built for (0: built by an incremental job)
     built_at: float = 0.0
+    recent: dict[int, float] = field(default_factory=dict)  # change id -> when applied (LATE_COMMIT window)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
@@ -173,6 +181,7 @@ def set_worker_index(index: engine.Index, *, position: int, build_id: int) -> No
     with _WORKER.lock:
         _WORKER.index, _WORKER.position, _WORKER.build_id = index, position, build_id
         _WORKER.built_at = time.monotonic()
+        _WORKER.recent = {}
 
 
 def last_change_id() -> int:
@@ -202,26 +211,33 @@ def sync_changes() -> None:
     index = _WORKER.index
     if index is None:
         return
-    changes = list(
-        MatchingChange.objects.filter(id__gt=_WORKER.position)
+    now = time.monotonic()
+    _WORKER.recent = {k: t for k, t in _WORKER.recent.items() if now - t < 2 * LATE_COMMIT_SECONDS}
+    since = timezone.now() - dt.timedelta(seconds=LATE_COMMIT_SECONDS)
+    changes = [
+        c
+        for c in MatchingChange.objects.filter(Q(id__gt=_WORKER.position) | Q(at__gte=since))
         .order_by("id")
-        .values_list("id", "organisation_id", "need_offer_id", "direction")
-    )
+        .values_list("id", "organisation_id", "need_offer_id")
+        if c[0] not in _WORKER.recent
+    ]
     if not changes:
         return
-    orgs = {org for _id, org, item, _d in changes if item is None}
-    items = [(org, item, d) for _id, org, item, d in changes if item is not None and org not in orgs]
+    apply_changes(index, [(org, item) for _id, org, item in changes])
+    for change_id, _org, _item in changes:
+        _WORKER.recent[change_id] = now
+    _WORKER.position = max(_WORKER.position, changes[-1][0])
+
+
+def apply_changes(index: engine.Index, changes: list[tuple[int, int | None]]) -> None:
+    """(organisation id, need/offer id or None for the whole organisation) as the database has them now."""
+    orgs = {org for org, item in changes if item is None}
+    items = [(org, item) for org, item in changes if item is not None and org not in orgs]
     for org_id in sorted(orgs):
         index_organisation(index, org_id)
-    found = {
-        no.pk: no
-        for no in NeedOffer.objects.filter(pk__in={item for _o, item, _d in items}).select_related(None)
-    }
-    for org_id, item_id, direction in items:
-        apply_need_offer(
-            index, organisation_id=org_id, pk=item_id, direction=direction, found=found.get(item_id)
-        )
-    _WORKER.position = changes[-1][0]
+    found = {no.pk: no for no in NeedOffer.objects.filter(pk__in={item for _o, item in items})}
+    for org_id, item_id in items:
+        apply_need_offer(index, organisation_id=org_id, pk=item_id, found=found.get(item_id))
 
 
 def index_organisation(index: engine.Index, org_id: int) -> None:
@@ -233,9 +249,7 @@ def index_organisation(index: engine.Index, org_id: int) -> None:
         index.remove_organisation(str(org_id))
 
 
-def apply_need_offer(
-    index: engine.Index, *, organisation_id: int, pk: int, direction: str, found: NeedOffer | None
-) -> None:
+def apply_need_offer(index: engine.Index, *, organisation_id: int, pk: int, found: NeedOffer | None) -> None:
     """One need or offer as the database has it now: added, edited, moved, or removed when no longer
     active or deleted (`found` is its row, None when deleted)."""
     key = str(pk)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save
 from django.dispatch import receiver
 
 from terreau.core.jobs import defer
@@ -58,17 +58,10 @@ def organisation_deleted(sender, instance: Organisation, **kwargs):
     _changed(organisation_id=instance.pk)
 
 
-@receiver(pre_save, sender=NeedOffer, dispatch_uid="matching_need_offer_moving")
-def need_offer_moving(sender, instance: NeedOffer, raw: bool = False, using=None, **kwargs):
-    """Remembers the organisation of a need or offer before a save that may move it elsewhere."""
-    instance._matching_from = None
-    if not raw and not instance._state.adding and instance.pk is not None:
-        instance._matching_from = (
-            NeedOffer._base_manager.using(using)
-            .filter(pk=instance.pk)
-            .values_list("organisation_id", flat=True)
-            .first()
-        )
+@receiver(post_init, sender=NeedOffer, dispatch_uid="matching_need_offer_loaded")
+def need_offer_loaded(sender, instance: NeedOffer, **kwargs):
+    """Remembers the organisation a need or offer was loaded with (no query), to log a move from it."""
+    instance._matching_from = instance.__dict__.get("organisation_id")
 
 
 @receiver(post_save, sender=NeedOffer, dispatch_uid="matching_need_offer_saved")

@@ -33,11 +33,13 @@ Incremental update (refresh_pending), for each changed need or offer
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterable
 
 import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from terreau.matching import engine, indexing
@@ -47,7 +49,7 @@ from terreau.matching.selection import ALLIANCE_MIN_SCORE
 logger = logging.getLogger(__name__)
 
 ENGINE_VERSION = 1  # raise when the engine's scores or reasons change meaning
-PER_ITEM = 20  # best pairs kept per need and per offer
+PER_ITEM = 10  # best pairs kept per need and per offer (a page lists 10 partners)
 MAX_LEARNED_FACTOR = 1.3  # services.TYPE_FACTOR_RANGE's top (partner factors only lower a score)
 STORE_MIN_SCORE = max(engine.MIN_PAIR_SCORE, ALLIANCE_MIN_SCORE / MAX_LEARNED_FACTOR)
 ROWS_PER_BLOCK = 20_000  # pairs explained and written together by the full rebuild (bounded memory)
@@ -106,7 +108,8 @@ def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int
     ns, os_, sc = (np.concatenate([p[i] for p in parts]) for i in range(3))
     key = ns.astype(np.int64) * max(1, len(index.offers.ids)) + os_
     _key, first = np.unique(key, return_index=True)
-    return engine.ScoredPairs(ns[first], os_[first], sc[first])
+    # Scores as the full rebuild has them (the engine's float32), so both write the same values.
+    return engine.ScoredPairs(ns[first], os_[first], sc[first].astype(np.float32))
 
 
 def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[StoredSuggestion]:
@@ -143,6 +146,21 @@ def _insert(rows: list[StoredSuggestion]) -> None:
         StoredSuggestion.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
 
 
+def _write_new(rows: list[StoredSuggestion]) -> None:
+    """Rows of a generation nobody else writes yet (the rebuild's): COPY on PostgreSQL, else batches."""
+    if connection.vendor != "postgresql":
+        _insert(rows)
+        return
+    fields = [f for f in StoredSuggestion._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {StoredSuggestion._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields])
+
+
 def _delete_generation(generation: int) -> None:
     while True:
         ids = list(
@@ -159,7 +177,14 @@ def _delete_generation(generation: int) -> None:
 def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBuild:
     """Computes every suggestion again under a new generation, then swaps it in (see the module's docstring)."""
     build = SuggestionBuild.objects.create(engine_version=ENGINE_VERSION)
-    position = indexing.last_change_id()  # every change up to here is in the data read now
+    position = indexing.last_change_id()  # every change up to here is in the data read now...
+    # ...except those not committed yet (a change becomes visible when its transaction commits): the recent
+    # ones seen now are known, any other one at or below the position was committed later.
+    seen = set(
+        MatchingChange.objects.filter(
+            at__gte=timezone.now() - dt.timedelta(seconds=indexing.LATE_COMMIT_SECONDS)
+        ).values_list("id", flat=True)
+    )
     index = indexing.build_index()
     org_ids = index.org_ids_alive()
     need_slots, offer_slots = index.item_slots(org_ids)
@@ -168,7 +193,7 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     ns, os_, sc = _union_top(*index.best_pairs(pairs_per_item=per_item))
     for start in range(0, len(ns), ROWS_PER_BLOCK):
         block = slice(start, start + ROWS_PER_BLOCK)
-        _insert(rows_for(index, engine.ScoredPairs(ns[block], os_[block], sc[block]), generation=build.pk))
+        _write_new(rows_for(index, engine.ScoredPairs(ns[block], os_[block], sc[block]), generation=build.pk))
         if progress is not None:
             progress(done=min(start + ROWS_PER_BLOCK, len(ns)), total=len(ns))
     pairs = len(ns)
@@ -178,17 +203,21 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
         build.organisations = len(org_ids)
         build.pairs = StoredSuggestion.objects.filter(generation=build.pk).count()
         build.save(update_fields=["finished_at", "organisations", "pairs"])
-        # Changes logged while this build read the data may be missing from it, even if a job processed
-        # them into the previous generation: they are done again on the new one.
-        MatchingChange.objects.filter(id__gt=position, done=True).update(done=False)
-        MatchingChange.objects.filter(id__lte=position, done=False).update(done=True)
+        # Changes this build may have missed (logged after it read the data, or committed late) are done again
+        # on the new generation, even if a job processed them into the previous one; the others are in it.
+        recent = MatchingChange.objects.filter(
+            id__lte=position, at__gte=build.started_at - dt.timedelta(seconds=indexing.LATE_COMMIT_SECONDS)
+        ).values_list("id", flat=True)
+        late = Q(id__gt=position) | Q(id__in=sorted(set(recent) - seen))
+        MatchingChange.objects.filter(late, done=True).update(done=False)
+        MatchingChange.objects.filter(~late, done=False).update(done=True)
     indexing.set_worker_index(index, position=position, build_id=build.pk)
     # Older generations (the one replaced, and any build interrupted before it finished) are deleted.
     for old in SuggestionBuild.objects.exclude(pk=build.pk).filter(started_at__lte=build.started_at):
         _delete_generation(old.pk)
         old.delete()
     MatchingChange.objects.filter(
-        done=True, id__lte=position, at__lt=timezone.now() - timezone.timedelta(days=CHANGE_LOG_DAYS)
+        done=True, id__lte=position, at__lt=timezone.now() - dt.timedelta(days=CHANGE_LOG_DAYS)
     ).delete()
     logger.info("Suggestions rebuilt: %s organisations, %s pairs", len(org_ids), pairs)
     return build
@@ -204,50 +233,50 @@ def record_change(*, organisation_id: int, need_offer_id: int | None = None, dir
     )
 
 
-def _claim_pending(limit: int) -> list[tuple[int, int, int | None]]:
-    with transaction.atomic():
-        claimed = list(
-            MatchingChange.objects.select_for_update(skip_locked=True)
-            .filter(done=False)
-            .order_by("id")
-            .values_list("id", "organisation_id", "need_offer_id")[:limit]
-        )
-        MatchingChange.objects.filter(id__in=[c[0] for c in claimed]).update(done=True)
-    return claimed
-
-
 def refresh_pending() -> int:
-    """Recomputes the suggestions of the pending changes (claimed, so two workers never do the same one);
-    a full rebuild instead when nothing was ever built or when there are too many. Returns how many."""
+    """Recomputes the suggestions of the pending changes, a batch at a time in one transaction each (the
+    changes stay locked meanwhile, so two workers never do the same one, and a failure leaves them pending
+    for the retry); a full rebuild instead when nothing was ever built or when there are too many. Returns
+    how many changes were handled."""
     build = current_build()
     pending = MatchingChange.objects.filter(done=False).count()
-    if build is None or pending > REBUILD_ABOVE:
-        rebuild_all()
-        return pending
     done = 0
+    if build is None or pending > REBUILD_ABOVE:
+        build = rebuild_all()
+        done = pending  # then the changes it may have missed, if any
     while True:
-        claimed = _claim_pending(500)
-        if not claimed:
-            return done
-        with indexing.worker_index(current_build_id=build.pk) as index:
-            items: list[tuple[str, str, str]] = []
-            for _id, org_id, item_id in claimed:
-                if item_id is None:
-                    need_slots, offer_slots = index.item_slots([str(org_id)])
-                    items.extend((str(org_id), "need", index.need_ids([s])[0]) for s in need_slots)
-                    items.extend((str(org_id), "offer", index.offer_ids([s])[0]) for s in offer_slots)
-                    _forget_organisation(org_id, generation=build.pk, keep_items=len(items) > 0)
-                else:
-                    items.append((str(org_id), "", str(item_id)))
-            refresh_items(index, {(o, s, i) for o, s, i in items}, generation=build.pk)
+        with transaction.atomic():
+            claimed = list(
+                MatchingChange.objects.select_for_update(skip_locked=True)
+                .filter(done=False)
+                .order_by("id")
+                .values_list("id", "organisation_id", "need_offer_id")[:500]
+            )
+            if not claimed:
+                return done
+            with indexing.worker_index(current_build_id=build.pk) as index:
+                # The changes themselves are applied again: one committed late may be below the position.
+                indexing.apply_changes(index, [(org, item) for _id, org, item in claimed])
+                items: set[tuple[str, str, str]] = set()
+                for _id, org_id, item_id in claimed:
+                    if item_id is None:
+                        need_slots, offer_slots = index.item_slots([str(org_id)])
+                        items.update((str(org_id), "need", n) for n in index.need_ids(need_slots))
+                        items.update((str(org_id), "offer", o) for o in index.offer_ids(offer_slots))
+                        if not need_slots and not offer_slots:
+                            _forget_organisation(org_id, generation=build.pk)
+                    else:
+                        items.add((str(org_id), "", str(item_id)))
+                refresh_items(index, items, generation=build.pk)
+            MatchingChange.objects.filter(id__in=[c[0] for c in claimed]).update(done=True)
         done += len(claimed)
 
 
-def _forget_organisation(org_id: int, *, generation: int, keep_items: bool) -> None:
-    if not keep_items:  # gone, or nothing active left: none of its pairs stays
-        rows = StoredSuggestion.objects.filter(generation=generation)
-        rows.filter(need_organisation_id=org_id).delete()
-        rows.filter(offer_organisation_id=org_id).delete()
+def _forget_organisation(org_id: int, *, generation: int) -> None:
+    """Gone, or nothing active left: none of its pairs stays."""
+    rows = StoredSuggestion.objects.filter(generation=generation)
+    rows.filter(need_organisation_id=org_id).delete()
+    rows.filter(offer_organisation_id=org_id).delete()
 
 
 def refresh_items(index: engine.Index, items: Iterable[tuple[str, str, str]], *, generation: int) -> None:
@@ -284,6 +313,7 @@ def _entering_others(index, need_slot, offer_slot, own: engine.ScoredPairs, *, g
         ns, os_, sc = index.pairs_for_items((), [offer_slot])
         others, other_field = ns, "need_id"
         other_ids = index.need_ids
+    sc = sc.astype(np.float32)
     keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
     mine = set(zip(own.need.tolist(), own.offer.tolist(), strict=True))
     keep = np.array([i for i in keep.tolist() if (int(ns[i]), int(os_[i])) not in mine], dtype=np.int64)

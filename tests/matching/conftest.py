@@ -38,7 +38,10 @@ def no_worker():
 
 @pytest.fixture(autouse=True)
 def _worker_runs_before_reads(request, monkeypatch):
-    if "no_worker" in request.fixturenames or not request.node.get_closest_marker("django_db"):
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if "no_worker" in request.fixturenames or not uses_db:
         yield
         return
     monkeypatch.setattr(services, "suggestions_for", _after_jobs(services.suggestions_for))

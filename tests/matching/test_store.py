@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.db import transaction
 from django.urls import reverse
@@ -73,9 +74,12 @@ def test_full_rebuild_stores_every_pair_the_engine_scores(territory, no_worker):
     for n, o, s in zip(ns.tolist(), os_.tolist(), sc.tolist(), strict=True):
         if s >= store.STORE_MIN_SCORE:
             key = (int(index.need_ids([n])[0]), int(index.offer_ids([o])[0]))
-            expected[key] = (s, index.explain(n, o))
+            expected[key] = (float(np.float32(s)), index.explain(n, o))  # stored as the engine's float32
     # Few items: every pair above the threshold is within each item's PER_ITEM best, so all are stored.
-    assert expected and len(expected) < store.PER_ITEM
+    assert expected
+    for side in (0, 1):
+        per_item = [k[side] for k in expected]
+        assert max(per_item.count(x) for x in per_item) < store.PER_ITEM
     assert _stored(build.pk) == expected
     assert build.pairs == len(expected) and build.finished_at is not None
 
@@ -155,7 +159,7 @@ def test_readers_keep_the_previous_generation_until_the_new_one_is_complete(
     before = [(s.partner.pk, s.score) for s in services.suggestions_for(organisation=org, user=superuser)]
     assert before
     seen_during = []
-    real_insert = store._insert
+    real_insert = store._write_new
 
     def insert_and_read(rows):
         real_insert(rows)
@@ -167,7 +171,7 @@ def test_readers_keep_the_previous_generation_until_the_new_one_is_complete(
         )
 
     monkeypatch.setattr(store, "ROWS_PER_BLOCK", 2)
-    monkeypatch.setattr(store, "_insert", insert_and_read)
+    monkeypatch.setattr(store, "_write_new", insert_and_read)
     second = store.rebuild_all()
     assert len(seen_during) > 1 and all(seen == (first.pk, before) for seen in seen_during)
     assert store.current_build() == second

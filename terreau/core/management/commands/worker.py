@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+logger = logging.getLogger(__name__)
+
+# When the database goes away (restart, fail-over), Procrastinate's worker stops; it starts again this many
+# seconds later, as often as needed, until the service manager asks it to stop.
+RESTART_SECONDS = 5
 
 
 class Command(BaseCommand):
@@ -25,10 +36,45 @@ class Command(BaseCommand):
             )
         if concurrency < 1:
             raise CommandError("--concurrency doit valoir au moins 1.")
-        from terreau.core.jobs import run_worker
         from terreau.core.tasks import retry_stalled
 
         # Jobs a killed worker left behind run again at once, not only at the next periodic check.
         retry_stalled()
         self.stdout.write(f"Travailleur démarré ({concurrency} traitement(s) à la fois).")
-        run_worker(concurrency=concurrency, queues=queues, install_signal_handlers=True)
+        self.stdout.flush()
+        asyncio.run(_work_until_stopped(concurrency=concurrency, queues=queues))
+
+
+async def _work_once(**options) -> None:
+    from procrastinate.contrib.django import app
+
+    # Django's connector cannot listen for new jobs: the worker runs on Procrastinate's own connection pool.
+    with app.replace_connector(app.connector.get_worker_connector()):
+        async with app.open_async():
+            await app.run_worker_async(install_signal_handlers=False, **options)
+
+
+async def _work_until_stopped(**options) -> None:
+    """Run the worker; start it again when it stops by itself (database unreachable) until SIGTERM/SIGINT,
+    which let the jobs under way finish (Procrastinate's graceful stop on cancellation)."""
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
+    while True:
+        worker = asyncio.create_task(_work_once(**options))
+        asked = asyncio.create_task(stopping.wait())
+        await asyncio.wait({worker, asked}, return_when=asyncio.FIRST_COMPLETED)
+        if stopping.is_set():
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+            return
+        asked.cancel()
+        error = worker.exception()
+        logger.warning(
+            "Worker stopped (%s); starting again in %d s", error or "database unreachable?", RESTART_SECONDS
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), RESTART_SECONDS)
+            return

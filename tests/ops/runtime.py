@@ -416,15 +416,28 @@ class Visitor:
         assert response.status_code == 200, response.text[:1000]
         second = _second_factor_field(response.text)
         if second is not None:
-            from django_otp.oath import TOTP
-
-            code = f"{TOTP(bytes.fromhex(TOTP_KEY_HEX)).token():06d}"
-            response = self.post_form(response, **{second: code})
+            response = self.post_form(response, **{second: _fresh_totp_code()})
             assert response.status_code == 200, response.text[:1000]
         assert "/comptes/connexion/" not in response.url.path, (
             f"still on the sign-in page: {response.text[:800]}"
         )
         return response
+
+
+_USED_STEPS: set[int] = set()
+
+
+def _fresh_totp_code() -> str:
+    """The organiser's current TOTP code; a code is accepted once only, so wait for the next 30-second step
+    when this one was used already (a second sign-in, or the restored copy of a database that saw it)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(bytes.fromhex(TOTP_KEY_HEX))
+    while totp.t() in _USED_STEPS:
+        time.sleep(1)
+        totp = TOTP(bytes.fromhex(TOTP_KEY_HEX))
+    _USED_STEPS.add(totp.t())
+    return f"{totp.token():06d}"
 
 
 def _second_factor_field(page: str) -> str | None:

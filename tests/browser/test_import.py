@@ -6,6 +6,7 @@ import pytest
 
 from terreau.directory.models import ImportRun, Organisation
 from tests.browser.conftest import assert_accessible, login
+from tests.browser.jobs import follow_job
 from tests.factories import BranchRoleFactory, CommuneFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,6 +27,8 @@ def test_facilitator_imports_a_csv_with_bad_rows_and_reads_the_report(page):
     page.get_by_label("Format", exact=True).select_option("generic")
     page.get_by_label("Antenne", exact=True).select_option(str(role.branch_id))
     page.get_by_role("button", name="Importer le fichier").click()
+    # The file is imported by a job: its progress page, then the report.
+    follow_job(page, expect_text="lignes lues")
     page.wait_for_url("**/importer/*/")
 
     assert page.get_by_role("heading", name="Rapport d'import").is_visible()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from terreau.directory.models import ImportRun
 from tests.browser.conftest import assert_accessible, login
+from tests.browser.jobs import follow_job
 from tests.factories import BranchRoleFactory, CommuneFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,6 +43,7 @@ def test_report_lists_every_error_and_downloads_the_rejected_rows(page, tmp_path
     page.get_by_label("Fichier CSV").set_input_files(str(source))
     page.get_by_label("Antenne", exact=True).select_option(str(role.branch_id))
     page.get_by_role("button", name="Importer le fichier").click()
+    follow_job(page)  # the import job's progress page, then the report
     page.wait_for_url("**/importer/*/")
 
     expect(page.get_by_role("heading", name="Rapport d'import")).to_be_visible()
@@ -88,6 +90,7 @@ def test_report_lists_every_error_and_downloads_the_rejected_rows(page, tmp_path
     page.get_by_label("Fichier CSV").set_input_files(str(fixed))
     page.get_by_label("Antenne", exact=True).select_option(str(role.branch_id))
     page.get_by_role("button", name="Importer le fichier").click()
+    follow_job(page)  # the import job's progress page, then the report
     page.wait_for_url("**/importer/*/")
     expect(page.get_by_text("Aucune ligne rejetée.")).to_be_visible()
     assert_accessible(page)

@@ -12,6 +12,7 @@ from terreau.events.models import Registration
 from terreau.meetings import services
 from terreau.meetings.models import SpeedMeeting, Wish
 from tests.browser.conftest import assert_accessible, login
+from tests.browser.jobs import follow_job
 from tests.factories import BranchFactory, BranchRoleFactory, EventFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -59,7 +60,9 @@ def test_wishes_plan_publish_and_agenda(page):
     login(page, "orga@example.org")
     page.goto(f"/rencontres/{event.slug}/rendez-vous/")
     page.get_by_role("button", name="Calculer le planning").click()
-    page.get_by_text("Planning calculé").first.wait_for()
+    # The plan is computed by a job: its progress page, then the planning page.
+    follow_job(page, expect_text="Planning calculé")
+    page.wait_for_url(f"**/rencontres/{event.slug}/rendez-vous/")
     page.get_by_role("button", name="Publier le planning provisoire").click()
     page.get_by_role("button", name="Publier le planning définitif").wait_for()
     assert_accessible(page)

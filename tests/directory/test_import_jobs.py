@@ -61,7 +61,7 @@ def test_the_request_stores_the_file_and_the_job_imports_it(client, role, django
     assert default_storage.open(path).read() == GENERIC
     assert client.get(f"/media/{path}").status_code == 404
     report = client.get(reverse("directory:import_report", args=[run.pk])).content.decode()
-    assert "En cours" in report
+    assert "En cours" in report and "se mettent à jour" in report and "every 2s" in report
 
     for callback in callbacks:
         callback()
@@ -71,6 +71,8 @@ def test_the_request_stores_the_file_and_the_job_imports_it(client, role, django
     assert run.status == ImportRun.Status.DONE and run.rows_read == 9
     assert tracked.state == TrackedJob.State.DONE and (tracked.done, tracked.total) == (9, 9)
     assert not default_storage.exists(path)
+    report = client.get(reverse("directory:import_report", args=[run.pk])).content.decode()
+    assert "every 2s" not in report and "Terminé" in report
 
 
 def test_progress_counts_rows_batch_by_batch(role, monkeypatch):

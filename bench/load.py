@@ -127,14 +127,19 @@ def prepare(args) -> dict:
         plan = load_data.describe(load_data.Plan())
     else:
         step(f"Génère {args.orgs:,} organisations…".replace(",", " "))
-        plan = load_data.fill(
-            orgs=args.orgs,
-            per_org=args.per_org,
-            members=args.members,
-            events=args.events,
-            probes=args.probes,
-            log=step,
-        )
+        if args.orgs >= 500_000:  # national-register size: rows drawn inside PostgreSQL (load_bigdata)
+            import load_bigdata
+
+            plan = load_bigdata.fill_sql(orgs=args.orgs, per_org=args.per_org, log=step)
+        else:
+            plan = load_data.fill(
+                orgs=args.orgs,
+                per_org=args.per_org,
+                members=args.members,
+                events=args.events,
+                probes=args.probes,
+                log=step,
+            )
         plan = load_data.describe(plan)
     load_data.reset_probes(plan)
     from django.db import connections
@@ -269,22 +274,18 @@ def warm_up(base: str, plan: dict, seconds: float) -> None:
     """Every worker builds what it builds on first use (matching index, caches): requests on fresh
     connections (so both workers get some) until the suggestions page answers fast several times."""
     step(f"Préchauffage ({seconds:.0f} s au plus)…")
-    member = plan["members"][-1]
-    s = session_for(base, member["email"], plan["password"], "10.254.0.1")
+    member = plan["members"][-1] if plan["members"] else None
+    s = session_for(base, member["email"], plan["password"], "10.254.0.1") if member else None
+    urls = ["/", "/?q=tablettes", f"/organisations/{plan['org_slugs'][0]}/", "/rencontres/", "/carte/"]
     deadline = time.monotonic() + seconds
     fast = 0
     while time.monotonic() < deadline and fast < 6:
-        for url in (
-            "/",
-            "/?q=tablettes",
-            f"/organisations/{plan['org_slugs'][0]}/",
-            "/rencontres/",
-            "/carte/",
-        ):
-            requests.get(base + url, timeout=120, headers={"Connection": "close"})
         t0 = time.perf_counter()
-        s.get(f"{base}/complementarites/{member['slug']}/", timeout=300, headers={"Connection": "close"})
-        fast = fast + 1 if time.perf_counter() - t0 < 1.0 else 0
+        for url in urls:
+            requests.get(base + url, timeout=120, headers={"Connection": "close"})
+        if s is not None:
+            s.get(f"{base}/complementarites/{member['slug']}/", timeout=300, headers={"Connection": "close"})
+        fast = fast + 1 if time.perf_counter() - t0 < 3.0 else 0
 
 
 class Probe(threading.Thread):
@@ -516,6 +517,7 @@ def main() -> None:
     parser.add_argument("--db", default="terreau_load")
     parser.add_argument("--reuse-db", action="store_true", help="skip generation when the database holds N")
     parser.add_argument("--directory-only", action="store_true", help="directory searches only (2M case)")
+    parser.add_argument("--generate-only", action="store_true", help="prepare the database, then stop")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 organisations, 20 s")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, Locust CSV)")
     args = parser.parse_args()
@@ -530,6 +532,8 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="terreau-load-"))
     try:
         plan = prepare(args)
+        if args.generate_only:
+            return
         plan_path = workdir / "plan.json"
         plan_path.write_text(json.dumps(plan), encoding="utf-8")
         base = start_server(args, workdir)

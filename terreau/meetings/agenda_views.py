@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -46,7 +47,9 @@ def all_agendas_pdf(request: HttpRequest, slug: str) -> HttpResponse:
         tasks.all_agendas_pdf,
         owner=request.user,
         branch=event.branch,
-        title=_("Agendas de tous les participants (PDF) — %(event)s") % {"event": event.title},
+        title=Truncator(
+            _("Agendas de tous les participants (PDF) — %(event)s") % {"event": event.title}
+        ).chars(200),
         speed_meeting_id=sm.pk,
     )
     return redirect("core:tracked_job", pk=tracked.pk)

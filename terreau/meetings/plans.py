@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import formats, timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -153,7 +154,9 @@ def start_planning(*, sm: SpeedMeeting, by) -> TrackedJob:
             plan_task,
             owner=by,
             branch=sm.event.branch,
-            title=_("Calcul du planning des rendez-vous — %(event)s") % {"event": sm.event.title},
+            title=Truncator(
+                _("Calcul du planning des rendez-vous — %(event)s") % {"event": sm.event.title}
+            ).chars(200),
             speed_meeting_id=sm.pk,
             user_id=by.pk if by is not None else None,
         )

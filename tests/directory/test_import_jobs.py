@@ -175,3 +175,12 @@ def test_old_stored_uploads_are_pruned(role):
     tasks.prune_import_uploads.func()
 
     assert not default_storage.exists(old) and default_storage.exists(new)
+
+
+def test_a_long_file_name_fits_the_progress_page_title(client, role, django_capture_on_commit_callbacks):
+    client.force_login(role.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(client, role, name="a" * 250 + ".csv")
+    tracked = TrackedJob.objects.get()
+    assert len(tracked.title) <= TrackedJob._meta.get_field("title").max_length
+    assert tracked.title.startswith("Import de « aaa") and tracked.state == TrackedJob.State.DONE

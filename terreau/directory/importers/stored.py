@@ -14,6 +14,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from terreau.core.jobs import start_tracked
@@ -40,7 +41,7 @@ def start_import(*, upload: Any, format: str | None, branch: Any, by: Any) -> tu
             import_file,
             owner=by,
             branch=branch,
-            title=_("Import de « %(file)s »") % {"file": run.file_name},
+            title=Truncator(_("Import de « %(file)s »") % {"file": run.file_name}).chars(200),
             run_id=run.pk,
             path=path,
         )

@@ -9,15 +9,15 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from terreau.core.mail import email_message
 from terreau.core.models import Branch, Network
+from terreau.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Sends ``accounts/emails/password_reset`` (plain text without HTML escaping); the template names that
-    Django's view passes are not used."""
+    """Sends ``accounts/emails/password_reset`` through terreau.notifications (plain text without HTML
+    escaping); the template names that Django's view passes are not used."""
 
     def send_mail(
         self,
@@ -28,13 +28,18 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         to_email,
         html_email_template_name=None,
     ):
-        message = email_message(
-            "accounts/emails/password_reset", context, to=[to_email], from_email=from_email
-        )
+        # An immediate kind nobody may turn off; the e-mail leaves after the commit, through the job queue, and a
+        # mail server failure is retried there: like Django's, nothing tells whether the account exists.
         try:
-            message.send()
-        except Exception:  # like Django's: a mail server failure must not tell whether the account exists
-            logger.exception("Failed to send password reset email to %s", context["user"].pk)
+            notify(
+                kind="accounts.password_reset",
+                recipients=[context["user"]],
+                template="accounts/emails/password_reset",
+                context=context,
+                from_email=from_email,
+            )
+        except Exception:
+            logger.exception("Failed to queue the password reset email to %s", context["user"].pk)
 
 
 class BranchCreateForm(forms.Form):

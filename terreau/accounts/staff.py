@@ -15,7 +15,6 @@ Scope, decided from terreau.core.access (branches_managed, accounts_for):
 from __future__ import annotations
 
 import logging
-import smtplib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -28,8 +27,8 @@ from terreau.accounts.models import AccountChange, BranchRole, NetworkRole, User
 from terreau.core.access import Actor, accounts_for, actor_for, branches_managed, visible
 from terreau.core.audit import Action, audit_record
 from terreau.core.links import invite_url
-from terreau.core.mail import email_message
 from terreau.core.models import Branch, Network
+from terreau.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -96,28 +95,28 @@ def facilitator_invite(
     """Make a person facilitator of ``branch`` by e-mail; a new account gets a link to choose its password."""
     email = (email or "").strip().lower()
     _check_branch(branch=branch, by=by)
-    try:
-        with transaction.atomic():
-            user = User.objects.filter(email__iexact=email).first()
-            invited = user is None
-            if invited:
-                user = User.objects.create_user(
-                    email=email, password=None, first_name=first_name.strip(), last_name=last_name.strip()
-                )
-                _log(act=AccountChange.Act.INVITED, by=by, branch=branch, person=user)
-            role = role_grant(branch=branch, person=user, by=by)
-            context = {
-                "branch": branch,
-                "by": by,
-                "invite": not user.has_usable_password(),
-                "link": invite_url(user, root=site_url) if not user.has_usable_password() else site_url + "/",
-            }
-            email_message("accounts/emails/staff_role", context, to=[user.email]).send(fail_silently=False)
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Could not send the facilitator e-mail for branch %s", branch.pk)
-        raise ValidationError(
-            _("Le courriel n'a pas pu être envoyé : la personne n'a pas été ajoutée. Réessayez plus tard.")
-        ) from None
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        invited = user is None
+        if invited:
+            user = User.objects.create_user(
+                email=email, password=None, first_name=first_name.strip(), last_name=last_name.strip()
+            )
+            _log(act=AccountChange.Act.INVITED, by=by, branch=branch, person=user)
+        role = role_grant(branch=branch, person=user, by=by)
+        context = {
+            "branch": branch,
+            "by": by,
+            "invite": not user.has_usable_password(),
+            "link": invite_url(user, root=site_url) if not user.has_usable_password() else site_url + "/",
+        }
+        # Sent after the commit through terreau.notifications (a mail server failure is retried there).
+        notify(
+            kind="accounts.staff_role",
+            recipients=[user],
+            template="accounts/emails/staff_role",
+            context=context,
+        )
     return role
 
 

@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +20,7 @@ from terreau.activities.planning import release_unavailable
 from terreau.activities.sessions import local_dt, monday_of, when_label
 from terreau.core import states
 from terreau.core.links import absolute_url
+from terreau.notifications.services import notify
 
 log = logging.getLogger(__name__)
 
@@ -297,21 +296,25 @@ def _notify_all(site, sessions: list[Session], subject: str, body: str) -> None:
     }
     if site.contact_email:
         recipients.add(site.contact_email)
-    if not recipients:
-        return
+    # One e-mail per person, written with the change and sent after its commit (terreau.notifications).
+    _message(kind="activities.sessions_changed", recipients=sorted(recipients), subject=subject, body=body)
 
-    def send() -> None:
-        try:
-            send_mail(subject, body, None, sorted(recipients))
-        except Exception:  # a mail server failure must not undo the change
-            log.exception("weekly session notification failed")
 
-    transaction.on_commit(send)
+def _message(*, kind: str, recipients, subject: str, body: str, link: str = "") -> None:
+    """A message written here in code (subject and text) through the generic template."""
+    if recipients:
+        notify(
+            kind=kind,
+            recipients=recipients,
+            template="notifications/emails/message",
+            context={"subject": subject, "body": body},
+            link=link,
+        )
 
 
 def _notify_released(rec: RecurringSession, released: list[tuple[Session, Mission]]) -> None:
-    """One message to each volunteer taken off sessions, and one to each coordinator of the program, after
-    commit (a mail server failure does not undo the change)."""
+    """One message to each volunteer taken off sessions, and one to each coordinator of the program, sent
+    after the commit through terreau.notifications (a mail server failure does not undo the change)."""
     from django.urls import reverse
 
     from terreau.programs.models import ProgramRole
@@ -321,7 +324,6 @@ def _notify_released(rec: RecurringSession, released: list[tuple[Session, Missio
         "site": rec.site.name,
         "slot": f"{rec.get_weekday_display()} {rec.start_time:%H:%M}, {rec.duration_minutes} min",
     }
-    messages: list[EmailMessage] = []
     by_mission: dict[Mission, list[Session]] = {}
     for s, m in released:
         by_mission.setdefault(m, []).append(s)
@@ -341,13 +343,12 @@ def _notify_released(rec: RecurringSession, released: list[tuple[Session, Missio
             + _("La coordination du programme est prévenue.")
             + "\n"
         )
-        messages.append(
-            EmailMessage(
-                _("Séances modifiées : %(site)s, votre participation est retirée") % {"site": rec.site.name},
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [email],
-            )
+        _message(
+            kind="activities.volunteer_unassigned",
+            recipients=[m.user],
+            subject=_("Séances modifiées : %(site)s, votre participation est retirée")
+            % {"site": rec.site.name},
+            body=body,
         )
     coordinators = set(
         ProgramRole.objects.filter(
@@ -374,22 +375,10 @@ def _notify_released(rec: RecurringSession, released: list[tuple[Session, Missio
         )
         % {"n": n, "link": link}
     )
-    for email in sorted(e for e in coordinators if e):
-        messages.append(
-            EmailMessage(
-                _("Places de volontaires à pourvoir : %(site)s") % {"site": rec.site.name},
-                coordinator_body,
-                settings.DEFAULT_FROM_EMAIL,
-                [email],
-            )
-        )
-    if not messages:
-        return
-
-    def send() -> None:
-        try:
-            get_connection().send_messages(messages)
-        except Exception:  # a mail server failure must not undo the change
-            log.exception("released volunteers notification failed")
-
-    transaction.on_commit(send)
+    _message(
+        kind="activities.places_to_fill",
+        recipients=sorted(e for e in coordinators if e),
+        subject=_("Places de volontaires à pourvoir : %(site)s") % {"site": rec.site.name},
+        body=coordinator_body,
+        link=reverse("activities:sessions", kwargs={"slug": program.slug}),
+    )

@@ -9,7 +9,6 @@ terreau.directory.signals.
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,6 @@ from terreau.accounts.models import User
 from terreau.core import states
 from terreau.core.access import actor_for, editable
 from terreau.core.links import invite_url
-from terreau.core.mail import email_message
 from terreau.directory.models import (
     Membership,
     NeedOffer,
@@ -31,6 +29,7 @@ from terreau.directory.models import (
     NeedOfferStatusChange,
     Organisation,
 )
+from terreau.notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +253,14 @@ def _send_member_mail(*, membership: Membership, invite: bool, by: Any, site_url
         context["link"] = invite_url(user, root=site_url)
     else:
         context["link"] = site_url + membership.organisation.get_absolute_url()
-    email_message("directory/emails/organisation_member", context, to=[user.email]).send(fail_silently=False)
+    # Written in the caller's transaction, sent after its commit (a mail server failure is retried there).
+    notify(
+        kind="directory.membership",
+        recipients=[user],
+        template="directory/emails/organisation_member",
+        context=context,
+        link=membership.organisation.get_absolute_url(),
+    )
 
 
 def membership_add(
@@ -290,11 +296,6 @@ def membership_add(
             )
     except IntegrityError:
         raise ServiceError(_("Cette personne est déjà membre de la structure.")) from None
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Could not send the membership e-mail for organisation %s", organisation.pk)
-        raise ServiceError(
-            _("Le courriel n'a pas pu être envoyé : la personne n'a pas été ajoutée. Réessayez plus tard.")
-        ) from None
     return membership
 
 

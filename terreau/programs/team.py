@@ -9,7 +9,6 @@ The web pages (team page, volunteers' missions) and the admin all go through the
 from __future__ import annotations
 
 import logging
-import smtplib
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -21,7 +20,7 @@ from terreau.accounts.models import User
 from terreau.core.access import editable
 from terreau.core.audit import Action, audit_record
 from terreau.core.links import invite_url
-from terreau.core.mail import email_message
+from terreau.notifications.services import notify
 from terreau.programs.models import HostSite, Program, ProgramRole, ProgramRoleChange
 
 logger = logging.getLogger(__name__)
@@ -39,7 +38,14 @@ def _send_team_mail(*, role: ProgramRole, invite: bool, by: Any, site_url: str) 
     if invite:
         link = invite_url(user, root=site_url)
     context = {"role": role, "program": role.program, "by": by, "invite": invite, "link": link}
-    email_message("programs/emails/team", context, to=[user.email]).send(fail_silently=False)
+    # Written in the caller's transaction, sent after its commit (a mail server failure is retried there).
+    notify(
+        kind="programs.team_role",
+        recipients=[user],
+        template="programs/emails/team",
+        context=context,
+        link=role.program.get_absolute_url(),
+    )
 
 
 def _self_grant_message(role_label: str) -> str:
@@ -143,23 +149,15 @@ def team_add(
         raise ValidationError(_("Rôle inconnu."))
     if role not in (ProgramRole.Role.SITE_STAFF, ProgramRole.Role.VOLUNTEER):
         site = None
-    try:
-        with transaction.atomic():
-            user = User.objects.filter(email__iexact=email).first()
-            check_grant(team_role=ProgramRole(program=program, user=user, role=role, site=site), by=by)
-            if user is None:
-                user = User.objects.create_user(
-                    email=email, password=None, first_name=first_name.strip(), last_name=last_name.strip()
-                )
-            team_role = role_grant(
-                team_role=ProgramRole(program=program, user=user, role=role, site=site), by=by
+    with transaction.atomic():
+        user = User.objects.filter(email__iexact=email).first()
+        check_grant(team_role=ProgramRole(program=program, user=user, role=role, site=site), by=by)
+        if user is None:
+            user = User.objects.create_user(
+                email=email, password=None, first_name=first_name.strip(), last_name=last_name.strip()
             )
-            _send_team_mail(role=team_role, invite=not user.has_usable_password(), by=by, site_url=site_url)
-    except (smtplib.SMTPException, OSError):
-        logger.exception("Could not send the team e-mail for program %s", program.pk)
-        raise ValidationError(
-            _("Le courriel n'a pas pu être envoyé : la personne n'a pas été ajoutée. Réessayez plus tard.")
-        ) from None
+        team_role = role_grant(team_role=ProgramRole(program=program, user=user, role=role, site=site), by=by)
+        _send_team_mail(role=team_role, invite=not user.has_usable_password(), by=by, site_url=site_url)
     return team_role
 
 

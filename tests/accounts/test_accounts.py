@@ -36,9 +36,10 @@ def test_login_is_rate_limited(client):
     assert "temporairement bloquée" in response.content.decode()
 
 
-def test_password_reset_sends_an_email_with_a_working_link(client):
+def test_password_reset_sends_an_email_with_a_working_link(client, django_capture_on_commit_callbacks):
     UserFactory(email="camille@example.org")
-    response = client.post(reverse("accounts:password_reset"), {"email": "camille@example.org"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password_reset"), {"email": "camille@example.org"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body

@@ -65,7 +65,9 @@ def member_of(branch):
     return MembershipFactory(organisation=OrganisationFactory(branch=branch)).user
 
 
-def test_head_office_creates_a_branch_and_invites_its_facilitator(client, network, branch_a, head_office):
+def test_head_office_creates_a_branch_and_invites_its_facilitator(
+    client, network, branch_a, head_office, django_capture_on_commit_callbacks
+):
     client.force_login(head_office)
     page = client.get(TEAM)
     assert page.status_code == 200
@@ -80,16 +82,17 @@ def test_head_office_creates_a_branch_and_invites_its_facilitator(client, networ
     branch = Branch.objects.get(name="Labo Charente")
     assert branch.network == network and branch.slug == "labo-charente"
 
-    response = client.post(
-        reverse("accounts:invite"),
-        {
-            "email": "Nouvelle.Animatrice@example.org",
-            "first_name": "Léa",
-            "last_name": "Roux",
-            "branch": branch.pk,
-        },
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:invite"),
+            {
+                "email": "Nouvelle.Animatrice@example.org",
+                "first_name": "Léa",
+                "last_name": "Roux",
+                "branch": branch.pk,
+            },
+            follow=True,
+        )
     assert "anime désormais l'antenne « Labo Charente »" in text(response)
     invited = User.objects.get(email="nouvelle.animatrice@example.org")
     assert not invited.has_usable_password()

@@ -629,8 +629,12 @@ def test_moving_releases_only_the_volunteers_no_longer_available(
     assert str(keep) not in summary.body
     assert reverse("activities:sessions", args=[program.slug]) in summary.body
     # The volunteers who stay hear of the move, those released only of their release.
+    # One e-mail per person (the notification layer), each with its own unsubscribe link.
     moved = [msg for msg in mail.outbox if msg.subject.startswith("Séance hebdomadaire modifiée")]
-    assert len(moved) == 1 and lina.user.email in moved[0].to and window.user.email not in moved[0].to
+    assert all(len(msg.to) == 1 for msg in moved)
+    moved_to = {msg.to[0] for msg in moved}
+    assert lina.user.email in moved_to
+    assert window.user.email not in moved_to and ended.user.email not in moved_to
 
 
 def test_a_change_that_keeps_everyone_frees_no_place(world, django_capture_on_commit_callbacks):

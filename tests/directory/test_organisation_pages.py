@@ -452,13 +452,16 @@ def test_plain_member_cannot_manage_members(client, org):
     assert not User.objects.filter(email="x@example.org").exists()
 
 
-def test_admin_adds_an_existing_user_who_is_notified(client, org, admin_membership):
+def test_admin_adds_an_existing_user_who_is_notified(
+    client, org, admin_membership, django_capture_on_commit_callbacks
+):
     existing = UserFactory(email="deja@example.org")
     client.force_login(admin_membership.user)
-    response = client.post(
-        _url(org, "directory:organisation_members"),
-        {"email": " DEJA@example.org ", "role": "member", "job_title": "Trésorière"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(org, "directory:organisation_members"),
+            {"email": " DEJA@example.org ", "role": "member", "job_title": "Trésorière"},
+        )
     assert response.status_code == 302
     membership = Membership.objects.get(organisation=org, user=existing)
     assert membership.job_title == "Trésorière"
@@ -468,12 +471,15 @@ def test_admin_adds_an_existing_user_who_is_notified(client, org, admin_membersh
     assert existing.has_usable_password()
 
 
-def test_admin_invites_a_new_person_who_sets_a_password(client, org, admin_membership):
+def test_admin_invites_a_new_person_who_sets_a_password(
+    client, org, admin_membership, django_capture_on_commit_callbacks
+):
     client.force_login(admin_membership.user)
-    response = client.post(
-        _url(org, "directory:organisation_members"),
-        {"email": "nouvelle@example.org", "first_name": "Nora", "last_name": "Benali", "role": "admin"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(org, "directory:organisation_members"),
+            {"email": "nouvelle@example.org", "first_name": "Nora", "last_name": "Benali", "role": "admin"},
+        )
     assert response.status_code == 302
     user = User.objects.get(email="nouvelle@example.org")
     assert not user.has_usable_password()

@@ -193,13 +193,14 @@ def test_inventory_page_flags_missing(client, world):
     assert list(site.inventory_checks.get().missing.all()) == [world["items"][0]]
 
 
-def test_team_add_and_documents(client, world):
+def test_team_add_and_documents(client, world, django_capture_on_commit_callbacks):
     client.force_login(world["coordinator"])
     slug = world["program"].slug
-    response = client.post(
-        reverse("programs:team", args=[slug]),
-        {"email": "Nouvelle@Example.org", "role": "site_staff", "site": world["b"].pk},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("programs:team", args=[slug]),
+            {"email": "Nouvelle@Example.org", "role": "site_staff", "site": world["b"].pk},
+        )
     assert response.status_code == 302
     assert ProgramRole.objects.filter(user__email="nouvelle@example.org", site=world["b"]).exists()
     assert "mot de passe" in mail.outbox[-1].body

@@ -202,6 +202,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the organisations already there if as many"
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     ensure_database(url)
@@ -222,7 +225,12 @@ def main() -> None:
     ]
     for n in args.sizes:
         t0 = time.perf_counter()
-        orgs, items = fill(n)
+        from terreau.directory.models import NeedOffer, Organisation
+
+        if args.reuse and Organisation.objects.count() == n:
+            orgs, items = n, NeedOffer.objects.count()
+        else:
+            orgs, items = fill(n)
         print(
             f"{n}: filled {orgs} organisations, {items} items in {time.perf_counter() - t0:.0f} s", flush=True
         )

@@ -94,6 +94,7 @@ class StoredSuggestion(models.Model):
             models.Index(fields=["generation", "need_organisation", "-score"], name="stored_sugg_need_org"),
             models.Index(fields=["generation", "offer_organisation", "-score"], name="stored_sugg_offer_org"),
             models.Index(fields=["generation", "offer", "-score"], name="stored_sugg_offer"),
+            models.Index(fields=["generation", "-score"], name="stored_sugg_best"),
         ]
 
     def __str__(self) -> str:

@@ -66,6 +66,7 @@ __all__ = [
 
 reset_index = indexing.reset_worker_index
 
+VISIBLE_CHUNK = 5000  # ids per visibility query (SQLite's variable limit is 32,766)
 CANDIDATE_LIMIT = 3000  # best candidate pairs checked for visibility per request (one query)
 LEARNING_PRIOR = 5.0
 TYPE_FACTOR_RANGE = (0.6, 1.3)
@@ -176,6 +177,21 @@ def _stored(actor, generation: int):
     return StoredSuggestion.objects.filter(generation=generation, need__in=seen, offer__in=seen)
 
 
+def _visible_active(actor, rows: list[dict]) -> list[dict]:
+    """The rows whose need and offer are active and visible to the actor: one query on their ids (the
+    candidate rows are few and found through the organisation's index first)."""
+    ids = sorted({r["need_id"] for r in rows} | {r["offer_id"] for r in rows})
+    seen: set[int] = set()
+    for start in range(0, len(ids), VISIBLE_CHUNK):
+        chunk = ids[start : start + VISIBLE_CHUNK]
+        seen.update(
+            visible(actor, NeedOffer.objects.filter(pk__in=chunk, status__in=ACTIVE_STATUSES)).values_list(
+                "pk", flat=True
+            )
+        )
+    return [r for r in rows if r["need_id"] in seen and r["offer_id"] in seen]
+
+
 def _details(rows: list[dict]) -> engine.PairDetails:
     """The engine's PairDetails of stored rows (for selection.feasible and pick_alliances)."""
     return engine.PairDetails(
@@ -212,13 +228,14 @@ def suggestions_for(*, organisation: Organisation, user, top: int = 10) -> list[
     for _n, _o, p, _r in feedback:
         per_partner[p] += 1
     learned = type_factors()
-    rows = list(
-        _stored(actor, build.pk)
+    candidates = (
+        StoredSuggestion.objects.filter(generation=build.pk)
         .filter(Q(need_organisation=organisation) | Q(offer_organisation=organisation))
         .exclude(need_organisation=organisation, offer_organisation=organisation)
         .order_by("-score", "need_id", "offer_id")
         .values(*ROW_FIELDS)[:CANDIDATE_LIMIT]
     )
+    rows = _visible_active(actor, list(candidates))
     details = _details(rows)
     kept = []
     for i, r in enumerate(rows):
@@ -404,11 +421,14 @@ def territory_overview(
     unmet_ids: list[int] = []
     if build is not None:
         stored = _stored(actor, build.pk)
-        rows = list(
-            stored.filter(Q(need_organisation__in=branch_orgs) | Q(offer_organisation__in=branch_orgs))
-            .filter(score__gte=ALLIANCE_MIN_SCORE)
-            .order_by("-score", "need_id", "offer_id")
-            .values(*ROW_FIELDS)[:CANDIDATE_LIMIT]
+        rows = _visible_active(
+            actor,
+            list(
+                StoredSuggestion.objects.filter(generation=build.pk, score__gte=ALLIANCE_MIN_SCORE)
+                .filter(Q(need_organisation__in=branch_orgs) | Q(offer_organisation__in=branch_orgs))
+                .order_by("-score", "need_id", "offer_id")
+                .values(*ROW_FIELDS)[:CANDIDATE_LIMIT]
+            ),
         )
         details = _details(rows)
         chosen = pick_alliances(order=list(range(len(rows))), details=details, top=top)

@@ -130,7 +130,7 @@ def test_mail_server_down_the_messages_wait_and_leave_once_it_is_back(runtime, m
         assert failed_attempts >= 1, "sending was retried"
 
         mailbox.start()
-        messages = mailbox.wait_for(len(expected), subject_contains="agenda provisoire", timeout=120)
+        messages = mailbox.wait_for(len(expected), subject_contains="agenda provisoire", timeout=180)
         wait_until(
             lambda: dict(runtime.sql(outbox)).get("pending", 0) == 0, timeout=60, what="the outbox to empty"
         )

@@ -18,6 +18,7 @@ NOT_SCOPED = {
     "territories.region",
     "territories.department",
     "territories.commune",
+    "territories.epci",
     "territories.postalcode",
     "directory.theme",
     "accounts.user",

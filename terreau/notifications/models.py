@@ -77,6 +77,9 @@ class EmailDelivery(models.Model):
         FAILED = "failed", _("Échec")
         SKIPPED = "skipped", _("Non envoyé")
 
+    # Personal: its own person only (superusers through the admin), never branch staff.
+    ACCESS = AccessRule(branch=(), owner="recipient", branch_staff=False)
+
     notification = models.ForeignKey(
         Notification,
         on_delete=models.SET_NULL,
@@ -135,6 +138,9 @@ class Preference(models.Model):
         IMMEDIATE = "immediate", _("Immédiatement")
         DIGEST = "digest", _("Résumé quotidien")
         OFF = "off", _("Jamais")
+
+    # Personal: its own person only (superusers through the admin), never branch staff.
+    ACCESS = AccessRule(branch=(), owner="user", branch_staff=False)
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -23,7 +23,7 @@ def _test_settings(settings, tmp_path):
     settings.TERREAU_GEOCODER_URL = ""  # tests never reach the network; geocoding tests mock it
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.AXES_ENABLED = True
-    # Jobs run in the test's process after the commit; the queue's own tests (tests/core/test_jobs_queue.py)
+    # Jobs run in the test's process after the commit; the queue's own tests (tests/core/test_jobs.py)
     # switch this off and run a real worker on PostgreSQL.
     settings.TERREAU_JOBS_INLINE = True
     settings.STORAGES = {

@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import requests
@@ -173,7 +174,7 @@ def server_env(args, static_root: Path) -> dict:
 
 def start_server(args, workdir: Path) -> str:
     # Collected once per tree (a few minutes on a loaded machine), reused by the next runs.
-    static_root = Path(tempfile.gettempdir()) / f"terreau-load-static-{abs(hash(str(ROOT))) % 10**8}"
+    static_root = Path(tempfile.gettempdir()) / f"terreau-load-static-{zlib.crc32(str(ROOT).encode())}"
     env = server_env(args, static_root)
     step("Table du cache et fichiers statiques (réglages de production)…")
     subprocess.run([str(BIN / "terreau"), "createcachetable"], env=env, cwd=ROOT, check=True)
@@ -202,7 +203,7 @@ def start_server(args, workdir: Path) -> str:
     else:
         sys.exit(f"Le serveur ne répond pas : voir {workdir / 'web.log'}")
     step(f"Serveur prêt sur {base} ({args.workers} workers gunicorn, terreau worker).")
-    if not args.directory_only:
+    if not args.directory_only and not args.skip_rebuild:
         rebuild_suggestions(env, args.rebuild_timeout)
     return base
 
@@ -517,6 +518,11 @@ def main() -> None:
     parser.add_argument("--db", default="terreau_load")
     parser.add_argument("--reuse-db", action="store_true", help="skip generation when the database holds N")
     parser.add_argument("--directory-only", action="store_true", help="directory searches only (2M case)")
+    parser.add_argument(
+        "--skip-rebuild",
+        action="store_true",
+        help="do not wait for the suggestions' full build (measure as is)",
+    )
     parser.add_argument("--generate-only", action="store_true", help="prepare the database, then stop")
     parser.add_argument("--quick", action="store_true", help="smoke run: 2,000 organisations, 20 s")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, Locust CSV)")

@@ -26,6 +26,9 @@ NOT_SCOPED = {
     "accounts.branchrole",
     "core.network",
     "core.branch",
+    # The matching jobs' bookkeeping (ids and counts, never shown): read by terreau.matching.store only.
+    "matching.matchingchange",
+    "matching.suggestionbuild",
 }
 
 

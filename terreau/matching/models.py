@@ -64,6 +64,10 @@ class StoredSuggestion(models.Model):
     (rendered as French sentences at display time, engine.reason_sentences). Web processes read these rows;
     they never build an index."""
 
+    # Derived from the needs and offers of both organisations: the staff of either branch; the pages show a
+    # pair only once both of its items are visible to the reader (terreau.matching.services).
+    ACCESS = AccessRule(branch=("need_organisation__branch", "offer_organisation__branch"))
+
     # The SuggestionBuild that wrote the row: readers use the last finished build's rows only, so a full
     # rebuild writes a new generation beside the current one and swaps it in at once (never half-built).
     generation = models.PositiveIntegerField()

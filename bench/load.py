@@ -548,7 +548,7 @@ def main() -> None:
             args, base, plan_path, workdir, users=1, seconds=args.baseline, label="reference"
         )
         probe = None
-        if not args.directory_only and plan["probes"]:
+        if not args.directory_only and plan["probes"] and args.probes:
             probe = Probe(base, plan, start_after=15, changes=args.probes)
             probe.start()
         load_before = os.getloadavg()[0]

@@ -32,11 +32,13 @@ SLUG = r"^[-a-zA-Z0-9_]+$"
 def code_filter(field_name: str, pattern: str, label: str, message: str) -> django_filters.CharFilter:
     """A code in the query string: checked against its INSEE or slug pattern (400 with ``message``
     otherwise); a well-formed code without rows matches nothing."""
+    # An empty value means "no filter" (as a form's blank field sends it): the documented pattern says so.
+    optional = f"^(?:{pattern.removeprefix('^').removesuffix('$')})?$"
     return django_filters.CharFilter(
         field_name=field_name,
         label=label,
         max_length=50,
-        validators=[RegexValidator(pattern, message)],
+        validators=[RegexValidator(optional, message)],
     )
 
 

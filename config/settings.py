@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "terreau.meetings",
     "terreau.events",
     "terreau.notifications",
+    "terreau.alliances",
     "terreau.api",
     "terreau.demo",
 ]

@@ -319,3 +319,7 @@ class Ballot(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.organisation} · {self.diagnosis}"
+
+
+# Working groups and the collective's charter (imported here so that Django registers them with the app).
+from terreau.alliances.group_models import *  # noqa: E402, F403

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('core', '0004_alter_auditevent_action'),
+        ('core', '0003_trackedjob'),
         ('directory', '0009_import_rejected_fields'),
         ('territories', '0003_epci'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

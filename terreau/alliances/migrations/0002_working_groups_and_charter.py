@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('alliances', '0001_initial'),
-        ('core', '0004_working_groups_and_charter'),
+        ('core', '0003_trackedjob'),
         ('directory', '0009_import_rejected_fields'),
         ('events', '0002_registration_side'),
         ('programs', '0005_programrole_granted_by_history'),

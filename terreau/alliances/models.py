@@ -184,6 +184,20 @@ class ConsultationAnswer(TimeStampedModel):
     def __str__(self) -> str:
         return self.organisation_name
 
+    @property
+    def theme_labels(self) -> list[str]:
+        from terreau.vocabulary import THEMES
+
+        return [THEMES.get(code, code) for code in self.themes]
+
+    @property
+    def public_labels(self) -> list[str]:
+        return [str(PUBLICS.get(code, code)) for code in self.publics]
+
+    @property
+    def bring_labels(self) -> list[str]:
+        return [str(CONTRIBUTION_KINDS.get(code, code)) for code in self.can_bring]
+
 
 class Indicator(models.Model):
     """A territorial indicator (share of people aged 75 and over, digital fragility index...)."""
@@ -296,6 +310,12 @@ class KeyIssue(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def theme_labels(self) -> list[str]:
+        from terreau.vocabulary import THEMES
+
+        return [THEMES.get(code, code) for code in self.themes]
 
 
 class Ballot(TimeStampedModel):

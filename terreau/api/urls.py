@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from terreau.api import diagnoses as diagnoses_api
 from terreau.api import matching as matching_api
 from terreau.api import partnerships as partnerships_api
 from terreau.api import views
@@ -14,6 +15,8 @@ router.register("regions", views.RegionViewSet, basename="api-region")
 router.register("departments", views.DepartmentViewSet, basename="api-department")
 router.register("communes", views.CommuneViewSet, basename="api-commune")
 router.register("partnerships", partnerships_api.PartnershipViewSet, basename="api-partnership")
+router.register("diagnoses", diagnoses_api.DiagnosisViewSet, basename="api-diagnosis")
+router.register("key-issues", diagnoses_api.KeyIssueViewSet, basename="api-key-issue")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -82,7 +82,7 @@ def diagnosis_document(diagnosis: Diagnosis) -> bytes:
         evidence = _evidence(issue)
         if evidence:
             block.append(para(_("Preuves :"), "Normal"))
-            block += [para(line, bullet) for line in evidence]
+            block += [para(f"• {line}", bullet) for line in evidence]
         story.append(KeepTogether(block))
 
     rates = context["rates"]
@@ -97,15 +97,15 @@ def diagnosis_document(diagnosis: Diagnosis) -> bytes:
             % {"n": rates["ballots"]}
         )
     )
-    rows = [[_("Rang"), _("Enjeu"), _("Points"), _("1res places"), _("Classements")]]
+    rows = [[_("Rang"), _("Enjeu"), _("Points"), _("Premières places"), _("Classements")]]
     for row in context["table"]:
         title = row["key_issue"].title + (f" ({_('retenu')})" if row["key_issue"].state == "chosen" else "")
         rows.append([row["rank"], title, row["points"], row["firsts"], row["ballots"]])
-    story.append(table(rows, widths=[0.1, 0.5, 0.12, 0.14, 0.14], right=[0, 2, 3, 4]))
+    story.append(table(rows, widths=[0.08, 0.45, 0.1, 0.18, 0.19], right=[0, 2, 3, 4]))
     story.append(
         para(
             _(
-                "Règle de Borda : avec n enjeux, un classement donne n−1 points à son premier choix, n−2 au suivant, "
+                "Règle de Borda : avec n enjeux, un classement donne n-1 points à son premier choix, n-2 au suivant, "
                 "et ainsi de suite ; un enjeu non classé ne reçoit rien de ce classement. À égalité de points, le "
                 "nombre de premières places départage ; sinon les enjeux partagent le rang."
             ),

@@ -89,3 +89,6 @@ class IndicatorValueAdmin(ReadOnlyForFacilitatorsAdmin):
     list_filter = ["level", "indicator"]
     search_fields = ["code"]
     raw_id_fields = ["indicator", "imported"]
+
+# Working groups and charters.
+from terreau.alliances import group_admin  # noqa: E402, F401

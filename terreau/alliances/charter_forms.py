@@ -91,7 +91,8 @@ class VersionForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, group: WorkingGroup, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["key_issues"].queryset = visible(user, KeyIssue.objects.filter(working_groups=group))
+        # The group's own key issues (its members see them through the group).
+        self.fields["key_issues"].queryset = KeyIssue.objects.filter(working_groups=group)
 
     def clean_epcis(self) -> list[Any]:
         return _codes(self.cleaned_data["epcis"], Epci, label=_("d'intercommunalité"))

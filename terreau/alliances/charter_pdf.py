@@ -78,7 +78,7 @@ def charter_pdf(version: CharterVersion) -> bytes:
             [line["label"], line.get("source", ""), money(line["amount"])] for line in version.budget_lines
         ]
         total = sum((Decimal(line["amount"]) for line in version.budget_lines), Decimal("0"))
-        rows.append([_("Total"), "", money(total)])
+        rows.append([para(_("Total"), "CellHeader"), "", para(money(total), "CellHeaderRight")])
         story.append(table(rows, widths=[0.5, 0.3, 0.2], right=[2]))
     _section(story, _("Gouvernance"), version.governance)
     if version.starts_on:

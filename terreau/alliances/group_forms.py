@@ -42,9 +42,14 @@ class GroupForm(forms.Form):
         label=_("Ouvert aux demandes d'adhésion (sa présentation devient publique)"), required=False
     )
 
-    def __init__(self, *args: Any, user: Any, branch_ids: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, user: Any, branch_ids: Any, group: WorkingGroup | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["key_issues"].queryset = _issues(user, branch_ids)
+        issues = _issues(user, branch_ids)
+        if group is not None:  # its own key issues stay offered to its leads (published or not)
+            issues = (issues | KeyIssue.objects.filter(working_groups=group)).distinct()
+        self.fields["key_issues"].queryset = issues
 
 
 class GroupCreateForm(GroupForm):

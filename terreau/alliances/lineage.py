@@ -32,8 +32,14 @@ def lineage_of_charter(user: Any, charter: Charter) -> dict[str, Any]:
     groups = _ancestors(charter.group)
     ids = [g.pk for g in groups]
     seen_groups = set(visible(user, WorkingGroup.objects.filter(pk__in=ids)).values_list("pk", flat=True))
-    issues = visible(user, KeyIssue.objects.filter(working_groups__in=ids).distinct()).select_related(
-        "diagnosis"
+    # The key issues of the groups the user sees (through the group), and the published ones of the others.
+    issues = (
+        (
+            KeyIssue.objects.filter(working_groups__in=seen_groups)
+            | visible(user, KeyIssue.objects.filter(working_groups__in=ids))
+        )
+        .distinct()
+        .select_related("diagnosis")
     )
     diagnosis_ids = {g.diagnosis_id for g in groups if g.diagnosis_id} | {i.diagnosis_id for i in issues}
     program = charter.program

@@ -125,7 +125,7 @@ def group_edit(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
         "key_issues": list(group.key_issues.all()),
     }
     form = forms.GroupForm(
-        request.POST or None, initial=initial, user=request.user, branch_ids=[group.branch_id]
+        request.POST or None, initial=initial, user=request.user, branch_ids=[group.branch_id], group=group
     )
     done = submit(
         request,
@@ -176,9 +176,12 @@ def group_detail(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
         "manage": manage or user.is_superuser,
         "insider": insider,
         "staff": role == groups.STAFF or user.is_superuser,
-        "key_issues": visible(user, KeyIssue.objects.filter(working_groups=group)).select_related(
-            "diagnosis"
-        ),
+        # Insiders see the group's key issues through the group; others those of published diagnoses.
+        "key_issues": (
+            KeyIssue.objects.filter(working_groups=group)
+            if insider
+            else visible(user, KeyIssue.objects.filter(working_groups=group))
+        ).select_related("diagnosis"),
         "issue_links": {
             link.key_issue_id: link.came_from for link in group.issue_links.select_related("came_from")
         },

@@ -1094,3 +1094,124 @@ def test_diagnosis_matrix(world: World, obj: str, action: str, actor: str, expec
 
 def test_diagnosis_matrix_covers_every_actor():
     assert DIAGNOSIS_ACTORS == ACTORS
+
+
+# --- working groups and charters (issue 13) -------------------------------------------------------------------
+# A working group of branch 1 (not open to join requests): A is its lead, B a member. Its charter names A and C
+# as partners of a submitted version (C has approved it). Objects: group (its page, edit page, a decision posted,
+# a document downloaded, the API), merge (the staff's merge form), pledge_b (B's pledge, edited by a post),
+# charter (its page, its PDF, the API, A's approval posted in the name of the poster's first organisation, the
+# launch of the program once A has approved too). "kept": any status but 5xx, and nothing changed.
+GROUP_MATRIX = """
+object    action         anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+group     page_view      404        200       200       200            404            200              200
+group     edit_get       login      200       403       200            404            200              200
+group     decision       login      ok        403       ok             404            ok               ok
+group     document       login      200       200       200            404            200              200
+group     api_retrieve   404        200       200       200            404            200              200
+merge     page_view      login      403       403       200            200            200              200
+pledge_b  edit_post      login      403       ok        403            404            403              403
+charter   page_view      login      200       200       200            404            200              200
+charter   pdf            login      200       200       200            404            200              200
+charter   api_retrieve   404        200       200       200            404            200              200
+charter   approve        login      ok        kept      kept           kept           kept             kept
+charter   launch         login      403       403       ok             404            ok               ok
+"""
+GROUP_ACTORS, GROUP_CELLS = _parse(GROUP_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in GROUP_CELLS],
+)
+def test_working_group_and_charter_matrix(
+    world: World, obj: str, action: str, actor: str, expected: str
+) -> None:
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from terreau.alliances import charter as charter_services
+    from terreau.alliances import groups
+    from terreau.alliances.charter_models import CharterApproval
+
+    facilitator = BranchRoleFactory(branch=world.branch1).user
+    member_c = MembershipFactory(organisation=world.c).user
+    approver_a = MembershipFactory(organisation=world.a).user
+    group = groups.group_create(branch=world.branch1, name="Bien vieillir", lead=world.a, by=facilitator)
+    groups.member_add(group=group, organisation=world.b, by=facilitator)
+    document = groups.document_add(
+        group=group, title="CR", upload=SimpleUploadedFile("c.pdf", b"%PDF-1.4 x"), by=facilitator
+    )
+    charter = charter_services.charter_create(group=group, title="Silver Geek", by=facilitator)
+    version = charter_services.charter_version_create(
+        charter=charter,
+        data={"purpose": "Objet"},
+        partners=[
+            {"organisation": world.a, "roles": ["pilot"]},
+            {"organisation": world.c, "roles": ["kits"]},
+        ],
+        by=facilitator,
+    )
+    charter_services.charter_submit(version=version, by=facilitator)
+    charter_services.charter_approve(version=version, organisation=world.c, by=member_c)
+    user = make_actor(actor, world)
+    if actor == "member_b":
+        pledge = groups.pledge_save(
+            group=group, organisation=world.b, kind="money", description="100 €", by=user
+        )
+    else:
+        b_user = MembershipFactory(organisation=world.b).user
+        pledge = groups.pledge_save(
+            group=group, organisation=world.b, kind="money", description="100 €", by=b_user
+        )
+    page, api = clients(user)
+    gets = {
+        ("group", "page_view"): reverse("alliances:group", args=[group.pk]),
+        ("group", "edit_get"): reverse("alliances:group_edit", args=[group.pk]),
+        ("group", "document"): reverse("alliances:group_document", args=[group.pk, document.pk]),
+        ("merge", "page_view"): reverse("alliances:group_merge"),
+        ("charter", "page_view"): reverse("alliances:charter", args=[charter.pk]),
+        ("charter", "pdf"): reverse("alliances:charter_pdf", args=[charter.pk, 1]),
+    }
+    if (obj, action) in gets:
+        check_status(page.get(gets[obj, action]), expected)
+    elif action == "api_retrieve":
+        url = f"/api/working-groups/{group.pk}/" if obj == "group" else f"/api/charters/{charter.pk}/"
+        check_status(api.get(url), expected)
+    elif action == "decision":
+        response = page.post(
+            reverse("alliances:decision_add", args=[group.pk]), {"text": FORGED, "decided_on": "2026-07-01"}
+        )
+        check_status(response, expected)
+        assert group.decisions.filter(text=FORGED).exists() == (expected == "ok")
+    elif action == "edit_post":
+        url = reverse("alliances:pledge_edit", args=[group.pk, pledge.pk])
+        check_status(
+            page.post(url, {"organisation": world.b.pk, "kind": "money", "description": FORGED}), expected
+        )
+        pledge.refresh_from_db()
+        assert (pledge.description == FORGED) == (expected == "ok")
+    elif action == "approve":
+        org = world.a.pk if actor == "member_a" else (world.b.pk if actor == "member_b" else world.a.pk)
+        response = page.post(
+            reverse("alliances:charter_approve", args=[charter.pk, 1]), {"organisation": org}
+        )
+        if expected in ("login", "ok"):
+            check_status(response, "ok" if expected == "ok" else "login")
+        assert response.status_code < 500
+        assert CharterApproval.objects.filter(version=version, organisation=world.a).exists() == (
+            expected == "ok"
+        )
+    elif action == "launch":
+        charter_services.charter_approve(version=version, organisation=world.a, by=approver_a)
+        check_status(page.post(reverse("alliances:charter_launch", args=[charter.pk])), expected)
+        charter.refresh_from_db()
+        assert (charter.program is not None) == (expected == "ok")
+        if charter.program is not None:  # with the charter's partners and their roles
+            assert sorted(charter.program.partners.values_list("roles", flat=True)) == [["kits"], ["pilot"]]
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_group_matrix_covers_every_actor():
+    assert GROUP_ACTORS == ACTORS

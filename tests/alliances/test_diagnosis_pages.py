@@ -240,11 +240,12 @@ def test_indicator_upload_report_tables_and_map(client, dw):
         "86;departement;part_75_plus;2021;11,5;Insee\n"
         "86;departement;chomage_15_24;2019;1 234,5;Insee\n"
         "86;departement;inconnu;2021;4;Insee\n"
-        "86;departement;fragilite_numerique;20x1;4;Insee\n",
+        "86;departement;fragilite_numerique;20x1;4;Insee\n"
+        "86;departement;part_75_plus;2016;10,4;Insee\n",
     )
     assert response.status_code == 302
     report = client.get(response["Location"]).content.decode()
-    assert "9 lignes lues" in report and "5 valeurs enregistrées" in report and "4 lignes refusées" in report
+    assert "10 lignes lues" in report and "6 valeurs enregistrées" in report and "4 lignes refusées" in report
     assert "« 99 » inconnu" in report and "doublon" in report and "inconnu" in report and "20x1" in report
     assert IndicatorValue.objects.get(code="86", year=2021, indicator__code="part_75_plus").value == Decimal(
         "11.1"

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from terreau.alliances import group_forms as forms
-from terreau.alliances import groups
+from terreau.alliances import groups, merge
 from terreau.alliances.group_models import (
     GroupDocument,
     GroupMember,
@@ -150,14 +150,14 @@ def _history(group: WorkingGroup) -> list[dict[str, Any]]:
         }
         for c in group.history.select_related("by")
     ]
-    for merge in GroupMerge.objects.filter(result=group).prefetch_related("sources").select_related("by"):
-        names = ", ".join(f"« {s.name} »" for s in merge.sources.all())
+    for done in GroupMerge.objects.filter(result=group).prefetch_related("sources").select_related("by"):
+        names = ", ".join(f"« {s.name} »" for s in done.sources.all())
         rows.append(
             {
-                "at": merge.at,
-                "by": merge.by,
+                "at": done.at,
+                "by": done.by,
                 "text": _("Fusion de %(groups)s dans ce groupe") % {"groups": names},
-                "note": merge.reason,
+                "note": done.reason,
             }
         )
     return sorted(rows, key=lambda r: r["at"])
@@ -479,7 +479,7 @@ def group_merge(request: HttpRequest) -> HttpResponse:
     done = submit(
         request,
         form,
-        run=lambda: groups.merge_or_refuse(
+        run=lambda: merge.merge_or_refuse(
             sources=list(form.cleaned_data["sources"]),
             into=form.cleaned_data["into"],
             name=form.cleaned_data["name"],

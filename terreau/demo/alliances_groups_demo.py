@@ -114,7 +114,7 @@ def load_groups_demo(*, branch, facilitator, program: Program | None) -> Charter
     sources = [made[key] for key in merge["sources"] if made.get(key) is not None]
     if len(sources) < 2:
         return None
-    collective = groups.group_merge(
+    collective = merge.group_merge(
         sources=sources, name=merge["name"], reason=merge["reason"], by=facilitator
     )
     spec = _DATA["charter"]

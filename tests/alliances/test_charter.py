@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from terreau.alliances import charter as services
-from terreau.alliances import groups
+from terreau.alliances import merge
 from terreau.alliances.charter_models import CharterApproval, CharterVersion
 from terreau.programs.models import Program, ProgramPartner
 from tests.alliances.groups_world import GroupWorld, build_world
@@ -164,7 +164,7 @@ def test_launch_needs_an_approved_version_then_creates_the_program_with_partners
 
 def test_a_charter_follows_its_group_into_a_merge(gw):
     charter, _version = submitted(gw)
-    result = groups.group_merge(sources=[gw.g1, gw.g2], name="Silver Geek", reason="r", by=gw.facilitator)
+    result = merge.group_merge(sources=[gw.g1, gw.g2], name="Silver Geek", reason="r", by=gw.facilitator)
     charter.refresh_from_db()
     assert charter.group == result
     with pytest.raises(ValidationError, match="déjà une charte"):

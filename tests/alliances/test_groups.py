@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from terreau.alliances import groups
+from terreau.alliances import groups, merge
 from terreau.alliances.group_models import (
     GroupDecision,
     GroupKeyIssue,
@@ -154,7 +154,7 @@ def test_merge_into_a_new_group_keeps_everything_with_its_provenance(gw):
         group=gw.g1, organisation=gw.b, kind="skills_sponsorship", description="2 jours", by=gw.member_b
     )
     waiting = groups.join_request(group=gw.g2, organisation=gw.a, by=gw.member_a)
-    result = groups.group_merge(
+    result = merge.group_merge(
         sources=[gw.g1, gw.g2],
         name="Silver Geek",
         reason="Mêmes publics, mêmes partenaires",
@@ -181,9 +181,9 @@ def test_merge_into_a_new_group_keeps_everything_with_its_provenance(gw):
         assert source.history.last().to_state == "merged"
         assert source.history.last().note == "Mêmes publics, mêmes partenaires"
         assert source.members.exists()  # the source's own rows stay (its members still reach it)
-    merge = GroupMerge.objects.get(result=result)
-    assert set(merge.sources.all()) == {gw.g1, gw.g2}
-    assert merge.moved["members"] == 3 and merge.moved["tasks"] == 1
+    record = GroupMerge.objects.get(result=result)
+    assert set(record.sources.all()) == {gw.g1, gw.g2}
+    assert record.moved["members"] == 3 and record.moved["tasks"] == 1
     assert "Issu de la fusion" in result.history.get().note
 
 
@@ -192,10 +192,10 @@ def test_merge_into_an_existing_group_and_provenance_through_two_merges(gw):
         branch=gw.branch, name="Emploi des jeunes", key_issues=[gw.youth], lead=gw.b, by=gw.facilitator
     )
     task = groups.task_add(group=gw.g1, title="Tâche de g1", by=gw.member_a)
-    groups.group_merge(sources=[gw.g1], into=gw.g2, reason="Rapprochement", by=gw.facilitator)
+    merge.group_merge(sources=[gw.g1], into=gw.g2, reason="Rapprochement", by=gw.facilitator)
     task.refresh_from_db()
     assert (task.group, task.came_from) == (gw.g2, gw.g1)
-    groups.group_merge(sources=[gw.g2], into=g3, reason="Tout ensemble", by=gw.facilitator)
+    merge.group_merge(sources=[gw.g2], into=g3, reason="Tout ensemble", by=gw.facilitator)
     task.refresh_from_db()
     assert (task.group, task.came_from) == (g3, gw.g1)  # the first provenance is kept
     gw.g1.refresh_from_db()
@@ -220,7 +220,7 @@ def test_bad_merges_are_refused_and_write_nothing(gw, case, message):
 
     g3 = groups.group_create(branch=gw.branch, name="Emploi des jeunes", lead=gw.b, by=gw.facilitator)
     g4 = groups.group_create(branch=gw.branch, name="Mobilité", lead=gw.b, by=gw.facilitator)
-    groups.group_merge(sources=[g3], into=g4, reason="déjà fait", by=gw.facilitator)
+    merge.group_merge(sources=[g3], into=g4, reason="déjà fait", by=gw.facilitator)
     g3.refresh_from_db()
     elsewhere_org = OrganisationFactory(branch=gw.other_branch)
     elsewhere = groups.group_create(
@@ -237,12 +237,12 @@ def test_bad_merges_are_refused_and_write_nothing(gw, case, message):
     }[case]
     before = snapshot()
     with pytest.raises(ValidationError, match=message):
-        groups.group_merge(by=gw.facilitator, **kwargs)
+        merge.group_merge(by=gw.facilitator, **kwargs)
     assert snapshot() == before
 
 
 def test_a_merged_group_is_read_only(gw):
-    groups.group_merge(sources=[gw.g1], into=gw.g2, reason="r", by=gw.facilitator)
+    merge.group_merge(sources=[gw.g1], into=gw.g2, reason="r", by=gw.facilitator)
     gw.g1.refresh_from_db()
     with pytest.raises(ValidationError, match="fusionné dans « Inclusion numérique »"):
         groups.decision_add(group=gw.g1, text="x", decided_on=date(2026, 1, 1), by=gw.facilitator)

@@ -56,6 +56,9 @@ def _form(request: HttpRequest, instance: Diagnosis | None) -> DiagnosisForm:
     form = DiagnosisForm(request.POST or None, instance=instance)
     branch_ids = list(branches_managed(request.user).values_list("pk", flat=True))
     form.fields["branch"].queryset = Branch.objects.filter(pk__in=branch_ids)
+    form.fields["branch"].label = _("Antenne")
+    if instance is None and len(branch_ids) == 1:
+        form.fields["branch"].initial = branch_ids[0]
     team = accounts_for(request.user).filter(branch_roles__branch__in=branch_ids)
     if instance is not None:
         form.fields["branch"].disabled = True

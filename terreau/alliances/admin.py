@@ -90,5 +90,6 @@ class IndicatorValueAdmin(ReadOnlyForFacilitatorsAdmin):
     search_fields = ["code"]
     raw_id_fields = ["indicator", "imported"]
 
+
 # Working groups and charters.
 from terreau.alliances import group_admin  # noqa: E402, F401

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from terreau.accounts.models import User
 from terreau.alliances import charter as charter_services
-from terreau.alliances import groups
+from terreau.alliances import groups, merge
 from terreau.alliances.charter_models import Charter
 from terreau.alliances.group_models import GroupMerge, WorkingGroup
 from terreau.alliances.models import Diagnosis, KeyIssue
@@ -110,12 +110,12 @@ def load_groups_demo(*, branch, facilitator, program: Program | None) -> Charter
     _contacts()
     start = program.starts_on if program is not None and program.starts_on else date.today()
     made = {spec["key"]: _group(spec, branch=branch, by=facilitator, start=start) for spec in _DATA["groups"]}
-    merge = _DATA["merge"]
-    sources = [made[key] for key in merge["sources"] if made.get(key) is not None]
+    union = _DATA["merge"]
+    sources = [made[key] for key in union["sources"] if made.get(key) is not None]
     if len(sources) < 2:
         return None
     collective = merge.group_merge(
-        sources=sources, name=merge["name"], reason=merge["reason"], by=facilitator
+        sources=sources, name=union["name"], reason=union["reason"], by=facilitator
     )
     spec = _DATA["charter"]
     charter = charter_services.charter_create(

@@ -4,25 +4,22 @@ of "Bien vieillir" and "Inclusion numérique" into the collective, its charter a
 demo program linked to it as the program it launched. Everything is flagged is_demo and goes through the
 services (terreau.alliances.groups and .charter), so the histories and provenances are the real ones.
 
-Called by terreau.demo.loader once the organisations, accounts, the diagnosis demo (if any) and the program
-exist.
+Called by terreau.demo.loader once the organisations, accounts (the partners' contacts who approve the charter
+are in data/people.json), the diagnosis demo (if any) and the program exist.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.contrib.auth.hashers import make_password
 from django.db.models import Q
 
-from terreau.accounts.models import User
 from terreau.alliances import charter as charter_services
 from terreau.alliances import groups, merge
 from terreau.alliances.charter_models import Charter
 from terreau.alliances.group_models import GroupMerge, WorkingGroup
 from terreau.alliances.models import Diagnosis, KeyIssue
 from terreau.core.french import fold_key
-from terreau.demo.people import DEMO_PASSWORD
 from terreau.demo.records import read
 from terreau.directory.models import Membership, Organisation
 from terreau.programs.models import Program
@@ -42,23 +39,6 @@ def delete_groups_demo() -> None:
 
 def _org(slug: str) -> Organisation | None:
     return Organisation.objects.filter(Q(slug=slug) | Q(slug=f"{slug}-demo"), is_demo=True).first()
-
-
-def _contacts() -> None:
-    """Accounts for the partners that have none in the demo, so that each may approve the charter."""
-    password = make_password(DEMO_PASSWORD)
-    for c in _DATA["contacts"]:
-        org = _org(c["member_of"])
-        if org is None or User.objects.filter(email=c["email"]).exists():
-            continue
-        user = User.objects.create(
-            email=c["email"],
-            first_name=c["first_name"],
-            last_name=c["last_name"],
-            password=password,
-            is_demo=True,
-        )
-        Membership.objects.create(user=user, organisation=org, job_title=c["job_title"])
 
 
 def _key_issue(branch, words: list[str]) -> list[KeyIssue]:
@@ -107,7 +87,6 @@ def _group(spec: dict, *, branch, by, start: date) -> WorkingGroup | None:
 
 
 def load_groups_demo(*, branch, facilitator, program: Program | None) -> Charter | None:
-    _contacts()
     start = program.starts_on if program is not None and program.starts_on else date.today()
     made = {spec["key"]: _group(spec, branch=branch, by=facilitator, start=start) for spec in _DATA["groups"]}
     union = _DATA["merge"]

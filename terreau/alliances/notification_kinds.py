@@ -21,7 +21,9 @@ register(
     Kind(
         code="alliances.consultation_receipt",
         label=_("Accusé de réception d'une réponse à une consultation"),
-        description=_("Le lien pour modifier la réponse de votre structure tant que la consultation est ouverte."),
+        description=_(
+            "Le lien pour modifier la réponse de votre structure tant que la consultation est ouverte."
+        ),
         category=_("Diagnostics territoriaux"),
         optional=False,
         secret=True,
@@ -39,7 +41,9 @@ register(
     Kind(
         code="alliances.charter",
         label=_("Chartes des collectifs"),
-        description=_("Une charte soumise à l'approbation de votre structure, une charte approuvée par tous."),
+        description=_(
+            "Une charte soumise à l'approbation de votre structure, une charte approuvée par tous."
+        ),
         category=_("Groupes de travail et chartes"),
     ),
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
@@ -62,3 +63,21 @@ def program_panel(request: HttpRequest, program: Program) -> str:
     return render_to_string(
         "alliances/_lineage.html", {"lineage": lineage_of_charter(request.user, charter)}, request=request
     )
+
+
+def lineage_of_diagnosis(user: Any, diagnosis: Diagnosis) -> dict[str, Any]:
+    """The groups (merged ones leading to their result) formed around the diagnosis's key issues, and the
+    charters and programs that came out of them, as far as the user may see each."""
+    groups = (
+        visible(
+            user,
+            WorkingGroup.objects.filter(Q(diagnosis=diagnosis) | Q(key_issues__diagnosis=diagnosis)),
+        )
+        .select_related("merged_into")
+        .distinct()
+    )
+    charters = visible(
+        user, Charter.objects.filter(group__in=[g.final().pk for g in groups]).select_related("program")
+    )
+    programs = visible(user, Program.objects.filter(charter__in=charters))
+    return {"groups": groups, "charters": charters, "programs": programs}

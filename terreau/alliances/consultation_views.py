@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -221,21 +221,23 @@ def ranking_member(request: HttpRequest, pk: int) -> HttpResponse:
     """A signed-in member ranks for their consulted organisation: the diagnosis is reached through their
     own organisation's invitation or answer (a diagnosis not consulting them: 404)."""
     actor = actor_for(request.user)
+    diagnosis = Diagnosis.objects.select_related("branch").filter(pk=pk).first()
+    if diagnosis is None:
+        raise Http404
     invited = visible(
-        actor, ConsultationInvitation.objects.filter(diagnosis_id=pk, organisation_id__in=actor.org_ids)
+        actor, ConsultationInvitation.objects.filter(diagnosis=diagnosis, organisation_id__in=actor.org_ids)
     )
     answered = visible(
-        actor, ConsultationAnswer.objects.filter(diagnosis_id=pk, organisation_id__in=actor.org_ids)
+        actor, ConsultationAnswer.objects.filter(diagnosis=diagnosis, organisation_id__in=actor.org_ids)
     )
     org_ids = set(invited.values_list("organisation_id", flat=True)) | set(
         answered.values_list("organisation_id", flat=True)
     )
     if not org_ids:
-        get_for(actor, Diagnosis.objects.all(), pk=pk)  # 404 when invisible
+        get_for(actor, Diagnosis.objects.all(), pk=diagnosis.pk)  # 404 when invisible
         raise PermissionDenied
     organisations = Organisation.objects.filter(pk__in=org_ids).order_by("name")
     chosen = request.GET.get("structure", "")
-    organisation = organisations.filter(pk=chosen).first() if chosen.isdigit() else None
-    organisation = organisation or organisations.first()
-    diagnosis = Diagnosis.objects.select_related("branch").get(pk=pk)
+    valid = chosen.isdigit() and len(chosen) < 12
+    organisation = (organisations.filter(pk=int(chosen)).first() if valid else None) or organisations.first()
     return _ranking(request, diagnosis=diagnosis, organisation=organisation)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "terreau.meetings",
     "terreau.events",
     "terreau.notifications",
+    "terreau.alliances",
     "terreau.api",
     "terreau.demo",
 ]

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("terreau.directory.urls")),
     path("comptes/", include("terreau.accounts.urls")),
     path("partenariats/", include("terreau.partnerships.urls")),
+    path("alliances/", include("terreau.alliances.urls")),
     path("programmes/", include("terreau.programs.urls")),
     path("programmes/", include("terreau.activities.urls")),
     path("complementarites/", include("terreau.matching.urls")),

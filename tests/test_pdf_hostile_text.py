@@ -187,6 +187,29 @@ def test_speed_meeting_agenda_and_table_plan(client, speed_meeting, django_captu
     assert_literal(every, MARKUP, speed_meeting["regs"][0].name, f"{SHORT} 0")
 
 
+def test_charter_version(client):
+    from terreau.alliances import charter as charter_services
+    from tests.alliances.groups_world import build_world
+
+    gw = build_world()
+    gw.g1.name = MARKUP
+    gw.g1.save()
+    charter = charter_services.charter_create(group=gw.g1, title=f"{MARKUP} {LONG_WORD}", by=gw.member_a)
+    charter_services.charter_version_create(
+        charter=charter,
+        data={
+            "purpose": MARKUP,
+            "governance": LONG_WORD,
+            "budget_lines": [{"label": MARKUP, "amount": "10"}],
+        },
+        partners=[{"organisation": gw.a, "roles": ["pilot"], "note": SHORT}],
+        by=gw.member_a,
+    )
+    client.force_login(gw.member_a)
+    response = client.get(reverse("alliances:charter_pdf", kwargs={"pk": charter.pk, "number": 1}))
+    assert_literal(response, MARKUP, LONG_WORD, SHORT)
+
+
 def test_every_pdf_view_is_covered():
     """Every function that answers with a PDF is one of the views rendered above."""
     covered = {
@@ -196,6 +219,7 @@ def test_every_pdf_view_is_covered():
         "agenda_pdf",
         "table_plan",
         "all_agendas_pdf",
+        "version_pdf",
     }
     root = Path(__file__).resolve().parents[1] / "terreau"
     found = set()

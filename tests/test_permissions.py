@@ -948,3 +948,270 @@ def test_team_matrix_covers_every_kind_of_person():
         "holiday_a",
         "absence_v",
     }
+
+
+# --- territorial diagnoses (issue 13) ------------------------------------------------------------------------
+# World: in branch 1, a diagnosis under consultation ("diag": A and B invited, A has answered, one key issue)
+# and a published one ("pub", with a chosen key issue). Nothing of "diag" is seen outside branch 1's staff
+# (another branch, the members, anonymous: 404); "pub" and its key issue are public; its staff pages stay
+# for branch 1's staff (403 for the others who see it). A's answer is changed by A's members (and branch 1's
+# staff) only; a member ranks for their own organisation only (B's member posting for A changes B's ballot,
+# A's is "kept").
+# Actions: page (the staff page's tabs: territory), public (the public page), pdf, api_retrieve, api_list,
+# edit_post (the diagnosis form), move (consultation closed), invite (C, an organisation of branch 1),
+# key_issue_post (a new key issue), upload_get (the indicators upload page), member_edit_get/post (A's
+# answer through its signed-in page), ranking_post (the signed-in ranking, asking for A).
+DIAGNOSIS_MATRIX = """
+object        action            anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+diag          page              login      404       404       200            404            200              200
+diag          public            404        404       404       200            404            200              200
+diag          pdf               404        404       404       200            404            200              200
+diag          api_retrieve      404        404       404       200            404            200              200
+diag          api_list          no         no        no        yes            no             yes              yes
+diag          edit_post         login      404       404       ok             404            ok               ok
+diag          move              login      404       404       ok             404            ok               ok
+diag          invite            login      404       404       ok             404            ok               ok
+diag          key_issue_post    login      404       404       ok             404            ok               ok
+diag          upload_get        login      404       404       200            404            200              200
+diag_issue    api_retrieve      404        404       404       200            404            200              200
+pub           page              login      403       403       200            403            200              200
+pub           public            200        200       200       200            200            200              200
+pub           pdf               200        200       200       200            200            200              200
+pub           api_retrieve      200        200       200       200            200            200              200
+pub           api_list          yes        yes       yes       yes            yes            yes              yes
+pub_issue     api_retrieve      200        200       200       200            200            200              200
+answer_a      member_edit_get   login      200       404       200            404            200              200
+answer_a      member_edit_post  login      ok        404       ok             404            ok               ok
+ballot_a      ranking_post      login      ok        kept      kept           kept           kept             kept
+"""
+DIAGNOSIS_ACTORS, DIAGNOSIS_CELLS = _parse(DIAGNOSIS_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in DIAGNOSIS_CELLS],
+)
+def test_diagnosis_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from datetime import date
+
+    from terreau.alliances import consultation, services
+    from terreau.alliances.models import Ballot, Diagnosis, KeyIssue
+    from terreau.territories.models import Department
+
+    staff = BranchRoleFactory(branch=world.branch1).user
+    department = Department.objects.get(code=world.a.commune.department_id)
+
+    def diagnosis(title: str) -> Diagnosis:
+        d = Diagnosis(
+            branch=world.branch1, title=title, period_start=date(2026, 1, 1), period_end=date(2026, 12, 31)
+        )
+        d = services.diagnosis_save(diagnosis=d, by=staff, departments=[department])
+        services.diagnosis_move(diagnosis=d, to="consultation", by=staff)
+        consultation.invite(diagnosis=d, organisations=[world.a, world.b], by=staff)
+        return d
+
+    diag, pub = diagnosis("Diagnostic en cours"), diagnosis("Diagnostic publié")
+    answer = {
+        "respondent_name": "Dominique",
+        "respondent_email": "dominique@example.org",
+        "issues": "Isolement",
+        "themes": ["bien-vieillir"],
+    }
+    answer_a = consultation.answer_submit(diagnosis=diag, data=answer, organisation=world.a)
+    issue = services.key_issue_save(key_issue=KeyIssue(diagnosis=diag, title="Bien vieillir"), by=staff)
+    other = services.key_issue_save(key_issue=KeyIssue(diagnosis=diag, title="Numérique"), by=staff)
+    services.ballot_cast(diagnosis=diag, organisation=world.a, ranking_ids=[issue.pk])
+    pub_issue = services.key_issue_save(
+        key_issue=KeyIssue(diagnosis=pub, title="Emploi des jeunes"), by=staff
+    )
+    services.diagnosis_move(diagnosis=pub, to="analysis", by=staff)
+    services.key_issues_choose(diagnosis=pub, by=staff, chosen=[pub_issue])
+    services.diagnosis_publish(diagnosis=pub, by=staff)
+
+    page, api = clients(make_actor(actor, world))
+    d = {"diag": diag, "diag_issue": diag, "pub": pub, "pub_issue": pub}.get(obj, diag)
+    if action == "page":
+        check_status(page.get(reverse("alliances:diagnosis", args=[d.pk])), expected)
+    elif action == "public":
+        check_status(page.get(reverse("alliances:diagnosis_public", args=[d.pk])), expected)
+    elif action == "pdf":
+        check_status(page.get(reverse("alliances:diagnosis_pdf", args=[d.pk])), expected)
+    elif action == "api_retrieve":
+        url = (
+            f"/api/key-issues/{(issue if obj == 'diag_issue' else pub_issue).pk}/" if "issue" in obj else None
+        )
+        check_status(api.get(url or f"/api/diagnoses/{d.pk}/"), expected)
+    elif action == "api_list":
+        check_presence(api.get("/api/diagnoses/", {"page_size": 200}), f'"title":"{d.title}"', expected)
+    elif action == "edit_post":
+        data = {
+            "title": FORGED,
+            "period_start": "2026-01-01",
+            "period_end": "2026-12-31",
+            "departments": [department.pk],
+            "team": [],
+        }
+        check_status(page.post(reverse("alliances:diagnosis_edit", args=[d.pk]), data), expected)
+        assert (Diagnosis.objects.get(pk=d.pk).title == FORGED) == (expected == "ok")
+    elif action == "move":
+        check_status(
+            page.post(reverse("alliances:diagnosis_move", args=[d.pk]), {"to": "analysis"}), expected
+        )
+        assert (Diagnosis.objects.get(pk=d.pk).state == "analysis") == (expected == "ok")
+    elif action == "invite":
+        c = world.c
+        c.email = "gamma@example.org"
+        c.save()
+        check_status(
+            page.post(reverse("alliances:diagnosis_invite", args=[d.pk]), {"organisations": [c.pk]}), expected
+        )
+        assert d.invitations.filter(organisation=c).exists() == (expected == "ok")
+    elif action == "key_issue_post":
+        url = reverse("alliances:key_issue_create", args=[d.pk])
+        check_status(page.post(url, {"title": FORGED}), expected)
+        assert d.key_issues.filter(title=FORGED).exists() == (expected == "ok")
+    elif action == "upload_get":
+        check_status(page.get(reverse("alliances:indicators_upload", args=[d.pk])), expected)
+    elif action in ("member_edit_get", "member_edit_post"):
+        url = reverse("alliances:answer_member_edit", args=[answer_a.pk])
+        if action == "member_edit_get":
+            check_status(page.get(url), expected)
+        else:
+            check_status(page.post(url, {**answer, "issues": FORGED}), expected)
+            answer_a.refresh_from_db()
+            assert (answer_a.issues == FORGED) == (expected == "ok")
+    elif action == "ranking_post":
+        url = reverse("alliances:ranking_member", args=[diag.pk]) + f"?structure={world.a.pk}"
+        response = page.post(url, {f"rank_{other.pk}": "1", f"rank_{issue.pk}": "2"})
+        if expected in ("login", "ok"):
+            check_status(response, expected)
+        assert response.status_code < 500
+        changed = Ballot.objects.get(diagnosis=diag, organisation=world.a).ranking == [other.pk, issue.pk]
+        assert changed == (expected == "ok")
+    else:
+        raise AssertionError(action)
+
+
+def test_diagnosis_matrix_covers_every_actor():
+    assert DIAGNOSIS_ACTORS == ACTORS
+
+
+# --- working groups and charters (issue 13) -------------------------------------------------------------------
+# A working group of branch 1 (not open to join requests): A is its lead, B a member. Its charter names A and C
+# as partners of a submitted version (C has approved it). Objects: group (its page, edit page, a decision posted,
+# a document downloaded, the API), merge (the staff's merge form), pledge_b (B's pledge, edited by a post),
+# charter (its page, its PDF, the API, A's approval posted in the name of the poster's first organisation, the
+# launch of the program once A has approved too). "kept": any status but 5xx, and nothing changed.
+GROUP_MATRIX = """
+object    action         anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+group     page_view      404        200       200       200            404            200              200
+group     edit_get       login      200       403       200            404            200              200
+group     decision       login      ok        403       ok             404            ok               ok
+group     document       login      200       200       200            404            200              200
+group     api_retrieve   404        200       200       200            404            200              200
+merge     page_view      login      403       403       200            200            200              200
+pledge_b  edit_post      login      403       ok        403            404            403              403
+charter   page_view      login      200       200       200            404            200              200
+charter   pdf            login      200       200       200            404            200              200
+charter   api_retrieve   404        200       200       200            404            200              200
+charter   approve        login      ok        kept      kept           kept           kept             kept
+charter   launch         login      403       403       ok             404            ok               ok
+"""
+GROUP_ACTORS, GROUP_CELLS = _parse(GROUP_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in GROUP_CELLS],
+)
+def test_working_group_and_charter_matrix(
+    world: World, obj: str, action: str, actor: str, expected: str
+) -> None:
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from terreau.alliances import charter as charter_services
+    from terreau.alliances import groups
+    from terreau.alliances.charter_models import CharterApproval
+
+    facilitator = BranchRoleFactory(branch=world.branch1).user
+    member_c = MembershipFactory(organisation=world.c).user
+    approver_a = MembershipFactory(organisation=world.a).user
+    group = groups.group_create(branch=world.branch1, name="Bien vieillir", lead=world.a, by=facilitator)
+    groups.member_add(group=group, organisation=world.b, by=facilitator)
+    document = groups.document_add(
+        group=group, title="CR", upload=SimpleUploadedFile("c.pdf", b"%PDF-1.4 x"), by=facilitator
+    )
+    charter = charter_services.charter_create(group=group, title="Silver Geek", by=facilitator)
+    version = charter_services.charter_version_create(
+        charter=charter,
+        data={"purpose": "Objet"},
+        partners=[
+            {"organisation": world.a, "roles": ["pilot"]},
+            {"organisation": world.c, "roles": ["kits"]},
+        ],
+        by=facilitator,
+    )
+    charter_services.charter_submit(version=version, by=facilitator)
+    charter_services.charter_approve(version=version, organisation=world.c, by=member_c)
+    user = make_actor(actor, world)
+    if actor == "member_b":
+        pledge = groups.pledge_save(
+            group=group, organisation=world.b, kind="money", description="100 €", by=user
+        )
+    else:
+        b_user = MembershipFactory(organisation=world.b).user
+        pledge = groups.pledge_save(
+            group=group, organisation=world.b, kind="money", description="100 €", by=b_user
+        )
+    page, api = clients(user)
+    gets = {
+        ("group", "page_view"): reverse("alliances:group", args=[group.pk]),
+        ("group", "edit_get"): reverse("alliances:group_edit", args=[group.pk]),
+        ("group", "document"): reverse("alliances:group_document", args=[group.pk, document.pk]),
+        ("merge", "page_view"): reverse("alliances:group_merge"),
+        ("charter", "page_view"): reverse("alliances:charter", args=[charter.pk]),
+        ("charter", "pdf"): reverse("alliances:charter_pdf", args=[charter.pk, 1]),
+    }
+    if (obj, action) in gets:
+        check_status(page.get(gets[obj, action]), expected)
+    elif action == "api_retrieve":
+        url = f"/api/working-groups/{group.pk}/" if obj == "group" else f"/api/charters/{charter.pk}/"
+        check_status(api.get(url), expected)
+    elif action == "decision":
+        response = page.post(
+            reverse("alliances:decision_add", args=[group.pk]), {"text": FORGED, "decided_on": "2026-07-01"}
+        )
+        check_status(response, expected)
+        assert group.decisions.filter(text=FORGED).exists() == (expected == "ok")
+    elif action == "edit_post":
+        url = reverse("alliances:pledge_edit", args=[group.pk, pledge.pk])
+        check_status(
+            page.post(url, {"organisation": world.b.pk, "kind": "money", "description": FORGED}), expected
+        )
+        pledge.refresh_from_db()
+        assert (pledge.description == FORGED) == (expected == "ok")
+    elif action == "approve":
+        org = world.a.pk if actor == "member_a" else (world.b.pk if actor == "member_b" else world.a.pk)
+        response = page.post(
+            reverse("alliances:charter_approve", args=[charter.pk, 1]), {"organisation": org}
+        )
+        if expected in ("login", "ok"):
+            check_status(response, "ok" if expected == "ok" else "login")
+        assert response.status_code < 500
+        assert CharterApproval.objects.filter(version=version, organisation=world.a).exists() == (
+            expected == "ok"
+        )
+    elif action == "launch":
+        charter_services.charter_approve(version=version, organisation=world.a, by=approver_a)
+        check_status(page.post(reverse("alliances:charter_launch", args=[charter.pk])), expected)
+        charter.refresh_from_db()
+        assert (charter.program is not None) == (expected == "ok")
+        if charter.program is not None:  # with the charter's partners and their roles
+            assert sorted(charter.program.partners.values_list("roles", flat=True)) == [["kits"], ["pilot"]]
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_group_matrix_covers_every_actor():
+    assert GROUP_ACTORS == ACTORS

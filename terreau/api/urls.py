@@ -2,9 +2,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from terreau.api import diagnoses as diagnoses_api
 from terreau.api import matching as matching_api
 from terreau.api import partnerships as partnerships_api
 from terreau.api import views
+from terreau.api import working_groups as groups_api
 
 router = DefaultRouter()
 router.register("organisations", views.OrganisationViewSet, basename="api-organisation")
@@ -14,6 +16,10 @@ router.register("regions", views.RegionViewSet, basename="api-region")
 router.register("departments", views.DepartmentViewSet, basename="api-department")
 router.register("communes", views.CommuneViewSet, basename="api-commune")
 router.register("partnerships", partnerships_api.PartnershipViewSet, basename="api-partnership")
+router.register("diagnoses", diagnoses_api.DiagnosisViewSet, basename="api-diagnosis")
+router.register("key-issues", diagnoses_api.KeyIssueViewSet, basename="api-key-issue")
+router.register("working-groups", groups_api.WorkingGroupViewSet, basename="api-working-group")
+router.register("charters", groups_api.CharterViewSet, basename="api-charter")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

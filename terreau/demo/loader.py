@@ -24,7 +24,7 @@ from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.jobs import defer
 from terreau.core.models import Branch, Network
-from terreau.demo import events_demo, partnerships_demo, silvergeek
+from terreau.demo import alliances_groups_demo, events_demo, partnerships_demo, silvergeek
 from terreau.demo.errors import DemoError
 from terreau.demo.geography import COMMUNES
 from terreau.demo.people import CONTACTS, DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
@@ -160,6 +160,7 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
+        alliances_groups_demo.delete_groups_demo()  # before the organisations and the program they point to
         partnerships_demo.delete_partnerships_demo()  # before the organisations and branches they point to
         events_demo.delete_events_demo()
         silvergeek.delete_program_demo()
@@ -384,10 +385,17 @@ def _load_demo(*, today: date | None = None) -> DemoResult:
                 user=user, organisation=orgs[u.member_of], role=u.member_role, job_title=u.job_title
             )
     count = _needs_offers(orgs, facilitators, today or timezone.localdate())
-    silvergeek.load_program_demo(branch=branches[POITOU_CHARENTES.slug], today=today or timezone.localdate())
+    program = silvergeek.load_program_demo(
+        branch=branches[POITOU_CHARENTES.slug], today=today or timezone.localdate()
+    )
     reindex_organisations([org.pk for org in orgs.values()])
     events_demo.load_events_demo(branches=branches, today=today or timezone.localdate())
     partnerships_demo.load_partnerships_demo(branches=branches, today=today or timezone.localdate())
+    alliances_groups_demo.load_groups_demo(
+        branch=branches[POITOU_CHARENTES.slug],
+        facilitator=facilitators.get(POITOU_CHARENTES.slug),
+        program=program,
+    )
     return DemoResult(
         organisations=len(orgs),
         needs_offers=count,

@@ -136,10 +136,15 @@ def test_every_demo_role_sees_requests_or_a_pipeline(demo, client):
     admin = next(u for u in by_role.values() if u.network_roles.exists())
     client.force_login(admin)
     assert client.get("/partenariats/suivi/").context["pipeline"].total == Partnership.objects.count()
-    # The partners' contacts write in the threads but are not printed among the roles.
+    # The partners' contacts write in the threads (or approve the demo charter) but are not printed among the
+    # roles.
+    from terreau.alliances.charter_models import CharterApproval
+
     assert {c.email for c in CONTACTS} <= set(
         PartnershipMessage.objects.values_list("author__email", flat=True)
-    ) | set(ContactRequest.objects.values_list("sent_by__email", flat=True))
+    ) | set(ContactRequest.objects.values_list("sent_by__email", flat=True)) | set(
+        CharterApproval.objects.values_list("approved_by__email", flat=True)
+    )
 
 
 def test_closures_absences_incidents_and_holidays(demo, client):

@@ -11,6 +11,7 @@ from terreau.core.access import actor_for, visible
 from terreau.core.forms_flow import submit
 from terreau.programs import forms, services
 from terreau.programs.equipment import ProgramDocument
+from terreau.programs.hooks import program_panels
 from terreau.programs.models import HostSite, Program, ProgramPartner, ProgramRole
 from terreau.programs.views.common import may_change, program_for
 
@@ -53,6 +54,7 @@ def program_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ).order_by("role", "user__last_name"),
         "documents": visible(user, ProgramDocument.objects.filter(program=program)),
         "document_form": forms.DocumentForm(),
+        "panels": program_panels(request, program),
         "nav": "programs",
     }
     return render(request, "programs/program_detail.html", context)

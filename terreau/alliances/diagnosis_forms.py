@@ -1,0 +1,234 @@
+"""Forms of the diagnosis pages: the diagnosis, invitations, the consultation questionnaire, key issues with
+their evidence, the ranking and the indicator upload. Querysets are given by the views (through
+terreau.core.access); the services check everything again."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from terreau.alliances.models import CONTRIBUTION_KINDS, PUBLICS, Diagnosis, KeyIssue
+from terreau.core.dates import BoundedDatesMixin
+from terreau.vocabulary import THEMES
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class DiagnosisForm(BoundedDatesMixin, forms.ModelForm):
+    epci_codes = forms.CharField(
+        label=_("Intercommunalités (numéros SIREN)"),
+        required=False,
+        max_length=2000,
+        help_text=_("Séparés par des espaces ou des virgules, par exemple 200069854."),
+    )
+    commune_codes = forms.CharField(
+        label=_("Communes (codes INSEE)"),
+        required=False,
+        max_length=4000,
+        help_text=_("Séparés par des espaces ou des virgules, par exemple 86194."),
+    )
+
+    class Meta:
+        model = Diagnosis
+        fields = [
+            "branch",
+            "title",
+            "summary",
+            "period_start",
+            "period_end",
+            "consultation_closes_on",
+            "departments",
+            "team",
+        ]
+        widgets = {
+            "period_start": DateInput(),
+            "period_end": DateInput(),
+            "consultation_closes_on": DateInput(),
+            "summary": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["departments"].required = False
+        self.fields["team"].required = False
+        if self.instance.pk:
+            self.fields["epci_codes"].initial = " ".join(self.instance.epcis.values_list("code", flat=True))
+            self.fields["commune_codes"].initial = " ".join(
+                self.instance.communes.values_list("code", flat=True)
+            )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("period_start"), data.get("period_end")
+        if start and end and end < start:
+            self.add_error("period_end", _("La fin de la période précède son début."))
+        return data
+
+
+class InviteForm(forms.Form):
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Structures de l'annuaire à inviter"), queryset=None, required=True
+    )
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisations"].queryset = organisations
+
+
+class MoveForm(forms.Form):
+    to = forms.ChoiceField(choices=Diagnosis.State.choices)
+    note = forms.CharField(label=_("Commentaire"), max_length=500, required=False)
+
+
+class AnswerForm(forms.Form):
+    """The questionnaire (the organisation is chosen apart, on the public form only)."""
+
+    respondent_name = forms.CharField(label=_("Votre nom"), max_length=150)
+    respondent_email = forms.EmailField(
+        label=_("Votre adresse électronique"),
+        help_text=_("Nous y envoyons le lien pour modifier votre réponse."),
+    )
+    themes = forms.MultipleChoiceField(
+        label=_("Les enjeux que vous observez sur le territoire"),
+        choices=list(THEMES.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    issues = forms.CharField(
+        label=_("En quelques mots, les besoins que vous voyez"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    publics = forms.MultipleChoiceField(
+        label=_("Les publics concernés"),
+        choices=list(PUBLICS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    can_bring = forms.MultipleChoiceField(
+        label=_("Ce que votre structure pourrait apporter"),
+        choices=list(CONTRIBUTION_KINDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    can_bring_details = forms.CharField(
+        label=_("Précisions (facultatif)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("issues") and not data.get("themes"):
+            raise ValidationError(_("Dites-nous au moins un enjeu que vous voyez sur le territoire."))
+        return data
+
+
+class PublicAnswerForm(AnswerForm):
+    organisation = forms.ModelChoiceField(
+        label=_("Votre structure, si elle figure dans l'annuaire"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Elle n'y figure pas —"),
+    )
+    organisation_name = forms.CharField(
+        label=_("Sinon, le nom de votre structure"), max_length=200, required=False
+    )
+
+    field_order = ["organisation", "organisation_name"]
+
+    def __init__(self, *args, organisations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].queryset = organisations
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("organisation") and not (data.get("organisation_name") or "").strip():
+            self.add_error(
+                "organisation_name", _("Choisissez votre structure dans l'annuaire ou écrivez son nom.")
+            )
+        return data
+
+
+class KeyIssueForm(forms.ModelForm):
+    themes = forms.MultipleChoiceField(label=_("Thèmes"), choices=list(THEMES.items()), required=False)
+
+    class Meta:
+        model = KeyIssue
+        fields = ["title", "description", "themes", "answers", "indicator_values", "needs"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, answers, indicator_values, needs, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["answers"].queryset = answers
+        self.fields["indicator_values"].queryset = indicator_values
+        self.fields["needs"].queryset = needs
+        self.fields["indicator_values"].label_from_instance = lambda v: (
+            f"{v.indicator.label} · {v.get_level_display()} {v.code} · {v.year} : {v.value.normalize():f}"
+        )
+        self.fields["needs"].label_from_instance = lambda n: f"{n.title} ({n.organisation.name})"
+
+
+class ChooseForm(forms.Form):
+    chosen = forms.ModelMultipleChoiceField(
+        label=_("Enjeux clés retenus"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, key_issues, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["chosen"].queryset = key_issues
+
+
+class RankingForm(forms.Form):
+    """One rank per candidate (1 = most important); a candidate left without a rank is not ranked."""
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = list(candidates)
+        n = len(self.candidates)
+        choices = [("", _("— Non classé —"))] + [(str(i), str(i)) for i in range(1, n + 1)]
+        for issue in self.candidates:
+            self.fields[f"rank_{issue.pk}"] = forms.TypedChoiceField(
+                label=issue.title,
+                help_text=issue.description[:300],
+                choices=choices,
+                coerce=int,
+                required=False,
+                empty_value=None,
+            )
+
+    def clean(self):
+        data = super().clean()
+        ranks = {issue.pk: data.get(f"rank_{issue.pk}") for issue in self.candidates}
+        given = [r for r in ranks.values() if r is not None]
+        if not given:
+            raise ValidationError(_("Classez au moins un enjeu."))
+        if len(set(given)) != len(given):
+            raise ValidationError(_("Deux enjeux ne peuvent pas occuper la même place du classement."))
+        data["ranking"] = [pk for pk, r in sorted(ranks.items(), key=lambda kv: kv[1] or 0) if r is not None]
+        return data
+
+
+class IndicatorUploadForm(forms.Form):
+    file = forms.FileField(label=_("Fichier CSV d'indicateurs"))
+    default_year = forms.IntegerField(
+        label=_("Année par défaut"),
+        required=False,
+        min_value=1950,
+        max_value=2100,
+        help_text=_("Pour les fichiers sans colonne « année »."),
+    )
+    default_source = forms.CharField(
+        label=_("Source par défaut"),
+        required=False,
+        max_length=300,
+        help_text=_("Pour les fichiers sans colonne « source », par exemple « Insee, RP 2021 »."),
+    )

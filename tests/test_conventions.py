@@ -20,7 +20,6 @@ NOT_SCOPED = {
     "territories.commune",
     "territories.epci",
     "territories.postalcode",
-    "territories.epci",
     # Published statistics by official code (the regional and national references included), shared by
     # every branch; the imports that brought them are scoped (alliances.IndicatorImport).
     "alliances.indicator",

@@ -5,7 +5,6 @@ branch's staff only."""
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
@@ -107,7 +106,10 @@ class DiagnosisViewSet(
         tags=["diagnostics"],
         parameters=[
             OpenApiParameter(
-                "diagnosis", OpenApiTypes.INT, description="Seulement les enjeux de ce diagnostic."
+                "diagnosis",
+                # What the view accepts: a positive identifier of at most 12 digits (400 otherwise).
+                {"type": "integer", "minimum": 0, "maximum": 999_999_999_999},
+                description="Seulement les enjeux de ce diagnostic.",
             )
         ],
     ),

@@ -1,15 +1,19 @@
 """Uploaded documents: one rule for what is accepted (extension, size, first bytes), with French messages.
 
 Workshop documents (events) and program documents use ``check_document(upload)``, which returns the
-content type to store with the file.
+content type to store with the file. Files kept for a while in private storage (uploads waiting for their
+import job, PDFs rendered by a job) are pruned by ``prune_folder``.
 """
 
 from __future__ import annotations
 
 import os
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -76,3 +80,21 @@ def check_document(
             _("Le contenu du fichier ne correspond pas à son extension."), code="file_content"
         )
     return types[ext]
+
+
+def prune_folder(root: str, *, keep_days: int, now: datetime | None = None) -> int:
+    """Delete the files of ``root/<folder>/`` in the default storage older than ``keep_days``; returns how
+    many were deleted."""
+    if not default_storage.exists(root):
+        return 0
+    limit = (now or timezone.now()) - timedelta(days=keep_days)
+    deleted = 0
+    folders, _files = default_storage.listdir(root)
+    for folder in folders:
+        _sub, files = default_storage.listdir(f"{root}/{folder}")
+        for name in files:
+            path = f"{root}/{folder}/{name}"
+            if default_storage.get_modified_time(path) < limit:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

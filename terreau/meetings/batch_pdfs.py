@@ -4,11 +4,11 @@ TrackedJob's id, served only by an access-checked view (never by their path), pr
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils import timezone
+
+from terreau.core.uploads import prune_folder
 
 logger = logging.getLogger(__name__)
 
@@ -38,16 +38,4 @@ def open_file(tracked_id: str, filename: str):
 
 def prune(*, now=None, keep_days: int = KEEP_DAYS) -> int:
     """Delete the rendered files older than ``keep_days``; returns how many were deleted."""
-    if not default_storage.exists(ROOT):
-        return 0
-    limit = (now or timezone.now()) - timedelta(days=keep_days)
-    deleted = 0
-    folders, _files = default_storage.listdir(ROOT)
-    for folder in folders:
-        _sub, files = default_storage.listdir(f"{ROOT}/{folder}")
-        for name in files:
-            path = f"{ROOT}/{folder}/{name}"
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-                deleted += 1
-    return deleted
+    return prune_folder(ROOT, keep_days=keep_days, now=now)

@@ -62,8 +62,34 @@ def test_no_diagnosis_page_answers_500_to_garbage(dw):
                         bad.append(("GET", url + q[:30], r.status_code))
                 for data in (
                     {},
-                    dict.fromkeys(("to", "organisations", "chosen", "title", "file", "default_year", "respondent_email", "organisation", "rank_1", "period_start"), "abc"),
-                    dict.fromkeys(("to", "note", "title", "organisation_name", "issues", "default_source", "epci_codes", "commune_codes"), LONG),
+                    dict.fromkeys(
+                        (
+                            "to",
+                            "organisations",
+                            "chosen",
+                            "title",
+                            "file",
+                            "default_year",
+                            "respondent_email",
+                            "organisation",
+                            "rank_1",
+                            "period_start",
+                        ),
+                        "abc",
+                    ),
+                    dict.fromkeys(
+                        (
+                            "to",
+                            "note",
+                            "title",
+                            "organisation_name",
+                            "issues",
+                            "default_source",
+                            "epci_codes",
+                            "commune_codes",
+                        ),
+                        LONG,
+                    ),
                     {
                         "period_start": "2024-02-31",
                         "period_end": "99999999999999999999",

@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from terreau.core.jobs import start_tracked
 from terreau.core.models import TrackedJob
+from terreau.core.uploads import prune_folder
 from terreau.directory.importers.service import new_run
 from terreau.directory.models import ImportRun
 
@@ -68,16 +67,4 @@ def delete(path: str) -> None:
 
 def prune(*, now=None, keep_days: int = KEEP_DAYS) -> int:
     """Delete stored uploads older than ``keep_days``; returns how many were deleted."""
-    if not default_storage.exists(ROOT):
-        return 0
-    limit = (now or timezone.now()) - timedelta(days=keep_days)
-    deleted = 0
-    folders, _files = default_storage.listdir(ROOT)
-    for folder in folders:
-        _sub, files = default_storage.listdir(f"{ROOT}/{folder}")
-        for name in files:
-            path = f"{ROOT}/{folder}/{name}"
-            if default_storage.get_modified_time(path) < limit:
-                default_storage.delete(path)
-                deleted += 1
-    return deleted
+    return prune_folder(ROOT, keep_days=keep_days, now=now)

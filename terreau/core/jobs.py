@@ -79,10 +79,12 @@ def job(
     queue: str = "default",
     periodic: str | None = None,
     lock: str | None = None,
+    serial: str | None = None,
 ) -> Callable[[Callable[..., Any]], Task]:
     """Register ``func`` as a job called ``name``. ``retries`` attempts after the first, with backoff;
     ``periodic`` is a cron line (in UTC) for jobs the workers start by themselves; ``lock`` lets one
-    job of that name wait in the queue at a time (later defers are dropped)."""
+    job of that name wait in the queue at a time (later defers are dropped); jobs sharing a ``serial``
+    name never run at the same time, whichever worker takes them (they run one after the other)."""
 
     def decorate(func: Callable[..., Any]) -> Task:
         body = func
@@ -103,6 +105,7 @@ def job(
             name=name,
             queue=queue,
             queueing_lock=lock or (name if periodic else None),
+            lock=serial,
             retry=RetryStrategy(
                 max_attempts=retries,
                 exponential_wait=backoff_base(),

@@ -4,6 +4,10 @@
   by terreau.matching.signals in the transaction of the change; one waits in the queue at a time (a burst of
   edits is handled by one job, which takes every pending change).
 - matching.rebuild: everything again, every night and on `terreau rebuild-suggestions`.
+
+Both write the stored suggestions: they are serial ("matching.store"), so two full builds never run at once
+(a first change on a new database starts one, `terreau rebuild-suggestions --queue` another: the second then
+finds a build started after it was asked for and stops at once).
 """
 
 from __future__ import annotations
@@ -12,12 +16,12 @@ from terreau.core.jobs import job, tracking
 from terreau.matching import store
 
 
-@job(name="matching.refresh", retries=3, lock="matching.refresh")
+@job(name="matching.refresh", retries=3, lock="matching.refresh", serial="matching.store")
 def refresh_suggestions() -> None:
     store.refresh_pending()
 
 
-@job(name="matching.rebuild", retries=2, periodic="30 2 * * *")
+@job(name="matching.rebuild", retries=2, periodic="30 2 * * *", serial="matching.store")
 def rebuild_suggestions(tracked_id: str | None = None, requested_after: str | None = None) -> None:
     """`requested_after`: an ISO time; a build started since then already covers the request."""
     if requested_after:

@@ -51,3 +51,11 @@ def test_periodic_job_runs_the_service_of_its_command(monkeypatch, name, service
 def test_periodic_jobs_run_on_an_empty_database():
     for name in PERIODIC - {"core.retry_stalled_jobs", "core.prune_finished_jobs"}:
         app.tasks[name](timestamp=0)
+
+
+def test_jobs_writing_the_stored_suggestions_never_run_at_once():
+    # A first change on a new database starts a full build through matching.refresh, and
+    # `terreau rebuild-suggestions --queue` another: Procrastinate runs jobs sharing a lock one at a time.
+    refresh, rebuild = app.tasks["matching.refresh"], app.tasks["matching.rebuild"]
+    assert refresh.lock == rebuild.lock == "matching.store"
+    assert refresh.queueing_lock == "matching.refresh"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from terreau.core.jobs import defer
 from terreau.matching import store, tasks
@@ -23,7 +24,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, queue: bool = False, **options):
         if queue:
-            defer(tasks.rebuild_suggestions)
+            # A build that starts after this request (a refresh's first build) already answers it.
+            defer(tasks.rebuild_suggestions, requested_after=timezone.now().isoformat())
             self.stdout.write("Calcul des suggestions confié aux workers.")
             return
         started = time.perf_counter()

@@ -98,7 +98,7 @@ def _render_page(
         request.user, ImportRun.objects.filter(branch__in=branches).select_related("branch", "started_by")
     )
     context = {
-        "nav": "import",
+        "nav": "directory",
         "form": form,
         "too_big_error": _too_big_message() if too_big else "",
         "runs": Paginator(runs, RUNS_PER_PAGE).get_page(request.GET.get("page")),
@@ -165,7 +165,7 @@ def import_report(request: HttpRequest, pk: int) -> HttpResponse:
     rejections = access.visible(request.user, ImportRejection.objects.filter(run=run))
     processed = run.created_count + run.updated_count + run.rejected_count
     context = {
-        "nav": "import",
+        "nav": "directory",
         "run": run,
         "unchanged": max(run.rows_read - processed, 0),
         "rejections": Paginator(rejections, REJECTIONS_PER_PAGE).get_page(request.GET.get("page")),

@@ -130,7 +130,7 @@ def charter_version_create(
     *, charter: Charter, data: Mapping[str, Any], partners: Iterable[Mapping[str, Any]], by: Any
 ) -> CharterVersion:
     """A new draft version; the previous ones are superseded (their approvals stay with them)."""
-    charter = Charter.objects.select_for_update().select_related("group").get(pk=charter.pk)
+    charter = Charter.objects.select_for_update(of=("self",)).select_related("group").get(pk=charter.pk)
     _active(charter.group)
     if charter.versions.filter(state=CharterVersion.State.DRAFT).exists():
         raise ValidationError(_("Une version en brouillon existe déjà : modifiez-la plutôt."))
@@ -149,7 +149,11 @@ def charter_version_create(
 def charter_version_update(
     *, version: CharterVersion, data: Mapping[str, Any], partners: Iterable[Mapping[str, Any]], by: Any
 ) -> CharterVersion:
-    version = CharterVersion.objects.select_for_update().select_related("charter__group").get(pk=version.pk)
+    version = (
+        CharterVersion.objects.select_for_update(of=("self",))
+        .select_related("charter__group")
+        .get(pk=version.pk)
+    )
     _active(version.charter.group)
     if version.frozen:
         raise ValidationError(
@@ -172,7 +176,11 @@ def _partner_people(version: CharterVersion) -> list[Any]:
 @transaction.atomic
 def charter_submit(*, version: CharterVersion, by: Any) -> CharterVersion:
     """Freeze the draft and ask each partner to approve it."""
-    version = CharterVersion.objects.select_for_update().select_related("charter__group").get(pk=version.pk)
+    version = (
+        CharterVersion.objects.select_for_update(of=("self",))
+        .select_related("charter__group")
+        .get(pk=version.pk)
+    )
     _active(version.charter.group)
     if version.state != CharterVersion.State.DRAFT:
         raise ValidationError(_("Seule une version en brouillon peut être soumise à l'approbation."))
@@ -201,7 +209,11 @@ def missing_approvals(version: CharterVersion) -> list[Organisation]:
 def charter_approve(*, version: CharterVersion, organisation: Organisation, by: Any) -> CharterApproval:
     """``organisation`` approves the submitted version, through ``by``, one of its members. The version is
     approved once every partner has."""
-    version = CharterVersion.objects.select_for_update().select_related("charter__group").get(pk=version.pk)
+    version = (
+        CharterVersion.objects.select_for_update(of=("self",))
+        .select_related("charter__group")
+        .get(pk=version.pk)
+    )
     if version.state != CharterVersion.State.SUBMITTED:
         raise ValidationError(
             _("Cette version n'est pas soumise à l'approbation (état : « %(state)s »).")
@@ -246,7 +258,9 @@ def _unique_slug(title: str) -> str:
 def launch_program(*, charter: Charter, by: Any, program: Program | None = None) -> Program:
     """From the approved version, create the program (or complete ``program``, an existing one of the branch)
     with the version's partners and their roles; the charter keeps the link (charter.program)."""
-    charter = Charter.objects.select_for_update().select_related("group", "program").get(pk=charter.pk)
+    charter = (
+        Charter.objects.select_for_update(of=("self",)).select_related("group", "program").get(pk=charter.pk)
+    )
     if charter.program is not None:
         raise ValidationError(
             _("Le programme « %(program)s » a déjà été lancé depuis cette charte.")

@@ -239,7 +239,9 @@ def join_request(
 def join_answer(*, request: JoinRequest, accept: bool, by: Any, note: str = "") -> JoinRequest:
     """A lead (or the branch's staff) accepts or declines; an accepted organisation becomes a member."""
     request = (
-        JoinRequest.objects.select_for_update().select_related("group", "organisation").get(pk=request.pk)
+        JoinRequest.objects.select_for_update(of=("self",))
+        .select_related("group", "organisation")
+        .get(pk=request.pk)
     )
     _active(request.group)
     to = JoinRequest.State.ACCEPTED if accept else JoinRequest.State.DECLINED
@@ -297,7 +299,7 @@ def task_add(
 
 @transaction.atomic
 def task_move(*, task: GroupTask, to: str, by: Any, note: str = "") -> GroupTask:
-    task = GroupTask.objects.select_for_update().select_related("group").get(pk=task.pk)
+    task = GroupTask.objects.select_for_update(of=("self",)).select_related("group").get(pk=task.pk)
     _active(task.group)
     if to not in GroupTask.State.values:
         raise ValidationError(_("État de tâche inconnu."))

@@ -24,7 +24,13 @@ from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.jobs import defer
 from terreau.core.models import Branch, Network
-from terreau.demo import alliances_groups_demo, events_demo, partnerships_demo, silvergeek
+from terreau.demo import (
+    alliances_diagnosis_demo,
+    alliances_groups_demo,
+    events_demo,
+    partnerships_demo,
+    silvergeek,
+)
 from terreau.demo.errors import DemoError
 from terreau.demo.geography import COMMUNES
 from terreau.demo.people import CONTACTS, DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
@@ -161,6 +167,7 @@ def _set_commune_coordinates() -> None:
 def _delete_previous_demo() -> None:
     try:
         alliances_groups_demo.delete_groups_demo()  # before the organisations and the program they point to
+        alliances_diagnosis_demo.delete_diagnosis_demo()  # after the groups citing its key issues
         partnerships_demo.delete_partnerships_demo()  # before the organisations and branches they point to
         events_demo.delete_events_demo()
         silvergeek.delete_program_demo()
@@ -391,6 +398,12 @@ def _load_demo(*, today: date | None = None) -> DemoResult:
     reindex_organisations([org.pk for org in orgs.values()])
     events_demo.load_events_demo(branches=branches, today=today or timezone.localdate())
     partnerships_demo.load_partnerships_demo(branches=branches, today=today or timezone.localdate())
+    alliances_diagnosis_demo.load_diagnosis_demo(
+        branch=branches[POITOU_CHARENTES.slug],
+        facilitator=facilitators.get(POITOU_CHARENTES.slug),
+        program=program,
+        today=today or timezone.localdate(),
+    )
     alliances_groups_demo.load_groups_demo(
         branch=branches[POITOU_CHARENTES.slug],
         facilitator=facilitators.get(POITOU_CHARENTES.slug),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from terreau.alliances.group_models import GroupMember, GroupPledge, GroupTask, WorkingGroup
 from terreau.alliances.models import KeyIssue
 from terreau.core.access import branches_managed, visible
+from terreau.core.dates import BoundedDatesMixin
 from terreau.directory.models import Direction, NeedOffer, Organisation
 from terreau.events.models import Event
 
@@ -129,12 +130,12 @@ class AnswerForm(forms.Form):
     note = forms.CharField(label=_("Message"), max_length=500, required=False)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(BoundedDatesMixin, forms.Form):
     text = forms.CharField(label=_("Décision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     decided_on = forms.DateField(label=_("Date"), widget=DATE)
 
 
-class TaskForm(forms.Form):
+class TaskForm(BoundedDatesMixin, forms.Form):
     title = forms.CharField(label=_("Tâche"), max_length=200)
     owner = forms.ModelChoiceField(label=_("Responsable"), queryset=None, required=False)
     due_on = forms.DateField(label=_("Échéance"), required=False, widget=DATE)
@@ -149,7 +150,7 @@ class TaskMoveForm(forms.Form):
     to = forms.ChoiceField(label=_("Nouvel état"), choices=GroupTask.State.choices)
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(BoundedDatesMixin, forms.Form):
     title = forms.CharField(label=_("Objet"), max_length=200)
     held_on = forms.DateField(label=_("Date"), widget=DATE)
     event = forms.ModelChoiceField(
@@ -169,6 +170,25 @@ class MeetingForm(forms.Form):
 class DocumentForm(forms.Form):
     title = forms.CharField(label=_("Titre"), max_length=200, required=False)
     file = forms.FileField(label=_("Fichier"))
+
+
+class DocumentEditForm(forms.Form):
+    title = forms.CharField(label=_("Titre"), max_length=200)
+    file = forms.FileField(
+        label=_("Remplacer le fichier (facultatif)"),
+        required=False,
+        help_text=_("PDF, ODT, DOCX, XLSX, image ; 10 Mo au plus. Laissez vide pour garder le fichier."),
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Raison de la clôture"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReopenForm(forms.Form):
+    note = forms.CharField(label=_("Commentaire (facultatif)"), max_length=500, required=False)
 
 
 class PledgeForm(forms.Form):

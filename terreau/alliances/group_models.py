@@ -454,6 +454,7 @@ from terreau.alliances.charter_models import (  # noqa: E402
     CharterVersion,
     CharterVersionChange,
 )
+from terreau.alliances.group_log_models import GroupLogEntry  # noqa: E402
 
 __all__ = [
     "Charter",
@@ -464,6 +465,7 @@ __all__ = [
     "GroupDecision",
     "GroupDocument",
     "GroupKeyIssue",
+    "GroupLogEntry",
     "GroupMeeting",
     "GroupMember",
     "GroupMerge",

@@ -3,8 +3,10 @@ ValidationError with a French message the views show as is).
 
 Who may act (checked by the views with ``role_in`` before calling): the branch's staff and the group's leads
 manage the group (members, requests, decisions, tasks, documents, meetings); a member organisation writes its
-own pledges; merges are the staff's. The functions below check the rest (a merged group is read-only, an
-owner must belong to the group, an offer must be the pledging organisation's...).
+own pledges; merges are the staff's; closing is the leads' and the staff's, reopening the staff's. The
+functions below check the rest (a merged or closed group is read-only, an owner must belong to the group, an
+offer must be the pledging organisation's...). Editing and deleting what a group holds (meetings, tasks,
+decisions, documents) is in terreau.alliances.group_edits.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from terreau.alliances.group_models import (
 from terreau.alliances.models import KeyIssue
 from terreau.core import states
 from terreau.core.access import actor_for, editable
+from terreau.core.dates import is_plausible, out_of_window_message
 from terreau.core.uploads import check_document
 from terreau.directory.models import Direction, Membership, Organisation
 from terreau.notifications.services import notify
@@ -85,6 +88,17 @@ def _text(value: Any, *, message: str, max_length: int) -> str:
     if len(text) > max_length:
         raise ValidationError(_("Texte trop long : %(max)s caractères au maximum.") % {"max": max_length})
     return text
+
+
+def _day(value: Any, *, message: str, required: bool = True) -> date | None:
+    """A date a person gave: required unless told, and within terreau.core.dates' plausible window."""
+    if value is None:
+        if required:
+            raise ValidationError(message)
+        return None
+    if not isinstance(value, date) or not is_plausible(value):
+        raise ValidationError(out_of_window_message())
+    return value
 
 
 def _check_organisation(group: WorkingGroup, organisation: Organisation) -> None:
@@ -152,6 +166,30 @@ def group_update(
     GroupKeyIssue.objects.bulk_create(
         [GroupKeyIssue(group=group, key_issue=i) for pk, i in wanted.items() if pk not in have]
     )
+    return group
+
+
+@transaction.atomic
+def group_close(*, group: WorkingGroup, reason: str, by: Any) -> WorkingGroup:
+    """Close the group (its leads or the branch's staff): nothing in it may change until it is reopened."""
+    group = WorkingGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
+    if group.state == WorkingGroup.State.CLOSED:
+        raise ValidationError(_("Ce groupe est déjà clos."))
+    _active(group)
+    reason = _text(reason, message=_("Indiquez la raison de la clôture."), max_length=500)
+    states.move(group, WorkingGroup.State.CLOSED, by=_user(by), note=reason)
+    return group
+
+
+@transaction.atomic
+def group_reopen(*, group: WorkingGroup, by: Any, note: str = "") -> WorkingGroup:
+    """Reopen a closed group (the branch's staff only: checked by the view)."""
+    group = WorkingGroup.objects.select_for_update(of=("self",)).get(pk=group.pk)
+    if group.state != WorkingGroup.State.CLOSED:
+        raise ValidationError(_("Seul un groupe clos peut être rouvert."))
+    if len(note or "") > 500:
+        raise ValidationError(_("Texte trop long : %(max)s caractères au maximum.") % {"max": 500})
+    states.move(group, WorkingGroup.State.ACTIVE, by=_user(by), note=(note or "").strip())
     return group
 
 
@@ -266,8 +304,7 @@ def join_answer(*, request: JoinRequest, accept: bool, by: Any, note: str = "") 
 def decision_add(*, group: WorkingGroup, text: str, decided_on: date, by: Any) -> GroupDecision:
     _active(group)
     text = _text(text, message=_("Écrivez la décision."), max_length=2000)
-    if decided_on is None:
-        raise ValidationError(_("Indiquez la date de la décision."))
+    decided_on = _day(decided_on, message=_("Indiquez la date de la décision."))
     return GroupDecision.objects.create(group=group, text=text, decided_on=decided_on, recorded_by=_user(by))
 
 
@@ -292,6 +329,7 @@ def task_add(
     title = _text(title, message=_("Indiquez la tâche."), max_length=200)
     if owner is not None and not members_people(group).filter(pk=owner.pk).exists():
         raise ValidationError(_("Le responsable doit appartenir à l'une des structures du groupe."))
+    due_on = _day(due_on, message="", required=False)
     task = GroupTask.objects.create(group=group, title=title, owner=owner, due_on=due_on)
     states.begin(task, by=_user(by))
     return task
@@ -313,8 +351,7 @@ def meeting_add(
 ) -> GroupMeeting:
     _active(group)
     title = _text(title, message=_("Indiquez l'objet de la réunion."), max_length=200)
-    if held_on is None:
-        raise ValidationError(_("Indiquez la date de la réunion."))
+    held_on = _day(held_on, message=_("Indiquez la date de la réunion."))
     if event is not None and event.branch_id != group.branch_id:
         raise ValidationError(_("Choisissez une rencontre ou un atelier de l'antenne du groupe."))
     return GroupMeeting.objects.create(

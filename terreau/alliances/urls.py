@@ -3,7 +3,7 @@ from django.urls import path
 from terreau.alliances import consultation_views as cv
 from terreau.alliances import diagnosis_views as dv
 from terreau.alliances import indicator_views as iv
-from terreau.alliances import views_charter, views_groups
+from terreau.alliances import views_charter, views_group_edits, views_groups
 
 app_name = "alliances"
 
@@ -81,6 +81,33 @@ urlpatterns = [
     path("groupes/<int:pk>/apports/<int:item>/", views_groups.pledge_edit, name="pledge_edit"),
     path("groupes/<int:pk>/apports/<int:item>/retirer/", views_groups.pledge_remove, name="pledge_remove"),
     path("groupes/<int:pk>/charte/", views_charter.charter_create, name="charter_create"),
+    # Closing a group, editing and deleting what it holds (terreau.alliances.views_group_edits).
+    path("groupes/<int:pk>/clore/", views_group_edits.group_close, name="group_close"),
+    path("groupes/<int:pk>/rouvrir/", views_group_edits.group_reopen, name="group_reopen"),
+    path("groupes/<int:pk>/reunions/<int:item>/", views_group_edits.meeting_edit, name="meeting_edit"),
+    path(
+        "groupes/<int:pk>/reunions/<int:item>/supprimer/",
+        views_group_edits.meeting_delete,
+        name="meeting_delete",
+    ),
+    path("groupes/<int:pk>/taches/<int:item>/modifier/", views_group_edits.task_edit, name="task_edit"),
+    path("groupes/<int:pk>/taches/<int:item>/supprimer/", views_group_edits.task_delete, name="task_delete"),
+    path("groupes/<int:pk>/decisions/<int:item>/", views_group_edits.decision_edit, name="decision_edit"),
+    path(
+        "groupes/<int:pk>/decisions/<int:item>/supprimer/",
+        views_group_edits.decision_delete,
+        name="decision_delete",
+    ),
+    path(
+        "groupes/<int:pk>/documents/<int:item>/modifier/",
+        views_group_edits.document_edit,
+        name="document_edit",
+    ),
+    path(
+        "groupes/<int:pk>/documents/<int:item>/supprimer/",
+        views_group_edits.document_delete,
+        name="document_delete",
+    ),
     # The collective's charter (terreau.alliances.views_charter).
     path("chartes/<int:pk>/", views_charter.charter_detail, name="charter"),
     path("chartes/<int:pk>/nouvelle-version/", views_charter.version_create, name="charter_version_create"),

@@ -20,19 +20,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from terreau.alliances import group_edits, groups, merge
 from terreau.alliances import group_forms as forms
-from terreau.alliances import groups, merge
 from terreau.alliances.group_models import (
     GroupDocument,
     GroupMember,
-    GroupMerge,
     GroupPledge,
     GroupTask,
     JoinRequest,
     WorkingGroup,
 )
 from terreau.alliances.models import KeyIssue
-from terreau.core import states
 from terreau.core.access import actor_for, branches_managed, get_for, visible
 from terreau.core.forms_flow import submit
 from terreau.directory.models import Organisation
@@ -139,30 +137,6 @@ def group_edit(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
     )
 
 
-def _history(group: WorkingGroup) -> list[dict[str, Any]]:
-    """The group's state changes and the merges it took part in, oldest first."""
-    rows = [
-        {
-            "at": c.at,
-            "by": c.by,
-            "text": states.label(group, c.to_state) if c.from_state else _("Création"),
-            "note": c.note,
-        }
-        for c in group.history.select_related("by")
-    ]
-    for done in GroupMerge.objects.filter(result=group).prefetch_related("sources").select_related("by"):
-        names = ", ".join(f"« {s.name} »" for s in done.sources.all())
-        rows.append(
-            {
-                "at": done.at,
-                "by": done.by,
-                "text": _("Fusion de %(groups)s dans ce groupe") % {"groups": names},
-                "note": done.reason,
-            }
-        )
-    return sorted(rows, key=lambda r: r["at"])
-
-
 @require_safe
 @group_page
 def group_detail(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
@@ -192,7 +166,7 @@ def group_detail(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
         group_memberships__group=group
     )
     if group.is_open and outside.exists() and group.state == WorkingGroup.State.ACTIVE:
-        context["join_form"] = forms.JoinForm(organisations=outside.order_by("name"))
+        context["join_form"] = forms.JoinForm(organisations=outside.order_by("name"), auto_id="join-%s")
         context["my_requests"] = JoinRequest.objects.filter(group=group, organisation__in=outside)
     if insider:
         mine = groups.my_organisations(user, group)
@@ -207,7 +181,7 @@ def group_detail(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
             documents=group.documents.select_related("uploaded_by", "came_from"),
             pledges=group.pledges.select_related("organisation", "offer", "came_from"),
             my_org_ids=set(mine.values_list("pk", flat=True)),
-            history=_history(group),
+            history=group_edits.history(group),
             merged_from=group.merged_from.all(),
             charter=getattr(group, "charter", None),
             task_states=GroupTask.State.choices,
@@ -215,16 +189,19 @@ def group_detail(request: HttpRequest, group: WorkingGroup) -> HttpResponse:
         if group.state == WorkingGroup.State.ACTIVE:
             if manage or user.is_superuser:
                 context.update(
-                    member_form=forms.MemberForm(user=user, group=group),
+                    member_form=forms.MemberForm(user=user, group=group, auto_id="member-%s"),
                     answer_form=forms.AnswerForm(),
-                    decision_form=forms.DecisionForm(),
-                    task_form=forms.TaskForm(people=groups.members_people(group)),
-                    meeting_form=forms.MeetingForm(user=user, group=group),
-                    document_form=forms.DocumentForm(),
+                    decision_form=forms.DecisionForm(auto_id="decision-%s"),
+                    task_form=forms.TaskForm(people=groups.members_people(group), auto_id="task-%s"),
+                    meeting_form=forms.MeetingForm(user=user, group=group, auto_id="meeting-%s"),
+                    document_form=forms.DocumentForm(auto_id="document-%s"),
                     member_change_form=forms.MemberChangeForm(),
+                    close_form=forms.CloseForm(),
                 )
             if mine.exists():
-                context["pledge_form"] = forms.PledgeForm(organisations=mine)
+                context["pledge_form"] = forms.PledgeForm(organisations=mine, auto_id="pledge-%s")
+        elif group.state == WorkingGroup.State.CLOSED and (role == groups.STAFF or user.is_superuser):
+            context["reopen_form"] = forms.ReopenForm()
     return render(request, "alliances/groups_detail.html", context)
 
 

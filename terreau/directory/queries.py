@@ -251,18 +251,27 @@ class DirectoryPaginator(Paginator):
         return min(found, self.count_cap)
 
 
-def _ranked_page(
-    narrow: QuerySet[Organisation], *, offset: int, limit: int
-) -> tuple[list[tuple], int | None]:
-    """Rows (pk, rank) of one page of a text search, and the exact number of matches, in one statement.
+# A text search ranks at most this many matches (plus one, to know there are more). Ranking reads every
+# match's row (its search vector), so an unbounded search costs in proportion to how common the words are:
+# at 2,000,000 organisations a frequent word matches hundreds of thousands of rows and took seconds
+# (docs/benchmarks.md). Beyond the cap the page says so and asks for a narrower search.
+RANK_CAP = 2000
 
-    The matches are read once into a CTE of (pk, name, rank) only, which PostgreSQL materialises (it is
-    referenced twice; SQLite does the same or rescans its own document column); the page is a top-N sort
-    of that CTE and the total a COUNT over it. Ranking must read every match anyway, so the exact total
-    costs almost nothing more, whereas COUNT(*) OVER () would sort every match and a separate COUNT would
-    read them all a second time. The total is None when the page is past the end (no row comes back).
+
+def _ranked_page(
+    narrow: QuerySet[Organisation], *, offset: int, limit: int, cap: int
+) -> tuple[list[tuple], int | None]:
+    """Rows (pk, rank) of one page of a text search, and the number of matches up to ``cap + 1``.
+
+    At most ``cap + 1`` matches are read, in the text index's order, into a CTE of (pk, name, rank) only,
+    which PostgreSQL materialises (it is referenced twice; SQLite does the same or rescans its own document
+    column); the page is a top-N sort of that CTE and the total a COUNT over it. Ranking must read every
+    match it ranks anyway, so the total costs almost nothing more, whereas COUNT(*) OVER () would sort every
+    match and a separate COUNT would read them all a second time. A total above ``cap`` means "more than
+    cap": the page is then the best of the first ``cap + 1`` matches. The total is None when the page is
+    past the end (no row comes back).
     """
-    inner = narrow.order_by().values_list("pk", "name", "rank")
+    inner = narrow.order_by().values_list("pk", "name", "rank")[: cap + 1]
     try:
         sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     except EmptyResultSet:  # a filter that can match nothing (an unknown branch)
@@ -282,8 +291,8 @@ def directory_page(*, user: Any, params: DirectoryParams, number: Any, per_page:
     """One page of ``directory_queryset``'s rows (same rows, order and attributes), read cheaply.
 
     1. A narrow query orders and slices the matches; only ids (and ranks) leave the database. A text
-       search reads its matches once and returns the page (a top-N sort on the rank) and the exact total
-       together (see _ranked_page). Without a text query the page comes from the (name, id) index and the
+       search reads its matches once, up to ``RANK_CAP`` of them, and returns the page (a top-N sort on
+       the rank) and the total together (see _ranked_page; above the cap the total is "more than"). Without a text query the page comes from the (name, id) index and the
        total is counted up to ``COUNT_CAP`` only (see DirectoryPaginator), not at all when the first page
        is not full (its rows are then all the matches).
     2. The page's organisations, at most ``per_page``, are then fetched with their commune, branch,
@@ -300,17 +309,24 @@ def directory_page(*, user: Any, params: DirectoryParams, number: Any, per_page:
     def page_rows(number: int) -> tuple[list[tuple[int, float | None]], int | None]:
         bottom = (number - 1) * per_page
         if searched:
-            return _ranked_page(narrow, offset=bottom, limit=per_page)
+            return _ranked_page(narrow, offset=bottom, limit=per_page, cap=RANK_CAP)
         ids = narrow.values_list("pk", flat=True)[bottom : bottom + per_page]
         return [(pk, None) for pk in ids], None
 
     if searched:
         rows, total = page_rows(number)
-        if total is None and number > 1:  # past the end: count, then the last page
-            paginator.__dict__["count"] = narrow.count()
+        if total is None and number > 1:  # past the end: count (up to the cap), then the last page
+            paginator.__dict__["count"] = min(
+                narrow.order_by().values("pk")[: RANK_CAP + 1].count(), RANK_CAP
+            )
             number = paginator.num_pages
             rows, total = page_rows(number)
-        paginator.__dict__["count"] = total or 0  # fills the cached_property
+        paginator.count_cap = RANK_CAP
+        paginator.capped = (total or 0) > RANK_CAP
+        paginator.__dict__["count"] = min(total or 0, RANK_CAP)  # fills the cached_property
+        if paginator.capped and number > paginator.num_pages:  # only the first RANK_CAP can be browsed
+            number = paginator.num_pages
+            rows = page_rows(number)[0]
     else:
         rows = page_rows(number)[0] if number == 1 else []
         if number == 1 and len(rows) < per_page:

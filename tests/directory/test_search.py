@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from terreau.core.access import actor_for
 from terreau.core.models import Visibility
+from terreau.directory import queries
 from terreau.directory.models import NeedOffer, NeedOfferStatus, Organisation, OrganisationKind, Theme
 from terreau.directory.queries import (
     DirectoryPaginator,
@@ -585,6 +586,25 @@ def test_totals_without_text_are_capped_text_searches_count_exactly(client, monk
     assert (page.paginator.count, page.paginator.capped, page.paginator.num_pages) == (7, False, 4)
     html = client.get(url, {"q": "ressourcerie"}).content.decode()
     assert "7 structures trouvées" in html and "Plus de" not in html
+
+
+def test_text_searches_rank_at_most_rank_cap_matches(client, monkeypatch):
+    """Above RANK_CAP matches a text search ranks the first RANK_CAP + 1 only, says "more than" and asks for
+    a narrower search; only the first RANK_CAP can be browsed (a page past them shows the last one)."""
+    monkeypatch.setattr(queries, "RANK_CAP", 4)
+    for i in range(7):
+        OrganisationFactory(name=f"Ressourcerie {i}")
+    page = directory_page(user=None, params=DirectoryParams(q="ressourcerie"), number=1, per_page=2)
+    assert (page.paginator.count, page.paginator.capped, page.paginator.num_pages) == (4, True, 2)
+    assert len(page.object_list) == 2 and all(org.rank is not None for org in page.object_list)
+    page = directory_page(user=None, params=DirectoryParams(q="ressourcerie"), number=9, per_page=2)
+    assert (page.number, len(page.object_list), page.paginator.capped) == (2, 2, True)
+    html = client.get(reverse("directory:search"), {"q": "ressourcerie"}).content.decode()
+    assert "Plus de 4 structures trouvées · page 1" in html
+    assert "ajoutez un mot ou un filtre" in html
+    monkeypatch.setattr(queries, "RANK_CAP", 7)  # exactly at the cap: an exact total
+    page = directory_page(user=None, params=DirectoryParams(q="ressourcerie"), number=1, per_page=2)
+    assert (page.paginator.count, page.paginator.capped) == (7, False)
 
 
 def test_pages_hold_the_rows_of_directory_queryset_in_the_same_order():

@@ -1107,6 +1107,8 @@ object    action         anonymous  member_a  member_b  facilitator_1  facilitat
 group     page_view      404        200       200       200            404            200              200
 group     edit_get       login      200       403       200            404            200              200
 group     decision       login      ok        403       ok             404            ok               ok
+group     decision_edit  login      ok        403       ok             404            ok               ok
+group     close          login      ok        403       ok             404            ok               ok
 group     document       login      200       200       200            404            200              200
 group     api_retrieve   404        200       200       200            404            200              200
 merge     page_view      login      403       403       200            200            200              200
@@ -1184,6 +1186,20 @@ def test_working_group_and_charter_matrix(
         )
         check_status(response, expected)
         assert group.decisions.filter(text=FORGED).exists() == (expected == "ok")
+    elif action == "decision_edit":
+        from datetime import date
+
+        decision = groups.decision_add(group=group, text="Avant", decided_on=date(2026, 7, 1), by=facilitator)
+        url = reverse("alliances:decision_edit", args=[group.pk, decision.pk])
+        check_status(page.post(url, {"text": FORGED, "decided_on": "2026-07-02"}), expected)
+        decision.refresh_from_db()
+        assert (decision.text == FORGED) == (expected == "ok")
+    elif action == "close":
+        check_status(
+            page.post(reverse("alliances:group_close", args=[group.pk]), {"reason": FORGED}), expected
+        )
+        group.refresh_from_db()
+        assert (group.state == "closed") == (expected == "ok")
     elif action == "edit_post":
         url = reverse("alliances:pledge_edit", args=[group.pk, pledge.pk])
         check_status(

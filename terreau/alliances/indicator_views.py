@@ -1,20 +1,21 @@
 """Territorial indicators, uploaded from a diagnosis's page by its branch's staff: the CSV file with a default
-year and source, then the import's row-by-row report (terreau.alliances.indicators does the reading)."""
+year and source (checked at once: a file without a code or an indicator column is refused on the form), read
+by a job (terreau.alliances.indicator_jobs) whose progress page leads to the import's row-by-row report."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from terreau.alliances import indicator_jobs
 from terreau.alliances.diagnosis_forms import IndicatorUploadForm
 from terreau.alliances.diagnosis_views import managed
-from terreau.alliances.indicators import import_indicators
+from terreau.alliances.indicators import check_header
 from terreau.alliances.models import IndicatorImport
 from terreau.core.access import get_for
-from terreau.directory.importers.reading import FileRejected
+from terreau.directory.importers.reading import HEAD_BYTES, FileRejected
 
 MAX_BYTES = 20 * 1024 * 1024  # an official commune-level file of a few indicators is about 2 MB
 
@@ -31,20 +32,19 @@ def indicators_upload(request: HttpRequest, pk: int) -> HttpResponse:
             )
         else:
             try:
-                run = import_indicators(
-                    upload.file,
-                    branch=diagnosis.branch,
-                    by=request.user,
-                    file_name=upload.name,
-                    default_year=form.cleaned_data["default_year"],
-                    default_source=form.cleaned_data["default_source"].strip(),
-                )
+                check_header(upload.read(HEAD_BYTES))
+                upload.seek(0)
             except FileRejected as exc:
                 form.add_error("file", str(exc))
             else:
-                if run.values_saved:
-                    messages.success(request, _("Import terminé."))
-                return redirect("alliances:indicators_report", pk=diagnosis.pk, item=run.pk)
+                tracked = indicator_jobs.start_import(
+                    upload=upload,
+                    diagnosis=diagnosis,
+                    by=request.user,
+                    default_year=form.cleaned_data["default_year"],
+                    default_source=form.cleaned_data["default_source"].strip(),
+                )
+                return redirect("core:tracked_job", pk=tracked.pk)
     return render(
         request,
         "alliances/indicators_upload.html",

@@ -18,7 +18,9 @@ place and year. Different years may be mixed: each value keeps its own.
 
 from __future__ import annotations
 
+import io
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -49,6 +51,7 @@ LEVEL_WORDS = {
     "france": IndicatorValue.Level.FRANCE,
     "national": IndicatorValue.Level.FRANCE,
 }
+PROGRESS_EVERY = 1000  # rows between two progress reports of the import job
 FRANCE_CODES = {"fr", "france", "fxx", "metro"}
 
 
@@ -160,24 +163,26 @@ class _Places:
         return level, code
 
 
-def import_indicators(
-    stream: BinaryIO,
-    *,
-    branch,
-    by,
-    file_name: str,
-    default_year: int | None = None,
-    default_source: str = "",
-) -> IndicatorImport:
-    """Read, check and save a file's values; the returned IndicatorImport holds the row-by-row report.
-    Raises FileRejected (a French message) when the file as a whole cannot be read."""
+@dataclass
+class _Layout:
+    """Where things are in a file: its columns by name, the code column, its shape and value columns."""
+
+    position: dict[str, int]
+    code_column: int
+    long_shape: bool
+    value_columns: dict[int, Indicator]
+    ignored_columns: list[str]
+    by_name: dict[str, Indicator]
+
+
+def _layout(csv_stream: CsvStream) -> _Layout:
+    """Read the header against the catalogue; FileRejected (French) when no code or indicator column."""
     indicators = sync_catalogue()
     by_name: dict[str, Indicator] = {}
     for indicator in indicators.values():
         by_name[_column_key(indicator.code)] = indicator
         for alias in indicator.aliases:
             by_name[_column_key(alias)] = indicator
-    csv_stream = CsvStream(stream)
     header = [_column_key(c) for c in csv_stream.header]
     position = {name: i for i, name in reversed(list(enumerate(header)))}
     code_column = next((position[c] for c in CODE_COLUMNS if c in position), None)
@@ -186,8 +191,8 @@ def import_indicators(
             _("Aucune colonne de code officiel (code, CODGEO, DEP, EPCI…) dans l'en-tête du fichier.")
         )
     long_shape = "indicateur" in position and "valeur" in position
-    report = Report()
     value_columns: dict[int, Indicator] = {}
+    ignored: list[str] = []
     if not long_shape:
         known = {code_column} | {
             position[c] for c in ("annee", "source", "niveau", "libgeo") if c in position
@@ -198,7 +203,7 @@ def import_indicators(
             if name in by_name:
                 value_columns[index] = by_name[name]
             else:
-                report.ignored_columns.append(csv_stream.raw_header[index])
+                ignored.append(csv_stream.raw_header[index])
         if not value_columns:
             raise FileRejected(
                 _(
@@ -207,6 +212,33 @@ def import_indicators(
                 )
                 % {"known": ", ".join(sorted(indicators))}
             )
+    return _Layout(position, code_column, long_shape, value_columns, ignored, by_name)
+
+
+def check_header(head: bytes) -> None:
+    """Refuse at once (FileRejected) a file whose beginning shows it cannot be imported: empty, unreadable,
+    without a code column or an indicator column. The rows are read later, by the import job."""
+    _layout(CsvStream(io.BytesIO(head)))
+
+
+def import_indicators(
+    stream: BinaryIO,
+    *,
+    branch,
+    by,
+    file_name: str,
+    default_year: int | None = None,
+    default_source: str = "",
+    progress: Callable[[int], None] | None = None,
+) -> IndicatorImport:
+    """Read, check and save a file's values; the returned IndicatorImport holds the row-by-row report.
+    Raises FileRejected (a French message) when the file as a whole cannot be read. ``progress`` is told the
+    number of rows read every PROGRESS_EVERY rows."""
+    csv_stream = CsvStream(stream)
+    layout = _layout(csv_stream)
+    position, code_column, long_shape = layout.position, layout.code_column, layout.long_shape
+    value_columns, by_name = layout.value_columns, layout.by_name
+    report = Report(ignored_columns=layout.ignored_columns)
     places = _Places()
     seen: dict[tuple, int] = {}
     values: list[IndicatorValue] = []
@@ -217,6 +249,8 @@ def import_indicators(
 
     for record in csv_stream.records():
         report.rows_read += 1
+        if progress is not None and report.rows_read % PROGRESS_EVERY == 0:
+            progress(report.rows_read)
         if record.fields is None:
             report.refuse(record.line, record.error)
             continue

@@ -224,27 +224,31 @@ def _upload(client, dw, text: str, **extra):
     )
 
 
-def test_indicator_upload_report_tables_and_map(client, dw):
+def test_indicator_upload_report_tables_and_map(client, dw, django_capture_on_commit_callbacks):
     Department.objects.create(code="17", name="Charente-Maritime", region=Region.objects.get(code="75"))
     dw.diagnosis.departments.add("17")
     client.force_login(dw.facilitator)
-    response = _upload(
-        client,
-        dw,
-        "code;niveau;indicateur;annee;valeur;source\n"
-        "86;departement;part_75_plus;2021;11,1;Insee\n"
-        "17;departement;part_75_plus;2021;13,4;Insee\n"
-        "75;region;part_75_plus;2021;12,0;Insee\n"
-        "FR;france;part_75_plus;2021;9,8;Insee\n"
-        "99;departement;part_75_plus;2021;10;Insee\n"
-        "86;departement;part_75_plus;2021;11,5;Insee\n"
-        "86;departement;chomage_15_24;2019;1 234,5;Insee\n"
-        "86;departement;inconnu;2021;4;Insee\n"
-        "86;departement;fragilite_numerique;20x1;4;Insee\n"
-        "86;departement;part_75_plus;2016;10,4;Insee\n",
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the import job runs inline
+        response = _upload(
+            client,
+            dw,
+            "code;niveau;indicateur;annee;valeur;source\n"
+            "86;departement;part_75_plus;2021;11,1;Insee\n"
+            "17;departement;part_75_plus;2021;13,4;Insee\n"
+            "75;region;part_75_plus;2021;12,0;Insee\n"
+            "FR;france;part_75_plus;2021;9,8;Insee\n"
+            "99;departement;part_75_plus;2021;10;Insee\n"
+            "86;departement;part_75_plus;2021;11,5;Insee\n"
+            "86;departement;chomage_15_24;2019;1 234,5;Insee\n"
+            "86;departement;inconnu;2021;4;Insee\n"
+            "86;departement;fragilite_numerique;20x1;4;Insee\n"
+            "86;departement;part_75_plus;2016;10,4;Insee\n",
+        )
     assert response.status_code == 302
-    report = client.get(response["Location"]).content.decode()
+    progress = client.get(response["Location"])  # the job's progress page, then its report
+    report_url = progress.context["tracked"].result_url
+    assert progress.status_code == 200 and report_url in progress.content.decode()
+    report = client.get(report_url).content.decode()
     assert "10 lignes lues" in report and "6 valeurs enregistrées" in report and "4 lignes refusées" in report
     assert "« 99 » inconnu" in report and "doublon" in report and "inconnu" in report and "20x1" in report
     assert IndicatorValue.objects.get(code="86", year=2021, indicator__code="part_75_plus").value == Decimal(

@@ -99,6 +99,10 @@ def charter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ]
             if current.state == CharterVersion.State.SUBMITTED
             else [],
+            # A member of the group whose organisation is not named: told why there is nothing to approve.
+            not_partner=current.state == CharterVersion.State.SUBMITTED
+            and bool(my_orgs)
+            and not any(p.organisation_id in my_orgs for p in partners),
             has_draft=any(v.state == CharterVersion.State.DRAFT for v in versions),
             history=[(h, states.label(current, h.to_state)) for h in current.history.select_related("by")],
         )

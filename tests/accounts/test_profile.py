@@ -58,6 +58,7 @@ def test_contact_requests_have_their_own_heading_before_the_api(client, member_w
     assert headings == [
         "Mes structures",
         "Mises en relation et partenariats",
+        "Alliances du territoire",
         "Sécurité du compte",
         "Accès à l'API",
     ]
@@ -99,6 +100,7 @@ def test_facilitator_sees_branches_team_and_pipeline_links(client):
     assert list(parts) == [
         "Mes structures",
         "Mises en relation et partenariats",
+        "Alliances du territoire",
         "Antennes que j'anime",
         "Sécurité du compte",
         "Accès à l'API",

@@ -9,7 +9,15 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from terreau.alliances.models import CONTRIBUTION_KINDS, PUBLICS, Diagnosis, KeyIssue
+from terreau.alliances.territory_fields import (
+    CommuneListField,
+    EpciField,
+    EpciListField,
+    commune_entry_label,
+    epci_label,
+)
 from terreau.core.dates import BoundedDatesMixin
+from terreau.territories.forms import CommuneField
 from terreau.vocabulary import THEMES
 
 
@@ -21,17 +29,25 @@ class DateInput(forms.DateInput):
 
 
 class DiagnosisForm(BoundedDatesMixin, forms.ModelForm):
-    epci_codes = forms.CharField(
-        label=_("Intercommunalités (numéros SIREN)"),
-        required=False,
-        max_length=2000,
-        help_text=_("Séparés par des espaces ou des virgules, par exemple 200069854."),
+    # The territory beyond departments: lists typed one place a line, or places added one at a time with
+    # suggestions as one types (terreau.alliances.territory_fields); both clean to official codes.
+    epci_codes = EpciListField(
+        label=_("Intercommunalités"),
+        help_text=_("Une par ligne : son nom ou son numéro SIREN, par exemple 200069854."),
     )
-    commune_codes = forms.CharField(
-        label=_("Communes (codes INSEE)"),
+    epci_add = EpciField(
+        label=_("Ajouter une intercommunalité"),
         required=False,
-        max_length=4000,
-        help_text=_("Séparés par des espaces ou des virgules, par exemple 86194."),
+        help_text=_("Tapez le début de son nom ou son numéro SIREN, puis choisissez-la dans la liste."),
+    )
+    commune_codes = CommuneListField(
+        label=_("Communes"),
+        help_text=_("Une par ligne : nom, nom (département), code postal ou code INSEE, par exemple 86194."),
+    )
+    commune_add = CommuneField(
+        label=_("Ajouter une commune"),
+        required=False,
+        help_text=_("Tapez le début de son nom ou son code postal, puis choisissez-la dans la liste."),
     )
 
     class Meta:
@@ -58,13 +74,18 @@ class DiagnosisForm(BoundedDatesMixin, forms.ModelForm):
         self.fields["departments"].required = False
         self.fields["team"].required = False
         if self.instance.pk:
-            self.fields["epci_codes"].initial = " ".join(self.instance.epcis.values_list("code", flat=True))
-            self.fields["commune_codes"].initial = " ".join(
-                self.instance.communes.values_list("code", flat=True)
+            self.fields["epci_codes"].initial = "\n".join(epci_label(e) for e in self.instance.epcis.all())
+            self.fields["commune_codes"].initial = "\n".join(
+                commune_entry_label(c) for c in self.instance.communes.all()
             )
 
     def clean(self):
         data = super().clean()
+        # A place added through its own field joins its list (codes separated by spaces).
+        for add, codes in (("epci_add", "epci_codes"), ("commune_add", "commune_codes")):
+            place = data.get(add)
+            if place is not None and codes in data:
+                data[codes] = " ".join(dict.fromkeys([*data[codes].split(), place.pk]))
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", _("La fin de la période précède son début."))

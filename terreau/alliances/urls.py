@@ -3,7 +3,7 @@ from django.urls import path
 from terreau.alliances import consultation_views as cv
 from terreau.alliances import diagnosis_views as dv
 from terreau.alliances import indicator_views as iv
-from terreau.alliances import views_charter, views_group_edits, views_groups
+from terreau.alliances import views_charter, views_group_edits, views_groups, views_territory
 
 app_name = "alliances"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     # Territorial diagnoses (terreau.alliances.diagnosis_views, consultation_views, indicator_views).
     path("diagnostics/", dv.diagnosis_list, name="diagnoses"),
     path("diagnostics/nouveau/", dv.diagnosis_create, name="diagnosis_create"),
+    path("diagnostics/intercommunalites/", views_territory.epci_lookup, name="epci_lookup"),
     path("diagnostics/<int:pk>/", dv.diagnosis_detail, name="diagnosis"),
     path("diagnostics/<int:pk>/modifier/", dv.diagnosis_edit, name="diagnosis_edit"),
     path("diagnostics/<int:pk>/etat/", dv.diagnosis_move, name="diagnosis_move"),

@@ -5,11 +5,13 @@ value is never overwritten by the demo's fictitious ones."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
+from pypdf import PdfReader
 
 from terreau.accounts.models import User
 from terreau.alliances import services
@@ -134,6 +136,10 @@ def test_the_published_pages_and_pdf(demo, client):
         assert response.status_code == 200, name
     response = client.get(reverse("alliances:diagnosis_pdf", args=[diagnosis.pk]))
     assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    for title in (AGEING, DIGITAL, YOUTH):
+        assert title in text, title
     body = client.get(reverse("alliances:diagnosis_public", args=[diagnosis.pk])).content.decode()
     for title in (AGEING, DIGITAL, YOUTH):
         assert escape(title) in body, title

@@ -204,6 +204,8 @@ class PledgeForm(forms.Form):
     def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = organisations
+        if organisations.count() == 1:  # a member of one organisation pledges in its name without choosing
+            self.fields["organisation"].empty_label = None
         self.fields["offer"].queryset = NeedOffer.objects.filter(
             organisation__in=organisations, direction=Direction.OFFER
         ).order_by("title")

@@ -4,9 +4,13 @@
     .venv/bin/python bench/matching.py --small         # quick run: 10,000 organisations, 500 for brute force
     .venv/bin/python bench/matching.py --write docs/bench-matching.md
 
-1. Quality on data/matching_eval/ (58 organisations, 165 needs and offers written by hand, 95 judged good
-   pairs): precision@5 and recall@10 of the engine and of a baseline that matches type and theme codes only,
-   on all good pairs and on those where a theme code is missing (definitions printed with the figures).
+1. Quality on the development part data/matching_eval/ (58 organisations, 165 needs and offers written
+   with the engine: in-sample, tuned on) and, side by side, the held-out part data/matching_heldout/
+   (140 organisations written independently, frozen 2026-12-05, never tuned on): precision@5 and recall@10
+   of the engine and of a baseline that matches type and theme codes only, on all good pairs and on those
+   where a theme code is missing; on the held-out part also by case (scope, remote, rural, context,
+   wrong_type, missing_type, plain) and the trap rate of its rejected pairs (definitions printed with the
+   figures). `--no-heldout` measures the development part only (use it while tuning).
 2. Scale: synthetic organisations built from the vocabulary of the evaluation set (each text is a
    template from the set with words dropped and words of another text of the same kind added; a third of
    the type codes and half of the theme codes left out; half of the organisations with coordinates):
@@ -104,32 +108,83 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def quality() -> list[str]:
-    es = evaluation.load()
-    results = evaluation.evaluate(es)
-    n_missing = len(evaluation.missing_theme_pairs(es))
-    n_items = sum(len(o.needs) + len(o.offers) for o in es.organisations)
-    lines = [
-        "## Quality on the hand-labelled set",
+def _part_rows(name: str, es: evaluation.EvalSet) -> tuple[list[tuple], dict, dict, dict]:
+    """Rows (part, ranker, figures...) of one part, the engine's case figures, trap counts and timing."""
+    t0 = time.perf_counter()
+    partners = evaluation.engine_partners(es)
+    t_engine = time.perf_counter() - t0
+    ranking = {org: [p.id for p in plist] for org, plist in partners.items()}
+    results = evaluation.evaluate(
+        es,
+        {
+            "moteur": lambda e: ranking,
+            "référence (codes)": lambda e: evaluation.baseline_ranking(e.organisations),
+        },
+    )
+    rows = [(name, ranker, r["all"], r["missing_theme"]) for ranker, r in results.items()]
+    cases = evaluation.case_metrics(es, ranking) if es.cases else {}
+    traps = evaluation.trap_rate(es, partners) if es.rejected else {}
+    return rows, cases, traps, {"engine seconds": t_engine}
+
+
+def quality(heldout: bool = True) -> list[str]:
+    parts = [("development (in-sample, tuned on)", evaluation.load())]
+    if heldout:
+        parts.append(("held-out (unseen, frozen 2026-12-05)", evaluation.load_heldout()))
+    lines = ["## Quality on the hand-labelled sets", ""]
+    for name, es in parts:
+        n_items = sum(len(o.needs) + len(o.offers) for o in es.organisations)
+        lines.append(
+            f"- {name}: {len(es.organisations)} organisations, {n_items} needs and offers, "
+            f"{len(es.pairs)} judged good pairs ({len(evaluation.missing_theme_pairs(es))} with a theme code "
+            f"missing on one side)" + (f", {len(es.rejected)} rejected pairs" if es.rejected else "") + "."
+        )
+    lines += [
         "",
-        f"data/matching_eval/: {len(es.organisations)} organisations, {n_items} needs and offers, "
-        f"{len(es.pairs)} judged good pairs ({n_missing} with a theme code missing on one side).",
-        "",
-        "| ranker | precision@5 | recall@10 | orgs | precision@5, theme missing | recall@10, theme missing | orgs |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| part | ranker | precision@5 | recall@10 | orgs | precision@5, theme missing | "
+        "recall@10, theme missing | orgs |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, r in results.items():
-        a, m = r["all"], r["missing_theme"]
-        lines.append(f"| {name} | {a[0]:.3f} | {a[1]:.3f} | {a[2]} | {m[0]:.3f} | {m[1]:.3f} | {m[2]} |")
+    held = None
+    for name, es in parts:
+        rows, cases, traps, _t = _part_rows(name, es)
+        for part, ranker, a, m in rows:
+            lines.append(
+                f"| {part} | {ranker} | {a[0]:.3f} | {a[1]:.3f} | {a[2]} | {m[0]:.3f} | {m[1]:.3f} | {m[2]} |"
+            )
+        if es.cases or es.rejected:
+            held = (name, cases, traps)
+    if held:
+        name, cases, traps = held
+        lines += [
+            "",
+            f"Engine on the {name} part, by case of the good pairs (`case` column of pairs.csv):",
+            "",
+            "| case | precision@5 | recall@10 | orgs |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        lines += [f"| {c} | {v[0]:.3f} | {v[1]:.3f} | {v[2]} |" for c, v in cases.items()]
+        if traps:
+            lines += [
+                "",
+                "Rejected pairs (tempting but judged bad) suggested in a top 5 (trap rate, lower is better):",
+                "",
+                "| case | suggested | rejected pairs | trap rate |",
+                "| --- | ---: | ---: | ---: |",
+            ]
+            for c in sorted(traps, key=lambda k: (k == "all", k)):
+                hit, total = traps[c]
+                lines.append(f"| {c} | {hit} | {total} | {hit / total:.3f} |")
     lines += [
         "",
         "Definitions: good(X) = organisations joined to X by a judged good pair (X's need and their offer, or",
         "the reverse). precision@5(X) = |top5(X) ∩ good(X)| / min(5, |good(X)|); recall@10(X) =",
         "|top10(X) ∩ good(X)| / |good(X)|; macro averages over the organisations with at least one good",
-        "partner. Theme-missing columns: only good pairs where the need or the offer has no theme code; the",
-        "other good partners are removed from the ranking before cutting it. Baseline: pair score = 1 for the",
-        "same type code + 1 for the same theme code (the item's, else the organisation's themes: 0.5), partner",
-        "score = best pair, ties by id.",
+        "partner. Theme-missing columns and case rows: only the good pairs of the subset; the other good",
+        "partners are removed from the ranking before cutting it. Trap rate: share of the rejected pairs",
+        "(need of X, offer of Y) such that X lists Y among its 5 first partners, or Y lists X, with that pair",
+        "among the pairs shown. Baseline: pair score = 1 for the same type code + 1 for the same theme code",
+        "(the item's, else the organisation's themes: 0.5), partner score = best pair, ties by id.",
     ]
     return lines
 
@@ -288,6 +343,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--brute", type=int, default=None, help="organisations of the brute-force comparison")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--write", default=None, help="also write the Markdown report to this file")
+    parser.add_argument(
+        "--no-heldout",
+        action="store_true",
+        help="development part only (while tuning: never tune on held-out)",
+    )
+    parser.add_argument("--quality-only", action="store_true", help="stop after the quality figures")
     args = parser.parse_args(argv)
     n_orgs = args.orgs or (10_000 if args.small else 100_000)
     n_brute = args.brute or (500 if args.small else 2_000)
@@ -299,9 +360,13 @@ def main(argv: list[str] | None = None) -> None:
         f"{_cpus()} CPU core(s). Figures from one run.",
         "",
     ]
-    for part in (quality(),):
+    for part in (quality(heldout=not args.no_heldout),):
         out += part + [""]
         print("\n".join(part), "\n", flush=True)
+    if args.quality_only:
+        if args.write:
+            Path(args.write).write_text("\n".join(out).rstrip() + "\n", encoding="utf-8")
+        return
     part, index, orgs = scale(n_orgs, args.seed)
     out += part + [""]
     print("\n".join(part), "\n", flush=True)

@@ -1,4 +1,9 @@
-"""Evaluation of the engine on the hand-labelled set in data/matching_eval/, against a codes-only baseline.
+"""Evaluation of the engine on hand-labelled sets, against a codes-only baseline.
+
+Two sets: data/matching_eval/ (the development part, written with the engine: in-sample, tuned on) and
+data/matching_heldout/ (written independently, frozen 2026-12-05: never edited, never tuned on). Both hold
+organisations.jsonl and pairs.csv (need, offer[, case]); the held-out part also rejected.csv (tempting
+pairs judged bad).
 
 Pure Python. Definitions (also printed by bench/matching.py):
 - good partners of X: the organisations Y such that a judged good pair joins a need of X and an offer of Y,
@@ -16,18 +21,22 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import engine
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "matching_eval"
+HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
+CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
 
 
 @dataclass
 class EvalSet:
     organisations: list[engine.Organisation]
     pairs: list[tuple[str, str]]  # (need id, offer id); item ids are unique across the set
+    cases: dict[tuple[str, str], str] = field(default_factory=dict)  # pair -> case tag, when the set has one
+    rejected: list[tuple[str, str, str]] = field(default_factory=list)  # (need, offer, case) judged bad
 
     def owner(self) -> dict[tuple[str, str], engine.Organisation]:
         """(side, item id) -> organisation."""
@@ -54,8 +63,19 @@ def load(directory: Path = EVAL_DIR) -> EvalSet:
             if line.strip():
                 orgs.append(engine.organisation_from_dict(json.loads(line)))
     with open(directory / "pairs.csv", encoding="utf-8", newline="") as f:
-        pairs = [(row["need"], row["offer"]) for row in csv.DictReader(f)]
-    return EvalSet(orgs, pairs)
+        rows = list(csv.DictReader(f))
+    pairs = [(row["need"], row["offer"]) for row in rows]
+    cases = {(row["need"], row["offer"]): row["case"] for row in rows if row.get("case")}
+    rejected = []
+    if (directory / "rejected.csv").exists():
+        with open(directory / "rejected.csv", encoding="utf-8", newline="") as f:
+            rejected = [(row["need"], row["offer"], row.get("case") or "") for row in csv.DictReader(f)]
+    return EvalSet(orgs, pairs, cases, rejected)
+
+
+def load_heldout() -> EvalSet:
+    """The frozen held-out part (data/matching_heldout/): measure on it, never tune on it."""
+    return load(HELDOUT_DIR)
 
 
 def good_partners(es: EvalSet, pairs: Iterable[tuple[str, str]] | None = None) -> dict[str, set[str]]:
@@ -86,8 +106,47 @@ def metrics(
     return (sum(p5) / n if n else 0.0, sum(r10) / n if n else 0.0, n)
 
 
+def engine_partners(es: EvalSet, top: int = 10) -> dict[str, list[engine.Partner]]:
+    return dict(engine.match(es.organisations, top=top))
+
+
 def engine_ranking(es: EvalSet, top: int = 10) -> dict[str, list[str]]:
-    return {org_id: [p.id for p in partners] for org_id, partners in engine.match(es.organisations, top=top)}
+    return {org_id: [p.id for p in partners] for org_id, partners in engine_partners(es, top).items()}
+
+
+def case_metrics(es: EvalSet, ranking: dict[str, list[str]]) -> dict[str, tuple[float, float, int]]:
+    """{case: (precision@5, recall@10, organisations)} on the good pairs of each case tag; the other good
+    partners of an organisation are taken out of its ranking before cutting it (as for missing themes)."""
+    good = good_partners(es)
+    out = {}
+    for case in CASES:
+        subset = [p for p in es.pairs if es.cases.get(p) == case]
+        if not subset:
+            continue
+        rel = good_partners(es, subset)
+        ignore = {org: good.get(org, set()) - r for org, r in rel.items()}
+        out[case] = metrics(ranking, rel, ignore)
+    return out
+
+
+def trap_rate(
+    es: EvalSet, partners: dict[str, list[engine.Partner]], top: int = 5
+) -> dict[str, tuple[int, int]]:
+    """{case: (rejected pairs suggested, rejected pairs)} and the total under "all". A rejected pair
+    (need of X, offer of Y) is suggested when X lists Y among its `top` first partners, or Y lists X,
+    with that very pair among the partner's pairs shown."""
+    shown: set[tuple[str, str]] = set()
+    for plist in partners.values():
+        for p in plist[:top]:
+            shown.update((pair.need, pair.offer) for pair in p.pairs)
+    out: dict[str, list[int]] = {}
+    for need, offer, case in es.rejected:
+        hit = int((need, offer) in shown)
+        for key in (case or "other", "all"):
+            c = out.setdefault(key, [0, 0])
+            c[0] += hit
+            c[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
 
 
 def baseline_ranking(organisations: list[engine.Organisation], top: int = 10) -> dict[str, list[str]]:

@@ -21,7 +21,8 @@ from functools import lru_cache
 from terreau.core import french
 from terreau.core.french import fold
 
-from . import geodata, lexicon
+from . import lexicon
+from .scope import NO_SCOPE, Scope, parse_scope  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
 
 _WORD = re.compile(r"[^\W_]+")
 # French stop words and the words that carry no matching information in this field.
@@ -34,6 +35,10 @@ MARKERS = {
     "MOBILITEINTER",
     "PRODUCTEURSLOCAUX",
     "FORMGROUPE",
+    "SALLESPORT",
+    "JEUNESPOUSSES",
+    "COLLECTEDONNEES",
+    "PARCINFO",
 }
 
 _DETERMINERS = frozenset(
@@ -119,6 +124,8 @@ _STEM_OVERRIDES = {
     "aidants": "aidant",
     "aidante": "aidant",
     "aidantes": "aidant",
+    "donnee": "donnee",
+    "donnees": "donnee",
 }
 
 
@@ -145,10 +152,67 @@ _RULE_WORDS = frozenset(
 )
 _RULE_STEMS = frozenset({"format", "form"})
 
+# Words whose meaning depends on the next word: "salle de sport" is not a meeting room, "jeunes pousses"
+# are start-ups, "collecte de données" is not a food drive, "parc informatique" is not a park.
+_CONTEXT = {
+    "salle": (
+        {
+            "sport",
+            "sports",
+            "sportive",
+            "gym",
+            "gymnastique",
+            "fitness",
+            "musculation",
+            "danse",
+            "escalade",
+            "omnisports",
+            "arts",
+            "combat",
+        },
+        "sallesport",
+    ),
+    "collecte": (
+        {"donnees", "data", "informations", "statistiques", "avis", "temoignages", "mesures"},
+        "collectedonnees",
+    ),
+    "parc": (
+        {
+            "informatique",
+            "ordinateurs",
+            "machines",
+            "pc",
+            "postes",
+            "tablettes",
+            "numerique",
+            "materiel",
+            "imprimantes",
+        },
+        "parcinfo",
+    ),
+}
+_CONTEXT_FORMS = {"salles": "salle", "collectes": "collecte", "collecter": "collecte", "parcs": "parc"}
+
+
+def _context_rules(out: list[tuple[str, str, str]]) -> None:
+    n = len(out)
+    for i, (surface, folded, _st) in enumerate(out):
+        if folded in ("jeune", "jeunes") and i + 1 < n and out[i + 1][1] in ("pousse", "pousses"):
+            out[i] = (surface, folded, "jeunespousses")
+            out[i + 1] = (out[i + 1][0], out[i + 1][1], "")
+            continue
+        key = _CONTEXT_FORMS.get(folded, folded)
+        if key in _CONTEXT:
+            nxt = next((out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP), "")
+            words, marker = _CONTEXT[key]
+            if nxt in words:
+                out[i] = (surface, folded, marker)
+
 
 def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Rewrites the stems of ambiguous words from their neighbours (see the module docstring)."""
     out = list(tokens)
+    _context_rules(out)
     n = len(out)
     for i, (surface, folded, st) in enumerate(out):
         if folded not in _RULE_WORDS and st not in _RULE_STEMS:
@@ -220,208 +284,6 @@ def _with_parents(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-# --- territorial scope -------------------------------------------------------------------------------
-
-# Place names count after a preposition; names that are also common words ("Cher", "Somme", "Nord") only
-# after "dans le", "en" or "département".
-_PLACE_PREFIX = r"(?:dans|sur|en|a|au|aux|d|de|du|des|et|ou|autour\s+de|pres\s+de|departement)\s+(?:(?:la|le|les|l|du|de|des)\s+)?"
-_STRICT_PREFIX = r"(?:dans\s+(?:la|le|les|l)|en|departement\s+(?:de\s+la|de\s+l|du|des|de))\s+"
-_AMBIGUOUS_PLACES = frozenset(
-    [
-        "nord",
-        "cher",
-        "somme",
-        "lot",
-        "var",
-        "manche",
-        "ain",
-        "orne",
-        "oise",
-        "eure",
-        "gard",
-        "loire",
-        "marne",
-        "meuse",
-        "aude",
-        "creuse",
-        "indre",
-        "doubs",
-        "tarn",
-        "gers",
-        "landes",
-        "vosges",
-        "jura",
-        "cantal",
-        "allier",
-        "aisne",
-        "savoie",
-        "centre",
-        "est",
-        "ouest",
-        "sud",
-        "charente",
-        "vienne",
-    ]
-)
-
-
-_PLACE_LABELS: dict[str, str] = {}
-
-
-def _place_table() -> list[tuple[str, frozenset[str]]]:
-    """Folded place name -> department codes: departments, their prefectures, regions, former regions."""
-    places: dict[str, set[str]] = {}
-
-    def add(name: str, codes) -> None:
-        key = fold(name).replace("-", " ").replace("'", " ")
-        places.setdefault(key, set()).update(codes)
-        _PLACE_LABELS.setdefault(key, name)
-
-    for code, (name, region, prefecture) in geodata.DEPARTMENTS.items():
-        add(name, [code])
-        if prefecture:
-            add(prefecture, [code])
-        if geodata.REGIONS.get(region):
-            add(geodata.REGIONS[region], [code])
-    for name, codes in {
-        "Poitou-Charentes": "16 17 79 86",
-        "Alsace": "67 68",
-        "Lorraine": "54 55 57 88",
-        "Limousin": "19 23 87",
-        "Aquitaine": "24 33 40 47 64",
-        "Champagne-Ardenne": "08 10 51 52",
-    }.items():
-        add(name, codes.split())
-    return sorted(((k, frozenset(v)) for k, v in places.items()), key=lambda kv: -len(kv[0]))
-
-
-_PLACES = _place_table()
-
-
-def _alternatives(names) -> str:
-    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in names)
-
-
-_PLACE_RE = re.compile(
-    r"\b(?:"
-    + _PLACE_PREFIX
-    + r"("
-    + _alternatives(p for p, _ in _PLACES if p not in _AMBIGUOUS_PLACES)
-    + r")|"
-    + _STRICT_PREFIX
-    + r"("
-    + _alternatives(p for p, _ in _PLACES if p in _AMBIGUOUS_PLACES)
-    + r"))\b"
-)
-_CODE_RE = re.compile(r"\b(?:departement|dans\s+le)\s+(\d{2}|2a|2b|97[1-6])\b")
-_PLACE_CODES = dict(_PLACES)
-_EXCLUSIVE_RE = re.compile(
-    r"\b(uniquement|exclusivement|seulement|strictement|que\s+(?:dans|sur|en|a)|limitee?s?\s+(?:a|au|aux)|"
-    r"reservee?s?\s+(?:a|au|aux)|pas\s+au[- ]dela)\b"
-)
-_RADIUS_RE = re.compile(
-    r"(?:rayon|moins|maximum|max|distance)\s+(?:de\s+|d\s+)?(\d{1,3})\s*km|(\d{1,3})\s*km\s+(?:autour|maxi|max|alentour|a\s+la\s+ronde)"
-)
-_OWN_RE = re.compile(
-    r"\b(?:notre|nos|meme|sur\s+(?:le|la|l)|dans\s+(?:le|la|l))\s+(departement|region|commune|ville|quartier|agglomeration)\b"
-)
-_REMOTE_RE = re.compile(
-    r"\b(partout\s+en\s+france|toute\s+la\s+france|national(?:e|ement)?|a\s+distance|en\s+ligne|visio\w*|"
-    r"teletravail|france\s+entiere)\b"
-)
-
-
-# A text can only carry a scope if one of these words is in it (a cheap test before the regexes).
-_SCOPE_WORDS = frozenset(
-    {p.split()[0] for p, _ in _PLACES}
-    | {
-        "departement",
-        "dans",
-        "rayon",
-        "moins",
-        "maximum",
-        "max",
-        "distance",
-        "km",
-        "notre",
-        "nos",
-        "meme",
-        "sur",
-        "partout",
-        "toute",
-        "national",
-        "nationale",
-        "nationalement",
-        "ligne",
-        "teletravail",
-        "france",
-        "visio",
-        "visioconference",
-    }
-)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Where a need or offer wants its partner to be. `hard` scopes exclude partners outside them."""
-
-    departments: frozenset[str] = frozenset()
-    own: str | None = None  # "commune", "department" or "region": the organisation's own area
-    radius_km: int | None = None
-    hard: bool = False
-    remote: bool = False  # "à distance", "partout en France": distance does not matter
-    label: str = ""
-
-    @property
-    def empty(self) -> bool:
-        return not (self.departments or self.own or self.radius_km)
-
-
-NO_SCOPE = Scope()
-
-
-def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
-    if folded_words is None:
-        folded_words = _WORD.findall(fold(text.replace("’", "'")))
-    folded = " ".join(folded_words)
-    if not _SCOPE_WORDS.intersection(folded_words):
-        return NO_SCOPE
-    departments: set[str] = set()
-    labels = []
-    for m in _PLACE_RE.finditer(folded):
-        place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
-        departments |= _PLACE_CODES.get(place, set())
-        labels.append(_PLACE_LABELS.get(place, place))
-    for m in _CODE_RE.finditer(folded):
-        code = m.group(1).upper()
-        if code in geodata.DEPARTMENTS:
-            departments.add(code)
-            labels.append(code)
-    own = None
-    m = _OWN_RE.search(folded)
-    if m:
-        own = {"departement": "department", "region": "region"}.get(m.group(1), "commune")
-        if m.group(1) in {"agglomeration", "ville", "quartier"}:
-            own = "department"
-    radius = None
-    m = _RADIUS_RE.search(folded)
-    if m:
-        radius = int(m.group(1) or m.group(2))
-    exclusive = bool(_EXCLUSIVE_RE.search(folded))
-    remote = bool(_REMOTE_RE.search(folded))
-    if not (departments or own or radius):
-        return Scope(remote=remote) if remote else NO_SCOPE
-    label = ", ".join(dict.fromkeys(labels)) if labels else ""
-    return Scope(
-        departments=frozenset(departments),
-        own=own if not departments else None,
-        radius_km=radius,
-        hard=exclusive or radius is not None,
-        remote=remote and not exclusive,
-        label=label,
-    )
-
-
 # --- analysis ----------------------------------------------------------------------------------------
 
 
@@ -431,6 +293,21 @@ class Analysis:
     surfaces: dict[str, str] = field(default_factory=dict)  # term -> first surface form seen
     types: frozenset[str] = frozenset()  # kinds of help suggested by the text
     scope: Scope = NO_SCOPE
+    gives: bool = False  # the text says "we give" ("nous proposons", "nous prêtons", "à donner")
+    seeks: bool = False  # the text says "we look for" ("nous cherchons", "il nous faut")
+
+
+# Who gives and who receives, as the text says it (first person only: "si vous cherchez" says nothing).
+_GIVES_RE = re.compile(
+    r"\b(?:proposons|offrons|mettons\s+a\s+disposition|pretons|donnons|cedons|partageons|disposons\s+d\w*|"
+    r"(?:souhaitons|voudrions|pouvons|aimerions|voulons|souhaite|peut|peuvent|souhaitent|veulent)\s+"
+    r"(?:donner|offrir|proposer|preter|ceder|mettre\s+a\s+disposition|partager|faire\s+don|s\s+engager))\b"
+)
+_SEEKS_RE = re.compile(
+    r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d)|avons\s+besoin|aurions\s+besoin|"
+    r"il\s+nous\s+faut|nous\s+manque|manquons|(?:aimerions|souhaitons|voudrions)\s+(?:trouver|recevoir|"
+    r"beneficier|obtenir)|sollicitons|besoin\s+(?:urgent\s+)?d)\b"
+)
 
 
 def analyse(text: str) -> Analysis:
@@ -475,6 +352,13 @@ def analyse(text: str) -> Analysis:
     for marker in ("localadj", "reseautech"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    folded_words = [t[1] for t in raw]
+    folded = " ".join(folded_words)
     return Analysis(
-        terms=terms, surfaces=surfaces, types=frozenset(types), scope=parse_scope(text, [t[1] for t in raw])
+        terms=terms,
+        surfaces=surfaces,
+        types=frozenset(types),
+        scope=parse_scope(text, folded_words),
+        gives=bool(_GIVES_RE.search(folded)),
+        seeks=bool(_SEEKS_RE.search(folded)),
     )

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from terreau.matching import geo, text
+from terreau.matching import communes, geo, text
 from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import AggregationMixin
@@ -21,6 +21,9 @@ from .tables import (
     DEFAULT_KIND,
     KIND_COMPATIBILITY,
     KINDS,
+    PHYSICAL,
+    PHYSICAL_TYPES,
+    REVERSED,
     STATUSES,
     THEME_CODES,
     THREADS,
@@ -42,6 +45,8 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         self.org_dept = Grow(np.int16, -1)
         self.org_region = Grow(np.int16, -1)
         self.org_commune = Grow(np.int32, -1)
+        self.org_epci = Grow(np.int32, -1)  # intercommunality (communes.py), -1 when unknown
+        self.org_arr = Grow(np.int32, -1)  # arrondissement, -1 when unknown
         self.org_lat = Grow(np.float64, np.nan)
         self.org_lon = Grow(np.float64, np.nan)
         self.org_themes = Grow(np.int64, 0)
@@ -143,6 +148,9 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         self.org_commune.append(
             self._communes.setdefault(org.commune, len(self._communes)) if org.commune else -1
         )
+        place = communes.commune(org.commune)
+        self.org_epci.append(place.epci)
+        self.org_arr.append(place.arrondissement)
         has_xy = org.lat is not None and org.lon is not None
         self.org_lat.append(float(org.lat) if has_xy else np.nan)
         self.org_lon.append(float(org.lon) if has_xy else np.nan)
@@ -200,15 +208,28 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         side.ids.append(item.id)
         side.texts.append(item.text)
         side.org.append(org)
+        inferred = 0
+        for t in analysis.types:
+            inferred |= 1 << TYPE_CODES.index(t)
         if item.type in TYPES:
             bits, given = 1 << TYPE_CODES.index(item.type), True
+            if inferred and not inferred & bits:
+                # The text contradicts the code ("autre", or a wrong pick): both kept, as a guess.
+                bits, given = bits | inferred, False
             side.type_code.append(item.type)
         else:
-            bits, given = 0, False
-            for t in analysis.types:
-                bits |= 1 << TYPE_CODES.index(t)
+            bits, given = inferred, False
             side.type_code.append(None)
         side.mask.append(self._intern_mask(bits, given))
+        scope = analysis.scope
+        kinds = {item.type} if given else set(self._types(bits))
+        physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
+        reversed_ = (
+            (analysis.gives and not analysis.seeks)
+            if side.name == "need"
+            else analysis.seeks and not analysis.gives
+        )
+        side.flags.append((PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0))
         side.theme.append(THEME_CODES.index(item.theme) if item.theme in THEMES else -1)
         side.scope.append(self._intern_scope(analysis.scope))
         side.status.append(status)

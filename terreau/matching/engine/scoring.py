@@ -7,9 +7,15 @@ import numpy as np
 from terreau.matching import geo, text
 
 from .tables import (
+    DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
     OWN_CODES,
+    PHYSICAL,
+    PHYSICAL_KM,
+    PHYSICAL_OUTSIDE,
+    PHYSICAL_PROXIMITY,
+    REVERSED,
     SOFT_SCOPE_OUTSIDE,
     TEXT_GAIN,
     THEME_WEIGHT,
@@ -75,6 +81,7 @@ class ScoringMixin:
                 "radius": np.array([sc.radius_km or 0 for sc in self._scopes], dtype=np.float64),
                 "own": np.array([OWN_CODES[sc.own] for sc in self._scopes], dtype=np.int8),
                 "any": np.array([not sc.empty for sc in self._scopes]),
+                "epcis": [np.array(sorted(sc.epcis), dtype=np.int32) for sc in self._scopes],
             }
         return self._scope_tables
 
@@ -110,8 +117,9 @@ class ScoringMixin:
         )
         return prox, dist, has_xy
 
-    def _scope_factor(self, sc, me, other, dist, has_xy) -> np.ndarray:
-        """1 inside the scope, 0 outside a hard scope, SOFT_SCOPE_OUTSIDE outside a soft one."""
+    def _scope_factor(self, sc, me, other, dist, has_xy, physical) -> np.ndarray:
+        """1 inside the scope, 0 outside a hard scope, SOFT_SCOPE_OUTSIDE outside a soft one (PHYSICAL_OUTSIDE
+        for physical help: a room or a van is not lent beyond the area its text names)."""
         t = self._scope_arrays()
         out = np.ones(len(sc), dtype=np.float64)
         active = t["any"][sc]
@@ -129,14 +137,49 @@ class ScoringMixin:
         same_commune = (c_me == c_other) | (has_xy & (np.nan_to_num(dist, nan=1e9) <= 15)) | unknown
         same_dept = (d_me == d_other) | unknown
         same_region = (r_me == r_other) | unknown
-        ok &= np.select([own == 1, own == 2, own == 3], [same_commune, same_dept, same_region], True)
+        e_me, e_other = self.org_epci.a[me], self.org_epci.a[other]
+        a_me, a_other = self.org_arr.a[me], self.org_arr.a[other]
+        same_epci = same_commune | ((e_me == e_other) & (e_me >= 0)) | (e_me < 0) | (e_other < 0)
+        near = same_epci | ((a_me == a_other) & (a_me >= 0))
+        ok &= np.select(
+            [own == 1, own == 2, own == 3, own == 4], [same_commune, same_dept, same_region, same_epci], True
+        )
         radius = t["radius"][sc]
         within = np.where(
-            has_xy, np.nan_to_num(dist, nan=1e9) <= radius, np.where(radius <= 60, same_dept, same_region)
+            has_xy,
+            np.nan_to_num(dist, nan=1e9) <= radius,
+            np.select([radius <= 30, radius <= 60], [near, same_dept], same_region),
         )
         ok &= (radius == 0) | within
-        out[active] = np.where(ok, 1.0, np.where(t["hard"][sc], 0.0, SOFT_SCOPE_OUTSIDE))
+        named = [i for i, sid in enumerate(sc.tolist()) if len(t["epcis"][sid])]
+        for i in named:
+            if self.org_epci.a[other[i]] >= 0:
+                ok[i] &= bool(np.isin(self.org_epci.a[other[i]], t["epcis"][sc[i]]))
+        soft = np.where(physical[active], PHYSICAL_OUTSIDE, SOFT_SCOPE_OUTSIDE)
+        out[active] = np.where(ok, 1.0, np.where(t["hard"][sc], 0.0, soft))
         return out
+
+    def _physical_proximity(self, on, oo, dist, has_xy) -> np.ndarray:
+        """Proximity for help given in person: local area first (PHYSICAL_PROXIMITY, PHYSICAL_KM)."""
+        cn, co = self.org_commune.a[on], self.org_commune.a[oo]
+        en, eo = self.org_epci.a[on], self.org_epci.a[oo]
+        an, ao = self.org_arr.a[on], self.org_arr.a[oo]
+        dn, do = self.org_dept.a[on], self.org_dept.a[oo]
+        rn, ro = self.org_region.a[on], self.org_region.a[oo]
+        local, arr, dept, region, far = PHYSICAL_PROXIMITY
+        by_area = np.select(
+            [
+                ((cn == co) & (cn >= 0)) | ((en == eo) & (en >= 0)),
+                (an == ao) & (an >= 0),
+                (dn == do) & (dn >= 0),
+                (rn == ro) & (rn >= 0),
+                (dn < 0) | (do < 0),
+            ],
+            [local, arr, dept, region, arr],
+            far,
+        )
+        by_km = np.maximum(np.exp(-np.maximum(np.nan_to_num(dist) - PHYSICAL_KM, 0.0) / 60.0), far)
+        return np.where(has_xy, by_km, by_area)
 
     def _freshness(self, updated: np.ndarray) -> np.ndarray:
         ref = self._reference_date()
@@ -162,10 +205,19 @@ class ScoringMixin:
         prox, dist, has_xy = self._geo(on, oo)
         sn, so = need_side.scope.a[need_slots], offer_side.scope.a[offer_slots]
         remote = self._scope_arrays()["remote"]
-        prox = np.where(remote[sn] | remote[so], np.maximum(prox, 0.9), prox)
+        is_remote = remote[sn] | remote[so]
+        fn, fo = need_side.flags.a[need_slots], offer_side.flags.a[offer_slots]
+        physical = (((fn | fo) & PHYSICAL) != 0) & ~is_remote
+        if physical.any():
+            prox = np.where(physical, self._physical_proximity(on, oo, dist, has_xy), prox)
+        prox = np.where(is_remote, 1.0, prox)
         factor *= prox
-        factor *= self._scope_factor(sn, on, oo, dist, has_xy)
-        factor *= self._scope_factor(so, oo, on, dist, has_xy)
+        factor *= self._scope_factor(sn, on, oo, dist, has_xy, physical)
+        factor *= self._scope_factor(so, oo, on, dist, has_xy, physical)
+        # Direction: a "need" that gives meets an offer that gives (or two that ask) -> weaker; both
+        # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
+        rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0
+        factor *= np.where(rn ^ ro, DIRECTION_MISMATCH, np.where(rn & ro, 0.7, 1.0))
         factor *= need_side.status.a[need_slots] * offer_side.status.a[offer_slots]
         factor *= self._freshness(need_side.updated.a[need_slots]) * self._freshness(
             offer_side.updated.a[offer_slots]

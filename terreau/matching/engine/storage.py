@@ -110,6 +110,7 @@ class Side:
         self.mask = Grow(np.int32, 0)
         self.theme = Grow(np.int16, -1)
         self.scope = Grow(np.int32, 0)
+        self.flags = Grow(np.int8, 0)  # PHYSICAL | REVERSED (tables.py)
         self.status = Grow(np.float32, 1.0)
         self.updated = Grow(np.int32, -1)
         self.alive = Grow(np.bool_, False)

@@ -80,4 +80,16 @@ MAX_PAIRS_SHOWN = 3
 WHY_CACHE = 100_000  # reasons of pairs kept between blocks of all_partners (bounded memory)
 THREADS = 2  # threads for the candidate search of all_partners (sparse products release the GIL)
 
-OWN_CODES = {None: 0, "commune": 1, "department": 2, "region": 3}
+OWN_CODES = {None: 0, "commune": 1, "department": 2, "region": 3, "epci": 4}
+
+# Physical help (rooms, equipment and goods, vehicles, volunteers on site) is given within a local area;
+# remote help ("en visio", "partout en France") is not penalised for distance.
+PHYSICAL_TYPES = frozenset({"locaux", "materiel", "mobilite", "benevolat"})
+PHYSICAL = 1  # item flag: the help is given in person
+REVERSED = 2  # item flag: a need written as an offer ("nous proposons") or an offer written as a need
+# Proximity of physical help without coordinates: same commune or intercommunality, same arrondissement,
+# same department, same region, further.
+PHYSICAL_PROXIMITY = (1.0, 0.85, 0.6, 0.35, 0.08)
+PHYSICAL_KM = 25.0  # with coordinates: full weight up to this distance, then exp(-(d - 25) / 60)
+PHYSICAL_OUTSIDE = 0.1  # physical help outside the area its text states, even without "uniquement"
+DIRECTION_MISMATCH = 0.35  # both sides give (or both ask for) the same thing

@@ -1,0 +1,397 @@
+"""Territorial scope of a need or offer as its text states it, and whether the help is remote or on site.
+
+Pure Python (no Django). `parse_scope(text)`: departments, regions and former regions named after a
+preposition or as an adjective ("associations lorraines"), intercommunalities ("Grand Poitiers"), "notre
+commune / agglomération / département", a radius in km; `hard` when the text limits itself ("uniquement",
+"exclusivement", "réservé à", a radius); `remote` for help given at a distance ("en visio", "partout en
+France", "national", "par colis"); `on_site` for help given in person ("sur place", "se déplacer").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from terreau.core.french import fold
+
+from . import communes, geodata
+
+_WORD = re.compile(r"[^\W_]+")
+
+# --- territorial scope -------------------------------------------------------------------------------
+
+# Place names count after a preposition; names that are also common words ("Cher", "Somme", "Nord") only
+# after "dans le", "en" or "département".
+_PLACE_PREFIX = r"(?:dans|sur|en|a|au|aux|d|de|du|des|et|ou|autour\s+de|pres\s+de|departement)\s+(?:(?:la|le|les|l|du|de|des)\s+)?"
+_STRICT_PREFIX = r"(?:dans\s+(?:la|le|les|l)|en|departement\s+(?:de\s+la|de\s+l|du|des|de))\s+"
+_AMBIGUOUS_PLACES = frozenset(
+    [
+        "nord",
+        "cher",
+        "somme",
+        "lot",
+        "var",
+        "manche",
+        "ain",
+        "orne",
+        "oise",
+        "eure",
+        "gard",
+        "loire",
+        "marne",
+        "meuse",
+        "aude",
+        "creuse",
+        "indre",
+        "doubs",
+        "tarn",
+        "gers",
+        "landes",
+        "vosges",
+        "jura",
+        "cantal",
+        "allier",
+        "aisne",
+        "savoie",
+        "centre",
+        "est",
+        "ouest",
+        "sud",
+        "charente",
+        "vienne",
+    ]
+)
+
+
+_PLACE_LABELS: dict[str, str] = {}
+
+
+def _place_table() -> list[tuple[str, frozenset[str]]]:
+    """Folded place name -> department codes: departments, their prefectures, regions, former regions."""
+    places: dict[str, set[str]] = {}
+
+    def add(name: str, codes) -> None:
+        key = fold(name).replace("-", " ").replace("'", " ")
+        places.setdefault(key, set()).update(codes)
+        _PLACE_LABELS.setdefault(key, name)
+
+    for code, (name, region, prefecture) in geodata.DEPARTMENTS.items():
+        add(name, [code])
+        if prefecture:
+            add(prefecture, [code])
+        if geodata.REGIONS.get(region):
+            add(geodata.REGIONS[region], [code])
+    for name, codes in {
+        "Poitou-Charentes": "16 17 79 86",
+        "Alsace": "67 68",
+        "Lorraine": "54 55 57 88",
+        "Limousin": "19 23 87",
+        "Aquitaine": "24 33 40 47 64",
+        "Champagne-Ardenne": "08 10 51 52",
+        "Picardie": "02 60 80",
+        "Nord-Pas-de-Calais": "59 62",
+        "Midi-Pyrénées": "09 12 31 32 46 65 81 82",
+        "Languedoc-Roussillon": "11 30 34 48 66",
+        "Auvergne": "03 15 43 63",
+        "Rhône-Alpes": "01 07 26 38 42 69 73 74",
+        "Bourgogne": "21 58 71 89",
+        "Franche-Comté": "25 39 70 90",
+        "Basse-Normandie": "14 50 61",
+        "Haute-Normandie": "27 76",
+        "Pays basque": "64",
+        "Poitou": "79 86",
+    }.items():
+        add(name, codes.split())
+    return sorted(((k, frozenset(v)) for k, v in places.items()), key=lambda kv: -len(kv[0]))
+
+
+_PLACES = _place_table()
+
+
+def _alternatives(names) -> str:
+    return "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in names)
+
+
+_PLACE_RE = re.compile(
+    r"\b(?:"
+    + _PLACE_PREFIX
+    + r"("
+    + _alternatives(p for p, _ in _PLACES if p not in _AMBIGUOUS_PLACES)
+    + r")|"
+    + _STRICT_PREFIX
+    + r"("
+    + _alternatives(p for p, _ in _PLACES if p in _AMBIGUOUS_PLACES)
+    + r"))\b"
+)
+_CODE_RE = re.compile(r"\b(?:departement|dans\s+le)\s+(\d{2}|2a|2b|97[1-6])\b")
+_PLACE_CODES = dict(_PLACES)
+_EXCLUSIVE_RE = re.compile(
+    r"\b(uniquement|exclusivement|seulement|strictement|que\s+(?:dans|sur|en|a)|limitee?s?\s+(?:a|au|aux)|"
+    r"reservee?s?\s+(?:a|au|aux)|pas\s+au[- ]dela)\b"
+)
+_RADIUS_RE = re.compile(
+    r"(?:rayon|moins|maximum|max|distance)\s+(?:de\s+|d\s+)?(\d{1,3})\s*km|(\d{1,3})\s*km\s+(?:autour|maxi|max|alentour|a\s+la\s+ronde)"
+)
+_OWN_RE = re.compile(
+    r"\b(?:notre|nos|meme|sur\s+(?:le|la|l)|dans\s+(?:le|la|l)|de\s+(?:la|l))\s+(departement|region|commune|communes|"
+    r"ville|village|quartier|agglomeration|agglo|intercommunalite|communaute\s+de\s+communes|"
+    r"communaute\s+d\s+agglomeration|metropole|canton|bassin\s+de\s+vie|pays)\b"
+)
+_OWN_LEVEL = {
+    "departement": "department",
+    "region": "region",
+    "commune": "commune",
+    "village": "commune",
+    "quartier": "commune",
+}
+_HELP_NOUNS = (
+    r"(?:formations?|cours|ateliers?|accompagnements?|conseils?|mentorat|sessions?|soutien|tutorat|"
+    r"permanences?|rendez\s+vous|reunions?|entretiens?|coaching|aide|suivi|echanges?|interventions?|"
+    r"benevolat|missions?|parrainage|traductions?|relectures?)"
+)
+_REMOTE_RE = re.compile(
+    r"\b(partout\s+en\s+france|(?:dans\s+)?toute\s+la\s+france|france\s+entiere|a\s+distance|distanciel|"
+    r"webinaires?|teletravail|par\s+telephone|par\s+(?:la\s+)?poste|par\s+colis|expedi\w*|"
+    r"(?:envoy|livr)\w*\s+(?:partout|dans\s+toute)|(?:sur|dans)\s+tout\s+le\s+territoire|"
+    r"(?:au\s+niveau|a\s+l\s+echelle)\s+national\w*|"
+    r"(?:appels?\s+a\s+projets|programme|dispositif|reseau|plateforme|campagne|podcast|emission)\s+"
+    r"(?:\w+\s+)?nationa\w*|"
+    + _HELP_NOUNS
+    + r"\s+(?:\w+\s+)?(?:en\s+ligne|en\s+visio\w*|par\s+visio\w*|en\s+video|par\s+video)|"
+    r"(?:en|par)\s+visio\w*\s+(?:ou|et)|(?:ou|et|aussi|egalement|uniquement|possible)\s+(?:en|par)\s+visio\w*)\b"
+)
+# Help given in person: the helper comes, or the partner comes to a place.
+_ON_SITE_RE = re.compile(
+    r"\b(sur\s+place|se\s+deplacer|nous\s+deplacer|deplacements?|presentiel|en\s+personne|a\s+domicile|"
+    r"chez\s+(?:vous|eux|nous|les\s+habitants)|venir\s+(?:chercher|recuperer|retirer)|a\s+recuperer|"
+    r"a\s+retirer|a\s+venir\s+chercher|enlevement|manutention|physiquement|rencontrer)\b"
+)
+# Regions and departments named by an adjective ("associations lorraines"): stem -> place.
+_ADJECTIVES = {
+    "lorrain": "Lorraine",
+    "alsacien": "Alsace",
+    "breton": "Bretagne",
+    "picard": "Picardie",
+    "normand": "Normandie",
+    "aquitain": "Aquitaine",
+    "occitan": "Occitanie",
+    "francilien": "Île-de-France",
+    "auvergnat": "Auvergne",
+    "limousin": "Limousin",
+    "girondin": "Gironde",
+    "poitevin": "Poitou",
+    "aveyronnais": "Aveyron",
+    "landais": "Landes",
+    "vendeen": "Vendée",
+    "vosgien": "Vosges",
+    "ardennais": "Ardennes",
+    "mosellan": "Moselle",
+    "meusien": "Meuse",
+    "audois": "Aude",
+    "gersois": "Gers",
+    "tarnais": "Tarn",
+    "lotois": "Lot",
+    "ariegeois": "Ariège",
+    "correzien": "Corrèze",
+    "creusois": "Creuse",
+    "perigourdin": "Dordogne",
+    "bearnais": "Pyrénées-Atlantiques",
+    "finisterien": "Finistère",
+    "morbihannais": "Morbihan",
+    "costarmoricain": "Côtes-d'Armor",
+    "nordiste": "Nord",
+    "samarien": "Somme",
+    "charentais": "Charente",
+    "bas rhinois": "Bas-Rhin",
+    "haut rhinois": "Haut-Rhin",
+    "deux sevrien": "Deux-Sèvres",
+    "savoyard": "Savoie",
+    "basque": "Pays basque",
+    "comtois": "Franche-Comté",
+    "bourguignon": "Bourgogne",
+}
+_ADJECTIVE_NOUNS = (
+    "association|associations|structure|structures|acteur|acteurs|habitant|habitants|entreprise|entreprises|"
+    "commune|communes|famille|familles|public|publics|jeunes|club|clubs|collectivite|collectivites|"
+    "territoire|territoires|village|villages|benevoles|partenaire|partenaires|zone|zones"
+)
+_ADJECTIVE_RE = re.compile(
+    r"\b(?:"
+    + _ADJECTIVE_NOUNS
+    + r")\s+("
+    + "|".join(k.replace(" ", r"[\s-]") for k in sorted(_ADJECTIVES, key=len, reverse=True))
+    + r")(?:e|es|s|ne|nes|ienne|iennes)?\b"
+)
+
+
+def _epci_names() -> dict[str, tuple[int, str]]:
+    """Folded distinctive names of metropolises and agglomerations ("grand poitiers", "bordeaux metropole",
+    "eurometropole de strasbourg") -> (number in communes.epcis(), name as written)."""
+    out: dict[str, tuple[int, str]] = {}
+    for number, (_siren, name) in enumerate(communes.epcis()):
+        if not re.search(r"^(?:CU|CA)\b|métropole", name, re.I):
+            continue
+        key = " ".join(_WORD.findall(fold(name.replace("'", " ")).lower()))
+        short = re.sub(r"^(?:cu|ca|metropole)\s+(?:du|de\s+la|de\s+l|des|de|d)?\s*", "", key)
+        for k in {key, short}:
+            if len(k.split()) >= 2 and len(k) >= 8:
+                out.setdefault(k, (number, re.sub(r"^(?:CU|CA) (?:du |de la |de l'|des |de |d')?", "", name)))
+    return out
+
+
+_EPCI_NAMES = _epci_names()
+_EPCI_RE = (
+    re.compile(r"\b(" + _alternatives(sorted(_EPCI_NAMES, key=len, reverse=True)) + r")\b")
+    if _EPCI_NAMES
+    else None
+)
+
+
+# A text can only carry a scope if one of these words is in it (a cheap test before the regexes).
+_SCOPE_WORDS = frozenset(
+    {p.split()[0] for p, _ in _PLACES}
+    | {
+        "departement",
+        "dans",
+        "rayon",
+        "moins",
+        "maximum",
+        "max",
+        "distance",
+        "km",
+        "notre",
+        "nos",
+        "meme",
+        "sur",
+        "partout",
+        "toute",
+        "national",
+        "nationale",
+        "nationalement",
+        "ligne",
+        "teletravail",
+        "france",
+        "visio",
+        "visioconference",
+        "agglo",
+        "agglomeration",
+        "metropole",
+        "intercommunalite",
+        "communaute",
+        "commune",
+        "communes",
+        "ville",
+        "village",
+        "canton",
+        "pays",
+        "place",
+        "deplacer",
+        "deplacement",
+        "deplacements",
+        "presentiel",
+        "personne",
+        "domicile",
+        "chez",
+        "venir",
+        "recuperer",
+        "retirer",
+        "enlevement",
+        "manutention",
+        "physiquement",
+        "rencontrer",
+        "distanciel",
+        "webinaire",
+        "webinaires",
+        "telephone",
+        "telephonique",
+        "poste",
+        "colis",
+        "territoire",
+        "echelle",
+        "zoom",
+        "teams",
+        "nationales",
+    }
+    | set(_ADJECTIVE_NOUNS.split("|"))
+    | {w for k in _ADJECTIVES for w in k.split()}
+    | {w for name in _EPCI_NAMES for w in name.split()[:1]}
+)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a need or offer wants its partner to be. `hard` scopes exclude partners outside them."""
+
+    departments: frozenset[str] = frozenset()
+    own: str | None = None  # "commune", "epci", "department" or "region": the organisation's own area
+    radius_km: int | None = None
+    hard: bool = False
+    remote: bool = False  # "à distance", "partout en France": distance does not matter
+    label: str = ""
+    epcis: frozenset[int] = frozenset()  # intercommunalities named ("Grand Poitiers"), see communes.epcis()
+    on_site: bool = False  # "sur place", "se déplacer": help given in person
+
+    @property
+    def empty(self) -> bool:
+        return not (self.departments or self.own or self.radius_km or self.epcis)
+
+
+NO_SCOPE = Scope()
+
+
+def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
+    if folded_words is None:
+        folded_words = _WORD.findall(fold(text.replace("’", "'")))
+    folded = " ".join(folded_words)
+    if not _SCOPE_WORDS.intersection(folded_words):
+        return NO_SCOPE
+    departments: set[str] = set()
+    labels = []
+    for m in _PLACE_RE.finditer(folded):
+        place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
+        departments |= _PLACE_CODES.get(place, set())
+        labels.append(_PLACE_LABELS.get(place, place))
+    for m in _ADJECTIVE_RE.finditer(folded):
+        name = _ADJECTIVES[m.group(1).replace("-", " ")]
+        key = fold(name).replace("-", " ").replace("'", " ")
+        departments |= _PLACE_CODES.get(key, set())
+        labels.append(name)
+    for m in _CODE_RE.finditer(folded):
+        code = m.group(1).upper()
+        if code in geodata.DEPARTMENTS:
+            departments.add(code)
+            labels.append(code)
+    epcis: set[int] = set()
+    if _EPCI_RE is not None:
+        for m in _EPCI_RE.finditer(folded):
+            number, label = _EPCI_NAMES[re.sub(r"\s+", " ", m.group(1))]
+            epcis.add(number)
+            labels.append(label)
+    own = None
+    m = _OWN_RE.search(folded)
+    if m:
+        own = _OWN_LEVEL.get(m.group(1), "epci")
+    radius = None
+    m = _RADIUS_RE.search(folded)
+    if m:
+        radius = int(m.group(1) or m.group(2))
+    exclusive = bool(_EXCLUSIVE_RE.search(folded))
+    remote = bool(_REMOTE_RE.search(folded))
+    on_site = bool(_ON_SITE_RE.search(folded))
+    if epcis and departments:
+        # "Grand Poitiers, dans la Vienne": the intercommunality is the narrower statement.
+        departments = set()
+        labels = [communes.epcis()[n][1] for n in sorted(epcis)]
+    if not (departments or own or radius or epcis):
+        return Scope(remote=remote, on_site=on_site) if remote or on_site else NO_SCOPE
+    label = ", ".join(dict.fromkeys(labels)) if labels else ""
+    return Scope(
+        departments=frozenset(departments),
+        own=own if not (departments or epcis) else None,
+        radius_km=radius,
+        hard=exclusive or radius is not None,
+        remote=remote and not exclusive,
+        label=label,
+        epcis=frozenset(epcis),
+        on_site=on_site,
+    )

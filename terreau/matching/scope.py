@@ -339,19 +339,112 @@ class Scope:
 NO_SCOPE = Scope()
 
 
+def _longest_words(names) -> frozenset[str]:
+    """The longest word of each name: a name can only be in a text that holds this word (cheap gate)."""
+    return frozenset(max(n.split(), key=len) for n in names)
+
+
+_PLACE_GATE = _longest_words(p for p, _ in _PLACES)
+_EPCI_GATE = _longest_words(_EPCI_NAMES)
+_ADJECTIVE_GATE = frozenset(
+    k.split()[-1] + end for k in _ADJECTIVES for end in ("", "e", "es", "s", "ne", "nes", "ienne", "iennes")
+)
+
+
+# Words without which each small pattern cannot match (cheap gates before the regular expressions).
+_OWN_GATE = frozenset(
+    [
+        "departement",
+        "region",
+        "commune",
+        "communes",
+        "ville",
+        "village",
+        "quartier",
+        "agglomeration",
+        "agglo",
+        "intercommunalite",
+        "communaute",
+        "metropole",
+        "canton",
+        "bassin",
+        "pays",
+    ]
+)
+_EXCLUSIVE_GATE = frozenset(
+    [
+        "uniquement",
+        "exclusivement",
+        "seulement",
+        "strictement",
+        "que",
+        "limite",
+        "limitee",
+        "limites",
+        "limitees",
+        "reserve",
+        "reservee",
+        "reserves",
+        "reservees",
+        "pas",
+    ]
+)
+_REMOTE_GATE = frozenset(
+    [
+        "partout",
+        "france",
+        "distance",
+        "distanciel",
+        "webinaire",
+        "webinaires",
+        "teletravail",
+        "telephone",
+        "poste",
+        "colis",
+        "territoire",
+        "ligne",
+        "video",
+        "telephonique",
+        "zoom",
+        "teams",
+    ]
+)
+_REMOTE_PREFIXES = ("expedi", "visio", "nationa", "envoy", "livr")
+_ON_SITE_GATE = frozenset(
+    [
+        "place",
+        "deplacer",
+        "deplacement",
+        "deplacements",
+        "presentiel",
+        "personne",
+        "domicile",
+        "chez",
+        "venir",
+        "recuperer",
+        "retirer",
+        "enlevement",
+        "manutention",
+        "physiquement",
+        "rencontrer",
+    ]
+)
+
+
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
         folded_words = _WORD.findall(fold(text.replace("’", "'")))
-    folded = " ".join(folded_words)
-    if not _SCOPE_WORDS.intersection(folded_words):
+    words = set(folded_words)
+    if not _SCOPE_WORDS.intersection(words):
         return NO_SCOPE
+    folded = " ".join(folded_words)
     departments: set[str] = set()
     labels = []
-    for m in _PLACE_RE.finditer(folded):
+    for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
         place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
-    for m in _ADJECTIVE_RE.finditer(folded):
+    for m in _ADJECTIVE_RE.finditer(folded) if not _ADJECTIVE_GATE.isdisjoint(words) else ():
         name = _ADJECTIVES[m.group(1).replace("-", " ")]
         key = fold(name).replace("-", " ").replace("'", " ")
         departments |= _PLACE_CODES.get(key, set())
@@ -362,22 +455,24 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
             departments.add(code)
             labels.append(code)
     epcis: set[int] = set()
-    if _EPCI_RE is not None:
+    if _EPCI_RE is not None and not _EPCI_GATE.isdisjoint(words):
         for m in _EPCI_RE.finditer(folded):
             number, label = _EPCI_NAMES[re.sub(r"\s+", " ", m.group(1))]
             epcis.add(number)
             labels.append(label)
     own = None
-    m = _OWN_RE.search(folded)
+    m = _OWN_RE.search(folded) if not _OWN_GATE.isdisjoint(words) else None
     if m:
         own = _OWN_LEVEL.get(m.group(1), "epci")
     radius = None
-    m = _RADIUS_RE.search(folded)
+    m = _RADIUS_RE.search(folded) if "km" in words else None
     if m:
         radius = int(m.group(1) or m.group(2))
-    exclusive = bool(_EXCLUSIVE_RE.search(folded))
-    remote = bool(_REMOTE_RE.search(folded))
-    on_site = bool(_ON_SITE_RE.search(folded))
+    exclusive = not _EXCLUSIVE_GATE.isdisjoint(words) and bool(_EXCLUSIVE_RE.search(folded))
+    remote = (
+        not _REMOTE_GATE.isdisjoint(words) or any(w.startswith(_REMOTE_PREFIXES) for w in words)
+    ) and bool(_REMOTE_RE.search(folded))
+    on_site = not _ON_SITE_GATE.isdisjoint(words) and bool(_ON_SITE_RE.search(folded))
     if epcis and departments:
         # "Grand Poitiers, dans la Vienne": the intercommunality is the narrower statement.
         departments = set()

@@ -194,28 +194,31 @@ _CONTEXT = {
 _CONTEXT_FORMS = {"salles": "salle", "collectes": "collecte", "collecter": "collecte", "parcs": "parc"}
 
 
-def _context_rules(out: list[tuple[str, str, str]]) -> None:
+_CONTEXT_WORDS = frozenset(["jeune", "jeunes", *_CONTEXT, *_CONTEXT_FORMS])
+
+
+def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
+    surface, folded, _st = out[i]
     n = len(out)
-    for i, (surface, folded, _st) in enumerate(out):
-        if folded in ("jeune", "jeunes") and i + 1 < n and out[i + 1][1] in ("pousse", "pousses"):
+    if folded in ("jeune", "jeunes"):
+        if i + 1 < n and out[i + 1][1] in ("pousse", "pousses"):
             out[i] = (surface, folded, "jeunespousses")
             out[i + 1] = (out[i + 1][0], out[i + 1][1], "")
-            continue
-        key = _CONTEXT_FORMS.get(folded, folded)
-        if key in _CONTEXT:
-            nxt = next((out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP), "")
-            words, marker = _CONTEXT[key]
-            if nxt in words:
-                out[i] = (surface, folded, marker)
+        return
+    words, marker = _CONTEXT[_CONTEXT_FORMS.get(folded, folded)]
+    nxt = next((out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP), "")
+    if nxt in words:
+        out[i] = (surface, folded, marker)
 
 
 def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Rewrites the stems of ambiguous words from their neighbours (see the module docstring)."""
     out = list(tokens)
-    _context_rules(out)
     n = len(out)
     for i, (surface, folded, st) in enumerate(out):
         if folded not in _RULE_WORDS and st not in _RULE_STEMS:
+            if folded in _CONTEXT_WORDS:
+                _context_rule(out, i)
             continue
         prev = out[i - 1][1] if i else ""
         nxt = [out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP]
@@ -303,6 +306,44 @@ _GIVES_RE = re.compile(
     r"(?:souhaitons|voudrions|pouvons|aimerions|voulons|souhaite|peut|peuvent|souhaitent|veulent)\s+"
     r"(?:donner|offrir|proposer|preter|ceder|mettre\s+a\s+disposition|partager|faire\s+don|s\s+engager))\b"
 )
+_GIVES_GATE = frozenset(
+    [
+        "proposons",
+        "offrons",
+        "mettons",
+        "pretons",
+        "donnons",
+        "cedons",
+        "partageons",
+        "disposons",
+        "donner",
+        "offrir",
+        "proposer",
+        "preter",
+        "ceder",
+        "mettre",
+        "partager",
+        "faire",
+        "engager",
+    ]
+)
+_SEEKS_GATE = frozenset(
+    [
+        "cherchons",
+        "recherchons",
+        "cherche",
+        "recherche",
+        "besoin",
+        "faut",
+        "manque",
+        "manquons",
+        "trouver",
+        "recevoir",
+        "beneficier",
+        "obtenir",
+        "sollicitons",
+    ]
+)
 _SEEKS_RE = re.compile(
     r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d)|avons\s+besoin|aurions\s+besoin|"
     r"il\s+nous\s+faut|nous\s+manque|manquons|(?:aimerions|souhaitons|voudrions)\s+(?:trouver|recevoir|"
@@ -353,12 +394,16 @@ def analyse(text: str) -> Analysis:
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
     folded_words = [t[1] for t in raw]
-    folded = " ".join(folded_words)
+    folded = (
+        " ".join(folded_words)
+        if not (_GIVES_GATE.isdisjoint(folded_words) and _SEEKS_GATE.isdisjoint(folded_words))
+        else ""
+    )
     return Analysis(
         terms=terms,
         surfaces=surfaces,
         types=frozenset(types),
         scope=parse_scope(text, folded_words),
-        gives=bool(_GIVES_RE.search(folded)),
-        seeks=bool(_SEEKS_RE.search(folded)),
+        gives=not _GIVES_GATE.isdisjoint(folded_words) and bool(_GIVES_RE.search(folded)),
+        seeks=not _SEEKS_GATE.isdisjoint(folded_words) and bool(_SEEKS_RE.search(folded)),
     )

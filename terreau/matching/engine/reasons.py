@@ -12,7 +12,7 @@ from terreau.matching import geo, lexicon, text
 from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import string_ranks
-from .tables import THEME_CODES, TYPE_COMPATIBILITY, TYPE_LABELS, WHY_CACHE
+from .tables import PHYSICAL, THEME_CODES, TYPE_COMPATIBILITY, TYPE_LABELS, WHY_CACHE
 
 
 class ReasonsMixin:
@@ -175,8 +175,21 @@ class ReasonsMixin:
         dn, do = self.org_dept.a[on], self.org_dept.a[oo]
         cn, co = self.org_commune.a[on], self.org_commune.a[oo]
         rn, ro = self.org_region.a[on], self.org_region.a[oo]
+        en, eo = self.org_epci.a[on], self.org_epci.a[oo]
+        an, ao = self.org_arr.a[on], self.org_arr.a[oo]
+        # The intercommunality and the arrondissement only weigh for help given in person (scoring.py).
+        physical = ((self.needs.flags.a[ns] | self.offers.flags.a[os_]) & PHYSICAL) != 0
         kind = np.select(
-            [has_xy, (cn >= 0) & (cn == co), (dn >= 0) & (dn == do), (rn >= 0) & (rn == ro)], [1, 2, 3, 4], 0
+            [
+                has_xy,
+                (cn >= 0) & (cn == co),
+                physical & (en >= 0) & (en == eo),
+                physical & (an >= 0) & (an == ao),
+                (dn >= 0) & (dn == do),
+                (rn >= 0) & (rn == ro),
+            ],
+            [1, 2, 5, 6, 3, 4],
+            0,
         ).tolist()
         coords = zip(lat_a.tolist(), lon_a.tolist(), lat_b.tolist(), lon_b.tolist(), strict=True)
         scopes = zip(self.needs.scope.a[ns].tolist(), self.offers.scope.a[os_].tolist(), strict=True)
@@ -191,6 +204,10 @@ class ReasonsMixin:
                 first = [f"même département ({geo.DEPARTMENT_CODES[dept]})"]
             elif k == 4:
                 first = ["même région"]
+            elif k == 5:
+                first = ["même intercommunalité"]
+            elif k == 6:
+                first = ["même arrondissement"]
             else:
                 first = []
             out.append(first + self._scope_reasons(*sids))
@@ -334,6 +351,16 @@ def _commune_sentence(m: re.Match[str]) -> str:
 @_reason(r"^même département \((?P<code>.+)\)$")
 def _department_sentence(m: re.Match[str]) -> str:
     return f"Dans le même département ({m['code']})."
+
+
+@_reason(r"^même intercommunalité$")
+def _epci_sentence(m: re.Match[str]) -> str:
+    return "Dans la même intercommunalité."
+
+
+@_reason(r"^même arrondissement$")
+def _arrondissement_sentence(m: re.Match[str]) -> str:
+    return "Dans le même arrondissement."
 
 
 @_reason(r"^même région$")

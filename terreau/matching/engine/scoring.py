@@ -24,6 +24,8 @@ from .tables import (
     UNKNOWN_TYPE,
 )
 
+EPCI_KEY = 1 << 21  # scope id * EPCI_KEY + intercommunality number: one integer per (scope, EPCI)
+
 
 class ScoringMixin:
     """Index methods that score pairs (vectorised over arrays of need and offer slots)."""
@@ -81,7 +83,11 @@ class ScoringMixin:
                 "radius": np.array([sc.radius_km or 0 for sc in self._scopes], dtype=np.float64),
                 "own": np.array([OWN_CODES[sc.own] for sc in self._scopes], dtype=np.int8),
                 "any": np.array([not sc.empty for sc in self._scopes]),
-                "epcis": [np.array(sorted(sc.epcis), dtype=np.int32) for sc in self._scopes],
+                "named": np.array([bool(sc.epcis) for sc in self._scopes]),
+                "epci_keys": np.array(
+                    sorted(i * EPCI_KEY + e for i, sc in enumerate(self._scopes) for e in sc.epcis),
+                    dtype=np.int64,
+                ),
             }
         return self._scope_tables
 
@@ -151,10 +157,10 @@ class ScoringMixin:
             np.select([radius <= 30, radius <= 60], [near, same_dept], same_region),
         )
         ok &= (radius == 0) | within
-        named = [i for i, sid in enumerate(sc.tolist()) if len(t["epcis"][sid])]
-        for i in named:
-            if self.org_epci.a[other[i]] >= 0:
-                ok[i] &= bool(np.isin(self.org_epci.a[other[i]], t["epcis"][sc[i]]))
+        named = t["named"][sc]
+        if named.any():
+            inside = np.isin(sc.astype(np.int64) * EPCI_KEY + e_other, t["epci_keys"])
+            ok &= ~named | inside | (e_other < 0)
         soft = np.where(physical[active], PHYSICAL_OUTSIDE, SOFT_SCOPE_OUTSIDE)
         out[active] = np.where(ok, 1.0, np.where(t["hard"][sc], 0.0, soft))
         return out

@@ -1,6 +1,6 @@
 """The territorial diagnosis end to end in the browser (issue 13), at 1280 and 768 px, axe-clean on every page:
-a facilitator creates a diagnosis and opens its consultation; two organisations answer without an account by
-the public link; indicators are uploaded (the labelled sample) and shown on the department map; key issues are
+a facilitator creates a diagnosis (places typed by name and picked from suggestions) and opens its consultation; two organisations answer without an account by
+the public link; indicators are uploaded (the labelled sample, through the import job's progress page) and shown on the department map; key issues are
 drafted; both organisations rank them through their answer's link; the facilitator closes the consultation,
 chooses the key issues and publishes; the public page and the PDF are reachable by anyone."""
 
@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from terreau.alliances.models import Ballot, ConsultationAnswer, Diagnosis
-from terreau.territories.models import Commune, Department, Region
+from terreau.territories.models import Commune, Department, Epci, Region
 from tests.browser.conftest import assert_accessible, login
 from tests.factories import BranchFactory, BranchRoleFactory, OrganisationFactory
 
@@ -57,6 +57,22 @@ def geography() -> None:
     ):
         department = Department.objects.get_or_create(code=dep, defaults={"name": name, "region": region})[0]
         Commune.objects.get_or_create(code=commune, defaults={"name": commune_name, "department": department})
+    poitiers = Epci.objects.get_or_create(
+        code="200069854", defaults={"name": "CU du Grand Poitiers", "kind": "CU", "population": 190000}
+    )[0]
+    Commune.objects.filter(code="86194").update(epci=poitiers)
+
+
+def pick(page: Page, label: str, typed: str, suggestion: str) -> None:
+    """Type the start of a place's name key by key, wait for the suggestion, then choose it. Headless Chromium
+    draws no popup for a <datalist> (ArrowDown and Enter reach nothing), so choosing puts the suggestion's
+    text in the field, as the browser does when one picks it."""
+    field = page.get_by_role("combobox", name=label)
+    field.press_sequentially(typed, delay=30)
+    list_id = field.get_attribute("list")
+    expect(page.locator(f"#{list_id} option[value='{suggestion}']")).to_have_count(1)
+    field.fill(suggestion)
+    expect(field).to_be_focused()
 
 
 def answer_by_public_link(
@@ -99,12 +115,18 @@ def test_diagnosis_from_consultation_to_publication(page, width, settings):
     page.get_by_label("Titre").fill("Bien vieillir en Poitou-Charentes")
     page.get_by_label("Début de la période").fill("2026-01-01")
     page.get_by_label("Fin de la période").fill("2026-12-31")
-    page.get_by_label("Communes (codes INSEE)").fill("16015 17300 79191 86194")
+    # The territory: communes typed one a line by name, one commune and one EPCI picked from suggestions.
+    page.get_by_label("Communes", exact=True).fill("La Rochelle\nNiort\nPoitiers")
+    pick(page, "Ajouter une commune", "Angoul", "Angoulême (16)")
+    pick(page, "Ajouter une intercommunalité", "grand poi", "CU du Grand Poitiers (200069854)")
     step(page, width, "02-creation")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_load_state()
     expect(page.get_by_text("Diagnostic créé.")).to_be_visible()
     diagnosis = Diagnosis.objects.get(title="Bien vieillir en Poitou-Charentes")
+    assert set(diagnosis.communes.values_list("code", flat=True)) == {"16015", "17300", "79191", "86194"}
+    assert list(diagnosis.epcis.values_list("code", flat=True)) == ["200069854"]
+    expect(page.get_by_text("CU du Grand Poitiers")).to_be_visible()
     step(page, width, "03-territoire")
     page.get_by_role("button", name="Ouvrir la consultation").click()
     page.wait_for_load_state()
@@ -131,6 +153,11 @@ def test_diagnosis_from_consultation_to_publication(page, width, settings):
     page.get_by_label("Fichier CSV d'indicateurs").set_input_files(str(SAMPLE))
     step(page, width, "07-import")
     page.get_by_role("button", name="Importer").click()
+    page.wait_for_load_state()
+    # The import runs as a job (inline here): its progress page leads to the row-by-row report.
+    expect(page.locator("#tracked-job")).to_contain_text("Traitement terminé.")
+    step(page, width, "07b-traitement")
+    page.get_by_role("button", name="Voir le résultat").click()
     page.wait_for_load_state()
     expect(page.get_by_text("17 lignes lues")).to_be_visible()
     step(page, width, "08-rapport")

@@ -125,6 +125,8 @@ _STEM_OVERRIDES = {
     "aidante": "aidant",
     "aidantes": "aidant",
     "donnee": "donnee",
+    "equipe": "equipe",
+    "equipes": "equipe",
     "donnees": "donnee",
 }
 
@@ -190,8 +192,15 @@ _CONTEXT = {
         },
         "parcinfo",
     ),
+    "espace": ({"vert", "verts"}, "espacesverts"),
 }
-_CONTEXT_FORMS = {"salles": "salle", "collectes": "collecte", "collecter": "collecte", "parcs": "parc"}
+_CONTEXT_FORMS = {
+    "salles": "salle",
+    "collectes": "collecte",
+    "collecter": "collecte",
+    "parcs": "parc",
+    "espaces": "espace",
+}
 
 
 _CONTEXT_WORDS = frozenset(["jeune", "jeunes", *_CONTEXT, *_CONTEXT_FORMS])
@@ -304,7 +313,9 @@ class Analysis:
 _GIVES_RE = re.compile(
     r"\b(?:proposons|offrons|mettons\s+a\s+disposition|pretons|donnons|cedons|partageons|disposons\s+d\w*|"
     r"(?:souhaitons|voudrions|pouvons|aimerions|voulons|souhaite|peut|peuvent|souhaitent|veulent)\s+"
-    r"(?:donner|offrir|proposer|preter|ceder|mettre\s+a\s+disposition|partager|faire\s+don|s\s+engager))\b"
+    r"(?:donner|offrir|proposer|preter|ceder|mettre\s+a\s+disposition|partager|faire\s+don|s\s+engager)|"
+    r"(?:accueillir|recevoir|engager)\s+nos\s+(?:salaries|collaborateurs|equipes|employes|volontaires)|"
+    r"missions?\s+(?:\w+\s+){0,2}pour\s+nos\s+(?:salaries|collaborateurs|equipes|employes))\b"
 )
 _GIVES_GATE = frozenset(
     [
@@ -325,6 +336,10 @@ _GIVES_GATE = frozenset(
         "partager",
         "faire",
         "engager",
+        "accueillir",
+        "recevoir",
+        "mission",
+        "missions",
     ]
 )
 _SEEKS_GATE = frozenset(

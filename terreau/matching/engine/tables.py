@@ -89,7 +89,7 @@ PHYSICAL = 1  # item flag: the help is given in person
 REVERSED = 2  # item flag: a need written as an offer ("nous proposons") or an offer written as a need
 # Proximity of physical help without coordinates: same commune or intercommunality, same arrondissement,
 # same department, same region, further.
-PHYSICAL_PROXIMITY = (1.0, 0.85, 0.6, 0.35, 0.08)
+PHYSICAL_PROXIMITY = (1.0, 0.85, 0.6, 0.5, 0.08)
 PHYSICAL_KM = 25.0  # with coordinates: full weight up to this distance, then exp(-(d - 25) / 60)
 PHYSICAL_OUTSIDE = 0.1  # physical help outside the area its text states, even without "uniquement"
 DIRECTION_MISMATCH = 0.35  # both sides give (or both ask for) the same thing

@@ -307,9 +307,17 @@ class Counterpart(TimeStampedModel):
         return self.description
 
 
+from terreau.contributions.agreement_models import (  # noqa: E402
+    Agreement,
+    AgreementChange,
+    AgreementSignature,
+)
 from terreau.contributions.receipt_models import Receipt, ReceiptEligibility, ReceiptSequence  # noqa: E402
 
 __all__ = [
+    "Agreement",
+    "AgreementChange",
+    "AgreementSignature",
     "Contribution",
     "ContributionChange",
     "ContributionDocument",

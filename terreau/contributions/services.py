@@ -26,6 +26,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.contributions import valuation
 from terreau.contributions.models import (
     CENT,
     Contribution,
@@ -158,17 +159,7 @@ def _require(allowed: bool) -> None:
 
 def _valuate(contribution: Contribution) -> None:
     """Set ``value`` and ``value_basis`` from the inputs (terreau.contributions.valuation, the one place)."""
-    try:
-        from terreau.contributions import valuation
-    except ImportError:  # pragma: no cover - until the valuation module lands
-        valuation = None
-    if valuation is not None and hasattr(valuation, "apply"):
-        valuation.apply(contribution)
-    elif valuation is not None:
-        contribution.value, contribution.value_basis = valuation.value_of(contribution)
-    else:  # pragma: no cover - provisional: money kinds at their amount, the others at zero
-        contribution.value = contribution.amount or Decimal("0.00")
-        contribution.value_basis = _("Valorisation en attente.")
+    valuation.apply(contribution)
     if contribution.value is None or contribution.value < 0:
         raise ValidationError(_("La valeur de la contribution ne peut pas être négative."))
 

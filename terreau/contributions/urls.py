@@ -16,7 +16,25 @@ urlpatterns += []
 urlpatterns += []
 
 # Receipts and eligibility (terreau.contributions.receipt_views).
-urlpatterns += []
+from terreau.contributions import receipt_views as rv  # noqa: E402
+
+urlpatterns += [
+    path("recus/", rv.my_receipts, name="my_receipts"),
+    path("recus/<int:pk>/", rv.receipt_detail, name="receipt"),
+    path("recus/<int:pk>/recu.pdf", rv.receipt_pdf, name="receipt_pdf"),
+    path("recus/<int:pk>/annuler/", rv.receipt_cancel, name="receipt_cancel"),
+    path("recus/<int:pk>/remplacer/", rv.receipt_reissue, name="receipt_reissue"),
+    path("structures/<slug:slug>/recus/", rv.receipt_list, name="receipts"),
+    path("structures/<slug:slug>/recus/habilitation/", rv.eligibility_edit, name="receipt_eligibility"),
+    path("structures/<slug:slug>/recus/periode/", rv.receipt_issue_period, name="receipt_issue_period"),
+    path(
+        "structures/<slug:slug>/recus/emettre/<int:contribution>/",
+        rv.receipt_issue_one,
+        name="receipt_issue",
+    ),
+    path("structures/<slug:slug>/recus/fin-d-annee/", rv.receipt_batch_start, name="receipt_batch"),
+    path("structures/<slug:slug>/recus/bilan/", rv.receipt_summary, name="receipt_summary"),
+]
 
 # Agreements and reports (terreau.contributions.agreement_views, report_views).
 urlpatterns += []

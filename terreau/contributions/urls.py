@@ -5,6 +5,8 @@ Each part keeps its own block; add routes to your block only.
 
 from django.urls import path
 
+from terreau.contributions import agreement_views, report_views
+
 app_name = "contributions"
 
 urlpatterns: list = []
@@ -37,4 +39,23 @@ urlpatterns += [
 ]
 
 # Agreements and reports (terreau.contributions.agreement_views, report_views).
-urlpatterns += []
+urlpatterns += [
+    path("conventions/nouvelle/", agreement_views.agreement_create, name="agreement_create"),
+    path("conventions/<int:pk>/", agreement_views.agreement_detail, name="agreement"),
+    path("conventions/<int:pk>/signer/", agreement_views.agreement_sign, name="agreement_sign"),
+    path("conventions/<int:pk>/convention.pdf", agreement_views.agreement_download, name="agreement_pdf"),
+    path("rapports/programme/<slug:slug>/", report_views.program_report, name="report_program"),
+    path(
+        "rapports/programme/<slug:slug>/export.xlsx",
+        report_views.program_report_xlsx,
+        name="report_program_xlsx",
+    ),
+    path("rapports/partenaire/<slug:slug>/", report_views.partner_report, name="report_partner"),
+    path(
+        "rapports/partenaire/<slug:slug>/export.xlsx",
+        report_views.partner_report_xlsx,
+        name="report_partner_xlsx",
+    ),
+    path("rapports/annee/<int:year>/", report_views.year_report, name="report_year"),
+    path("rapports/annee/<int:year>/export.xlsx", report_views.year_report_xlsx, name="report_year_xlsx"),
+]

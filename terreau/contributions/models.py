@@ -313,6 +313,7 @@ from terreau.contributions.agreement_models import (  # noqa: E402
     AgreementSignature,
 )
 from terreau.contributions.receipt_models import Receipt, ReceiptEligibility, ReceiptSequence  # noqa: E402
+from terreau.contributions.estimate_models import DonorYear  # noqa: E402
 
 __all__ = [
     "Agreement",
@@ -322,6 +323,7 @@ __all__ = [
     "ContributionChange",
     "ContributionDocument",
     "Counterpart",
+    "DonorYear",
     "Instalment",
     "Kind",
     "Receipt",

@@ -312,8 +312,8 @@ from terreau.contributions.agreement_models import (  # noqa: E402
     AgreementChange,
     AgreementSignature,
 )
-from terreau.contributions.receipt_models import Receipt, ReceiptEligibility, ReceiptSequence  # noqa: E402
 from terreau.contributions.estimate_models import DonorYear  # noqa: E402
+from terreau.contributions.receipt_models import Receipt, ReceiptEligibility, ReceiptSequence  # noqa: E402
 
 __all__ = [
     "Agreement",

@@ -108,7 +108,7 @@ def agreement_pdf(agreement: Agreement) -> bytes:
     else:
         story.append(para(_("Aucune contrepartie.")))
 
-    story += [para(_("Durée"), "Heading2"), para(_("La convention vaut %(d)s.") % {"d": contents.duration})]
+    story += [para(_("Durée"), "Heading2"), para(_("La convention court %(d)s.") % {"d": contents.duration})]
 
     story.append(para(_("Signatures"), "Heading2"))
     rows = [[_("Partie"), _("Signataire"), _("Signée le")]]

@@ -27,6 +27,7 @@ from django.utils.translation import ngettext
 
 from terreau.contributions.agreement_models import Agreement, AgreementSignature
 from terreau.contributions.models import Contribution, Counterpart, Instalment
+from terreau.contributions.valuation import fr_money
 from terreau.core import dates, states
 from terreau.core.access import actor_for, editable
 from terreau.directory.models import Membership, Organisation
@@ -294,7 +295,8 @@ def agreement_contents(agreement: Agreement) -> Contents:
             schedule.append(
                 (
                     i.received_on,
-                    _("Versement reçu : %(amount)s € — %(kind)s") % {"amount": i.amount, "kind": label},
+                    _("Versement reçu : %(amount)s — %(kind)s")
+                    % {"amount": fr_money(i.amount), "kind": label},
                 )
             )
         counterparts.extend(c.counterparts.all())

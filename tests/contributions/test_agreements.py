@@ -93,16 +93,16 @@ def world() -> World:
 
 
 def _create(w: World, **kw) -> Agreement:
-    data = dict(
-        kind=Agreement.Kind.SPONSORSHIP,
-        donor=w.company,
-        recipient=w.association,
-        purpose="Soutenir les ateliers numériques des seniors.",
-        contributions=[w.gift, w.kits],
-        starts_on=date(2026, 9, 1),
-        ends_on=date(2027, 8, 31),
-        by=w.facilitator,
-    )
+    data = {
+        "kind": Agreement.Kind.SPONSORSHIP,
+        "donor": w.company,
+        "recipient": w.association,
+        "purpose": "Soutenir les ateliers numériques des seniors.",
+        "contributions": [w.gift, w.kits],
+        "starts_on": date(2026, 9, 1),
+        "ends_on": date(2027, 8, 31),
+        "by": w.facilitator,
+    }
     data.update(kw)
     return agreements.agreement_create(**data)
 
@@ -278,7 +278,7 @@ def test_pdf_says_parties_contributions_counterparts_duration_signatures(world):
         "12 mois",
         "Directrice RSE",
         "en attente",
-        "Versement reçu",
+        "Versement reçu : 2 000,00 €",
     ]:
         assert expected in text.replace("\xa0", " "), expected
 
@@ -303,7 +303,7 @@ def test_pdf_page_renders(world, tmp_path, client):
     source = tmp_path / "convention.pdf"
     source.write_bytes(response.content)
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(source), str(tmp_path / "p")], check=True
+        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(source), str(tmp_path / "p")], check=True
     )
     png = next(tmp_path.glob("p*.png"))
     assert png.stat().st_size > 5000

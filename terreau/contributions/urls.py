@@ -15,7 +15,12 @@ urlpatterns: list = []
 urlpatterns += []
 
 # Donor's view and tax estimate (terreau.contributions.estimate_views).
-urlpatterns += []
+from terreau.contributions import estimate_views as ev  # noqa: E402
+
+urlpatterns += [
+    path("nos-contributions/", ev.my_contributions, name="my_contributions"),
+    path("structures/<slug:slug>/nos-contributions/", ev.donor_estimate, name="donor_estimate"),
+]
 
 # Receipts and eligibility (terreau.contributions.receipt_views).
 from terreau.contributions import receipt_views as rv  # noqa: E402

@@ -12,7 +12,22 @@ app_name = "contributions"
 urlpatterns: list = []
 
 # Ledger: contributions, instalments, documents, counterparts (terreau.contributions.views).
-urlpatterns += []
+from terreau.contributions import views as lv  # noqa: E402
+
+urlpatterns += [
+    path("", lv.ledger, name="ledger"),
+    path("nouvelle/", lv.contribution_create, name="contribution_create"),
+    path("<int:pk>/", lv.contribution_detail, name="contribution"),
+    path("<int:pk>/modifier/", lv.contribution_edit, name="contribution_edit"),
+    path("<int:pk>/annuler/", lv.contribution_cancel, name="contribution_cancel"),
+    path("<int:pk>/versements/", lv.instalment_add, name="instalment_add"),
+    path("<int:pk>/pieces/", lv.document_upload, name="document_upload"),
+    path("<int:pk>/pieces/<int:document>/", lv.document_download, name="document_download"),
+    path("<int:pk>/contreparties/", lv.counterpart_add, name="counterpart_add"),
+    path(
+        "<int:pk>/contreparties/<int:counterpart>/retirer/", lv.counterpart_remove, name="counterpart_remove"
+    ),
+]
 
 # Donor's view and tax estimate (terreau.contributions.estimate_views).
 from terreau.contributions import estimate_views as ev  # noqa: E402

@@ -29,16 +29,16 @@ def world():
 
 def _record(world, **kw):
     branch, staff, company, association = world
-    args = dict(
-        by=staff,
-        branch=branch,
-        donor=company,
-        recipient=association,
-        kind=Kind.GIFT,
-        description="Don pour les ateliers",
-        pledged_on=timezone.localdate(),
-        amount="1 000,50",
-    )
+    args = {
+        "by": staff,
+        "branch": branch,
+        "donor": company,
+        "recipient": association,
+        "kind": Kind.GIFT,
+        "description": "Don pour les ateliers",
+        "pledged_on": timezone.localdate(),
+        "amount": "1 000,50",
+    }
     args.update(kw)
     return services.contribution_record(**args)
 
@@ -102,7 +102,7 @@ def test_equipment_items_must_belong_to_the_program(world):
     program = ProgramFactory(branch=branch)
     mine = EquipmentItemFactory(program=program)
     other = EquipmentItemFactory()
-    kw = dict(kind=Kind.EQUIPMENT, amount=None, quantity="2", unit_cost="150,00", program=program)
+    kw = {"kind": Kind.EQUIPMENT, "amount": None, "quantity": "2", "unit_cost": "150,00", "program": program}
     with pytest.raises(ValidationError, match="programme"):
         _record(world, equipment_items=[mine, other], **kw)
     c = _record(world, equipment_items=[mine], **kw)

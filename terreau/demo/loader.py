@@ -24,7 +24,13 @@ from terreau import vocabulary
 from terreau.accounts.models import BranchRole, NetworkRole, User
 from terreau.core.jobs import defer
 from terreau.core.models import Branch, Network
-from terreau.demo import alliances_groups_demo, events_demo, partnerships_demo, silvergeek
+from terreau.demo import (
+    alliances_groups_demo,
+    contributions_demo,
+    events_demo,
+    partnerships_demo,
+    silvergeek,
+)
 from terreau.demo.errors import DemoError
 from terreau.demo.geography import COMMUNES
 from terreau.demo.people import CONTACTS, DEMO_PASSWORD, NETWORK_NAME, NETWORK_SLUG, USERS
@@ -160,6 +166,7 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
+        contributions_demo.delete_contributions_demo()  # before the program, groups and partnerships
         alliances_groups_demo.delete_groups_demo()  # before the organisations and the program they point to
         partnerships_demo.delete_partnerships_demo()  # before the organisations and branches they point to
         events_demo.delete_events_demo()
@@ -395,6 +402,11 @@ def _load_demo(*, today: date | None = None) -> DemoResult:
         branch=branches[POITOU_CHARENTES.slug],
         facilitator=facilitators.get(POITOU_CHARENTES.slug),
         program=program,
+    )
+    contributions_demo.load_contributions_demo(
+        program=program,
+        facilitator=facilitators.get(POITOU_CHARENTES.slug),
+        today=today or timezone.localdate(),
     )
     return DemoResult(
         organisations=len(orgs),

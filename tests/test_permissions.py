@@ -1215,3 +1215,61 @@ def test_working_group_and_charter_matrix(
 
 def test_group_matrix_covers_every_actor():
     assert GROUP_ACTORS == ACTORS
+
+
+# --- the donor's page "Nos contributions" and its tax estimate (terreau.contributions.estimate_views) ---------
+
+# A gave B a gift received this year; D gave C one (D is in branch 2). est_a / est_d: A's / D's page (a public
+# organisation's contributions stay hidden from everyone but its members and its branch's staff: 404);
+# turnover: a turnover posted on A's page (ok: saved; otherwise nothing saved).
+ESTIMATE_MATRIX = """
+object  action     anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+est_a   page_view  login      yes       404       yes            404            yes              yes
+est_a   turnover   login      ok        404       ok             404            ok               ok
+est_d   page_view  login      404       404       404            yes            404              yes
+"""
+ESTIMATE_ACTORS, ESTIMATE_CELLS = _parse(ESTIMATE_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in ESTIMATE_CELLS],
+)
+def test_donor_estimate_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from datetime import date as _date
+    from decimal import Decimal
+
+    from terreau.contributions.estimate_models import DonorYear
+    from tests.contributions.factories import ContributionFactory
+
+    year = _date.today().year
+    for donor, recipient, text in ((world.a, world.b, "DON-ALPHA"), (world.d, world.c, "DON-DELTA")):
+        ContributionFactory(
+            branch=donor.branch,
+            donor=donor,
+            recipient=recipient,
+            description=text,
+            amount=Decimal("500.00"),
+            value=Decimal("500.00"),
+            pledged_on=_date(year, 1, 2),
+            received=True,
+        )
+    org, text = (world.a, "DON-ALPHA") if obj == "est_a" else (world.d, "DON-DELTA")
+    page, _api = clients(make_actor(actor, world))
+    url = reverse("contributions:donor_estimate", args=[org.slug])
+    if action == "page_view":
+        response = page.get(url)
+        if expected in ("yes", "no"):
+            check_presence(response, text, expected)
+        else:
+            check_status(response, expected)
+            assert text not in body(response)
+    elif action == "turnover":
+        check_status(page.post(url, {"annee": year, "turnover": "123456"}), expected)
+        assert DonorYear.objects.filter(organisation=org).exists() == (expected == "ok")
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_estimate_matrix_covers_every_actor():
+    assert ESTIMATE_ACTORS == ACTORS

@@ -22,6 +22,7 @@ from terreau.partnerships.models import Partnership
 from terreau.programs.equipment import EquipmentItem
 from terreau.programs.models import Program
 
+MAX_ID = 2**31 - 1
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 MONEY = ("gift", "sponsorship", "grant")
@@ -201,9 +202,9 @@ class LedgerFilter(forms.Form):
     state = forms.ChoiceField(
         label=_("État"), choices=[("", _("Tous"))] + list(Contribution.State.choices), required=False
     )
-    program = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    donor = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-    recipient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    program = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    donor = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    recipient = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
     def values(self) -> dict[str, Any]:
         self.is_valid()

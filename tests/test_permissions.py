@@ -1273,3 +1273,80 @@ def test_donor_estimate_matrix(world: World, obj: str, action: str, actor: str, 
 
 def test_estimate_matrix_covers_every_actor():
     assert ESTIMATE_ACTORS == ACTORS
+
+
+# --- the contributions ledger (terreau.contributions.views and the API) -----------------------------------------
+
+# ab: A gives B a money gift (branch 1); cb: C gives B one (A, a donor too, must not see it); dx: a private person
+# gives D one (branch 2). page_view: its page; ledger: in the ledger's list ("yes"/"no" by its description);
+# api_retrieve: GET /api/contributions/<id>/; instalment: an instalment posted on its page (only the recipient's
+# side and the branch's staff; "ok": saved); cancel: its cancellation posted with a reason ("ok": cancelled).
+LEDGER_MATRIX = """
+object  action        anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+ab      page_view     login      200       200       200            404            200              200
+ab      ledger        login      yes       yes       yes            no             yes              yes
+ab      api_retrieve  404        200       200       200            404            200              200
+ab      instalment    login      403       ok        ok             404            ok               ok
+ab      cancel        login      ok        ok        ok             404            ok               ok
+cb      page_view     login      404       200       200            404            200              200
+cb      ledger        login      no        yes       yes            no             yes              yes
+cb      api_retrieve  404        404       200       200            404            200              200
+dx      page_view     login      404       404       404            200            404              200
+dx      ledger        login      no        no        no             yes            no               yes
+dx      api_retrieve  404        404       404       404            200            404              200
+dx      instalment    login      404       404       404            ok             404              ok
+"""
+LEDGER_ACTORS, LEDGER_CELLS = _parse(LEDGER_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in LEDGER_CELLS],
+)
+def test_contributions_ledger_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from terreau.contributions.models import Contribution
+    from tests.contributions.factories import ContributionFactory
+
+    rows = {
+        "ab": ContributionFactory(
+            branch=world.branch1, donor=world.a, recipient=world.b, description="DON-AB"
+        ),
+        "cb": ContributionFactory(
+            branch=world.branch1, donor=world.c, recipient=world.b, description="DON-CB"
+        ),
+        "dx": ContributionFactory(
+            branch=world.branch2,
+            donor=None,
+            individual_name="Jeanne",
+            recipient=world.d,
+            description="DON-DX",
+        ),
+    }
+    contribution = rows[obj]
+    page, api = clients(make_actor(actor, world))
+    if action == "page_view":
+        check_status(page.get(reverse("contributions:contribution", args=[contribution.pk])), expected)
+    elif action == "ledger":
+        response = page.get(reverse("contributions:ledger"))
+        if expected == "login":
+            check_status(response, expected)
+        else:
+            check_presence(response, contribution.description, expected)
+    elif action == "api_retrieve":
+        check_status(api.get(f"/api/contributions/{contribution.pk}/"), expected)
+    elif action == "instalment":
+        url = reverse("contributions:instalment_add", args=[contribution.pk])
+        today = timezone.localdate().isoformat()
+        check_status(page.post(url, {"amount": "10,00", "received_on": today}), expected)
+        assert contribution.instalments.exists() == (expected == "ok")
+    elif action == "cancel":
+        url = reverse("contributions:contribution_cancel", args=[contribution.pk])
+        check_status(page.post(url, {"reason": FORGED}), expected)
+        contribution.refresh_from_db()
+        assert (contribution.state == Contribution.State.CANCELLED) == (expected == "ok")
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_ledger_matrix_covers_every_actor():
+    assert LEDGER_ACTORS == ACTORS

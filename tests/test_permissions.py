@@ -1350,3 +1350,156 @@ def test_contributions_ledger_matrix(world: World, obj: str, action: str, actor:
 
 def test_ledger_matrix_covers_every_actor():
     assert LEDGER_ACTORS == ACTORS
+
+
+# --- agreements and reports of contributions (issue 14) ------------------------------------------------------
+# A pledged gift of 700 € from A to C (branch 1) for a public program of branch 1, named in a draft sponsorship
+# agreement between A (donor) and C (recipient); members of A and B are administrators of their organisation.
+# Objects: agreement (its page, its PDF, the page preparing an agreement from the gift, A's signature posted by the
+# actor in A's name: only A's administrator may sign), report_program and report_year (A's name among the givers
+# of the program's report and of the year's report: only what the actor may see is summed).
+AGREEMENT_MATRIX = """
+object          action      anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+agreement       page_view   login      200       404       200            404            200              200
+agreement       pdf         login      200       404       200            404            200              200
+agreement       create_get  login      200       404       200            404            200              200
+agreement       sign        login      ok        404       kept           404            kept             kept
+report_program  listed      no         yes       no        yes            no             yes              yes
+report_year     listed      no         yes       no        yes            no             yes              yes
+"""
+AGREEMENT_ACTORS, AGREEMENT_CELLS = _parse(AGREEMENT_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in AGREEMENT_CELLS],
+)
+def test_agreement_and_report_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from datetime import date
+
+    from terreau.contributions import agreements
+    from terreau.contributions.agreement_models import AgreementSignature
+    from tests.contributions.factories import ContributionFactory, ProgramFactory
+
+    facilitator = BranchRoleFactory(branch=world.branch1).user
+    program = ProgramFactory(branch=world.branch1, is_public=True)
+    gift = ContributionFactory(
+        branch=world.branch1, donor=world.a, recipient=world.c, program=program, pledged_on=date(2026, 3, 2)
+    )
+    agreement = agreements.agreement_create(
+        kind="sponsorship",
+        donor=world.a,
+        recipient=world.c,
+        purpose="Objet",
+        contributions=[gift],
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2027, 3, 1),
+        by=facilitator,
+    )
+    user = make_actor(actor, world)
+    page, _api = clients(user)
+    gets = {
+        "page_view": reverse("contributions:agreement", args=[agreement.pk]),
+        "pdf": reverse("contributions:agreement_pdf", args=[agreement.pk]),
+        "create_get": reverse("contributions:agreement_create") + f"?contribution={gift.pk}",
+    }
+    if obj == "agreement" and action in gets:
+        check_status(page.get(gets[action]), expected)
+    elif action == "sign":
+        response = page.post(
+            reverse("contributions:agreement_sign", args=[agreement.pk]), {"organisation": world.a.pk}
+        )
+        assert response.status_code < 500
+        if expected != "kept":
+            check_status(response, expected)
+        signed = AgreementSignature.objects.filter(agreement=agreement, organisation=world.a).exists()
+        assert signed == (expected == "ok")
+    elif obj == "report_program":
+        check_presence(
+            page.get(reverse("contributions:report_program", args=[program.slug])), "Atelier Alpha", expected
+        )
+    elif obj == "report_year":
+        check_presence(page.get(reverse("contributions:report_year", args=[2026])), "Atelier Alpha", expected)
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_agreement_matrix_covers_every_actor():
+    assert AGREEMENT_ACTORS == ACTORS
+
+
+# --- the contributions ledger (terreau.contributions.views and the API) -----------------------------------------
+
+# ab: A gives B a money gift (branch 1); cb: C gives B one (A, a donor too, must not see it); dx: a private person
+# gives D one (branch 2). page_view: its page; ledger: in the ledger's list ("yes"/"no" by its description);
+# api_retrieve: GET /api/contributions/<id>/; instalment: an instalment posted on its page (only the recipient's
+# side and the branch's staff; "ok": saved); cancel: its cancellation posted with a reason ("ok": cancelled).
+LEDGER_MATRIX = """
+object  action        anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+ab      page_view     login      200       200       200            404            200              200
+ab      ledger        login      yes       yes       yes            no             yes              yes
+ab      api_retrieve  404        200       200       200            404            200              200
+ab      instalment    login      403       ok        ok             404            ok               ok
+ab      cancel        login      ok        ok        ok             404            ok               ok
+cb      page_view     login      404       200       200            404            200              200
+cb      ledger        login      no        yes       yes            no             yes              yes
+cb      api_retrieve  404        404       200       200            404            200              200
+dx      page_view     login      404       404       404            200            404              200
+dx      ledger        login      no        no        no             yes            no               yes
+dx      api_retrieve  404        404       404       404            200            404              200
+dx      instalment    login      404       404       404            ok             404              ok
+"""
+LEDGER_ACTORS, LEDGER_CELLS = _parse(LEDGER_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in LEDGER_CELLS],
+)
+def test_contributions_ledger_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from terreau.contributions.models import Contribution
+    from tests.contributions.factories import ContributionFactory
+
+    rows = {
+        "ab": ContributionFactory(
+            branch=world.branch1, donor=world.a, recipient=world.b, description="DON-AB"
+        ),
+        "cb": ContributionFactory(
+            branch=world.branch1, donor=world.c, recipient=world.b, description="DON-CB"
+        ),
+        "dx": ContributionFactory(
+            branch=world.branch2,
+            donor=None,
+            individual_name="Jeanne",
+            recipient=world.d,
+            description="DON-DX",
+        ),
+    }
+    contribution = rows[obj]
+    page, api = clients(make_actor(actor, world))
+    if action == "page_view":
+        check_status(page.get(reverse("contributions:contribution", args=[contribution.pk])), expected)
+    elif action == "ledger":
+        response = page.get(reverse("contributions:ledger"))
+        if expected == "login":
+            check_status(response, expected)
+        else:
+            check_presence(response, contribution.description, expected)
+    elif action == "api_retrieve":
+        check_status(api.get(f"/api/contributions/{contribution.pk}/"), expected)
+    elif action == "instalment":
+        url = reverse("contributions:instalment_add", args=[contribution.pk])
+        today = timezone.localdate().isoformat()
+        check_status(page.post(url, {"amount": "10,00", "received_on": today}), expected)
+        assert contribution.instalments.exists() == (expected == "ok")
+    elif action == "cancel":
+        url = reverse("contributions:contribution_cancel", args=[contribution.pk])
+        check_status(page.post(url, {"reason": FORGED}), expected)
+        contribution.refresh_from_db()
+        assert (contribution.state == Contribution.State.CANCELLED) == (expected == "ok")
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_ledger_matrix_covers_every_actor():
+    assert LEDGER_ACTORS == ACTORS

@@ -388,3 +388,17 @@ def counterparts_check(
     return CounterpartsCheck(
         flagged=flagged, ratio=ratio, limit=limit, message=message % params, source=" ; ".join(sources)
     )
+
+
+def contribution_counterparts_check(contribution) -> CounterpartsCheck | None:
+    """The counterparts check of a recorded contribution (its Counterpart rows against its value); None when it
+    has no counterpart or no value yet. A donor organisation is checked with the companies' tolerance (art. 238
+    bis), a private individual with the individuals' (art. 200)."""
+    counterparts = sum((c.value for c in contribution.counterparts.all()), ZERO)
+    if not counterparts or not contribution.value:
+        return None
+    return counterparts_check(
+        gift_value=contribution.value,
+        counterparts_value=counterparts,
+        donor_is_company=contribution.donor_id is not None,
+    )

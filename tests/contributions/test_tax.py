@@ -233,3 +233,20 @@ def test_individual_reduction_bounded(gifts, income, aid_share):
     assert 0 <= e.reduction <= cents(gifts * D("0.75"))
     assert e.at_aid_rate + e.at_rate <= e.limit
     assert e.carried_out >= 0
+
+
+def test_counterparts_of_a_recorded_contribution():
+    from types import SimpleNamespace
+
+    from terreau.contributions.tax import contribution_counterparts_check
+
+    def contribution(value, donor_id, *values):
+        rows = [SimpleNamespace(value=D(v)) for v in values]
+        return SimpleNamespace(
+            value=D(value), donor_id=donor_id, counterparts=SimpleNamespace(all=lambda: rows)
+        )
+
+    assert contribution_counterparts_check(contribution("1000", 1)) is None
+    assert not contribution_counterparts_check(contribution("1000", 1, "100", "150")).flagged
+    assert contribution_counterparts_check(contribution("1000", 1, "200", "51")).flagged
+    assert contribution_counterparts_check(contribution("1000", None, "74")).flagged  # an individual: ~73 €

@@ -411,13 +411,13 @@ def yearly_summary(*, issuer, year: int) -> YearlySummary:
     totals = live.aggregate(count=Count("pk"), total=Sum("amount"))
     labels = dict(Receipt.Nature.choices)
     by_nature = [
-        (str(labels[row["nature"]]), row["count"], row["total"])
+        (str(labels[row["nature"]]), row["count"], Decimal(row["total"]).quantize(CENT))
         for row in live.values("nature").annotate(count=Count("pk"), total=Sum("amount")).order_by("nature")
     ]
     return YearlySummary(
         year=year,
         count=totals["count"] or 0,
-        total=totals["total"] or Decimal("0.00"),
+        total=Decimal(totals["total"] or 0).quantize(CENT),
         by_nature=by_nature,
         cancelled=receipts.filter(state=Receipt.State.CANCELLED).count(),
     )

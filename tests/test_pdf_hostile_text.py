@@ -222,6 +222,9 @@ def test_every_pdf_view_is_covered():
         "version_pdf",
         # The published diagnosis: tests/alliances/test_diagnosis_pdf.py keeps an answer's markup as text.
         "diagnosis_pdf",
+        # A contributions agreement: tests/contributions/test_agreements.py renders it through its view with
+        # markup, long words and emoji in every field a user types.
+        "agreement_download",
     }
     root = Path(__file__).resolve().parents[1] / "terreau"
     found = set()

@@ -283,13 +283,22 @@ def test_pdf_says_parties_contributions_counterparts_duration_signatures(world):
         assert expected in text.replace("\xa0", " "), expected
 
 
-def test_pdf_with_hostile_text(world):
-    Contribution.objects.filter(pk=world.gift.pk).update(description=HOSTILE)
+def test_pdf_with_hostile_text(world, client):
+    """Markup, long words and emoji in every typed field, through the view: said literally, never as markup."""
+    long_word = "Anticonstitutionnellement" * 5
+    Contribution.objects.filter(pk=world.gift.pk).update(description=HOSTILE + " 🌱 " + long_word)
+    Counterpart.objects.filter(contribution=world.gift).update(description=HOSTILE)
     world.company.name = HOSTILE
     world.company.save()
-    agreement = _create(world, purpose=HOSTILE, title=HOSTILE[:200], schedule=HOSTILE)
-    text = _text(agreement_pdf(agreement))
-    assert "<img" in text and "<b>Gras</b>" in text
+    agreement = _create(world, purpose=HOSTILE + long_word, title=HOSTILE[:200], schedule=HOSTILE)
+    agreements.agreement_sign(
+        agreement=agreement, organisation=world.association, by=world.association_admin, signer_name=HOSTILE
+    )
+    client.force_login(world.association_admin)
+    response = client.get(reverse("contributions:agreement_pdf", args=[agreement.pk]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = "".join(_text(response.content).split())
+    assert "".join(HOSTILE.split()) in text and long_word in text
 
 
 def test_pdf_page_renders(world, tmp_path, client):

@@ -316,3 +316,30 @@ def test_pdf_page_renders(world, tmp_path, client):
     )
     png = next(tmp_path.glob("p*.png"))
     assert png.stat().st_size > 5000
+
+
+GARBAGE = ["abc", "-1", "0", "99999999999999999999", "x" * 300, "%00"]
+
+
+def test_garbage_never_answers_500(world, client):
+    agreement = _create(world)
+    client.force_login(world.facilitator)
+    base = reverse("contributions:agreement_create")
+    paths = [f"{base}?{key}={value}" for key in ("partnership", "contribution") for value in GARBAGE]
+    paths += [f"/contributions/conventions/{value}/" for value in ("99999999999999999999", "0")] + [
+        "/contributions/rapports/annee/99999999999999999999/",
+        "/contributions/rapports/programme/" + "a" * 300 + "/",
+    ]
+    for path in paths:
+        assert client.get(path).status_code < 500, path
+    sign = reverse("contributions:agreement_sign", args=[agreement.pk])
+    for value in GARBAGE:
+        assert client.post(sign, {"organisation": value, "signer_name": value * 50}).status_code < 500
+        response = client.post(
+            f"{base}?contribution={world.gift.pk}",
+            dict.fromkeys(
+                ["kind", "donor", "recipient", "purpose", "contributions", "starts_on", "ends_on"], value
+            ),
+        )
+        assert response.status_code < 500
+    assert not agreement.signatures.exists() and Agreement.objects.count() == 1

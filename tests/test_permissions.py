@@ -1426,3 +1426,70 @@ def test_contributions_ledger_matrix(world: World, obj: str, action: str, actor:
 
 def test_ledger_matrix_covers_every_actor():
     assert LEDGER_ACTORS == ACTORS
+
+
+RECEIPT_MATRIX = """
+object     action         anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+receipt_b  page_view      login      200       200       200            404            200              200
+receipt_b  pdf            login      200       200       200            404            200              200
+receipt_b  api_retrieve   404        200       200       200            404            200              200
+receipt_b  cancel         login      ok        403       ok             404            ok               ok
+receipt_c  page_view      login      200       404       200            404            200              200
+receipt_c  api_list       no         yes       no        yes            no             yes              yes
+receipt_b  donor_list     no         no        yes       no             no             no               no
+issuer     list           login      200       403       200            403            200              200
+issuer     summary        login      200       403       200            403            200              200
+"""
+RECEIPT_ACTORS, RECEIPT_CELLS = _parse(RECEIPT_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in RECEIPT_CELLS],
+)
+def test_receipt_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    """Tax receipts issued by A: one for B's gift, one for C's. A company (B) sees only its own receipts, the
+    issuer (A) its own, the branch's staff those of the branch, another branch nothing; only the issuer's
+    administrators and the branch's staff cancel."""
+    from terreau.contributions import receipts
+    from terreau.contributions.receipt_models import Receipt
+    from tests.contributions.factories import ContributionFactory, EligibilityFactory
+
+    facilitator = BranchRoleFactory(branch=world.branch1).user
+    EligibilityFactory(organisation=world.a)
+    issued = {}
+    for name, donor in (("receipt_b", world.b), ("receipt_c", world.c)):
+        gift = ContributionFactory(branch=world.branch1, donor=donor, recipient=world.a, received=True)
+        issued[name] = receipts.receipt_issue(by=facilitator, issuer=world.a, contributions=[gift])
+    user = make_actor(actor, world)
+    page, api = clients(user)
+    receipt = issued.get(obj)
+    if action == "page_view":
+        check_status(page.get(reverse("contributions:receipt", args=[receipt.pk])), expected)
+    elif action == "pdf":
+        response = page.get(reverse("contributions:receipt_pdf", args=[receipt.pk]))
+        check_status(response, expected)
+        assert expected != "200" or response["Content-Type"] == "application/pdf"
+    elif action == "api_retrieve":
+        check_status(api.get(f"/api/receipts/{receipt.pk}/"), expected)
+    elif action == "api_list":
+        check_presence(api.get("/api/receipts/"), receipt.number + '"', expected)
+        assert issued["receipt_b"].number  # both numbers differ: 00001 and 00002
+    elif action == "donor_list":
+        response = page.get(reverse("contributions:my_receipts"))
+        assert response.status_code < 500
+        assert (response.status_code == 200 and receipt.number in body(response)) == (expected == "yes")
+    elif action == "cancel":
+        response = page.post(reverse("contributions:receipt_cancel", args=[receipt.pk]), {"reason": FORGED})
+        check_status(response, expected)
+        receipt.refresh_from_db()
+        assert (receipt.state == Receipt.State.CANCELLED) == (expected == "ok")
+    elif action in ("list", "summary"):
+        name = "contributions:receipts" if action == "list" else "contributions:receipt_summary"
+        check_status(page.get(reverse(name, args=[world.a.slug])), expected)
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_receipt_matrix_covers_every_actor():
+    assert RECEIPT_ACTORS == ACTORS

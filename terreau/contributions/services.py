@@ -85,8 +85,8 @@ def parse_decimal(value: Any, *, label: str = "") -> Decimal | None:
         number = Decimal(value)
     else:
         text = str(value).strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "").removesuffix("€")
-        if text.count(",") == 1 and "." not in text:
-            text = text.replace(",", ".")
+        if text.count(",") == 1 and ("." not in text or text.rfind(",") > text.rfind(".")):
+            text = text.replace(".", "").replace(",", ".")  # "1.234,56": dots between thousands
         try:
             number = Decimal(text)
         except InvalidOperation:

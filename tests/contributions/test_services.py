@@ -209,3 +209,32 @@ def test_factories_build_each_trait():
         c = ContributionFactory(**{trait: True})
         assert c.history.count() == 1
         assert c.value > 0
+
+
+def test_cancel_is_refused_once_an_issued_receipt_covers_it(world):
+    from terreau.contributions.models import Receipt
+
+    branch, staff, company, association = world
+    c = _record(world)
+    services.instalment_record(by=staff, contribution=c, amount=c.value, received_on=timezone.localdate())
+    today = timezone.localdate()
+    receipt = Receipt.objects.create(
+        branch=branch,
+        issuer=association,
+        donor=company,
+        year=today.year,
+        sequence=1,
+        number=f"{today.year}-0001",
+        form=Receipt.Form.COMPANY,
+        nature=Receipt.Nature.CASH,
+        period_start=today,
+        period_end=today,
+        amount=c.value,
+        amount_in_words="mille euros et cinquante centimes",
+        issued_at=timezone.now(),
+    )
+    receipt.contributions.add(c)
+    with pytest.raises(ValidationError, match="reçu fiscal émis"):
+        services.contribution_cancel(by=staff, contribution=c, reason="Erreur")
+    c.refresh_from_db()
+    assert c.state == Contribution.State.RECEIVED

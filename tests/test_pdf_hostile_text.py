@@ -225,6 +225,8 @@ def test_every_pdf_view_is_covered():
         # A contributions agreement: tests/contributions/test_agreements.py renders it through its view with
         # markup, long words and emoji in every field a user types.
         "agreement_download",
+        # A program's contributions report: tests/contributions/test_reports.py, markup in names and kinds.
+        "program_report_download",
     }
     root = Path(__file__).resolve().parents[1] / "terreau"
     found = set()

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from terreau.contributions import reports
 from terreau.contributions.models import Contribution
+from terreau.contributions.report_pdf import program_report_pdf
 from terreau.core.access import get_for, visible
 from terreau.core.tabular import Sheet, xlsx_response
 from terreau.directory.models import Organisation
@@ -116,6 +117,16 @@ def program_report_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
         _detail_sheet(seen.filter(program=program)),
     ]
     return xlsx_response(sheets, filename=f"contributions-{program.slug}.xlsx", title=program.name)
+
+
+@login_required
+@require_safe
+def program_report_download(request: HttpRequest, slug: str) -> HttpResponse:
+    program = _program(request, slug)
+    summary = reports.program_report(_seen(request), program)
+    response = HttpResponse(program_report_pdf(program, summary), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="contributions-{program.slug}.pdf"'
+    return response
 
 
 def program_panel(request: HttpRequest, program: Program) -> str:

@@ -70,6 +70,11 @@ urlpatterns += [
         report_views.program_report_xlsx,
         name="report_program_xlsx",
     ),
+    path(
+        "rapports/programme/<slug:slug>/rapport.pdf",
+        report_views.program_report_download,
+        name="report_program_pdf",
+    ),
     path("rapports/partenaire/<slug:slug>/", report_views.partner_report, name="report_partner"),
     path(
         "rapports/partenaire/<slug:slug>/export.xlsx",

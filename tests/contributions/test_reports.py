@@ -160,3 +160,32 @@ def test_program_page_panel(world, client):
     client.force_login(world.outsider)
     response = client.get(url)
     assert "Contributions des partenaires" not in response.content.decode()
+
+
+def test_program_report_pdf_with_hostile_names(world, client, tmp_path):
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    hostile = "<img src=x> <b>Gras & <para>Ré</i> =cmd"
+    world.company.name = hostile
+    world.company.save()
+    world.program.name = hostile
+    world.program.save()
+    client.force_login(world.facilitator)
+    response = client.get(reverse("contributions:report_program_pdf", args=[world.program.slug]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    flat = "".join(text.split())
+    assert "".join(hostile.split()) in flat
+    for expected in ["3491,45€", "1650,00€", "870—Bénévolat", "237,60€", "Particuliers"]:
+        assert expected in flat.replace("\u202f", ""), expected
+    if shutil.which("pdftoppm"):
+        source = tmp_path / "rapport.pdf"
+        source.write_bytes(response.content)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(source), str(tmp_path / "r")],
+            check=True,
+        )
+        assert next(tmp_path.glob("r*.png")).stat().st_size > 5000

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from terreau.contributions import reports
+from terreau.contributions.agreement_models import Agreement
 from terreau.contributions.models import Contribution
 from terreau.contributions.report_pdf import program_report_pdf
 from terreau.core.access import get_for, visible
@@ -153,7 +154,17 @@ def _organisation(request: HttpRequest, slug: str) -> Organisation:
 def partner_report(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = _organisation(request, slug)
     given, received = reports.partner_report(_seen(request), organisation)
-    context = {"organisation": organisation, "given": given, "received": received, "nav": "contributions"}
+    agreements = visible(
+        request.user, Agreement.objects.filter(Q(donor=organisation) | Q(recipient=organisation))
+    ).select_related("donor", "recipient")
+    context = {
+        "organisation": organisation,
+        "given": given,
+        "received": received,
+        "agreements": agreements,
+        "year": timezone.localdate().year,
+        "nav": "contributions",
+    }
     return render(request, "contributions/report_partner.html", context)
 
 

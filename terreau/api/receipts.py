@@ -65,7 +65,10 @@ class PdfRenderer(renderers.BaseRenderer):
     render_style = "binary"
 
     def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> Any:
-        return data
+        # Only errors reach a renderer (the PDF is answered as it is): they stay JSON.
+        if isinstance(data, bytes):
+            return data
+        return renderers.JSONRenderer().render(data)
 
 
 @extend_schema_view(
@@ -99,7 +102,7 @@ class ReceiptViewSet(
         return visible(self.request.user, self.base_queryset()).order_by("-issued_at", "pk")
 
     @action(
-        detail=True, methods=["get"], url_path="pdf", renderer_classes=[PdfRenderer, renderers.JSONRenderer]
+        detail=True, methods=["get"], url_path="pdf", renderer_classes=[renderers.JSONRenderer, PdfRenderer]
     )
     def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
         receipt = self.get_object()

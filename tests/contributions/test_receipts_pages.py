@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from terreau.contributions import receipts
+from terreau.contributions import receipt_batch, receipts
 from terreau.contributions.receipt_models import Receipt, ReceiptEligibility
 from terreau.directory.models import Membership
 from terreau.notifications.models import EmailDelivery
@@ -125,11 +125,8 @@ def test_period_eligibility_batch_and_summary_pages(world, django_capture_on_com
     response = page.post(
         eligibility, {"eligible": "on", "ground": "rescrit", "purpose": "Objet", "rescrit_reference": ""}
     )
-    assert (
-        "référence du rescrit"
-        in page.get(reverse("contributions:receipts", args=[world.issuer.slug])).content.decode()
-        or response.status_code == 200
-    )
+    assert response.status_code == 200 and "référence du rescrit" in response.content.decode()
+    assert ReceiptEligibility.objects.get(organisation=world.issuer).ground == "general_interest"  # unchanged
     ContributionFactory(branch=world.branch, donor=world.donor, recipient=world.issuer, received=True)
     with django_capture_on_commit_callbacks(execute=True):
         response = page.post(reverse("contributions:receipt_batch", args=[world.issuer.slug]), {"year": year})
@@ -181,6 +178,11 @@ def test_api_is_read_only_with_pdf_and_documented(world):
         assert getattr(client, method)(url, {"amount": "1.00"}, format="json").status_code == 405
     receipt.refresh_from_db()
     assert receipt.amount == Decimal("1000.00")
+    stranger = api(BranchRoleFactory(branch=BranchFactory()).user)
+    for accept in ("*/*", "application/pdf", "application/json"):
+        refused = stranger.get(f"/api/receipts/{receipt.pk}/pdf/", HTTP_ACCEPT=accept)
+        assert refused.status_code == 404 and b"%PDF" not in refused.content
+    assert APIClient().get(f"/api/receipts/{receipt.pk}/pdf/").status_code in (401, 404)
     assert api(world.donor_member).get(f"/api/receipts/{receipt.pk}/").status_code == 200
     assert (
         api(BranchRoleFactory(branch=BranchFactory()).user).get(f"/api/receipts/{receipt.pk}/").status_code
@@ -209,3 +211,39 @@ def test_admin_cannot_change_nor_delete_a_receipt(world):
     receipt.refresh_from_db()
     assert receipt.amount == Decimal("1000.00") and receipt.number != "FORGED"
     assert page.get(reverse("admin:contributions_receipt_add")).status_code == 403
+
+
+def test_hostile_text_through_the_pdf_view_the_api_and_the_email(world):
+    """Markup, long words and emoji in every field a user types reach the receipt as text (listed among the
+    PDFs covered by tests/test_pdf_hostile_text.py)."""
+    from tests.test_pdf_hostile_text import LONG_WORD, MARKUP, assert_literal
+
+    world.issuer.name, world.issuer.address = MARKUP, LONG_WORD
+    world.issuer.save()
+    world.donor.name = MARKUP
+    world.donor.save()
+    receipts.eligibility_confirm(
+        by=world.admin,
+        organisation=world.issuer,
+        eligible=True,
+        ground="rescrit",
+        ground_details=MARKUP,
+        rescrit_reference=MARKUP[:100],
+        purpose=f"{MARKUP} {LONG_WORD}",
+    )
+    gift = ContributionFactory(
+        branch=world.branch,
+        donor=world.donor,
+        recipient=world.issuer,
+        received=True,
+        in_kind_equipment=True,
+        description=f"{MARKUP} {LONG_WORD}",
+    )
+    receipt = receipts.receipt_issue(
+        by=world.admin, issuer=world.issuer, contributions=[gift], payment_method=MARKUP[:100]
+    )
+    receipts.receipt_cancel(by=world.admin, receipt=receipt, reason=MARKUP)
+    page = logged(world.donor_member)
+    assert_literal(page.get(reverse("contributions:receipt_pdf", args=[receipt.pk])), MARKUP, LONG_WORD)
+    assert_literal(api(world.donor_member).get(f"/api/receipts/{receipt.pk}/pdf/"), MARKUP, LONG_WORD)
+    assert receipt_batch.receipt_send(receipt=receipt) == 1  # the donor's address: the PDF attached

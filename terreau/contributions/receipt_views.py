@@ -47,10 +47,9 @@ def _receipt(request: HttpRequest, pk: int) -> Receipt:
 
 
 def _year(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("annee", ""))
-    except ValueError:
-        return date.today().year
+    raw = request.GET.get("annee", "")
+    year = int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else 0
+    return year if 2000 <= year <= 2100 else date.today().year
 
 
 @login_required

@@ -17,7 +17,7 @@ Who may do what:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -52,6 +52,10 @@ VALUATION_FIELDS = (
 )
 # Inputs that may be zero (a rate of charges), the others must be above zero when given.
 _ZERO_ALLOWED = frozenset({"employer_charges_rate"})
+_DIGITS = {
+    name: Contribution._meta.get_field(name).max_digits - Contribution._meta.get_field(name).decimal_places
+    for name in VALUATION_FIELDS
+}
 _FIELD_LABELS = {name: str(Contribution._meta.get_field(name).verbose_name) for name in VALUATION_FIELDS}
 EDITABLE_FIELDS = frozenset(
     {
@@ -101,12 +105,15 @@ def parse_decimal(value: Any, *, label: str = "") -> Decimal | None:
     return number
 
 
-def _money(value: Any, *, label: str, zero: bool = False) -> Decimal | None:
+def _money(value: Any, *, label: str, zero: bool = False, digits: int = 10) -> Decimal | None:
+    """A positive Decimal with two places at most and ``digits`` digits before the point at most."""
     number = parse_decimal(value, label=label)
     if number is None:
         return None
     if number < 0 or (number == 0 and not zero):
         raise ValidationError(_("%(label)s : le montant doit être supérieur à zéro.") % {"label": label})
+    if number >= Decimal(10) ** digits:
+        raise ValidationError(_("%(label)s : valeur trop élevée.") % {"label": label})
     if number.as_tuple().exponent < -2 and number != number.quantize(CENT):
         raise ValidationError(_("%(label)s : deux décimales au plus.") % {"label": label})
     return number.quantize(CENT)
@@ -162,6 +169,11 @@ def _valuate(contribution: Contribution) -> None:
     valuation.apply(contribution)
     if contribution.value is None or contribution.value < 0:
         raise ValidationError(_("La valeur de la contribution ne peut pas être négative."))
+    if contribution.value >= Decimal(10) ** _DIGITS["amount"]:
+        raise ValidationError(
+            _("La valeur calculée est trop élevée : vérifiez les quantités et les montants.")
+        )
+    contribution.value = contribution.value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 # --- contributions --------------------------------------------------------------------------------------
@@ -203,7 +215,10 @@ def _check(contribution: Contribution, *, equipment_items: Iterable[Any]) -> Non
         if c.program_id is None or any(item.program_id != c.program_id for item in items):
             raise ValidationError(_("Le matériel choisi doit appartenir au programme de la contribution."))
     for name in VALUATION_FIELDS:
-        setattr(c, name, _money(getattr(c, name), label=_FIELD_LABELS[name], zero=name in _ZERO_ALLOWED))
+        value = _money(
+            getattr(c, name), label=_FIELD_LABELS[name], zero=name in _ZERO_ALLOWED, digits=_DIGITS[name]
+        )
+        setattr(c, name, value)
 
 
 @transaction.atomic

@@ -238,3 +238,25 @@ def test_cancel_is_refused_once_an_issued_receipt_covers_it(world):
         services.contribution_cancel(by=staff, contribution=c, reason="Erreur")
     c.refresh_from_db()
     assert c.state == Contribution.State.RECEIVED
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"amount": "1e999999"}, "trop élevée"),
+        ({"amount": "12,345"}, "deux décimales"),
+        (
+            {"kind": Kind.GOODS, "amount": None, "quantity": "99999999", "unit_cost": "9999999999"},
+            "trop élevée",
+        ),
+    ],
+)
+def test_huge_or_too_precise_numbers_are_refused(world, kw, message):
+    with pytest.raises(ValidationError, match=message):
+        _record(world, **kw)
+    assert not Contribution.objects.exists()
+
+
+def test_in_kind_value_is_rounded_to_the_cent(world):
+    c = _record(world, kind=Kind.GOODS, amount=None, quantity="3,33", unit_cost="0,33")
+    assert c.value == Decimal("1.10")

@@ -10,13 +10,14 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from terreau.alliances.group_models import WorkingGroup
 from terreau.contributions.models import Contribution, ContributionDocument, Counterpart, Kind
 from terreau.contributions.services import parse_decimal
-from terreau.core.access import branches_managed, visible
+from terreau.core.access import actor_for, branches_managed, visible
 from terreau.directory.models import Organisation
 from terreau.partnerships.models import Partnership
 from terreau.programs.equipment import EquipmentItem
@@ -132,7 +133,14 @@ class ContributionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         managed = branches_managed(user)
-        organisations = visible(user, Organisation.objects.select_related("branch")).order_by("name")
+        # The organisations of the user's branches and their own (not every public organisation of the
+        # directory): a bounded list; a contribution being changed keeps its parties offered.
+        actor = actor_for(user)
+        own = Organisation.objects.filter(pk__in=actor.org_ids).values("branch_id")
+        scope = Q(branch__in=managed) | Q(branch__in=own) | Q(pk__in=actor.org_ids)
+        if contribution is not None:
+            scope |= Q(pk__in=[pk for pk in (contribution.donor_id, contribution.recipient_id) if pk])
+        organisations = visible(user, Organisation.objects.filter(scope)).order_by("name")
         self.fields["donor"].queryset = organisations
         self.fields["recipient"].queryset = organisations
         self.fields["program"].queryset = visible(user, Program.objects.all()).order_by("name")

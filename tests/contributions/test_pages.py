@@ -206,3 +206,18 @@ def test_documents_and_counterparts(client, world):
     stranger = MembershipFactory().user
     client.force_login(stranger)
     assert client.get(_url("document_download", c, document.pk)).status_code == 404
+
+
+def test_the_form_offers_the_organisations_of_the_users_branches_only(client, world):
+    elsewhere = OrganisationFactory(name="Structure publique ailleurs")  # public, another branch
+    client.force_login(world["staff"])
+    form = client.get(CREATE).context["form"]
+    offered = set(form.fields["recipient"].queryset.values_list("pk", flat=True))
+    assert {world["company"].pk, world["association"].pk} <= offered
+    assert elsewhere.pk not in offered
+    member = MembershipFactory(organisation=world["company"]).user
+    client.force_login(member)
+    offered = set(
+        client.get(CREATE).context["form"].fields["recipient"].queryset.values_list("pk", flat=True)
+    )
+    assert world["association"].pk in offered and elsewhere.pk not in offered

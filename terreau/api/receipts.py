@@ -104,7 +104,7 @@ class ReceiptViewSet(
     @action(
         detail=True, methods=["get"], url_path="pdf", renderer_classes=[renderers.JSONRenderer, PdfRenderer]
     )
-    def pdf(self, request: Request, pk: str | None = None) -> HttpResponse:
+    def pdf(self, request: Request, pk: str | None = None, **kwargs: Any) -> HttpResponse:
         receipt = self.get_object()
         response = HttpResponse(receipt_pdf(receipt), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="recu-{receipt.number}.pdf"'

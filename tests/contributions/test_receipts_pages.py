@@ -183,6 +183,8 @@ def test_api_is_read_only_with_pdf_and_documented(world):
         refused = stranger.get(f"/api/receipts/{receipt.pk}/pdf/", HTTP_ACCEPT=accept)
         assert refused.status_code == 404 and b"%PDF" not in refused.content
     assert APIClient().get(f"/api/receipts/{receipt.pk}/pdf/").status_code in (401, 404)
+    assert stranger.get("/api/receipts/999999/pdf.json").status_code == 404  # the router's format suffix
+    assert client.get(f"/api/receipts/{receipt.pk}/pdf.pdf").content.startswith(b"%PDF")
     assert api(world.donor_member).get(f"/api/receipts/{receipt.pk}/").status_code == 200
     assert (
         api(BranchRoleFactory(branch=BranchFactory()).user).get(f"/api/receipts/{receipt.pk}/").status_code

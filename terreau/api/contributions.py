@@ -128,13 +128,16 @@ class ContributionCreateSerializer(serializers.Serializer):
         self.fields["partnership"].queryset = visible(user, Partnership.objects.all())
 
 
+_ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 _FILTERS = [
-    OpenApiParameter("year", int, description="Année de la promesse."),
+    OpenApiParameter(
+        "year", {"type": "integer", "minimum": 1900, "maximum": 2999}, description="Année de la promesse."
+    ),
     OpenApiParameter("kind", str, enum=Kind.values, description="Nature."),
     OpenApiParameter("state", str, enum=Contribution.State.values, description="État."),
-    OpenApiParameter("program", int, description="Identifiant du programme."),
-    OpenApiParameter("donor", int, description="Identifiant de l'organisation donatrice."),
-    OpenApiParameter("recipient", int, description="Identifiant de l'organisation bénéficiaire."),
+    OpenApiParameter("program", _ID, description="Identifiant du programme."),
+    OpenApiParameter("donor", _ID, description="Identifiant de l'organisation donatrice."),
+    OpenApiParameter("recipient", _ID, description="Identifiant de l'organisation bénéficiaire."),
 ]
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "terreau.events",
     "terreau.notifications",
     "terreau.alliances",
+    "terreau.contributions",
     "terreau.api",
     "terreau.demo",
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("comptes/", include("terreau.accounts.urls")),
     path("partenariats/", include("terreau.partnerships.urls")),
     path("alliances/", include("terreau.alliances.urls")),
+    path("contributions/", include("terreau.contributions.urls")),
     path("programmes/", include("terreau.programs.urls")),
     path("programmes/", include("terreau.activities.urls")),
     path("complementarites/", include("terreau.matching.urls")),

@@ -28,6 +28,7 @@ from terreau.events.models import Registration
 from terreau.programs.kits import kit_assemble, kit_deliver
 from terreau.programs.models import ProgramPartner
 from terreau.programs.team import team_add
+from tests.contributions.factories import ContributionFactory, InstalmentFactory
 from tests.factories import (
     BranchFactory,
     EventFactory,
@@ -61,6 +62,10 @@ def _branch_world(branch, tag):
     ImportRun.objects.create(branch=branch, file_name=f"{tag}.csv", format="generic")
     event = EventFactory(branch=branch, title=f"Rencontre {tag}", is_published=False)
     Registration.objects.create(event=event, name=f"Inscrit {tag}", email=f"inscrit.{tag}@example.org")
+    # A company's gift to the organisation, with an instalment (the ledger's admin and its inlines).
+    company = OrganisationFactory(branch=branch, company=True, name=f"Entreprise {tag}")
+    gift = ContributionFactory(branch=branch, donor=company, recipient=org, program=program)
+    InstalmentFactory(contribution=gift)
     return {"facilitator": facilitator, "member": member}
 
 

@@ -222,6 +222,16 @@ def test_every_pdf_view_is_covered():
         "version_pdf",
         # The published diagnosis: tests/alliances/test_diagnosis_pdf.py keeps an answer's markup as text.
         "diagnosis_pdf",
+        # A contributions agreement: tests/contributions/test_agreements.py renders it through its view with
+        # markup, long words and emoji in every field a user types.
+        "agreement_download",
+        # A program's contributions report: tests/contributions/test_reports.py, markup in names and kinds.
+        "program_report_download",
+        # A tax receipt (its page, the API's pdf action, the e-mail that attaches it):
+        # tests/contributions/test_receipts_pages.py renders it with markup, long words and emoji.
+        "receipt_pdf",
+        "pdf",
+        "receipt_send",
     }
     root = Path(__file__).resolve().parents[1] / "terreau"
     found = set()

@@ -1231,3 +1231,281 @@ def test_working_group_and_charter_matrix(
 
 def test_group_matrix_covers_every_actor():
     assert GROUP_ACTORS == ACTORS
+
+
+# --- the donor's page "Nos contributions" and its tax estimate (terreau.contributions.estimate_views) ---------
+
+# A gave B a gift received this year; D gave C one (D is in branch 2). est_a / est_d: A's / D's page (a public
+# organisation's contributions stay hidden from everyone but its members and its branch's staff: 404);
+# turnover: a turnover posted on A's page (ok: saved; otherwise nothing saved).
+ESTIMATE_MATRIX = """
+object  action     anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+est_a   page_view  login      yes       404       yes            404            yes              yes
+est_a   turnover   login      ok        404       ok             404            ok               ok
+est_d   page_view  login      404       404       404            yes            404              yes
+"""
+ESTIMATE_ACTORS, ESTIMATE_CELLS = _parse(ESTIMATE_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in ESTIMATE_CELLS],
+)
+def test_donor_estimate_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from datetime import date as _date
+    from decimal import Decimal
+
+    from terreau.contributions.estimate_models import DonorYear
+    from tests.contributions.factories import ContributionFactory
+
+    year = _date.today().year
+    for donor, recipient, text in ((world.a, world.b, "DON-ALPHA"), (world.d, world.c, "DON-DELTA")):
+        ContributionFactory(
+            branch=donor.branch,
+            donor=donor,
+            recipient=recipient,
+            description=text,
+            amount=Decimal("500.00"),
+            value=Decimal("500.00"),
+            pledged_on=_date(year, 1, 2),
+            received=True,
+        )
+    org, text = (world.a, "DON-ALPHA") if obj == "est_a" else (world.d, "DON-DELTA")
+    page, _api = clients(make_actor(actor, world))
+    url = reverse("contributions:donor_estimate", args=[org.slug])
+    if action == "page_view":
+        response = page.get(url)
+        if expected in ("yes", "no"):
+            check_presence(response, text, expected)
+        else:
+            check_status(response, expected)
+            assert text not in body(response)
+    elif action == "turnover":
+        check_status(page.post(url, {"annee": year, "turnover": "123456"}), expected)
+        assert DonorYear.objects.filter(organisation=org).exists() == (expected == "ok")
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_estimate_matrix_covers_every_actor():
+    assert ESTIMATE_ACTORS == ACTORS
+
+
+# --- agreements and reports of contributions (issue 14) ------------------------------------------------------
+# A pledged gift of 700 € from A to C (branch 1) for a public program of branch 1, named in a draft sponsorship
+# agreement between A (donor) and C (recipient); members of A and B are administrators of their organisation.
+# Objects: agreement (its page, its PDF, the page preparing an agreement from the gift, A's signature posted by the
+# actor in A's name: only A's administrator may sign), report_program and report_year (A's name among the givers
+# of the program's report and of the year's report: only what the actor may see is summed).
+AGREEMENT_MATRIX = """
+object          action      anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+agreement       page_view   login      200       404       200            404            200              200
+agreement       pdf         login      200       404       200            404            200              200
+agreement       create_get  login      200       404       200            404            200              200
+agreement       sign        login      ok        404       kept           404            kept             kept
+report_program  listed      no         yes       no        yes            no             yes              yes
+report_year     listed      no         yes       no        yes            no             yes              yes
+"""
+AGREEMENT_ACTORS, AGREEMENT_CELLS = _parse(AGREEMENT_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in AGREEMENT_CELLS],
+)
+def test_agreement_and_report_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from datetime import date
+
+    from terreau.contributions import agreements
+    from terreau.contributions.agreement_models import AgreementSignature
+    from tests.contributions.factories import ContributionFactory, ProgramFactory
+
+    facilitator = BranchRoleFactory(branch=world.branch1).user
+    program = ProgramFactory(branch=world.branch1, is_public=True)
+    gift = ContributionFactory(
+        branch=world.branch1, donor=world.a, recipient=world.c, program=program, pledged_on=date(2026, 3, 2)
+    )
+    agreement = agreements.agreement_create(
+        kind="sponsorship",
+        donor=world.a,
+        recipient=world.c,
+        purpose="Objet",
+        contributions=[gift],
+        starts_on=date(2026, 3, 2),
+        ends_on=date(2027, 3, 1),
+        by=facilitator,
+    )
+    user = make_actor(actor, world)
+    page, _api = clients(user)
+    gets = {
+        "page_view": reverse("contributions:agreement", args=[agreement.pk]),
+        "pdf": reverse("contributions:agreement_pdf", args=[agreement.pk]),
+        "create_get": reverse("contributions:agreement_create") + f"?contribution={gift.pk}",
+    }
+    if obj == "agreement" and action in gets:
+        check_status(page.get(gets[action]), expected)
+    elif action == "sign":
+        response = page.post(
+            reverse("contributions:agreement_sign", args=[agreement.pk]), {"organisation": world.a.pk}
+        )
+        assert response.status_code < 500
+        if expected != "kept":
+            check_status(response, expected)
+        signed = AgreementSignature.objects.filter(agreement=agreement, organisation=world.a).exists()
+        assert signed == (expected == "ok")
+    elif obj == "report_program":
+        check_presence(
+            page.get(reverse("contributions:report_program", args=[program.slug])), "Atelier Alpha", expected
+        )
+    elif obj == "report_year":
+        check_presence(page.get(reverse("contributions:report_year", args=[2026])), "Atelier Alpha", expected)
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_agreement_matrix_covers_every_actor():
+    assert AGREEMENT_ACTORS == ACTORS
+
+
+# --- the contributions ledger (terreau.contributions.views and the API) -----------------------------------------
+
+# ab: A gives B a money gift (branch 1); cb: C gives B one (A, a donor too, must not see it); dx: a private person
+# gives D one (branch 2). page_view: its page; ledger: in the ledger's list ("yes"/"no" by its description);
+# api_retrieve: GET /api/contributions/<id>/; instalment: an instalment posted on its page (only the recipient's
+# side and the branch's staff; "ok": saved); cancel: its cancellation posted with a reason ("ok": cancelled).
+LEDGER_MATRIX = """
+object  action        anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+ab      page_view     login      200       200       200            404            200              200
+ab      ledger        login      yes       yes       yes            no             yes              yes
+ab      api_retrieve  404        200       200       200            404            200              200
+ab      instalment    login      403       ok        ok             404            ok               ok
+ab      cancel        login      ok        ok        ok             404            ok               ok
+cb      page_view     login      404       200       200            404            200              200
+cb      ledger        login      no        yes       yes            no             yes              yes
+cb      api_retrieve  404        404       200       200            404            200              200
+dx      page_view     login      404       404       404            200            404              200
+dx      ledger        login      no        no        no             yes            no               yes
+dx      api_retrieve  404        404       404       404            200            404              200
+dx      instalment    login      404       404       404            ok             404              ok
+"""
+LEDGER_ACTORS, LEDGER_CELLS = _parse(LEDGER_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in LEDGER_CELLS],
+)
+def test_contributions_ledger_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    from terreau.contributions.models import Contribution
+    from tests.contributions.factories import ContributionFactory
+
+    rows = {
+        "ab": ContributionFactory(
+            branch=world.branch1, donor=world.a, recipient=world.b, description="DON-AB"
+        ),
+        "cb": ContributionFactory(
+            branch=world.branch1, donor=world.c, recipient=world.b, description="DON-CB"
+        ),
+        "dx": ContributionFactory(
+            branch=world.branch2,
+            donor=None,
+            individual_name="Jeanne",
+            recipient=world.d,
+            description="DON-DX",
+        ),
+    }
+    contribution = rows[obj]
+    page, api = clients(make_actor(actor, world))
+    if action == "page_view":
+        check_status(page.get(reverse("contributions:contribution", args=[contribution.pk])), expected)
+    elif action == "ledger":
+        response = page.get(reverse("contributions:ledger"))
+        if expected == "login":
+            check_status(response, expected)
+        else:
+            check_presence(response, contribution.description, expected)
+    elif action == "api_retrieve":
+        check_status(api.get(f"/api/contributions/{contribution.pk}/"), expected)
+    elif action == "instalment":
+        url = reverse("contributions:instalment_add", args=[contribution.pk])
+        today = timezone.localdate().isoformat()
+        check_status(page.post(url, {"amount": "10,00", "received_on": today}), expected)
+        assert contribution.instalments.exists() == (expected == "ok")
+    elif action == "cancel":
+        url = reverse("contributions:contribution_cancel", args=[contribution.pk])
+        check_status(page.post(url, {"reason": FORGED}), expected)
+        contribution.refresh_from_db()
+        assert (contribution.state == Contribution.State.CANCELLED) == (expected == "ok")
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_ledger_matrix_covers_every_actor():
+    assert LEDGER_ACTORS == ACTORS
+
+
+RECEIPT_MATRIX = """
+object     action         anonymous  member_a  member_b  facilitator_1  facilitator_2  network_admin_1  superuser
+receipt_b  page_view      login      200       200       200            404            200              200
+receipt_b  pdf            login      200       200       200            404            200              200
+receipt_b  api_retrieve   404        200       200       200            404            200              200
+receipt_b  cancel         login      ok        403       ok             404            ok               ok
+receipt_c  page_view      login      200       404       200            404            200              200
+receipt_c  api_list       no         yes       no        yes            no             yes              yes
+receipt_b  donor_list     no         no        yes       no             no             no               no
+issuer     list           login      200       403       200            403            200              200
+issuer     summary        login      200       403       200            403            200              200
+"""
+RECEIPT_ACTORS, RECEIPT_CELLS = _parse(RECEIPT_MATRIX)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in RECEIPT_CELLS],
+)
+def test_receipt_matrix(world: World, obj: str, action: str, actor: str, expected: str) -> None:
+    """Tax receipts issued by A: one for B's gift, one for C's. A company (B) sees only its own receipts, the
+    issuer (A) its own, the branch's staff those of the branch, another branch nothing; only the issuer's
+    administrators and the branch's staff cancel."""
+    from terreau.contributions import receipts
+    from terreau.contributions.receipt_models import Receipt
+    from tests.contributions.factories import ContributionFactory, EligibilityFactory
+
+    facilitator = BranchRoleFactory(branch=world.branch1).user
+    EligibilityFactory(organisation=world.a)
+    issued = {}
+    for name, donor in (("receipt_b", world.b), ("receipt_c", world.c)):
+        gift = ContributionFactory(branch=world.branch1, donor=donor, recipient=world.a, received=True)
+        issued[name] = receipts.receipt_issue(by=facilitator, issuer=world.a, contributions=[gift])
+    user = make_actor(actor, world)
+    page, api = clients(user)
+    receipt = issued.get(obj)
+    if action == "page_view":
+        check_status(page.get(reverse("contributions:receipt", args=[receipt.pk])), expected)
+    elif action == "pdf":
+        response = page.get(reverse("contributions:receipt_pdf", args=[receipt.pk]))
+        check_status(response, expected)
+        assert expected != "200" or response["Content-Type"] == "application/pdf"
+    elif action == "api_retrieve":
+        check_status(api.get(f"/api/receipts/{receipt.pk}/"), expected)
+    elif action == "api_list":
+        check_presence(api.get("/api/receipts/"), receipt.number + '"', expected)
+        assert issued["receipt_b"].number  # both numbers differ: 00001 and 00002
+    elif action == "donor_list":
+        response = page.get(reverse("contributions:my_receipts"))
+        assert response.status_code < 500
+        assert (response.status_code == 200 and receipt.number in body(response)) == (expected == "yes")
+    elif action == "cancel":
+        response = page.post(reverse("contributions:receipt_cancel", args=[receipt.pk]), {"reason": FORGED})
+        check_status(response, expected)
+        receipt.refresh_from_db()
+        assert (receipt.state == Receipt.State.CANCELLED) == (expected == "ok")
+    elif action in ("list", "summary"):
+        name = "contributions:receipts" if action == "list" else "contributions:receipt_summary"
+        check_status(page.get(reverse(name, args=[world.a.slug])), expected)
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_receipt_matrix_covers_every_actor():
+    assert RECEIPT_ACTORS == ACTORS

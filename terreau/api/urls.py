@@ -2,9 +2,11 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from terreau.api import contributions as contributions_api
 from terreau.api import diagnoses as diagnoses_api
 from terreau.api import matching as matching_api
 from terreau.api import partnerships as partnerships_api
+from terreau.api import receipts as receipts_api
 from terreau.api import views
 from terreau.api import working_groups as groups_api
 
@@ -20,6 +22,8 @@ router.register("diagnoses", diagnoses_api.DiagnosisViewSet, basename="api-diagn
 router.register("key-issues", diagnoses_api.KeyIssueViewSet, basename="api-key-issue")
 router.register("working-groups", groups_api.WorkingGroupViewSet, basename="api-working-group")
 router.register("charters", groups_api.CharterViewSet, basename="api-charter")
+router.register("contributions", contributions_api.ContributionViewSet, basename="api-contribution")
+router.register("receipts", receipts_api.ReceiptViewSet, basename="api-receipt")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

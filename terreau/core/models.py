@@ -98,6 +98,8 @@ class AuditEvent(models.Model):
         PERSONAL_DATA_EXPORTED = "personal_data_exported", _("Données personnelles exportées")
         ACCESS_DENIED = "access_denied", _("Accès refusé")
         RECEIPT_ISSUED = "receipt_issued", _("Reçu émis")
+        RECEIPT_CANCELLED = "receipt_cancelled", _("Reçu annulé")
+        RECEIPT_ELIGIBILITY = "receipt_eligibility", _("Habilitation aux reçus fiscaux déclarée")
         TWO_FACTOR_ENABLED = "two_factor_enabled", _("Double authentification activée")
         TWO_FACTOR_REMOVED = "two_factor_removed", _("Double authentification retirée")
         BACKUP_CODES_REGENERATED = "backup_codes_regenerated", _("Codes de secours régénérés")

@@ -110,8 +110,9 @@ def table(
     return grid
 
 
-def build(story: list[Flowable], *, title: str, author: str) -> bytes:
-    """The document as PDF bytes (A4, 2 cm margins); title and author go to the PDF metadata."""
+def build(story: list[Flowable], *, title: str, author: str, on_page: Any = None) -> bytes:
+    """The document as PDF bytes (A4, 2 cm margins); title and author go to the PDF metadata. ``on_page``
+    (canvas, doc) draws on every page (a stamp across a cancelled document)."""
     buffer = BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -123,5 +124,8 @@ def build(story: list[Flowable], *, title: str, author: str) -> bytes:
         topMargin=MARGIN,
         bottomMargin=MARGIN,
     )
-    doc.build(story)
+    if on_page is None:
+        doc.build(story)
+    else:
+        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
     return buffer.getvalue()

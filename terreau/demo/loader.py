@@ -27,6 +27,7 @@ from terreau.core.models import Branch, Network
 from terreau.demo import (
     alliances_diagnosis_demo,
     alliances_groups_demo,
+    contributions_demo,
     events_demo,
     partnerships_demo,
     silvergeek,
@@ -166,6 +167,7 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
+        contributions_demo.delete_contributions_demo()  # before the program, groups and partnerships
         alliances_groups_demo.delete_groups_demo()  # before the organisations and the program they point to
         alliances_diagnosis_demo.delete_diagnosis_demo()  # after the groups citing its key issues
         partnerships_demo.delete_partnerships_demo()  # before the organisations and branches they point to
@@ -408,6 +410,11 @@ def _load_demo(*, today: date | None = None) -> DemoResult:
         branch=branches[POITOU_CHARENTES.slug],
         facilitator=facilitators.get(POITOU_CHARENTES.slug),
         program=program,
+    )
+    contributions_demo.load_contributions_demo(
+        program=program,
+        facilitator=facilitators.get(POITOU_CHARENTES.slug),
+        today=today or timezone.localdate(),
     )
     return DemoResult(
         organisations=len(orgs),

@@ -154,6 +154,15 @@ def api_schema(api_world):
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
+# Recording a contribution follows rules the document cannot state (an existing donor and recipient, two
+# different ones, no date in the future, the inputs its kind needs): a schema-valid request may be refused with
+# a French 400 there; every other check still applies.
+BUSINESS_RULES = {("POST", "/api/contributions/")}
+
+
 @schema.parametrize()
 def test_api_keeps_its_openapi_promises(case):
-    case.call_and_validate(checks=CHECKS)
+    checks = CHECKS
+    if (case.method.upper(), case.path) in BUSINESS_RULES:
+        checks = [check for check in CHECKS if check is not positive_data_acceptance]
+    case.call_and_validate(checks=checks)

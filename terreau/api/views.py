@@ -91,6 +91,9 @@ class ApiPagination(PageNumberPagination):
             parameter["schema"]["minimum"] = 1
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
+            elif parameter["name"] == self.page_query_param:
+                # _number reads at most 18 digits: a longer page number is refused (400), so say so.
+                parameter["schema"]["maximum"] = 10**18 - 1
         return parameters
 
 

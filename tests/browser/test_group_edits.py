@@ -126,3 +126,10 @@ def test_diagnosis_form_epci_picker(page, width):
     expect(page.locator("[data-epci-status]")).to_have_text("1 intercommunalité proposée.")
     expect(field).to_be_focused()
     checked(page)
+    # The help text under the field keeps Pico's muted look although the suggestions list sits between them.
+    help_text = page.locator("#id_epci_add_helptext")
+    expect(help_text).to_have_css("display", "block")
+    assert help_text.evaluate("e => getComputedStyle(e).color") == page.locator(
+        "#id_epci_codes_helptext"
+    ).evaluate("e => getComputedStyle(e).color")
+    page.screenshot(path=f"/tmp/shots/epci-picker-{width}.png", full_page=True)

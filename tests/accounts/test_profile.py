@@ -58,6 +58,7 @@ def test_contact_requests_have_their_own_heading_before_the_api(client, member_w
     assert headings == [
         "Mes structures",
         "Mises en relation et partenariats",
+        "Contributions et reçus fiscaux",
         "Sécurité du compte",
         "Accès à l'API",
     ]
@@ -100,6 +101,7 @@ def test_facilitator_sees_branches_team_and_pipeline_links(client):
         "Mes structures",
         "Mises en relation et partenariats",
         "Antennes que j'anime",
+        "Contributions et reçus fiscaux",
         "Sécurité du compte",
         "Accès à l'API",
     ]

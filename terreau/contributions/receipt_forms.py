@@ -57,6 +57,17 @@ class PeriodForm(IssueForm):
         )
         self.order_fields(["gifts", "start", "end", "form", "payment_method"])
 
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("La fin de la période ne peut pas précéder son début."))
+        elif start and end and start.year != end.year:
+            self.add_error(
+                "end", _("Un reçu couvre une seule année civile : choisissez une fin de la même année.")
+            )
+        return data
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(

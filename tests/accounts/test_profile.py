@@ -59,6 +59,7 @@ def test_contact_requests_have_their_own_heading_before_the_api(client, member_w
         "Mes structures",
         "Mises en relation et partenariats",
         "Alliances du territoire",
+        "Contributions et reçus fiscaux",
         "Sécurité du compte",
         "Accès à l'API",
     ]
@@ -102,6 +103,7 @@ def test_facilitator_sees_branches_team_and_pipeline_links(client):
         "Mises en relation et partenariats",
         "Alliances du territoire",
         "Antennes que j'anime",
+        "Contributions et reçus fiscaux",
         "Sécurité du compte",
         "Accès à l'API",
     ]

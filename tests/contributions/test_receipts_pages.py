@@ -249,3 +249,18 @@ def test_hostile_text_through_the_pdf_view_the_api_and_the_email(world):
     assert_literal(page.get(reverse("contributions:receipt_pdf", args=[receipt.pk])), MARKUP, LONG_WORD)
     assert_literal(api(world.donor_member).get(f"/api/receipts/{receipt.pk}/pdf/"), MARKUP, LONG_WORD)
     assert receipt_batch.receipt_send(receipt=receipt) == 1  # the donor's address: the PDF attached
+
+
+def test_period_form_refuses_a_reversed_or_straddling_period_in_french(world):
+    page = logged(world.admin)
+    year = world.gift.pledged_on.year
+    url = reverse("contributions:receipt_issue_period", args=[world.issuer.slug]) + f"?annee={year}"
+    for start, end, message in [
+        (f"{year}-06-30", f"{year}-01-01", "ne peut pas précéder son début"),
+        (f"{year - 1}-12-01", f"{year}-01-31", "une seule année civile"),
+        ("2024-02-31", "abc", "Saisissez une date valide"),
+    ]:
+        data = {"gifts": [world.gift.pk], "start": start, "end": end, "form": "company"}
+        response = page.post(url, data)
+        assert response.status_code == 200 and message in response.content.decode()
+    assert not Receipt.objects.exists()

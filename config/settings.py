@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "terreau.directory.models.OrganisationKind",
         "NeedOfferDirectionEnum": "terreau.directory.models.Direction",
         "ThemeEnum": "terreau.vocabulary.THEMES",
+        "ContributionKindEnum": "terreau.contributions.models.Kind",
     },
 }
 

@@ -153,7 +153,7 @@ class EpciListField(_PlaceList):
 class EpciInput(forms.TextInput):
     """A text input with its own list of EPCI suggestions, filled as one types (epci-lookup.js)."""
 
-    template_name = "alliances/widgets/epci_input.html"
+    template_name = "alliances/widgets/_epci_input.html"
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         defaults = {"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false", "maxlength": "200"}

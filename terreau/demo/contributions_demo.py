@@ -57,7 +57,7 @@ def _inputs(spec: dict) -> dict:
 def load_contributions_demo(*, program, facilitator, today: date) -> dict[str, Contribution]:
     """Record the contributions, their instalments and counterparts, the receipts and the agreements."""
     recipient = _org(_DATA["recipient"])
-    if recipient is None or facilitator is None:
+    if recipient is None or facilitator is None or program is None:
         return {}
     branch = program.branch
     start = program.starts_on

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "terreau.notifications",
     "terreau.alliances",
     "terreau.contributions",
+    "terreau.evaluation",
     "terreau.api",
     "terreau.demo",
 ]
@@ -122,6 +123,9 @@ DATABASE_ROUTERS = ["terreau.core.db_routers.QueueOnPostgresOnly"]
 
 # Background jobs (terreau/core/jobs.py): Procrastinate's queue in PostgreSQL, worked by `terreau worker`.
 # SQLite has no queue: each job runs in the process that asked for it, right after the commit.
+# Statistical confidentiality (docs: ../shared/domain/facts.md): no evaluation figure is published on fewer
+# respondents than this; each evaluation may raise it (never below 3).
+TERREAU_EVALUATION_MIN_COUNT = env_int("TERREAU_EVALUATION_MIN_COUNT", 5)
 TERREAU_JOBS_INLINE = env_bool(
     "TERREAU_JOBS_INLINE", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 )

@@ -46,6 +46,8 @@ class AccessRule:
     owner: lookup path to the user(s) the row belongs to (their own registration, the events they organise,
         with ``many`` when the path is many-valued): they may see and change it ("view" and "change", never
         "manage", which stays with branch staff).
+    evaluation: lookup path to programs.Program whose coordinators and evaluators may see and change the row
+        (an evaluation's framework and its answers); partner viewers are given nothing through this path.
     branch_staff: False for beneficiaries' personal data, which only the people who run their sessions see
         (not the branch's facilitators nor the network's head office).
     """
@@ -57,6 +59,7 @@ class AccessRule:
     program: str | None = None
     site: str | None = None
     owner: str | None = None
+    evaluation: str | None = None
     branch_staff: bool = True
     volunteers_change: bool = False
 
@@ -101,6 +104,9 @@ class AccessRule:
         sites = actor.site_staff_ids if change and not self.volunteers_change else actor.site_ids
         if self.site is not None and sites:
             q |= Q(**{f"{self._path(self.site, 'pk')}__in": sites})
+        evaluating = actor.program_ids | actor.program_evaluator_ids
+        if self.evaluation is not None and evaluating:
+            q |= Q(**{f"{self._path(self.evaluation, 'pk')}__in": evaluating})
         return q | self.owner_q(actor)
 
     def sees_beyond_public(self, actor: Actor) -> bool:
@@ -116,6 +122,7 @@ class AccessRule:
             or (self.organisation is not None and actor.org_ids)
             or (self.program is not None and (actor.program_ids or actor.program_viewer_ids))
             or (self.site is not None and actor.site_ids)
+            or (self.evaluation is not None and (actor.program_ids or actor.program_evaluator_ids))
             or self.owner is not None
         )
 
@@ -147,6 +154,7 @@ class AccessRule:
             program=strip(self.program),
             site=strip(self.site),
             owner=strip(self.owner),
+            evaluation=strip(self.evaluation),
         )
 
 
@@ -162,6 +170,7 @@ class Actor:
     org_admin_ids: frozenset[int] = frozenset()
     program_ids: frozenset[int] = frozenset()  # coordinator of
     program_viewer_ids: frozenset[int] = frozenset()  # partner viewer of
+    program_evaluator_ids: frozenset[int] = frozenset()  # evaluator of
     site_ids: frozenset[int] = frozenset()  # site staff or volunteer at
     site_staff_ids: frozenset[int] = frozenset()  # site staff at
 

@@ -150,6 +150,7 @@ class ProgramRole(TimeStampedModel):
         SITE_STAFF = "site_staff", _("Équipe du site")
         VOLUNTEER = "volunteer", _("Volontaire")
         PARTNER_VIEWER = "partner_viewer", _("Partenaire (consultation)")
+        EVALUATOR = "evaluator", _("Évaluation")
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="team")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_roles")
@@ -183,7 +184,7 @@ class ProgramRole(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(role__in=["site_staff", "volunteer"], site__isnull=False)
-                | Q(role__in=["coordinator", "partner_viewer"], site__isnull=True),
+                | Q(role__in=["coordinator", "partner_viewer", "evaluator"], site__isnull=True),
                 name="program_role_site_matches_role",
             ),
         ]
@@ -208,6 +209,8 @@ class ProgramRole(TimeStampedModel):
                 roles |= {cls.Role.SITE_STAFF, cls.Role.VOLUNTEER}
             if rule.program is not None:
                 roles |= {cls.Role.COORDINATOR, cls.Role.PARTNER_VIEWER}
+            if rule.evaluation is not None:
+                roles |= {cls.Role.COORDINATOR, cls.Role.EVALUATOR}
         return frozenset(str(role) for role in roles)
 
 

@@ -8,7 +8,7 @@ from terreau.programs.models import ProgramRole
 
 
 def program_team_roles(user: Any) -> dict[str, frozenset[int]]:
-    coordinator, viewer, sites, staff_sites = set(), set(), set(), set()
+    coordinator, viewer, evaluator, sites, staff_sites = set(), set(), set(), set(), set()
     for program_id, role, site_id in ProgramRole.objects.filter(user=user).values_list(
         "program_id", "role", "site_id"
     ):
@@ -16,6 +16,8 @@ def program_team_roles(user: Any) -> dict[str, frozenset[int]]:
             coordinator.add(program_id)
         elif role == ProgramRole.Role.PARTNER_VIEWER:
             viewer.add(program_id)
+        elif role == ProgramRole.Role.EVALUATOR:
+            evaluator.add(program_id)
         elif site_id is not None:
             sites.add(site_id)
             if role == ProgramRole.Role.SITE_STAFF:
@@ -23,6 +25,7 @@ def program_team_roles(user: Any) -> dict[str, frozenset[int]]:
     return {
         "program_ids": frozenset(coordinator),
         "program_viewer_ids": frozenset(viewer),
+        "program_evaluator_ids": frozenset(evaluator),
         "site_ids": frozenset(sites),
         "site_staff_ids": frozenset(staff_sites),
     }

@@ -9,6 +9,7 @@ urlpatterns = [
     path("partenariats/", include("terreau.partnerships.urls")),
     path("alliances/", include("terreau.alliances.urls")),
     path("contributions/", include("terreau.contributions.urls")),
+    path("evaluation/", include("terreau.evaluation.urls")),
     path("programmes/", include("terreau.programs.urls")),
     path("programmes/", include("terreau.activities.urls")),
     path("complementarites/", include("terreau.matching.urls")),

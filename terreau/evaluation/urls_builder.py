@@ -1,0 +1,3 @@
+"""Evaluation URLs (builder): see terreau/evaluation/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Evaluation URLs (collect): see terreau/evaluation/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Evaluation URLs (framework): see terreau/evaluation/urls.py."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Evaluation URLs (report): see terreau/evaluation/urls.py."""
+
+urlpatterns: list = []

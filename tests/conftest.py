@@ -2,6 +2,36 @@ import os
 
 import pytest
 
+# Fixtures through which a test reaches the database (directly or through another fixture: ``fixturenames``
+# holds the whole closure).
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_setup", "live_server", "client", "admin_client"}
+)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="Run only the tests that use the database (CI's PostgreSQL pass: the others ran in the SQLite pass, "
+        "and nothing in them depends on the database engine).",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--database-tests-only"):
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (keep if uses_database else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by tests there are
 # still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -120,6 +120,23 @@ def assert_accessible(page: Page) -> None:
     )
 
 
+BOTH_WIDTHS = (1280, 768)
+
+
+def assert_accessible_at_both_widths(page: Page) -> None:
+    """axe-core at 1280 and at 768 px on the current page, then back to the journey's own size.
+
+    A journey runs once, at one width, and checks every page it reaches at both: running whole journeys twice
+    (once per width) doubled the browser tests' time in CI for no page that one run does not reach."""
+    size = page.viewport_size
+    for width in sorted(BOTH_WIDTHS, key=lambda w: w != size["width"]):
+        if width != page.viewport_size["width"]:
+            page.set_viewport_size({"width": width, "height": size["height"]})
+        assert_accessible(page)
+    if page.viewport_size != size:
+        page.set_viewport_size(size)
+
+
 def open_menu(page: Page) -> None:
     """Below 1200 px the main menu folds behind its "Menu" button: unfold it (nothing to do when it is not folded)."""
     toggle = page.locator(".site-header .menu-toggle")

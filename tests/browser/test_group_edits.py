@@ -13,17 +13,19 @@ from terreau.alliances import groups
 from terreau.alliances.group_models import GroupDecision, GroupDocument, GroupMeeting, GroupTask, WorkingGroup
 from terreau.territories.models import Epci
 from tests.alliances.groups_world import build_world
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible_at_both_widths, login
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-WIDTHS = [1280, 768]
+WIDTHS = [
+    1280
+]  # one run per journey; every page is axe-checked at 1280 and 768 px (assert_accessible_at_both_widths)
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def checked(page: Page) -> None:
     """axe-clean, and no id used twice (several forms on one page: labels must reach their own field)."""
-    assert_accessible(page)
+    assert_accessible_at_both_widths(page)
     twice = page.evaluate(
         "() => { const seen = {}; document.querySelectorAll('[id]').forEach(e => seen[e.id] = (seen[e.id] || 0) + 1);"
         " return Object.keys(seen).filter(k => seen[k] > 1); }"

@@ -34,13 +34,15 @@ from tests.activities.test_activities_support import (
     team,
     weekly,
 )
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible_at_both_widths, login
 from tests.factories import CommuneFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path("/tmp/shots/B")
-WIDTHS = [1280, 768]
+WIDTHS = [
+    768
+]  # one run per journey; every page is axe-checked at 1280 and 768 px (assert_accessible_at_both_widths)
 
 
 def sized(page, width: int):
@@ -50,7 +52,7 @@ def sized(page, width: int):
 
 def check(page, name: str) -> None:
     """axe-clean, then a full-page screenshot named after the step and the width."""
-    assert_accessible(page)
+    assert_accessible_at_both_widths(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}-{page.viewport_size['width']}.png"), full_page=True)
 

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from terreau.directory.models import Direction
 from terreau.matching import services
 from terreau.vocabulary import THEMES
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible_at_both_widths, login
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
@@ -25,7 +25,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path("/tmp/shots/A")
-WIDTHS = [1280, 768]
+WIDTHS = [
+    1280
+]  # one run per journey; every page is axe-checked at 1280 and 768 px (assert_accessible_at_both_widths)
 LILLE = {"latitude": 50.6292, "longitude": 3.0573}  # about 400 km from Poitiers (the factories' commune)
 TABLETS_NEED = "Tablettes pour des ateliers numériques avec les seniors de notre EHPAD"
 TABLETS_OFFER = "Dons de tablettes reconditionnées pour des ateliers numériques"
@@ -93,7 +95,7 @@ def open_menu_link(page: Page, name: str) -> None:
 
 def shot(page: Page, width: int, name: str) -> None:
     page.wait_for_load_state()
-    assert_accessible(page)
+    assert_accessible_at_both_widths(page)
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"alliances-{width}-{name}.png"), full_page=True)
 

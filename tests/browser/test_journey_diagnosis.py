@@ -14,20 +14,22 @@ from playwright.sync_api import Page, expect
 
 from terreau.alliances.models import Ballot, ConsultationAnswer, Diagnosis
 from terreau.territories.models import Commune, Department, Epci, Region
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible_at_both_widths, login
 from tests.factories import BranchFactory, BranchRoleFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path("/tmp/shots/diagnostic")
-WIDTHS = [1280, 768]
+WIDTHS = [
+    768
+]  # one run per journey; every page is axe-checked at 1280 and 768 px (assert_accessible_at_both_widths)
 SAMPLE = Path(__file__).resolve().parents[2] / "terreau" / "alliances" / "data" / "indicateurs-exemple.csv"
 INTERNAL_CODES = re.compile(r"\b(draft|consultation_open|analysis|published|candidate|chosen|set_aside)\b")
 
 
 def step(page: Page, width: int, name: str) -> None:
     page.wait_for_load_state()
-    assert_accessible(page)
+    assert_accessible_at_both_widths(page)
     text = page.locator("main").inner_text()
     assert not INTERNAL_CODES.search(text), INTERNAL_CODES.search(text)
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ approves it through one of its members (a member of a group that is not a partne
 French); the facilitator launches the program, whose page traces it back to the diagnosis.
 
 The diagnosis itself is built through the services (tests/browser/test_journey_diagnosis.py drives it in the
-browser); one journey per width, people signing in one after the other in one page."""
+browser); one journey at 1280 px, each page axe-checked at 1280 and 768 px, people signing in one after the other."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from terreau.alliances.group_models import WorkingGroup
 from terreau.alliances.models import Diagnosis, KeyIssue
 from terreau.programs.models import ProgramPartner
 from terreau.territories.models import Department
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible_at_both_widths, login
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
@@ -36,7 +36,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path("/tmp/shots/groupes")
-WIDTHS = [1280, 768]
+WIDTHS = [
+    1280
+]  # one run per journey; every page is axe-checked at 1280 and 768 px (assert_accessible_at_both_widths)
 INTERNAL_CODES = re.compile(
     r"\b(active|merged|closed|lead|member|draft|submitted|approved|superseded|pilot|funder|host|"
     r"skills_volunteering|skills_sponsorship|equipment|premises|seniors)\b"
@@ -46,7 +48,7 @@ TITLE = "Bien vieillir en Vienne"
 
 def step(page: Page, width: int, name: str) -> None:
     page.wait_for_load_state()
-    assert_accessible(page)
+    assert_accessible_at_both_widths(page)
     text = page.locator("main").inner_text()
     assert not INTERNAL_CODES.search(text), INTERNAL_CODES.search(text)
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from terreau.directory.models import Direction
 from terreau.matching import services as matching
 from terreau.partnerships.models import ContactRequest, Partnership, PartnershipStep
-from tests.browser.conftest import assert_accessible, login
+from tests.browser.conftest import assert_accessible_at_both_widths, login
 from tests.factories import (
     BranchFactory,
     BranchRoleFactory,
@@ -31,7 +31,9 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path("/tmp/shots/A")
-WIDTHS = [1280, 768]
+WIDTHS = [
+    768
+]  # one run per journey; every page is axe-checked at 1280 and 768 px (assert_accessible_at_both_widths)
 INTERNAL_CODES = re.compile(r"\b(contact_request|agreement|discussion|active|ended|giving)\b")
 
 
@@ -61,7 +63,7 @@ def open_menu_link(page: Page, name: str) -> None:
 def step(page: Page, width: int, name: str) -> None:
     """Every page of the journey: axe-clean, no internal code on screen, and a screenshot to look at."""
     page.wait_for_load_state()
-    assert_accessible(page)
+    assert_accessible_at_both_widths(page)
     text = page.locator("main").inner_text()
     assert not INTERNAL_CODES.search(text), INTERNAL_CODES.search(text)
     SHOTS.mkdir(parents=True, exist_ok=True)

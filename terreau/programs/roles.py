@@ -17,7 +17,11 @@ def program_team_roles(user: Any) -> dict[str, frozenset[int]]:
         elif role == ProgramRole.Role.PARTNER_VIEWER:
             viewer.add(program_id)
         elif role == ProgramRole.Role.EVALUATOR:
+            # Evaluators read the program as its partner viewers do (its sites, sessions and contributions
+            # are the evaluation's outputs), and its evaluations' answers through the access layer's
+            # ``evaluation`` path, which partner viewers do not have.
             evaluator.add(program_id)
+            viewer.add(program_id)
         elif site_id is not None:
             sites.add(site_id)
             if role == ProgramRole.Role.SITE_STAFF:

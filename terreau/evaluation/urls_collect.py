@@ -1,3 +1,18 @@
-"""Evaluation URLs (collect): see terreau/evaluation/urls.py."""
+"""Evaluation URLs (collect): see terreau/evaluation/urls.py.
 
-urlpatterns: list = []
+Without an account: a collection link's start page (``q/<token>/``), then the answers under the response's
+token (``repondre/<token>/``). For the program's team: assisted entry, paper entry, the printable questionnaire.
+"""
+
+from django.urls import path
+
+from terreau.evaluation import views_collect_public as public
+from terreau.evaluation import views_collect_staff as staff
+
+urlpatterns: list = [
+    path("q/<str:token>/", public.link_start, name="link"),
+    path("repondre/<str:token>/", public.answer, name="answer"),
+    path("<int:pk>/saisie/", staff.assist_start, name="assist_start"),
+    path("<int:pk>/papier/", staff.paper_entry, name="paper_entry"),
+    path("questionnaire/<int:pk>/papier.pdf", staff.paper_pdf, name="paper_pdf"),
+]

@@ -1,0 +1,168 @@
+"""Collection pages for the program's team: assisted entry on a tablet (a volunteer or the site's staff reads each
+question to a senior), the printable paper questionnaire, and typing in a paper questionnaire.
+
+Who may do what: assisted entry is open to the volunteers and staff of the program's sites (for their own sites
+only), to its coordinators and evaluators (every site); paper entry to coordinators and evaluators only. Nobody
+here lists or reads answers back: an assisted entry ends on the thanks page like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from terreau.core.access import actor_for, visible
+from terreau.evaluation import collect
+from terreau.evaluation.collect_forms import AssistStartForm, PaperEntryForm
+from terreau.evaluation.instrument_models import Instrument
+from terreau.evaluation.models import Audience, Evaluation
+from terreau.evaluation.paper_pdf import paper_pdf as build_paper_pdf
+from terreau.evaluation.response_models import Respondent, Response
+from terreau.evaluation.views_collect_public import _form_errors
+from terreau.programs.models import HostSite
+
+
+def _evaluation(pk: int) -> Evaluation:
+    evaluation = Evaluation.objects.select_related("program").filter(pk=pk).first()
+    if evaluation is None:
+        raise Http404
+    return evaluation
+
+
+def _leads(user: Any, evaluation: Evaluation) -> bool:
+    """Coordinators and evaluators of the program (and superusers)."""
+    actor = actor_for(user)
+    return actor.is_superuser or evaluation.program_id in (actor.program_ids | actor.program_evaluator_ids)
+
+
+def _refuse(user: Any, evaluation: Evaluation) -> None:
+    """403 for someone who sees the evaluation (a partner viewer, the branch's staff), 404 for anybody else."""
+    if visible(user, Evaluation.objects.filter(pk=evaluation.pk)).exists():
+        raise PermissionDenied
+    raise Http404
+
+
+def assist_sites(user: Any, evaluation: Evaluation) -> QuerySet[HostSite]:
+    """The program's sites where the user may enter answers with a senior (none: not allowed)."""
+    sites = HostSite.objects.filter(program=evaluation.program_id).order_by("name")
+    if _leads(user, evaluation):
+        return sites
+    return sites.filter(pk__in=actor_for(user).site_ids)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def assist_start(request: HttpRequest, pk: int) -> HttpResponse:
+    evaluation = _evaluation(pk)
+    sites = assist_sites(request.user, evaluation)
+    if not sites.exists():
+        _refuse(request.user, evaluation)
+    scope = Q(site__in=sites) | (Q(site__isnull=True) if _leads(request.user, evaluation) else Q(pk__in=[]))
+    respondents = list(Respondent.objects.filter(scope, evaluation=evaluation).order_by("code"))
+    form = AssistStartForm(request.POST or None, evaluation=evaluation, sites=sites, respondents=respondents)
+    collecting = evaluation.state == Evaluation.State.COLLECTING and form.fields["wave"].queryset.exists()
+    if request.method == "POST" and collecting and form.is_valid():
+        data = form.cleaned_data
+        try:
+            response = collect.response_start(
+                wave=data["wave"],
+                audience=data["audience"],
+                mode=Response.Mode.ASSISTED,
+                respondent=data["respondent_obj"],
+                site=data["site"],
+                by=request.user,
+                consent_on=timezone.localdate(),
+                consent_by=str(request.user),
+                age_band=data["age_band"] if data["respondent_obj"] is None else "",
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                exc = ValidationError(
+                    {("respondent" if k == "code" else k): v for k, v in exc.error_dict.items()}
+                )
+            _form_errors(form, exc)
+        else:
+            return redirect("evaluation:answer", token=response.token)
+    return render(
+        request,
+        "evaluation/collect_assist_start.html",
+        {"evaluation": evaluation, "form": form, "collecting": collecting},
+    )
+
+
+@login_required
+@require_safe
+def paper_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    instrument = Instrument.objects.select_related("evaluation__program").filter(pk=pk).first()
+    if instrument is None:
+        raise Http404
+    seen = visible(request.user, Instrument.objects.filter(pk=pk)).exists()
+    if not seen and not assist_sites(request.user, instrument.evaluation).exists():
+        raise Http404
+    data = build_paper_pdf(instrument=instrument)
+    response = HttpResponse(data, content_type="application/pdf")
+    name = slugify(instrument.title)[:60] or "questionnaire"
+    response["Content-Disposition"] = f'inline; filename="{name}-v{instrument.version}.pdf"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
+    evaluation = _evaluation(pk)
+    if not _leads(request.user, evaluation):
+        _refuse(request.user, evaluation)
+    labels = dict(Audience.choices)
+    audiences = [(a, labels[a]) for a in evaluation.audiences if a in labels]
+    wanted = request.GET.get("public", "")
+    audience = wanted if wanted in dict(audiences) else (audiences[0][0] if audiences else "")
+    if Audience.PARTICIPANTS in dict(audiences) and wanted not in dict(audiences):
+        audience = Audience.PARTICIPANTS
+    instrument = (
+        collect.current_instrument_for(evaluation=evaluation, audience=audience) if audience else None
+    )
+    sites = HostSite.objects.filter(program=evaluation.program_id).order_by("name")
+    form = PaperEntryForm(request.POST or None, evaluation=evaluation, instrument=instrument, sites=sites)
+    collecting = evaluation.state == Evaluation.State.COLLECTING and form.fields["wave"].queryset.exists()
+    if request.method == "POST" and instrument is not None and collecting and form.is_valid():
+        data = form.cleaned_data
+        try:
+            response = collect.paper_record(
+                wave=data["wave"],
+                audience=audience,
+                code=data["code"],
+                site=data["site"],
+                by=request.user,
+                answers=data["answers"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Questionnaire papier enregistré, code personnel %(code)s : vous pouvez saisir le suivant.")
+                % {"code": response.respondent.code},
+            )
+            return redirect(f"{request.path}?public={audience}")
+    return render(
+        request,
+        "evaluation/collect_paper_entry.html",
+        {
+            "evaluation": evaluation,
+            "form": form,
+            "instrument": instrument,
+            "audiences": audiences,
+            "audience": audience,
+            "collecting": collecting,
+        },
+    )

@@ -4,6 +4,7 @@ from rest_framework.routers import DefaultRouter
 
 from terreau.api import contributions as contributions_api
 from terreau.api import diagnoses as diagnoses_api
+from terreau.api import evaluations as evaluations_api
 from terreau.api import matching as matching_api
 from terreau.api import partnerships as partnerships_api
 from terreau.api import receipts as receipts_api
@@ -24,6 +25,7 @@ router.register("working-groups", groups_api.WorkingGroupViewSet, basename="api-
 router.register("charters", groups_api.CharterViewSet, basename="api-charter")
 router.register("contributions", contributions_api.ContributionViewSet, basename="api-contribution")
 router.register("receipts", receipts_api.ReceiptViewSet, basename="api-receipt")
+router.register("evaluations", evaluations_api.EvaluationViewSet, basename="api-evaluation")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

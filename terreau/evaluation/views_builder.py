@@ -166,7 +166,7 @@ def instrument_detail(request: HttpRequest, pk: int) -> HttpResponse:
     instrument = _instrument(request, pk)
     context = _context(request, instrument)
     if request.headers.get("HX-Request") == "true" and request.GET.get("part") == "questions":
-        return render(request, "evaluation/builder_items.html", context)
+        return render(request, "evaluation/_builder_items.html", context)
     context.update(_fields_context(context["item_form"]))
     return render(request, "evaluation/builder_instrument.html", context)
 
@@ -254,7 +254,7 @@ def item_fields(request: HttpRequest, pk: int) -> HttpResponse:
     _instrument(request, pk)
     kind = request.GET.get("kind", "")
     form = forms.ItemForm(initial={k: v for k, v in request.GET.items() if k in forms.ItemForm.base_fields})
-    return render(request, "evaluation/builder_kind_fields.html", {"groups": form.kind_groups(kind)})
+    return render(request, "evaluation/_builder_kind_fields.html", {"groups": form.kind_groups(kind)})
 
 
 @login_required
@@ -326,7 +326,7 @@ def item_move(request: HttpRequest, pk: int, item: int) -> HttpResponse:
         show_error(request, exc)
     if request.headers.get("HX-Request") == "true":
         context = _context(request, instrument)
-        return render(request, "evaluation/builder_items.html", context)
+        return render(request, "evaluation/_builder_items.html", context)
     return _page(instrument, f"question-{obj.pk}")
 
 

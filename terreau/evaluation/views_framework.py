@@ -7,7 +7,7 @@ its partner viewers (read only, without respondents nor links) and the branch's 
 the framework is changed by coordinators, evaluators and the branch's staff; respondents are managed by
 coordinators and evaluators only. The volunteers and staff of the program's sites get, on the program page,
 only a button to start an assisted entry. Questions, indicators and waves: views_framework_parts; respondents
-and links: views_framework_people.
+and links: views_framework_people. Services: terreau.evaluation.services (and services_people).
 """
 
 from __future__ import annotations

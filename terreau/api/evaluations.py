@@ -47,8 +47,11 @@ from terreau.evaluation.models import (
     Item,
     Wave,
 )
+from terreau.evaluation.report import build_report
 
 AUDIENCES = ", ".join(Audience.values)
+# Under which evaluations a user may read the answers (Answer's rule re-rooted on the evaluation).
+ANSWERS_REACH = Answer.ACCESS.parent("response__respondent__evaluation")
 
 
 def _text(help_text: str, **kwargs: Any) -> serializers.CharField:
@@ -311,18 +314,17 @@ class EvaluationViewSet(
 
     @action(detail=True, methods=["get"], pagination_class=None)
     def results(self, request: Request, pk: str | None = None) -> Response:
-        from terreau.evaluation.report import build_report
-
         evaluation = self.get_object()
         return Response(build_report(evaluation=evaluation).as_dict())
 
     @action(detail=True, methods=["get"])
     def answers(self, request: Request, pk: str | None = None) -> Response:
         evaluation = self.get_object()
-        # Who sees this evaluation's answers: Answer's own rule, re-rooted on the evaluation (its coordinators,
-        # its evaluators, superusers; never the branch's staff nor partner viewers, who get a 403).
-        reach = Answer.ACCESS.parent("response__respondent__evaluation")
-        if not editable(request.user, Evaluation.objects.filter(pk=evaluation.pk), rule=reach).exists():
+        # Answer's own rule, re-rooted on the evaluation (as for the answers' spreadsheet): its coordinators, its
+        # evaluators, superusers; never the branch's staff nor partner viewers, who get a 403.
+        if not editable(
+            request.user, Evaluation.objects.filter(pk=evaluation.pk), rule=ANSWERS_REACH
+        ).exists():
             raise PermissionDenied(
                 _(
                     "Les réponses individuelles sont réservées à la coordination du programme et aux "

@@ -17,12 +17,14 @@ Pages written by other parts of the evaluation are listed in PAGES: a page whose
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from terreau.accounts.models import BranchRole, NetworkRole
 from terreau.evaluation.models import (
@@ -202,14 +204,18 @@ def _login(client, world, actor):
 
 # Route names tried for each page, in the ``evaluation`` namespace (the first that exists is used).
 PAGES = {
-    "evaluation page": ["evaluation:detail", "evaluation:evaluation_detail", "evaluation:framework"],
-    "report page": ["evaluation:report", "evaluation:report_page"],
-    "answers spreadsheet": ["evaluation:answers_xlsx", "evaluation:report_answers", "evaluation:answers"],
+    "evaluation page": ["evaluation:detail"],
+    "report page": ["evaluation:report"],
+    "report PDF": ["evaluation:report_pdf"],
+    "answers spreadsheet": ["evaluation:answers_xlsx"],
+    "respondents": ["evaluation:respondents"],
 }
 PAGE_AUDIENCE = {
     "evaluation page": FRAMEWORK,
     "report page": FRAMEWORK,
+    "report PDF": FRAMEWORK,
     "answers spreadsheet": ANSWERS,
+    "respondents": ANSWERS,
 }
 
 
@@ -220,6 +226,19 @@ def _page_url(page: str, evaluation) -> str | None:
         except NoReverseMatch:
             continue
     return None
+
+
+def _body(response) -> bytes:
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _xlsx_text(body: bytes) -> str:
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    return " ".join(str(cell) for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row)
 
 
 def test_every_evaluation_page_is_in_the_matrix(world):
@@ -236,24 +255,51 @@ def test_pages(client, world, actor, page):
         pytest.fail(f"{page}: no route among {PAGES[page]}")
     _login(client, world, actor)
     response = client.get(url)
+    where = f"{page}, {actor}: {response.status_code}"
     if actor == "anonymous":
-        assert (
-            response.status_code == 302
-            and "/connexion" in response["Location"]
-            or ("login" in response["Location"])
-        ), f"{page}, anonymous: {response.status_code}"
-    elif actor in PAGE_AUDIENCE[page]:
-        assert response.status_code == 200, f"{page}, {actor}: {response.status_code}"
+        assert response.status_code == 302 and "connexion" in response["Location"], where
+        return
+    if actor in PAGE_AUDIENCE[page]:
+        assert response.status_code == 200, where
+        body = _body(response)
         if page == "answers spreadsheet":
             assert "spreadsheetml" in response["Content-Type"]
-    elif page == "answers spreadsheet" and actor in FRAMEWORK:
-        assert response.status_code in (403, 404), f"{page}, {actor}: {response.status_code}"
+            text = _xlsx_text(body)
+            assert KNOWN_CODE in text and OTHER_CODE not in text, where
+        elif page == "respondents":
+            assert KNOWN_CODE.encode() in body and OTHER_CODE.encode() not in body, where
+        else:
+            # The framework and the report never name a respondent.
+            assert KNOWN_CODE.encode() not in body, where
+    elif actor in FRAMEWORK:
+        # Sees the evaluation, not its raw answers.
+        assert response.status_code == 403, where
     else:
-        assert response.status_code == 404, f"{page}, {actor}: {response.status_code}"
-    # Branch 2's evaluation stays out of reach of everybody of branch 1 (and of the superuser's check).
-    other = client.get(_page_url(page, world["e2"]))
-    if actor not in ("anonymous", "superuser", "facilitator_2"):
-        assert other.status_code == 404, f"{page} of branch 2, {actor}: {other.status_code}"
+        assert response.status_code == 404, where
+    # Branch 2's evaluation: its own facilitator sees what branch 1's sees of E1; nobody of branch 1 sees it.
+    if actor != "superuser":
+        other = client.get(_page_url(page, world["e2"]))
+        expected = 404
+        if actor == "facilitator_2":
+            expected = 200 if PAGE_AUDIENCE[page] is FRAMEWORK else 403
+        assert other.status_code == expected, f"{page} of branch 2, {actor}: {other.status_code}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+def test_share_link_shows_the_report_to_anybody_until_revoked(client, world, actor):
+    share = world["share"]
+    _login(client, world, actor)
+    url = reverse("evaluation:shared_report", args=[share.token])
+    response = client.get(url)
+    assert response.status_code == 200, actor
+    assert KNOWN_CODE.encode() not in response.content
+    assert client.get(reverse("evaluation:shared_report", args=["jeton-inconnu"])).status_code == 404
+    ShareLink.objects.filter(pk=share.pk).update(revoked_at=timezone.now())
+    try:
+        assert client.get(url).status_code == 404
+    finally:
+        ShareLink.objects.filter(pk=share.pk).update(revoked_at=None)
 
 
 # --- API ---------------------------------------------------------------------------------------------------

@@ -52,10 +52,15 @@ def _new_code(evaluation: Evaluation) -> str:
     except ImportError:  # the framework's services are not there yet: the same shape of code
         new_respondent_code = None
     if new_respondent_code is not None:
-        try:
-            return new_respondent_code(evaluation=evaluation)
-        except TypeError:
-            return new_respondent_code()
+        for call in (
+            lambda: new_respondent_code(evaluation=evaluation),
+            lambda: new_respondent_code(evaluation),
+        ):
+            try:
+                return call()
+            except TypeError:
+                continue
+        return new_respondent_code()
     alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
     while True:
         code = "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(2))

@@ -212,8 +212,10 @@ def _post(request: HttpRequest, response: Response) -> HttpResponse:
         except ValidationError as exc:
             answers = collect.answers_of(response)
             shown = collect.visible_items(response=response, answers=answers)
+            if _wants_json(request):
+                return JsonResponse({"error": " ".join(exc.messages)}, status=400)
             return _summary(request, response, shown, answers, error=" ".join(exc.messages))
-        return redirect(_url(response))
+        return JsonResponse({"next": _url(response)}) if _wants_json(request) else redirect(_url(response))
     item = response.instrument.items.filter(code=str(request.POST.get("item", ""))[:60]).first()
     if item is None:
         raise Http404

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db.models import Count
 
@@ -21,6 +23,7 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+SHOTS = Path("/tmp/shots/E")
 LOST = "Connexion perdue : vos réponses sont gardées sur cet appareil"
 
 
@@ -35,10 +38,12 @@ def test_answering_by_link_without_an_account(page):
 
     page.get_by_text("Question 1 sur 5").wait_for()
     assert_accessible(page)
+    shot(page, "1-likert")
     page.get_by_role("radio", name="4").check()
     page.get_by_role("button", name="Suivant").click()
 
     page.get_by_text("Question 2 sur 5").wait_for()
+    shot(page, "2-single")
     page.get_by_role("radio", name="Par le club").check()
     page.get_by_role("button", name="Suivant").click()
 
@@ -50,6 +55,7 @@ def test_answering_by_link_without_an_account(page):
         page.get_by_text(following).wait_for()
     page.get_by_text("Vous avez répondu à 2 questions sur 5.").wait_for()
     assert_accessible(page)
+    shot(page, "6-summary")
     page.get_by_role("button", name="Envoyer mes réponses").click()
     page.get_by_text("Merci pour vos réponses !").wait_for()
 
@@ -59,6 +65,12 @@ def test_answering_by_link_without_an_account(page):
     assert answers["isolement"].number == 4 and answers["connu"].text == "club"
     assert "famille-detail" not in answers
     assert sum(a.declined for a in answers.values()) == 3
+
+
+def shot(page, name: str) -> None:
+    """A full-page screenshot of the step (never committed)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{page.viewport_size['width']}.png"), full_page=True)
 
 
 def tab_to(page, selector: str, limit: int = 40) -> None:
@@ -95,6 +107,7 @@ def test_assisted_entry_by_keyboard_with_a_lost_connection(page):
     page.get_by_text("Saisie accompagnée par").wait_for()
     page.get_by_text("Question 1 sur 5").wait_for()
     assert_accessible(page)
+    shot(page, "3-assisted-likert")
     to_question(page)
     for _ in range(3):
         page.keyboard.press("ArrowRight")  # 1 → 4
@@ -106,6 +119,7 @@ def test_assisted_entry_by_keyboard_with_a_lost_connection(page):
     page.context.set_offline(True)
     page.keyboard.press("Enter")
     page.get_by_text(LOST).wait_for()
+    shot(page, "4-offline")
     assert "Question 2 sur 5" in page.locator("main").inner_text()
     page.context.set_offline(False)
 
@@ -127,6 +141,7 @@ def test_assisted_entry_by_keyboard_with_a_lost_connection(page):
 
     page.get_by_text("Vous avez répondu à 5 questions sur 5.").wait_for()
     assert_accessible(page)
+    shot(page, "5-summary")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     tab_to(page, "button.answer-next")

@@ -38,7 +38,11 @@
       credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": entry.csrf }
     }).then(function (res) {
-      return res.json().then(function (data) { return { status: res.status, data: data }; });
+      // The server answered: whatever it says, the answer is no longer to be kept on the device.
+      return res.json().then(
+        function (data) { return { status: res.status, data: data }; },
+        function () { return { status: res.status, data: { next: res.url } }; }
+      );
     });
   }
 

@@ -28,6 +28,7 @@ from terreau.demo import (
     alliances_diagnosis_demo,
     alliances_groups_demo,
     contributions_demo,
+    evaluation_demo,
     events_demo,
     partnerships_demo,
     silvergeek,
@@ -167,6 +168,7 @@ def _set_commune_coordinates() -> None:
 
 def _delete_previous_demo() -> None:
     try:
+        evaluation_demo.delete_evaluation_demo()  # before the program, its sites and participants
         contributions_demo.delete_contributions_demo()  # before the program, groups and partnerships
         alliances_groups_demo.delete_groups_demo()  # before the organisations and the program they point to
         alliances_diagnosis_demo.delete_diagnosis_demo()  # after the groups citing its key issues
@@ -416,6 +418,7 @@ def _load_demo(*, today: date | None = None) -> DemoResult:
         facilitator=facilitators.get(POITOU_CHARENTES.slug),
         today=today or timezone.localdate(),
     )
+    evaluation_demo.load_evaluation_demo(program=program, today=today or timezone.localdate())
     return DemoResult(
         organisations=len(orgs),
         needs_offers=count,

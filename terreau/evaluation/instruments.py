@@ -39,7 +39,7 @@ MAX_ITEMS = 200
 MAX_CHOICES = 20
 NUMBER_LIMIT = Decimal("99999999")
 SCALE_LIMIT = 100
-YES_NO = [("yes", "Oui"), ("no", "Non")]
+YES_NO = [("yes", gettext_lazy("Oui")), ("no", gettext_lazy("Non"))]
 CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 CONDITION_KINDS = {Kind.LIKERT, Kind.SINGLE, Kind.MULTIPLE, Kind.YES_NO}
 
@@ -230,7 +230,7 @@ def values_of(item: Item) -> list[tuple[str, str]]:
     if item.kind == Kind.LIKERT:
         return [(str(n), str(n)) for n in range(item.scale_min, item.scale_max + 1)]
     if item.kind == Kind.YES_NO:
-        return [(v, _(label)) for v, label in YES_NO]
+        return [(v, str(label)) for v, label in YES_NO]
     if item.kind in (Kind.SINGLE, Kind.MULTIPLE):
         return [(c["value"], c["label"]) for c in item.choices]
     return []

@@ -21,7 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -37,17 +37,6 @@ from terreau.evaluation.response_models import CollectionLink, Respondent
 from terreau.programs.models import HostSite, Program
 
 # --- shared helpers -----------------------------------------------------------------------------------------
-
-
-def route(names: str | list[str], fallback: str = "", **kwargs: Any) -> str:
-    """The URL of the first route name that exists (the report and collection parts define theirs), else
-    ``fallback`` (a path) formatted with ``kwargs``."""
-    for name in [names] if isinstance(names, str) else names:
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return fallback.format(**kwargs) if fallback else ""
 
 
 def evaluation_for(request: HttpRequest, pk: int, action: str = "view") -> Evaluation:
@@ -227,9 +216,6 @@ def _questionnaires(evaluation: Evaluation) -> list[dict]:
                 "label": labels.get(audience, audience),
                 "instrument": instrument,
                 "items": len(instrument.items.all()) if instrument else 0,
-                "url": route("evaluation:instrument", "/evaluation/questionnaire/{pk}/", pk=instrument.pk)
-                if instrument
-                else "",
             }
         )
     return rows
@@ -253,15 +239,14 @@ def _links(request: HttpRequest, evaluation: Evaluation) -> list[CollectionLink]
         .order_by("wave__opens_on", "audience", "site__name", "-created_at")
     )
     for link in links:
-        link.url = absolute_url(route("evaluation:link", "/evaluation/q/{token}/", token=link.token), request)
+        link.url = absolute_url(reverse("evaluation:link", kwargs={"token": link.token}), request)
     return links
 
 
 def _share_links(request: HttpRequest, evaluation: Evaluation) -> list[ShareLink]:
-    names = ["evaluation:shared", "evaluation:share", "evaluation:report_shared", "evaluation:share_link"]
     links = list(evaluation.share_links.select_related("created_by"))
     for link in links:
-        link.url = absolute_url(route(names, "/evaluation/partage/{token}/", token=link.token), request)
+        link.url = absolute_url(reverse("evaluation:shared_report", kwargs={"token": link.token}), request)
     return links
 
 
@@ -291,14 +276,6 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "waves": waves,
         "questionnaires": _questionnaires(evaluation),
         "missing": services.missing_questionnaires(evaluation),
-        "report_url": route(["evaluation:report"], "/evaluation/{pk}/rapport/", pk=evaluation.pk),
-        "new_questionnaire_url": route(
-            "evaluation:instrument_create",
-            "/evaluation/{evaluation_pk}/questionnaires/nouveau/",
-            evaluation_pk=pk,
-        ),
-        "assist_url": route("evaluation:assist_start", "/evaluation/{pk}/saisie/", pk=pk),
-        "paper_url": route("evaluation:paper_entry", "/evaluation/{pk}/papier/", pk=pk),
     }
     if can_change:
         context.update(
@@ -327,7 +304,7 @@ def program_panel(request: HttpRequest, program: Program) -> str:
         return ""
     evaluations = list(visible(user, Evaluation.objects.filter(program=program)).order_by("-period_start"))
     creates = may_create(user, program)
-    assisted: list[dict] = []
+    assisted: list[Evaluation] = []
     if not evaluations:
         site_team = actor_for(user).site_ids & set(
             HostSite.objects.filter(program=program).values_list("pk", flat=True)
@@ -336,13 +313,7 @@ def program_panel(request: HttpRequest, program: Program) -> str:
             open_now = Evaluation.objects.filter(
                 program=program, state=Evaluation.State.COLLECTING, waves__state=Wave.State.OPEN
             ).distinct()
-            assisted = [
-                {
-                    "title": e.title,
-                    "url": route("evaluation:assist_start", "/evaluation/{pk}/saisie/", pk=e.pk),
-                }
-                for e in open_now
-            ]
+            assisted = list(open_now)
     if not evaluations and not creates and not assisted:
         return ""
     context = {"program": program, "evaluations": evaluations, "may_create": creates, "assisted": assisted}

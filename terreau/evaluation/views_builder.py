@@ -221,7 +221,12 @@ def instrument_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "evaluation/builder_preview.html",
-        {"instrument": instrument, "rows": rows, "nav": NAV},
+        {
+            "instrument": instrument,
+            "rows": rows,
+            "has_required": any(row["item"].required for row in rows),
+            "nav": NAV,
+        },
     )
 
 

@@ -151,9 +151,22 @@ def test_loading_twice_gives_the_same_rows(demo, django_capture_on_commit_callba
 
 
 def test_the_report_shows_paired_results_and_suppresses_small_sites(demo):
-    report = pytest.importorskip("terreau.evaluation.report")
-    data = report.build_report(evaluation=demo).as_dict()
-    text = repr(data)
-    assert "participants" in text
-    # Filled in once the report's shape is known (see the report test below).
-    assert data
+    from terreau.evaluation.report import build_report
+
+    report = build_report(evaluation=demo).as_dict()
+    paired = [p for p in report["paired"] if p["audience"] == "participants"]
+    assert len(paired) >= 5
+    for entry in paired:
+        assert not entry["suppressed"] and entry["result"]["n"] >= 80
+        assert entry["result"]["mean_after"] > entry["result"]["mean_before"]  # a modest progress
+    # By site: some sites have enough pairs to be shown, others too few (hidden, with a secondary one).
+    sites = [b for p in paired for b in p["breakdowns"] if b["dimension"] == "site"]
+    assert sites
+    rows = [row for b in sites for row in b["rows"]]
+    assert any(row["suppressed"] for row in rows) and any(not row["suppressed"] for row in rows)
+    for row in rows:
+        assert (row["result"] is None) == row["suppressed"]
+    # The framework's indicators are measured against their targets, some met and some not.
+    statuses = [i["status"] for section in report["framework"] for i in section["indicators"]]
+    assert "met" in statuses and "not_met" in statuses
+    assert report["quotes"]

@@ -116,6 +116,7 @@ class EvaluationAdmin(FrenchLabelsMixin, BranchScopedAdmin):
     date_hierarchy = "period_start"
     list_select_related = ["program"]
     readonly_fields = ["state", "created_by_"]
+    exclude = ["created_by"]
     inlines = [QuestionInline, WaveInline, EvaluationChangeInline]
 
     program_ = shown("program", _("programme"))

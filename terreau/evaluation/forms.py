@@ -129,6 +129,8 @@ class WaveForm(BoundedDatesMixin, forms.Form):
 
 
 class RespondentForm(forms.Form):
+    prefix = "repondants"  # shown on the evaluation page next to LinkForm: distinct field ids
+
     audience = forms.ChoiceField(label=_("Public"), choices=())
     site = forms.ModelChoiceField(label=_("Site"), queryset=None, required=False)
     age_band = forms.ChoiceField(
@@ -150,6 +152,8 @@ class RespondentForm(forms.Form):
 
 
 class LinkForm(forms.Form):
+    prefix = "lien"
+
     wave = forms.ModelChoiceField(label=_("Vague"), queryset=None)
     audience = forms.ChoiceField(label=_("Public"), choices=())
     site = forms.ModelChoiceField(label=_("Site (facultatif)"), queryset=None, required=False)

@@ -5,6 +5,8 @@ with a French message or a 404, never a 500."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import transaction
 from django.urls import reverse
@@ -141,6 +143,8 @@ def test_evaluation_page_per_role(client, world, actor):
     assert ("Fondation Lumière" in html) == (actor in CHANGERS)
     assert (world["link"].token in html) == (actor in CHANGERS)
     assert ("Modifier la description" in html) == (actor in CHANGERS)
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
     # Another branch's evaluation stays out of reach.
     assert client.get(reverse("evaluation:detail", args=[world["other"].pk])).status_code == 404
 
@@ -246,13 +250,19 @@ def test_coordinator_creates_and_runs_an_evaluation(client, world):
     assert "1 participant ayant donné son accord a reçu un code personnel." in page(response)
     response = client.post(
         reverse("evaluation:respondent_add", args=[evaluation.pk]),
-        {"audience": "participants", "site": "", "age_band": "unknown", "count": "3"},
+        {
+            "repondants-audience": "participants",
+            "repondants-site": "",
+            "repondants-age_band": "unknown",
+            "repondants-count": "3",
+        },
         follow=True,
     )
     assert "Codes personnels créés" in page(response)
     assert evaluation.respondents.count() == 4
     client.post(
-        reverse("evaluation:link_create", args=[evaluation.pk]), {"wave": wave.pk, "audience": "participants"}
+        reverse("evaluation:link_create", args=[evaluation.pk]),
+        {"lien-wave": wave.pk, "lien-audience": "participants"},
     )
     link = CollectionLink.objects.get(wave=wave)
     response = client.get(reverse("evaluation:detail", args=[evaluation.pk]))
@@ -357,7 +367,11 @@ def test_absurd_wave_dates_and_hostile_numbers(client, world):
     assert response.status_code == 200 and "hors des limites" in page(response)
     response = client.post(
         reverse("evaluation:respondent_add", args=[evaluation.pk]),
-        {"audience": "participants", "age_band": "unknown", "count": "100000"},
+        {
+            "repondants-audience": "participants",
+            "repondants-age_band": "unknown",
+            "repondants-count": "100000",
+        },
     )
     assert response.status_code == 200 and evaluation.respondents.count() == 1
     response = client.post(reverse("evaluation:move", args=[evaluation.pk]), {"to": "nowhere"}, follow=True)
@@ -383,13 +397,18 @@ def test_tampered_ids(client, world):
     # Another evaluation's wave or a foreign site in a form: refused with a message, nothing created.
     response = client.post(
         reverse("evaluation:link_create", args=[evaluation.pk]),
-        {"wave": world["other_wave"].pk, "audience": "participants"},
+        {"lien-wave": world["other_wave"].pk, "lien-audience": "participants"},
         follow=True,
     )
     assert "Choisissez une vague" in page(response)
     response = client.post(
         reverse("evaluation:respondent_add", args=[evaluation.pk]),
-        {"audience": "participants", "site": HostSiteFactory().pk, "age_band": "unknown", "count": "1"},
+        {
+            "repondants-audience": "participants",
+            "repondants-site": HostSiteFactory().pk,
+            "repondants-age_band": "unknown",
+            "repondants-count": "1",
+        },
     )
     assert response.status_code == 200 and evaluation.respondents.count() == 1
     response = client.post(

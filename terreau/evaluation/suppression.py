@@ -195,9 +195,12 @@ def shown_distribution(stat: Distribution, *, min_count: int) -> Distribution | 
 def shown_paired(stat: Paired, *, min_count: int) -> Paired | None:
     """The paired comparison, or None on too few pairs; small improved/same/worse hidden.
 
-    For yes/no answers the means are proportions, i.e. counts: they are hidden when the number
-    of « oui » (or « non ») before or after is small, and the McNemar test (a function of the
-    discordant counts) is hidden when a discordant count is.
+    Yes/no answers need more care, their figures being counts in disguise: the means are
+    shares of « oui » (hidden, with the change, when « oui » or « non » is rare before or
+    after); the mean change is the net number of changes, and the spread of the changes, the
+    confidence interval, the effect size and the McNemar test follow from the discordant
+    counts. So when improved, same or worse is hidden, all three are, with the interval, the
+    effect size and the test; the means and the change stay.
     """
     if not visible_stat(stat.n, min_count=min_count):
         return None
@@ -205,24 +208,27 @@ def shown_paired(stat: Paired, *, min_count: int) -> Paired | None:
         {"improved": stat.n_improved, "same": stat.n_same, "worse": stat.n_worse},
         min_count=min_count,
     )
-    cells = row.cells
-    changes: dict = {
-        "n_improved": cells["improved"],
-        "n_same": cells["same"],
-        "n_worse": cells["worse"],
-        "share_improved": None if cells["improved"] is None else stat.share_improved,
-        "share_same": None if cells["same"] is None else stat.share_same,
-        "share_worse": None if cells["worse"] is None else stat.share_worse,
-    }
+    if row.total is None:
+        return None
+    cells = dict(row.cells)
+    changes: dict = {}
     if stat.scale == "yes_no":
+        if None in cells.values():
+            cells = dict.fromkeys(cells)
+            changes.update(ci_low=None, ci_high=None, cohen_dz=None, test=hidden_test(stat.test))
         for mean_field in ("mean_before", "mean_after"):
             yes = round((getattr(stat, mean_field) or 0) * stat.n)
             if _primary(yes, min_count) or _primary(stat.n - yes, min_count):
-                changes[mean_field] = None
-                changes["mean_change"] = changes["ci_low"] = changes["ci_high"] = None
-                changes["cohen_dz"] = None
-        if cells["improved"] is None or cells["worse"] is None:
-            changes["test"] = hidden_test(stat.test)
+                changes.update(mean_before=None, mean_after=None, mean_change=None)
+                changes.update(ci_low=None, ci_high=None, cohen_dz=None)
+    changes.update(
+        n_improved=cells["improved"],
+        n_same=cells["same"],
+        n_worse=cells["worse"],
+        share_improved=None if cells["improved"] is None else stat.share_improved,
+        share_same=None if cells["same"] is None else stat.share_same,
+        share_worse=None if cells["worse"] is None else stat.share_worse,
+    )
     return replace(stat, **changes)
 
 

@@ -204,41 +204,48 @@ def distributions(
     for wave_id, item_id, declined, number, text, choices, n in rows:
         audience, code = by_id[item_id]
         entry = counts.setdefault(
-            (wave_id, audience, code), {"declined": 0, "values": defaultdict(int), "numbers": []}
+            (wave_id, audience, code), {"declined": 0, "values": defaultdict(int), "raw": [], "numbers": []}
         )
         if declined:
             entry["declined"] += n
             continue
         item = info[(audience, code)]
         if item.kind == Item.Kind.MULTIPLE:
-            entry["respondents"] = entry.get("respondents", 0) + n
-            for value in choices or []:
-                entry["values"][str(value)] += n
+            picked = tuple(str(value) for value in choices or [])
+            entry["raw"].extend([picked] * n)
+            for value in picked:
+                entry["values"][value] += n
         elif item.kind == Item.Kind.SINGLE:
+            entry["raw"].extend([text] * n)
             entry["values"][text] += n
         elif number is not None:
             entry["numbers"].extend([number] * n)
             if item.kind != Item.Kind.NUMBER:
+                entry["raw"].extend([str(int(number))] * n)
                 entry["values"][str(int(number))] += n
+    stats = stats_module()
     out = []
     wave_kind = {w.pk: w.kind for w in waves}
     for (wave_id, audience, code), entry in counts.items():
         item = info[(audience, code)]
-        answered = entry.get("respondents", 0) if item.kind == Item.Kind.MULTIPLE else None
-        if answered is None:
-            answered = len(entry["numbers"]) if item.kind in NUMERIC_KINDS else sum(entry["values"].values())
+        options = _options(item, entry["values"])
         dist = {
             "wave": wave_kind.get(wave_id, ""),
             "audience": audience,
             "code": code,
             "kind": item.kind,
-            "n": answered,
             "declined": entry["declined"],
-            "options": _options(item, entry["values"]),
-            "describe": None,
+            "options": options,
+            "distribution": None,
+            "describe": stats.describe(entry["numbers"]) if entry["numbers"] else None,
         }
-        if entry["numbers"]:
-            dist["describe"] = plain(stats_module().describe(entry["numbers"]))
+        if item.kind != Item.Kind.NUMBER:
+            dist["distribution"] = stats.distribution(entry["raw"], [o["value"] for o in options])
+        dist["n"] = (
+            dist["distribution"].n
+            if dist["distribution"]
+            else (dist["describe"].n if dist["describe"] else 0)
+        )
         out.append(dist)
     order = {w.kind: i for i, w in enumerate(waves)}
     out.sort(key=lambda d: (order.get(d["wave"], 9), d["audience"], info[(d["audience"], d["code"])].order))
@@ -306,10 +313,11 @@ def _paired_values(
     }
 
 
-def paired_stat(values: list[list[float]], item: ItemInfo) -> dict:
+def paired_stat(values: list[list[float]], item: ItemInfo) -> Any:
+    """stats.paired on [before, after] pairs of the same respondents (a stats.Paired, not suppressed)."""
     before = [b for b, _a in values]
     after = [a for _b, a in values]
-    return plain(stats_module().paired(before, after, scale=str(item.kind)))
+    return stats_module().paired(before, after, scale=str(item.kind))
 
 
 def paired(

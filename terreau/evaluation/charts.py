@@ -52,13 +52,16 @@ def distribution_svg(dist: dict) -> SafeString:
         y = 4 + i * ROW_H
         share = option["share"] or 0
         w = round(track * share / 100, 1)
+        if option["count"] is None:
+            value = escape(_("masqué"))
+        else:
+            value = f"{number(share, 0)} % ({option['count']})"
         body.append(
             f'<text x="{LABEL_W - 8}" y="{y + 16}" text-anchor="end" fill="#1b1b1b">'
             f"{escape(_cut(option['label'], 34))}</text>"
             f'<rect x="{LABEL_W}" y="{y + 4}" width="{track}" height="16" fill="{TRACK}"/>'
             f'<rect x="{LABEL_W}" y="{y + 4}" width="{w}" height="16" fill="{BAR}"/>'
-            f'<text x="{WIDTH - VALUE_W + 6}" y="{y + 16}" fill="#1b1b1b">'
-            f"{number(share, 0)} % ({option['count']})</text>"
+            f'<text x="{WIDTH - VALUE_W + 6}" y="{y + 16}" fill="#1b1b1b">{value}</text>'
         )
     label = _(
         "Répartition des réponses à « %(q)s » (%(n)s répondants) ; détail dans le tableau qui suit."

@@ -42,12 +42,12 @@ def suppression_module():
 
 def shown(n: int, min_count: int) -> bool:
     """Whether a figure computed on ``n`` respondents may be shown (suppression.visible_stat)."""
-    return bool(suppression_module().visible_stat(n, min_count))
+    return bool(suppression_module().visible_stat(n, min_count=min_count))
 
 
 def hidden_keys(counts: dict[Any, int], min_count: int) -> set:
     """Keys of a breakdown to hide: primary (too few) and secondary suppression (suppression.suppress_counts)."""
-    kept = suppression_module().suppress_counts(counts, min_count)
+    kept = suppression_module().suppress_counts(counts, min_count=min_count)
     return {key for key in counts if kept.get(key) is None}
 
 
@@ -128,8 +128,24 @@ def _share(count: int, n: int) -> float | None:
 
 
 def _distribution(dist: dict, item: analysis_mod.ItemInfo, min_count: int) -> dict:
-    visible = shown(dist["n"], min_count)
-    describe = dist.get("describe") or {}
+    """A distribution as the report shows it: hidden on too few respondents, and small answer counts hidden
+    within it (suppression.shown_distribution, shown_describe)."""
+    sup = suppression_module()
+    shown_dist = dist["distribution"] and sup.shown_distribution(dist["distribution"], min_count=min_count)
+    described = dist["describe"] and sup.shown_describe(dist["describe"], min_count=min_count)
+    visible = bool(shown_dist) if dist["distribution"] is not None else bool(described)
+    options = []
+    if shown_dist:
+        for option in dist["options"]:
+            count = shown_dist.counts.get(option["value"])
+            share = shown_dist.shares.get(option["value"])
+            options.append(
+                {
+                    "label": option["label"],
+                    "count": count,
+                    "share": None if share is None else round(100 * share, 1),
+                }
+            )
     return {
         "wave": dist["wave"],
         "wave_label": str(Wave.Kind(dist["wave"]).label) if dist["wave"] in Wave.Kind.values else "",
@@ -138,23 +154,27 @@ def _distribution(dist: dict, item: analysis_mod.ItemInfo, min_count: int) -> di
         "code": dist["code"],
         "kind": dist["kind"],
         "text": item.text,
-        "n": dist["n"] if visible else None,
+        "n": (shown_dist.n if shown_dist else dist["n"]) if visible else None,
         "suppressed": not visible,
         "small": visible and dist["n"] < SMALL,
         "declined": dist["declined"] if visible else None,
-        "options": [
-            {"label": o["label"], "count": o["count"], "share": _share(o["count"], dist["n"])}
-            for o in dist["options"]
-        ]
-        if visible
-        else [],
-        "mean": describe.get("mean") if visible else None,
-        "median": describe.get("median") if visible and dist["kind"] == Item.Kind.NUMBER else None,
-        "sd": describe.get("sd") if visible else None,
+        "options": options,
+        "mean": described.mean if described else None,
+        "median": described.median if described and dist["kind"] == Item.Kind.NUMBER else None,
+        "sd": described.sd if described else None,
     }
 
 
-def _result(stat: dict) -> dict:
+def p_display(p: float | None) -> str:
+    """« p < 0,001 » or « p = 0,042 » (French decimals), empty when there is no p-value."""
+    if p is None:
+        return ""
+    return "p < 0,001" if p < 0.001 else "p = " + f"{p:.3f}".replace(".", ",")
+
+
+def _result(paired: Any) -> dict:
+    """A suppressed stats.Paired as plain figures (shares in percent)."""
+    stat = analysis_mod.plain(paired)
     test = stat.get("test") or {}
     share = stat.get("share_improved")
     return {
@@ -168,14 +188,20 @@ def _result(stat: dict) -> dict:
         "test": test.get("name"),
         "statistic": test.get("statistic"),
         "p_value": test.get("p_value"),
+        "p_display": p_display(test.get("p_value")),
         "test_note": test.get("reason"),
         "share_improved": None if share is None else round(100 * share, 1),
+        "n_improved": stat.get("n_improved"),
+        "n_same": stat.get("n_same"),
+        "n_worse": stat.get("n_worse"),
         "small": (stat.get("n") or 0) < SMALL,
     }
 
 
 def _paired(entry: dict, item: analysis_mod.ItemInfo, min_count: int, labels: dict) -> dict | None:
-    if not shown(entry["n"], min_count):
+    shown_paired = suppression_module().shown_paired
+    overall = shown_paired(entry["result"], min_count=min_count)
+    if overall is None:
         return {
             "audience": entry["audience"],
             "audience_label": _audience(entry["audience"]),
@@ -195,10 +221,12 @@ def _paired(entry: dict, item: analysis_mod.ItemInfo, min_count: int, labels: di
         rows = []
         for group in groups:
             label = labels[dim].get(group["key"]) or _("Non renseigné")
-            if group["key"] in hidden:
+            stat = None
+            if group["key"] not in hidden:
+                stat = shown_paired(analysis_mod.paired_stat(group["values"], item), min_count=min_count)
+            if stat is None:
                 rows.append({"label": str(label), "suppressed": True, "result": None})
             else:
-                stat = analysis_mod.paired_stat(group["values"], item)
                 rows.append({"label": str(label), "suppressed": False, "result": _result(stat)})
         breakdowns.append({"dimension": dim, "title": _(title), "rows": rows})
     return {
@@ -208,7 +236,7 @@ def _paired(entry: dict, item: analysis_mod.ItemInfo, min_count: int, labels: di
         "text": item.text,
         "kind": item.kind,
         "suppressed": False,
-        "result": _result(entry["result"]),
+        "result": _result(overall),
         "breakdowns": breakdowns,
         "scale": (item.scale_min, item.scale_max) if item.kind == Item.Kind.LIKERT else None,
     }
@@ -265,12 +293,14 @@ def _measure(indicator: Indicator, out: outputs_mod.Outputs, dists: dict, pairs:
         if indicator.measure == Indicator.Measure.MEAN_AFTER:
             return dist["mean"], ""
         if dist["kind"] == Item.Kind.LIKERT:
-            agree = sum(o["count"] for o in dist["options"][-2:])
+            counts = [o["count"] for o in dist["options"][-2:]]
         elif dist["kind"] == Item.Kind.YES_NO:
-            agree = dist["options"][0]["count"]
+            counts = [dist["options"][0]["count"]]
         else:
             return None, ""
-        return _share(agree, dist["n"]), "%"
+        if None in counts:
+            return None, ""  # a hidden count would be given away
+        return _share(sum(counts), dist["n"]), "%"
     pair = pairs.get(key)
     if pair is None or pair["suppressed"]:
         return None, ""

@@ -47,9 +47,8 @@ def distribution_drawing(dist: dict) -> Drawing:
         )
         drawing.add(Rect(label_w, y + 2, track, 11, fillColor=TRACK, strokeColor=None))
         drawing.add(Rect(label_w, y + 2, track * share / 100, 11, fillColor=GREEN, strokeColor=None))
-        drawing.add(
-            String(label_w + track + 4, y + 4, f"{number(share, 0)} % ({option['count']})", fontSize=8)
-        )
+        value = _("masqué") if option["count"] is None else f"{number(share, 0)} % ({option['count']})"
+        drawing.add(String(label_w + track + 4, y + 4, _chart_text(value), fontSize=8))
     return drawing
 
 
@@ -84,7 +83,7 @@ def paired_drawing(entries: list[dict]) -> Drawing:
                     Rect(label_w, y + offset, x(value) - label_w, 10, fillColor=colour, strokeColor=None)
                 )
                 drawing.add(String(label_w + track + 4, y + offset + 2, number(value, 2), fontSize=8))
-        if None not in (result["mean_after"], result["ci_low"], result["ci_high"]):
+        if None not in (result["mean_after"], result["mean_change"], result["ci_low"], result["ci_high"]):
             base = result["mean_after"] - result["mean_change"]
             lo, hi = x(base + result["ci_low"]), x(base + result["ci_high"])
             for line in (
@@ -168,9 +167,10 @@ def report_pdf(*, report: Report) -> bytes:
     story.append(pdf.table(rate_rows, widths=[0.12, 0.2, 0.32, 0.12, 0.12, 0.12], right=[3, 4, 5]))
     shown_pairs = [p for p in report.paired if not p["suppressed"]]
     if shown_pairs:
-        story.append(pdf.para(_("Évolutions avant / après (mêmes personnes)"), "Heading2"))
+        heading = pdf.para(_("Évolutions avant / après (mêmes personnes)"), "Heading2")
         for chunk in range(0, len(shown_pairs), 8):
-            story.append(paired_drawing(shown_pairs[chunk : chunk + 8]))
+            drawing = paired_drawing(shown_pairs[chunk : chunk + 8])
+            story.append(pdf.KeepTogether([heading, drawing]) if chunk == 0 else drawing)
         table_rows = [[_("Question"), "n", _("Évolution (IC 95 %)"), _("Test, p"), _("En progrès")]]
         for p in shown_pairs:
             r = p["result"]
@@ -179,7 +179,7 @@ def report_pdf(*, report: Report) -> bytes:
                     p["text"] + (" " + _("(petit effectif)") if r["small"] else ""),
                     r["n"],
                     f"{number(r['mean_change'], 2)} [{number(r['ci_low'], 2)} ; {number(r['ci_high'], 2)}]",
-                    f"{r['test'] or ''}, p = {number(r['p_value'], 3)}"
+                    f"{r['test'] or ''}, {r['p_display']}"
                     if r["p_value"] is not None
                     else (r["test_note"] or "–"),
                     _value(r["share_improved"], "%"),

@@ -124,6 +124,12 @@ def make_world(*, min_count: int = 5) -> SimpleNamespace:
         target=Decimal("95"),
     )
     IndicatorFactory(evaluation=evaluation, target=Decimal("10"))  # sessions held: none
+    IndicatorFactory(
+        evaluation=evaluation,
+        output_metric=Indicator.Metric.SITES_ACTIVE,
+        label="Sites actifs",
+        target=Decimal("0"),
+    )
     return SimpleNamespace(
         program=program,
         evaluation=evaluation,
@@ -167,16 +173,16 @@ def test_pairs_by_code_across_versions_and_ignores_unsubmitted():
     result = analysis.analyse(evaluation=world.evaluation)
     likert = next(p for p in result.paired if p["code"] == "isolement")
     assert likert["n"] == 11
-    stat = likert["result"]
-    assert stat["mean_before"] == pytest.approx(2.0)
-    assert stat["mean_after"] == pytest.approx(41 / 11)
-    assert stat["mean_change"] == pytest.approx(41 / 11 - 2)
-    assert stat["share_improved"] == pytest.approx(10 / 11)
-    assert stat["test"]["name"]  # Wilcoxon, from terreau.evaluation.stats
+    stat = likert["result"]  # a terreau.evaluation.stats.Paired
+    assert stat.mean_before == pytest.approx(2.0)
+    assert stat.mean_after == pytest.approx(41 / 11)
+    assert stat.mean_change == pytest.approx(41 / 11 - 2)
+    assert stat.share_improved == pytest.approx(10 / 11)
+    assert stat.test.name == "test des rangs signés de Wilcoxon"
     by_site = {g["key"]: g["n"] for g in likert["breakdowns"]["site"]}
     assert by_site == {world.sites[0].pk: 9, world.sites[1].pk: 2}
     yes_no = next(p for p in result.paired if p["code"] == "seul")
-    assert yes_no["n"] == 11 and yes_no["result"]["n_improved"] == 10
+    assert yes_no["n"] == 11 and yes_no["result"].n_improved == 10
 
 
 def test_distribution_after_wave():
@@ -218,9 +224,13 @@ def test_report_figures_and_suppression():
         row["suppressed"] for row in by_site["rows"]
     )  # B has 2: hidden, and A by secondary suppression
     framework = report.framework[0]["indicators"]
-    assert (framework[0]["value"], framework[0]["status"]) == (85.7, "met")  # 12 of 14 agree (4 or 5)
-    assert (framework[1]["value"], framework[1]["status"]) == (90.9, "not_met")
-    assert report.framework[1]["indicators"][0]["status"] == "not_met"  # 0 sessions held, target 10
+    # 12 of 14 agree (4 or 5), but « 5 » (2 answers) is hidden: the share would give it away.
+    assert (framework[0]["value"], framework[0]["status"]) == (None, "not_measurable")
+    # 10 of 11 improved: the one who did not is hidden, and so is the count that would reveal them.
+    assert likert["result"]["n_same"] is None and likert["result"]["share_improved"] is None
+    assert framework[1]["status"] == "not_measurable"
+    others = report.framework[1]["indicators"]
+    assert [i["status"] for i in others] == ["not_met", "met"]  # 0 sessions held (target 10); 0 ≥ 0 sites
     assert report.quotes and "example.org" not in report.quotes[0]["text"]
     assert any("Petits effectifs" in limit for limit in report.auto_limits)
     data = report.as_dict()

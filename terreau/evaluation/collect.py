@@ -35,7 +35,7 @@ from terreau.evaluation.response_models import Answer, CollectionLink, Responden
 TEXT_MAX = 5000
 NUMBER_LIMIT = Decimal("1000000000")  # |n| above a billion is absurd for any question asked here
 CLOSED_WAVE = gettext_lazy(
-    "Cette vague de collecte est close : les réponses ne sont plus acceptées. Merci de votre participation."
+    "Cette vague de collecte est close : les réponses ne sont plus acceptées. Merci de votre participation."
 )
 ALREADY_SENT = gettext_lazy("Un questionnaire a déjà été envoyé avec ce code pour cette vague.")
 NOT_FOUND = "not_found"
@@ -129,7 +129,7 @@ def response_start(
             raise ValidationError(
                 {
                     "code": _(
-                        "Ce code n'est pas connu : vérifiez-le (il figure sur le papier remis par l'équipe), "
+                        "Ce code n'est pas connu : vérifiez-le (il figure sur le papier remis par l'équipe), "
                         "ou laissez le champ vide pour répondre sans code."
                     )
                 }
@@ -172,7 +172,7 @@ def response_start(
 
 
 def _empty() -> ValidationError:
-    return ValidationError(_("Choisissez une réponse, ou « Je préfère ne pas répondre »."), code="empty")
+    return ValidationError(_("Choisissez une réponse, ou « Je préfère ne pas répondre »."), code="empty")
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -254,7 +254,7 @@ def clean_raw(item: Item, raw: Mapping[str, Any]) -> dict[str, Any]:
     else:
         if len(text) > TEXT_MAX:
             raise ValidationError(
-                _("Votre réponse est trop longue : %(max)s caractères au plus (vous en avez écrit %(n)s).")
+                _("Votre réponse est trop longue : %(max)s caractères au plus (vous en avez écrit %(n)s).")
                 % {"max": f"{TEXT_MAX:,}".replace(",", " "), "n": f"{len(text):,}".replace(",", " ")},
                 code="invalid",
             )
@@ -266,7 +266,7 @@ def _writable(response: Response) -> Response:
     locked = Response.objects.select_for_update().select_related("wave__evaluation").get(pk=response.pk)
     if locked.submitted_at is not None:
         raise ValidationError(
-            _("Ce questionnaire a déjà été envoyé : il ne peut plus être modifié."), code="sent"
+            _("Ce questionnaire a déjà été envoyé : il ne peut plus être modifié."), code="sent"
         )
     check_open(locked.wave)
     return locked
@@ -345,7 +345,7 @@ def response_submit(*, response: Response) -> Response:
     shown = visible_items(response=locked, answers=answers)
     missing = [i for i in shown if i.required and i.pk not in answers]
     if missing:
-        names = ", ".join(f"« {i.text} »" for i in missing[:3])
+        names = ", ".join(f"« {i.text} »" for i in missing[:3])
         raise ValidationError(
             ngettext(
                 "Il manque une réponse à la question %(names)s.",
@@ -367,7 +367,7 @@ def paper_record(
     *, wave: Wave, audience: str, code: str, site: Any, by: Any, answers: Mapping[str, Mapping[str, Any]]
 ) -> Response:
     """A paper questionnaire typed in, in one transaction: its answers by item code, every question left blank
-    on the paper recorded as « pas de réponse », then sent. Nothing is kept if anything is refused."""
+    on the paper recorded as « pas de réponse », then sent. Nothing is kept if anything is refused."""
     response = response_start(
         wave=wave,
         audience=audience,
@@ -383,7 +383,7 @@ def paper_record(
         item = items.get(item_code)
         if item is None:
             raise ValidationError(
-                _("Ce questionnaire a changé depuis : rechargez la page pour saisir ce papier.")
+                _("Ce questionnaire a changé depuis : rechargez la page pour saisir ce papier.")
             )
         answer_save(response=response, item=item, raw=raw)
     given = answers_of(response)

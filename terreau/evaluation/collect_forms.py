@@ -19,7 +19,7 @@ CODE_HELP = _("Si l'équipe vous a remis un code personnel, saisissez-le. Sinon,
 
 class LinkStartForm(forms.Form):
     consent = forms.BooleanField(
-        label=_("J'accepte de répondre à ce questionnaire ; mes réponses restent anonymes."),
+        label=_("J'accepte de répondre à ce questionnaire ; mes réponses restent anonymes."),
         error_messages={
             "required": _("Cochez la case pour accepter de répondre, ou fermez simplement la page.")
         },
@@ -51,7 +51,7 @@ class AssistStartForm(forms.Form):
         label=_("Code de la personne"),
         required=False,
         help_text=_(
-            "Le code figure sur le papier remis à la personne ; sinon choisissez « Nouveau répondant »."
+            "Le code figure sur le papier remis à la personne ; sinon choisissez « Nouveau répondant »."
         ),
     )
     age_band = forms.ChoiceField(
@@ -126,14 +126,14 @@ def item_field(item: Item) -> forms.Field:
 
 class PaperEntryForm(forms.Form):
     """A paper questionnaire typed in: the wave, the person's code (or a new respondent), then every question.
-    An empty question is recorded as « pas de réponse sur le papier »."""
+    An empty question is recorded as « pas de réponse sur le papier »."""
 
     wave = forms.ModelChoiceField(label=_("Vague"), queryset=Wave.objects.none(), empty_label=None)
     code = forms.CharField(
         label=_("Code personnel écrit sur le papier"),
         required=False,
         max_length=30,
-        help_text=_("Laissez vide si le papier ne porte pas de code : un nouveau répondant est créé."),
+        help_text=_("Laissez vide si le papier ne porte pas de code : un nouveau répondant est créé."),
     )
     site = forms.ModelChoiceField(label=_("Site (facultatif)"), queryset=None, required=False)
     consent = forms.BooleanField(

@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.platypus import Table, TableStyle
+from reportlab.platypus import Flowable, Table, TableStyle
 
 from terreau.core.pdf import FRAME_WIDTH, KeepTogether, Spacer, build, cm, para, style
 from terreau.evaluation.instrument_models import Instrument, Item
 
 BOX = 0.8 * cm
+
+
+class TickBox(Flowable):
+    """An empty square to tick with a pen."""
+
+    def __init__(self, size: float = 0.7 * cm) -> None:
+        super().__init__()
+        self.size = size
+        self.width = self.height = size
+
+    def draw(self) -> None:
+        self.canv.setLineWidth(1.4)
+        self.canv.rect(0, 0, self.size, self.size)
 
 
 def _styles() -> dict:
@@ -24,47 +37,45 @@ def _styles() -> dict:
         "help": style("PaperHelp", "Italic", fontSize=12, leading=16),
         "option": style("PaperOption", "Normal", fontSize=14, leading=18),
         "scale": style("PaperScale", "Normal", fontSize=13, leading=16, alignment=1),
+        "end": style("PaperEnd", "Italic", fontSize=12, leading=16, alignment=2),
     }
 
 
 def _boxed_rows(labels: list[str], s: dict) -> Table:
     """One line per option: an empty box to tick, then the option."""
-    rows = [["", para(label, s["option"])] for label in labels]
-    grid = Table(
-        rows,
-        colWidths=[BOX, FRAME_WIDTH - BOX],
-        rowHeights=[BOX + 0.3 * cm] * len(rows),
-        hAlign="LEFT",
+    rows = [[TickBox(), para(label, s["option"])] for label in labels]
+    grid = Table(rows, colWidths=[BOX + 0.4 * cm, FRAME_WIDTH - BOX - 0.4 * cm], hAlign="LEFT")
+    grid.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+            ]
+        )
     )
-    commands = [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (1, 0), (1, -1), 12)]
-    commands += [("BOX", (0, r), (0, r), 1.2, colors.black) for r in range(len(rows))]
-    grid.setStyle(TableStyle(commands))
     return grid
 
 
 def _scale(item: Item, s: dict) -> Table:
-    """A Likert scale: a row of boxes, their numbers below, the end labels under the ends."""
+    """A Likert scale: a row of boxes with their numbers below, the end labels under the ends."""
     values = list(range(item.scale_min, item.scale_max + 1))
-    width = min(2.2 * cm, FRAME_WIDTH / len(values))
-    numbers = [para(str(v), s["scale"]) for v in values]
-    ends = [""] * len(values)
-    ends[0] = para(item.scale_min_label, s["help"]) if item.scale_min_label else ""
-    ends[-1] = para(item.scale_max_label, s["help"]) if item.scale_max_label else ""
+    width = min(2.4 * cm, FRAME_WIDTH / len(values))
     grid = Table(
-        [[""] * len(values), numbers], colWidths=[width] * len(values), rowHeights=[BOX, None], hAlign="LEFT"
+        [[TickBox() for _v in values], [para(str(v), s["scale"]) for v in values]],
+        colWidths=[width] * len(values),
+        hAlign="LEFT",
+        style=[("ALIGN", (0, 0), (-1, -1), "CENTER")],
     )
-    commands = [("BOX", (c, 0), (c, 0), 1.2, colors.black) for c in range(len(values))]
-    commands.append(("ALIGN", (0, 0), (-1, -1), "CENTER"))
-    grid.setStyle(TableStyle(commands))
-    if any(ends):
-        labels = Table(
-            [[ends[0], ends[-1]]],
-            colWidths=[FRAME_WIDTH / 2, FRAME_WIDTH / 2],
-            hAlign="LEFT",
-            style=[("ALIGN", (1, 0), (1, 0), "RIGHT")],
-        )
-        return Table([[grid], [labels]], colWidths=[FRAME_WIDTH], hAlign="LEFT")
-    return grid
+    if not (item.scale_min_label or item.scale_max_label):
+        return grid
+    total = width * len(values)
+    ends = Table(
+        [[para(item.scale_min_label, s["help"]), para(item.scale_max_label, s["end"])]],
+        colWidths=[total / 2, total / 2],
+        hAlign="LEFT",
+    )
+    return Table([[grid], [ends]], colWidths=[total], hAlign="LEFT")
 
 
 def _write_box(height: float) -> Table:
@@ -95,7 +106,7 @@ def _condition(item: Item, codes: dict[str, tuple[int, Item]]) -> str:
     number, source = earlier
     labels = {str(c.get("value")): str(c.get("label", c.get("value"))) for c in source.choices or []}
     labels.update({"yes": _("Oui"), "no": _("Non")})
-    wanted = ", ".join(f"« {labels.get(str(v), str(v))} »" for v in show_if.get("in") or [])
+    wanted = ", ".join(f"« {labels.get(str(v), str(v))} »" for v in show_if.get("in") or [])
     return _("Répondez seulement si vous avez répondu %(values)s à la question %(n)s.") % {
         "values": wanted,
         "n": number,
@@ -108,7 +119,7 @@ def paper_pdf(*, instrument: Instrument) -> bytes:
     if instrument.intro:
         story += [para(instrument.intro, s["body"]), Spacer(1, 0.4 * cm)]
     story += [
-        para(_("Votre code personnel, si l'équipe vous en a remis un :"), s["body"]),
+        para(_("Votre code personnel, si l'équipe vous en a remis un :"), s["body"]),
         Table(
             [[""]],
             colWidths=[7 * cm],
@@ -117,7 +128,7 @@ def paper_pdf(*, instrument: Instrument) -> bytes:
             style=[("BOX", (0, 0), (-1, -1), 1.2, colors.black)],
         ),
         Spacer(1, 0.4 * cm),
-        _boxed_rows([_("J'accepte de répondre à ce questionnaire ; mes réponses restent anonymes.")], s),
+        _boxed_rows([_("J'accepte de répondre à ce questionnaire ; mes réponses restent anonymes.")], s),
         Spacer(1, 0.3 * cm),
         para(
             _(

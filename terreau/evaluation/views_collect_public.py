@@ -259,7 +259,7 @@ def _save(response: Response, item: Item, raw: dict[str, Any]) -> None:
 
 
 def _save_quietly(response: Response, item: Item, raw: dict[str, Any]) -> None:
-    """« Précédent » keeps a valid answer given on the way, and goes back without one otherwise."""
+    """« Précédent » keeps a valid answer given on the way, and goes back without one otherwise."""
     try:
         collect.answer_save(response=response, item=item, raw=raw)
     except ValidationError as exc:

@@ -150,7 +150,7 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("Questionnaire papier enregistré, code personnel %(code)s : vous pouvez saisir le suivant.")
+                _("Questionnaire papier enregistré, code personnel %(code)s : vous pouvez saisir le suivant.")
                 % {"code": response.respondent.code},
             )
             return redirect(f"{request.path}?public={audience}")

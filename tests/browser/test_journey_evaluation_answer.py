@@ -24,7 +24,7 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path("/tmp/shots/E")
-LOST = "Connexion perdue : vos réponses sont gardées sur cet appareil"
+LOST = "Connexion perdue\u00a0: vos réponses sont gardées sur cet appareil"
 
 
 def test_answering_by_link_without_an_account(page):

@@ -11,8 +11,8 @@
   var key = "terreau-evaluation-pending-" + token;
   var statusBox = document.getElementById("answer-status");
   var errorBox = document.getElementById("answer-error");
-  var LOST = "Connexion perdue : vos réponses sont gardées sur cet appareil et seront envoyées dès le retour de la connexion.";
-  var BACK = "Connexion rétablie : vos réponses sont envoyées.";
+  var LOST = "Connexion perdue\u00a0: vos réponses sont gardées sur cet appareil et seront envoyées dès le retour de la connexion.";
+  var BACK = "Connexion rétablie\u00a0: vos réponses sont envoyées.";
   var timer = null;
   var sending = false;
 

@@ -196,6 +196,8 @@ def test_describe_matches_statistics_module():
     assert (result.min, result.max) == (1, 9)
     assert describe([7]).sd is None and describe([7]).median == 7
     assert describe([]) == stats.Describe(0, None, None, None, None, None)
+    # hostile values are missing answers, never a crash
+    assert describe([10**400, "12", {"a": 1}, float("inf"), 4]).n == 1
 
 
 def test_distribution_counts_and_shares():

@@ -30,7 +30,7 @@ from terreau.core.access import actor_for, editable, get_for, visible
 from terreau.core.forms_flow import show_error, submit
 from terreau.core.links import absolute_url
 from terreau.evaluation import services
-from terreau.evaluation.forms import EvaluationForm
+from terreau.evaluation.forms import EvaluationForm, LinkForm, QuestionForm, RespondentForm, ShareLinkForm
 from terreau.evaluation.instrument_models import Instrument
 from terreau.evaluation.models import Audience, Evaluation, ShareLink, Wave
 from terreau.evaluation.response_models import CollectionLink, Respondent
@@ -253,8 +253,6 @@ def _share_links(request: HttpRequest, evaluation: Evaluation) -> list[ShareLink
 @login_required
 @require_safe
 def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    from terreau.evaluation.forms import LinkForm, QuestionForm, RespondentForm, ShareLinkForm
-
     evaluation = evaluation_for(request, pk)
     user = request.user
     can_change = may_change(user, evaluation)

@@ -172,3 +172,31 @@ def test_evaluation_added_in_the_admin_records_its_author(client, facilitator, m
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     created = Evaluation.objects.get(title="Évaluation ajoutée dans l'administration")
     assert created.created_by == facilitator and created.state == Evaluation.State.DRAFT
+
+
+def test_every_evaluation_admin_page_renders(client, mine):
+    """Change lists and change pages of every evaluation model, for a superuser (a wrong column or read-only
+    field only shows when the page is drawn)."""
+    from django.contrib import admin
+
+    from tests.evaluation.factories import (
+        CollectionLinkFactory,
+        EvaluationQuestionFactory,
+        IndicatorFactory,
+    )
+
+    answer = AnswerFactory(response=ResponseFactory(respondent__evaluation=mine), number=4)
+    wave = answer.response.wave
+    EvaluationQuestionFactory(evaluation=mine)
+    IndicatorFactory(evaluation=mine)
+    CollectionLinkFactory(wave=wave)
+    ShareLinkFactory(evaluation=mine)
+    root = get_user_model().objects.create_superuser(email="racine.pages@example.org", password="x-T-2026")
+    client.force_login(root)
+    models = [m for m in admin.site._registry if m._meta.app_label == "evaluation"]
+    assert len(models) == 11  # the two histories are shown under their evaluation and wave
+    for model in models:
+        assert client.get(_url(model, "changelist")).status_code == 200, model.__name__
+        first = model._default_manager.order_by("pk").first()
+        assert first is not None, model.__name__
+        assert client.get(_url(model, "change", first.pk)).status_code == 200, model.__name__

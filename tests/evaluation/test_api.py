@@ -158,3 +158,25 @@ def test_models_of_the_answers_are_kept_from_branch_staff():
     for model in (Respondent, Response, Answer):
         assert model.ACCESS.branch_staff is False and model.ACCESS.program is None
     assert Instrument.ACCESS.program and Item.ACCESS.program  # questionnaires: partners read them
+
+
+@pytest.mark.django_db
+def test_results_are_the_report_with_its_suppression(client, world):
+    import json
+
+    from terreau.evaluation.models import Evaluation
+
+    e1 = world["e1"]
+    url = f"/api/evaluations/{e1.pk}/results/"
+    data = _get(client, world, "partner_viewer", url).json()
+    assert data["evaluation_id"] == e1.pk and data["min_count"] == e1.min_count
+    assert data["period_start"] == "2026-01-01"
+    assert KNOWN_CODE not in json.dumps(data)
+    assert any(not p["suppressed"] for p in data["paired"])
+    # Above the number of respondents, nothing is computed any more.
+    Evaluation.objects.filter(pk=e1.pk).update(min_count=50)
+    try:
+        hidden = _get(client, world, "partner_viewer", url).json()
+        assert hidden["paired"] and all(p["suppressed"] for p in hidden["paired"])
+    finally:
+        Evaluation.objects.filter(pk=e1.pk).update(min_count=e1.min_count)

@@ -17,6 +17,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from importlib import import_module
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -47,10 +48,14 @@ def normalise_code(code: str) -> str:
 
 
 def _new_code(evaluation: Evaluation) -> str:
-    try:
-        from terreau.evaluation.services import new_respondent_code
-    except ImportError:  # the framework's services are not there yet: the same shape of code
-        new_respondent_code = None
+    new_respondent_code = None
+    for module in ("terreau.evaluation.services_people", "terreau.evaluation.services"):
+        try:
+            new_respondent_code = getattr(import_module(module), "new_respondent_code", None)
+        except ImportError:  # the framework's services are not there: the same shape of code, below
+            continue
+        if new_respondent_code is not None:
+            break
     if new_respondent_code is not None:
         for call in (
             lambda: new_respondent_code(evaluation=evaluation),

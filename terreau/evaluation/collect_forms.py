@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from terreau.evaluation.collect import clean_raw
@@ -69,6 +70,7 @@ class AssistStartForm(forms.Form):
     def __init__(self, *args: Any, evaluation: Any, sites: Any, respondents: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["wave"].queryset = evaluation.waves.filter(state=Wave.State.OPEN)
+        self.fields["wave"].label_from_instance = wave_label
         self.fields["audience"].choices = _audience_choices(evaluation)
         if Audience.PARTICIPANTS in evaluation.audiences:
             self.fields["audience"].initial = Audience.PARTICIPANTS
@@ -88,6 +90,13 @@ class AssistStartForm(forms.Form):
             if data.get("site") and chosen.site_id not in (None, data["site"].pk):
                 self.add_error("respondent", _("Ce code est celui d'une personne d'un autre site."))
         return data
+
+
+def wave_label(wave: Wave) -> str:
+    return _("Vague « %(kind)s » (jusqu'au %(date)s)") % {
+        "kind": wave.get_kind_display(),
+        "date": date_format(wave.closes_on, "j F Y"),
+    }
 
 
 def item_field_name(item: Item) -> str:
@@ -146,6 +155,7 @@ class PaperEntryForm(forms.Form):
     def __init__(self, *args: Any, evaluation: Any, instrument: Any, sites: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["wave"].queryset = evaluation.waves.filter(state=Wave.State.OPEN)
+        self.fields["wave"].label_from_instance = wave_label
         self.fields["site"].queryset = sites
         self.items = list(instrument.items.order_by("order", "pk")) if instrument else []
         for item in self.items:

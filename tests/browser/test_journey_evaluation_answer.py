@@ -33,6 +33,7 @@ def test_answering_by_link_without_an_account(page):
     link = CollectionLinkFactory(wave=world.wave, site=world.site_a)
     page.goto(f"/evaluation/q/{link.token}/")
     page.get_by_text("Vos réponses restent anonymes").wait_for()
+    shot(page, "0-link")
     page.get_by_label("J'accepte de répondre").check()
     page.get_by_role("button", name="Commencer").click()
 
@@ -95,6 +96,7 @@ def test_assisted_entry_by_keyboard_with_a_lost_connection(page):
     ProgramRole.objects.create(program=world.program, user=volunteer, role="volunteer", site=world.site_a)
     login(page, volunteer.email)
     page.goto(f"/evaluation/{world.evaluation.pk}/saisie/")
+    shot(page, "2-assist-start")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     tab_to(page, "#id_age_band")

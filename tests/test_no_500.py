@@ -4,6 +4,7 @@ page numbers, unknown filter codes), and every endpoint receives empty and garba
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -192,9 +193,21 @@ def _form_fields(html: bytes) -> set[str]:
     return set(re.findall(rb'name="([^"]+)"', html)) - {b"csrfmiddlewaretoken"}
 
 
+# The SQLite pass sweeps every role; the PostgreSQL pass of CI a sample (the sweep is the suite's slowest test,
+# about 3 minutes per role on a quiet 2-core machine, and what differs between the engines is in the queries, which
+# these roles reach through the pages of all the others: public pages, a branch's staff, a program's team).
+PG_SAMPLE = ("anonymous", "poitou_facilitator", "silvergeek_coordinator", "site_staff")
+SWEPT_ROLES = [
+    role
+    for role in sweep_data.ROLES
+    if role in PG_SAMPLE
+    or not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+]
+
+
 # Non-transactional: every role's requests are rolled back after its test, the demo stays as loaded.
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", list(sweep_data.ROLES))
+@pytest.mark.parametrize("role", SWEPT_ROLES)
 def test_no_page_answers_500(role, demo, settings):
     settings.AXES_ENABLED = False  # garbage login posts must not lock the demo accounts for later roles
     data, (plausible, garbage) = demo

@@ -37,6 +37,7 @@ from rest_framework.response import Response
 from terreau.api.schema import ErrorSerializer
 from terreau.api.views import AccessLookupMixin
 from terreau.core.access import editable, visible
+from terreau.core.audit import audit_export
 from terreau.evaluation.models import (
     Answer,
     Audience,
@@ -345,5 +346,13 @@ class EvaluationViewSet(
                 )
             rows = rows.filter(response__wave__kind=wave)
         rows = rows.order_by("response__respondent__code", "response__wave__opens_on", "item__order", "pk")
+        # Reading raw answers is recorded, page by page, as their spreadsheet's download is.
+        audit_export(
+            request,
+            target=_("Réponses anonymisées de l'évaluation « %(title)s » (API)")
+            % {"title": evaluation.title},
+            obj=evaluation,
+            branch_id=evaluation.program.branch_id,
+        )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(AnswerSerializer(page, many=True).data)

@@ -69,7 +69,7 @@ def test_questionnaires_with_their_items_and_versions(client, world):
 def test_answers_are_pseudonymous_and_typed(client, world, django_assert_max_num_queries):
     e1 = world["e1"]
     client.force_login(world["users"]["evaluator"])
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(16):  # the same for 24 answers as for 1 (and one audit record)
         data = client.get(f"/api/evaluations/{e1.pk}/answers/", {"page_size": 200}).json()
     # Six respondents, two waves, two questions.
     assert data["count"] == 24
@@ -180,3 +180,18 @@ def test_results_are_the_report_with_its_suppression(client, world):
         assert hidden["paired"] and all(p["suppressed"] for p in hidden["paired"])
     finally:
         Evaluation.objects.filter(pk=e1.pk).update(min_count=e1.min_count)
+
+
+@pytest.mark.django_db
+def test_reading_raw_answers_is_recorded(client, world):
+    from terreau.core.models import AuditEvent
+
+    before = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).count()
+    _get(client, world, "evaluator", f"/api/evaluations/{world['e1'].pk}/answers/", wave="after")
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).order_by("pk").last()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).count() == before + 1
+    assert event.actor == world["users"]["evaluator"] and world["e1"].title in event.target
+    assert event.branch_id == world["p1"].branch_id
+    # Refused: nothing recorded.
+    _get(client, world, "partner_viewer", f"/api/evaluations/{world['e1'].pk}/answers/")
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).count() == before + 1

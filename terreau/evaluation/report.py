@@ -223,7 +223,7 @@ def _paired(entry: dict, item: analysis_mod.ItemInfo, min_count: int, labels: di
             label = labels[dim].get(group["key"]) or _("Non renseigné")
             stat = None
             if group["key"] not in hidden:
-                stat = shown_paired(analysis_mod.paired_stat(group["values"], item), min_count=min_count)
+                stat = shown_paired(group["result"], min_count=min_count)
             if stat is None:
                 rows.append({"label": str(label), "suppressed": True, "result": None})
             else:
@@ -417,7 +417,7 @@ def _auto_limits(report: Report, result: analysis_mod.Analysis) -> list[str]:
 
 
 def build_report(*, evaluation: Evaluation) -> Report:
-    result = analysis_mod.analyse(evaluation=evaluation)
+    result = analysis_mod.analyse_cached(evaluation=evaluation)
     out = outputs_mod.compute(evaluation=evaluation)
     min_count = evaluation.min_count
     labels = {

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from terreau.activities.hooks import holders
 from terreau.activities.models import Attendance, Participant
 
 # What anonymisation writes over a participant's personal data (erasure on request, retention period).
@@ -51,11 +52,17 @@ def participant_export(*, participant: Participant) -> dict:
         else None,
         "anonymise_le": participant.anonymised_at.isoformat() if participant.anonymised_at else None,
         "seances": [timezone.localtime(a.report.session.starts_at).strftime("%Y-%m-%d %H:%M") for a in rows],
+        # What other apps hold (the evaluation's questionnaires), described in French.
+        "autres_donnees": [line for holder in holders() for line in holder.describe(participant)],
     }
 
 
+@transaction.atomic
 def participant_erase(*, participant: Participant, by=None, now=None) -> Participant:
-    """Anonymise: the person can no longer be identified; attendance rows stay for the statistics."""
+    """Anonymise: the person can no longer be identified; attendance rows stay for the statistics. What other
+    apps hold about the person is erased with it (terreau.activities.hooks)."""
+    for holder in holders():
+        holder.erase(participant)
     for name, value in ANONYMISED.items():
         setattr(participant, name, value)
     participant.anonymised_at = now or timezone.now()
@@ -68,6 +75,8 @@ def enforce_retention(*, today: date | None = None) -> int:
     """Anonymise participants whose last participation is older than the retention period; returns count."""
     today = today or timezone.localdate()
     now = timezone.now()
-    return Participant.objects.due_for_anonymisation(today=today).update(
-        **ANONYMISED, anonymised_at=now, updated_at=now
-    )
+    due = Participant.objects.due_for_anonymisation(today=today)
+    ids = list(due.values_list("pk", flat=True))
+    for holder in holders():
+        holder.anonymise(ids)
+    return Participant.objects.filter(pk__in=ids).update(**ANONYMISED, anonymised_at=now, updated_at=now)

@@ -12,3 +12,9 @@ class EvaluationConfig(AppConfig):
         from terreau.programs.hooks import register_program_panel
 
         register_program_panel(program_panel)
+
+        # A participant's evaluation answers are exported, erased and anonymised with the participant.
+        from terreau.activities.hooks import register_participant_data
+        from terreau.evaluation.participant_data import PARTICIPANT_DATA
+
+        register_participant_data(PARTICIPANT_DATA)

@@ -42,7 +42,7 @@ class InstrumentCreateForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Lu avant la première question : but, durée, confidentialité."),
+        help_text=_("Lu avant la première question : but, durée, confidentialité."),
     )
 
     def __init__(self, *args: Any, audiences: list[str], **kwargs: Any) -> None:
@@ -58,7 +58,7 @@ class InstrumentEditForm(forms.Form):
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Lu avant la première question : but, durée, confidentialité."),
+        help_text=_("Lu avant la première question : but, durée, confidentialité."),
     )
 
 
@@ -77,7 +77,7 @@ class ItemForm(forms.Form):
         max_length=60,
         required=False,
         help_text=_(
-            "Reste le même d'une version et d'une vague à l'autre pour comparer les réponses ; "
+            "Reste le même d'une version et d'une vague à l'autre pour comparer les réponses ; "
             "fait à partir de la question si vous le laissez vide."
         ),
     )

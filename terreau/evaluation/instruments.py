@@ -33,7 +33,7 @@ from terreau.evaluation.models import Audience, Evaluation
 
 Kind = Item.Kind
 FROZEN = gettext_lazy(
-    "Ce questionnaire a déjà reçu des réponses : il est figé. Créez une nouvelle version pour le modifier."
+    "Ce questionnaire a déjà reçu des réponses : il est figé. Créez une nouvelle version pour le modifier."
 )
 MAX_ITEMS = 200
 MAX_CHOICES = 20
@@ -74,13 +74,13 @@ def instrument_create(
     if audience not in Audience.values or audience not in (evaluation.audiences or []):
         raise ValidationError(_("Choisissez un des publics interrogés par cette évaluation."))
     if evaluation.state == Evaluation.State.CLOSED:
-        raise ValidationError(_("Cette évaluation est terminée : ses questionnaires ne changent plus."))
+        raise ValidationError(_("Cette évaluation est terminée : ses questionnaires ne changent plus."))
     with transaction.atomic():
         Evaluation.objects.select_for_update().filter(pk=evaluation.pk).first()
         if current_instrument(evaluation=evaluation, audience=audience) is not None:
             raise ValidationError(
                 _(
-                    "Ce public a déjà un questionnaire en usage : modifiez-le ou créez-en une nouvelle version."
+                    "Ce public a déjà un questionnaire en usage : modifiez-le ou créez-en une nouvelle version."
                 )
             )
         last = Instrument.objects.filter(evaluation=evaluation, audience=audience).aggregate(v=Max("version"))
@@ -136,7 +136,7 @@ def instrument_new_version(*, instrument: Instrument, by: Any) -> Instrument:
             raise ValidationError(_("Seule la version en usage peut donner une nouvelle version."))
         if old.frozen_at is None:
             raise ValidationError(
-                _("Ce questionnaire n'a encore reçu aucune réponse : modifiez-le directement.")
+                _("Ce questionnaire n'a encore reçu aucune réponse : modifiez-le directement.")
             )
         last = Instrument.objects.filter(evaluation=old.evaluation_id, audience=old.audience).aggregate(
             v=Max("version")
@@ -165,9 +165,9 @@ def instrument_new_version(*, instrument: Instrument, by: Any) -> Instrument:
 def _text(value: Any, *, limit: int, label: str, required: bool = False) -> str:
     text = str(value or "").strip()
     if required and not text:
-        raise ValidationError(_("%(field)s : ce champ est obligatoire.") % {"field": label})
+        raise ValidationError(_("%(field)s : ce champ est obligatoire.") % {"field": label})
     if len(text) > limit:
-        raise ValidationError(_("%(field)s : %(n)s caractères au plus.") % {"field": label, "n": limit})
+        raise ValidationError(_("%(field)s : %(n)s caractères au plus.") % {"field": label, "n": limit})
     return text
 
 
@@ -175,9 +175,9 @@ def _int(value: Any, label: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
-        raise ValidationError(_("%(field)s : indiquez un nombre entier.") % {"field": label}) from None
+        raise ValidationError(_("%(field)s : indiquez un nombre entier.") % {"field": label}) from None
     if abs(number) > SCALE_LIMIT:
-        raise ValidationError(_("%(field)s : nombre trop grand.") % {"field": label})
+        raise ValidationError(_("%(field)s : nombre trop grand.") % {"field": label})
     return number
 
 
@@ -187,9 +187,9 @@ def _decimal(value: Any, label: str) -> Decimal | None:
     try:
         number = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise ValidationError(_("%(field)s : indiquez un nombre.") % {"field": label}) from None
+        raise ValidationError(_("%(field)s : indiquez un nombre.") % {"field": label}) from None
     if not number.is_finite() or abs(number) > NUMBER_LIMIT:
-        raise ValidationError(_("%(field)s : nombre trop grand.") % {"field": label})
+        raise ValidationError(_("%(field)s : nombre trop grand.") % {"field": label})
     return number.quantize(Decimal("0.01"))
 
 
@@ -262,7 +262,7 @@ def _clean(item: Item, fields: dict[str, Any]) -> None:
         )
         if not (item.scale_min_label and item.scale_max_label):
             raise ValidationError(
-                _("Nommez les deux bouts de l'échelle (par exemple « Pas du tout d'accord »).")
+                _("Nommez les deux bouts de l'échelle (par exemple « Pas du tout d'accord »).")
             )
     else:
         item.scale_min, item.scale_max, item.scale_min_label, item.scale_max_label = 1, 5, "", ""
@@ -289,7 +289,7 @@ def _code(instrument: Instrument, item: Item, wanted: str) -> str:
         if not CODE.match(wanted):
             raise ValidationError(
                 _(
-                    "Le code ne contient que des lettres sans accent, des chiffres, « - » et « _ » (60 au plus)."
+                    "Le code ne contient que des lettres sans accent, des chiffres, « - » et « _ » (60 au plus)."
                 )
             )
         if wanted in others:
@@ -328,7 +328,7 @@ def _check_condition(item: Item, show_if: Any, items: list[Item]) -> dict[str, A
     wanted = [str(v) for v in show_if["in"]]
     if not wanted or any(v not in allowed for v in wanted):
         raise ValidationError(
-            _("Choisissez au moins une des réponses proposées par la question « %(q)s ».")
+            _("Choisissez au moins une des réponses proposées par la question « %(q)s ».")
             % {"q": source.text}
         )
     return {"item": source.code, "in": [v for v in allowed if v in wanted]}
@@ -348,7 +348,7 @@ def _check_all(instrument: Instrument, items: list[Item] | None = None) -> None:
             except ValidationError:
                 raise ValidationError(
                     _(
-                        "Ce changement rendrait impossible la condition d'affichage de la question « %(q)s » : "
+                        "Ce changement rendrait impossible la condition d'affichage de la question « %(q)s » : "
                         "modifiez d'abord cette condition."
                     )
                     % {"q": item.text}
@@ -396,7 +396,7 @@ def items_add_from_library(*, instrument: Instrument, by: Any, keys: Iterable[st
                 raise ValidationError(_("Ce modèle de question n'existe pas dans la bibliothèque.")) from None
             if instrument.audience not in t["audiences"]:
                 raise ValidationError(
-                    _("Le modèle « %(q)s » n'est pas prévu pour ce public.") % {"q": t["text"]}
+                    _("Le modèle « %(q)s » n'est pas prévu pour ce public.") % {"q": t["text"]}
                 )
             if key in present or t["code"] in codes:
                 continue
@@ -442,7 +442,7 @@ def item_delete(*, item: Item, by: Any) -> None:
         ]
         if dependents:
             raise ValidationError(
-                _("La question « %(q)s » dépend de celle-ci : retirez d'abord sa condition d'affichage.")
+                _("La question « %(q)s » dépend de celle-ci : retirez d'abord sa condition d'affichage.")
                 % {"q": dependents[0]}
             )
         item.delete()

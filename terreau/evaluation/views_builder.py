@@ -69,15 +69,15 @@ def _frozen(request: HttpRequest, instrument: Instrument) -> HttpResponse | None
 
 
 def condition_text(item: Item, by_code: dict[str, Item]) -> str:
-    """A skip condition in words: « Posée seulement si … »."""
+    """A skip condition in words: « Posée seulement si … »."""
     if not item.show_if:
         return ""
     source = by_code.get(item.show_if.get("item", ""))
     if source is None:
         return ""
     labels = dict(svc.values_of(source))
-    values = [f"« {labels.get(v, v)} »" for v in item.show_if.get("in", [])]
-    return _("Posée seulement si la réponse à « %(q)s » est %(values)s.") % {
+    values = [f"« {labels.get(v, v)} »" for v in item.show_if.get("in", [])]
+    return _("Posée seulement si la réponse à « %(q)s » est %(values)s.") % {
         "q": source.text,
         "values": _(" ou ").join(values),
     }
@@ -149,7 +149,7 @@ def instrument_create(request: HttpRequest, evaluation_pk: int) -> HttpResponse:
         request,
         form,
         run=lambda: svc.instrument_create(evaluation=evaluation, by=request.user, **form.cleaned_data),
-        success=_("Questionnaire créé : ajoutez ses questions."),
+        success=_("Questionnaire créé : ajoutez ses questions."),
         then=lambda instrument: redirect("evaluation:instrument", pk=instrument.pk),
     )
     return done or render(
@@ -205,7 +205,7 @@ def instrument_new_version(request: HttpRequest, pk: int) -> HttpResponse:
         return _page(instrument, "versions")
     messages.success(
         request,
-        _("Version %(n)s créée : elle remplace la précédente pour les prochaines réponses.")
+        _("Version %(n)s créée : elle remplace la précédente pour les prochaines réponses.")
         % {"n": new.version},
     )
     return _page(new)
@@ -242,7 +242,7 @@ def item_add(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         run=lambda: svc.item_add(instrument=instrument, by=request.user, **form.service_fields()),
-        success=lambda item: _("Question « %(q)s » ajoutée.") % {"q": item.text},
+        success=lambda item: _("Question « %(q)s » ajoutée.") % {"q": item.text},
         then=lambda _i: _page(instrument),
     )
     if done:
@@ -317,7 +317,7 @@ def item_delete(request: HttpRequest, pk: int, item: int) -> HttpResponse:
     except ValidationError as exc:
         show_error(request, exc)
     else:
-        messages.success(request, _("Question « %(q)s » supprimée.") % {"q": obj.text})
+        messages.success(request, _("Question « %(q)s » supprimée.") % {"q": obj.text})
     return _page(instrument)
 
 

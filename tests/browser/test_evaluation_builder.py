@@ -16,9 +16,9 @@ from tests.programs.test_programs_support import make_program
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-GAMES = "Vous arrive-t-il de jouer à des jeux vidéo en dehors des ateliers ?"
+GAMES = "Vous arrive-t-il de jouer à des jeux vidéo en dehors des ateliers ?"
 MESSAGE = "Je me sens capable d'envoyer un message à un proche avec une tablette."
-OWN = "Avec quelle console jouez-vous ?"
+OWN = "Avec quelle console jouez-vous ?"
 
 
 def both_widths(page: Page) -> None:
@@ -61,7 +61,7 @@ def test_coordinator_builds_and_previews_a_questionnaire(page):
     page.locator("#id_text").fill(OWN)
     page.locator("#id_choices").fill("Tablette\nConsole de salon\nTéléphone")
     page.get_by_role("button", name="Ajouter la question").click()
-    expect(page.get_by_text(f"Question « {OWN} » ajoutée.")).to_be_visible()
+    expect(page.get_by_text(f"Question « {OWN} » ajoutée.")).to_be_visible()
     both_widths(page)
     page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -75,7 +75,7 @@ def test_coordinator_builds_and_previews_a_questionnaire(page):
     expect(page.get_by_text("Condition d'affichage enregistrée.")).to_be_visible()
 
     page.get_by_role("link", name="Aperçu du questionnaire").click()
-    expect(page.get_by_role("heading", name="Aperçu : Avant les ateliers")).to_be_visible()
-    expect(page.get_by_text(f"Posée seulement si la réponse à « {GAMES} » est « Oui ».")).to_be_visible()
+    expect(page.get_by_role("heading", name="Aperçu : Avant les ateliers")).to_be_visible()
+    expect(page.get_by_text(f"Posée seulement si la réponse à « {GAMES} » est « Oui ».")).to_be_visible()
     expect(page.get_by_role("group", name=OWN)).to_be_visible()
     both_widths(page)

@@ -61,10 +61,10 @@ def test_editors_build_a_questionnaire(client, world, who):
     assert "Je sais animer un atelier" not in body  # a volunteers' template
     response = client.post(
         url("item_add", instrument),
-        {"kind": "single", "text": "Avec qui parlez-vous ?", "choices": "Famille\nAmis\nVoisins", "code": ""},
+        {"kind": "single", "text": "Avec qui parlez-vous ?", "choices": "Famille\nAmis\nVoisins", "code": ""},
     )
     assert response.status_code == 302
-    item = instrument.items.get(text="Avec qui parlez-vous ?")
+    item = instrument.items.get(text="Avec qui parlez-vous ?")
     games = instrument.items.get(code="usage_jeux_hors_ateliers")
     response = client.post(
         url("item_condition", instrument, item.pk), {"source": games.code, "values": ["yes"]}
@@ -83,9 +83,9 @@ def test_editors_build_a_questionnaire(client, world, who):
         "confiance_message",
     ]
     preview = client.get(url("instrument_preview", instrument)).content.decode()
-    assert "Posée seulement si la réponse à « Vous arrive-t-il de jouer" in preview
-    assert "« Oui »" in preview
-    response = client.post(url("item_edit", instrument, item.pk), {"kind": "yes_no", "text": "Parlez-vous ?"})
+    assert "Posée seulement si la réponse à « Vous arrive-t-il de jouer" in preview
+    assert "« Oui »" in preview
+    response = client.post(url("item_edit", instrument, item.pk), {"kind": "yes_no", "text": "Parlez-vous ?"})
     assert response.status_code == 302
     response = client.post(
         url("instrument_edit", instrument), {"title": "Avant les ateliers", "intro": "Merci."}
@@ -202,7 +202,7 @@ def test_a_frozen_questionnaire_offers_a_new_version(client, world):
     body = client.get(url("instrument", instrument)).content.decode()
     assert "il est figé" in body and "Nouvelle version" in body and "Ajouter une question" not in body
     item = instrument.items.first()
-    response = client.post(url("item_add", instrument), {"kind": "yes_no", "text": "Encore ?"}, follow=True)
+    response = client.post(url("item_add", instrument), {"kind": "yes_no", "text": "Encore ?"}, follow=True)
     assert "il est figé" in response.content.decode()
     assert client.get(url("item_edit", instrument, item.pk)).status_code == 302
     response = client.post(url("instrument_new_version", instrument))

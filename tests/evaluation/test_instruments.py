@@ -194,7 +194,7 @@ def test_valid_questions_of_every_kind(world):
         instrument=instrument, by=by, kind="likert", text="Note", scale_min=0, scale_max=10, **AGREE
     )
     single = svc.item_add(
-        instrument=instrument, by=by, kind="single", text="Fréquence ?", choices="Jamais\nSouvent\n\nÉté ?"
+        instrument=instrument, by=by, kind="single", text="Fréquence ?", choices="Jamais\nSouvent\n\nÉté ?"
     )
     number = svc.item_add(
         instrument=instrument, by=by, kind="number", text="Heures", number_min=0, number_max=40
@@ -218,12 +218,12 @@ def test_valid_questions_of_every_kind(world):
 
 def test_skip_logic_only_on_an_earlier_question_and_its_values(world):
     _evaluation, instrument, by = world
-    uses = svc.item_add(instrument=instrument, by=by, kind="yes_no", text="Utilisez-vous une tablette ?")
+    uses = svc.item_add(instrument=instrument, by=by, kind="yes_no", text="Utilisez-vous une tablette ?")
     how = svc.item_add(
         instrument=instrument,
         by=by,
         kind="single",
-        text="Pour quoi ?",
+        text="Pour quoi ?",
         choices=["Appels", "Photos"],
         show_if={"item": uses.code, "in": ["yes"]},
     )
@@ -278,7 +278,7 @@ def test_move_and_delete_keep_the_order(world):
 
 def test_a_frozen_questionnaire_refuses_every_edit(world):
     evaluation, instrument, by = world
-    item = svc.item_add(instrument=instrument, by=by, kind="yes_no", text="Oui ?")
+    item = svc.item_add(instrument=instrument, by=by, kind="yes_no", text="Oui ?")
     Instrument.objects.filter(pk=instrument.pk).update(frozen_at=timezone.now())  # the collection's doing
     edits = [
         lambda: svc.instrument_update(instrument=instrument, by=by, title="Autre"),
@@ -294,7 +294,7 @@ def test_a_frozen_questionnaire_refuses_every_edit(world):
             edit()
         assert caught.value.messages == [str(svc.FROZEN)]
     item.refresh_from_db()
-    assert item.text == "Oui ?"
+    assert item.text == "Oui ?"
     instrument.refresh_from_db()
     assert instrument.title == "Avant"
 
@@ -309,7 +309,7 @@ def test_new_version_copies_codes_and_moves_is_current(world):
         instrument=instrument,
         by=by,
         kind="text",
-        text="Pourquoi ?",
+        text="Pourquoi ?",
         show_if={"item": source.code, "in": ["jamais"]},
     )
     with pytest.raises(ValidationError, match="modifiez-le directement"):

@@ -453,6 +453,7 @@ def analyse(*, evaluation: Evaluation) -> Analysis:
 
 
 CACHE_SECONDS = 15 * 60
+CLOSED_CACHE_SECONDS = 7 * 24 * 3600  # a closed evaluation's answers no longer arrive
 
 
 def _fingerprint(evaluation: Evaluation) -> str:
@@ -476,5 +477,6 @@ def analyse_cached(*, evaluation: Evaluation) -> Analysis:
     result = cache.get(key)
     if result is None:
         result = analyse(evaluation=evaluation)
-        cache.set(key, result, CACHE_SECONDS)
+        closed = evaluation.state == Evaluation.State.CLOSED
+        cache.set(key, result, CLOSED_CACHE_SECONDS if closed else CACHE_SECONDS)
     return result

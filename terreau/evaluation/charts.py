@@ -64,7 +64,7 @@ def distribution_svg(dist: dict) -> SafeString:
             f'<text x="{WIDTH - VALUE_W + 6}" y="{y + 16}" fill="#1b1b1b">{value}</text>'
         )
     label = _(
-        "Répartition des réponses à « %(q)s » (%(n)s répondants) ; détail dans le tableau qui suit."
+        "Répartition des réponses à « %(q)s » (%(n)s répondants) ; détail dans le tableau qui suit."
     ) % {
         "q": _cut(dist["text"], 80),
         "n": dist["n"],
@@ -96,7 +96,7 @@ def paired_svg(entry: dict) -> SafeString:
     )
     label = _(
         "Moyenne avant %(before)s, après %(after)s, évolution %(change)s "
-        "(intervalle de confiance à 95 %% : %(low)s à %(high)s), sur %(n)s personnes."
+        "(intervalle de confiance à 95 %% : %(low)s à %(high)s), sur %(n)s personnes."
     ) % {
         "before": number(result["mean_before"], 2),
         "after": number(result["mean_after"], 2),

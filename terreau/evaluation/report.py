@@ -364,9 +364,9 @@ def _auto_limits(report: Report, result: analysis_mod.Analysis) -> list[str]:
     if small:
         limits.append(
             ngettext(
-                "Petits effectifs : %(n)d comparaison avant/après repose sur moins de %(k)d personnes ; "
+                "Petits effectifs : %(n)d comparaison avant/après repose sur moins de %(k)d personnes ; "
                 "elle est à lire avec prudence.",
-                "Petits effectifs : %(n)d comparaisons avant/après reposent sur moins de %(k)d personnes ; "
+                "Petits effectifs : %(n)d comparaisons avant/après reposent sur moins de %(k)d personnes ; "
                 "elles sont à lire avec prudence.",
                 len(small),
             )
@@ -378,8 +378,8 @@ def _auto_limits(report: Report, result: analysis_mod.Analysis) -> list[str]:
     if hidden:
         limits.append(
             ngettext(
-                "%(n)d résultat n'est pas affiché : il porte sur moins de %(k)d répondants.",
-                "%(n)d résultats ne sont pas affichés : ils portent sur moins de %(k)d répondants.",
+                "%(n)d résultat n'est pas affiché : il porte sur moins de %(k)d répondants.",
+                "%(n)d résultats ne sont pas affichés : ils portent sur moins de %(k)d répondants.",
                 hidden,
             )
             % {"n": hidden, "k": report.min_count}
@@ -388,7 +388,7 @@ def _auto_limits(report: Report, result: analysis_mod.Analysis) -> list[str]:
     for row in low:
         limits.append(
             _(
-                "Taux de réponse de %(rate)s %% (%(audience)s, vague « %(wave)s ») : les personnes qui ont "
+                "Taux de réponse de %(rate)s %% (%(audience)s, vague « %(wave)s ») : les personnes qui ont "
                 "répondu ne représentent peut-être pas toutes les autres."
             )
             % {
@@ -400,19 +400,19 @@ def _auto_limits(report: Report, result: analysis_mod.Analysis) -> list[str]:
     if any(r["is_total"] and r["self_registered"] for r in report.rates):
         limits.append(
             _(
-                "Une partie des répondants s'est inscrite d'elle-même par un lien : elle n'entre pas dans le "
+                "Une partie des répondants s'est inscrite d'elle-même par un lien : elle n'entre pas dans le "
                 "taux de réponse, et les plus motivés répondent souvent davantage (auto-sélection)."
             )
         )
     if result.paired:
         limits.append(
             _(
-                "Les comparaisons avant/après portent sur les mêmes personnes, sans groupe témoin : une "
+                "Les comparaisons avant/après portent sur les mêmes personnes, sans groupe témoin : une "
                 "évolution n'est pas forcément due au programme seul."
             )
         )
     elif len(result.waves) < 2:
-        limits.append(_("Une seule vague de collecte : aucune évolution ne peut être mesurée."))
+        limits.append(_("Une seule vague de collecte : aucune évolution ne peut être mesurée."))
     return limits
 
 

@@ -178,7 +178,7 @@ def report_pdf(*, report: Report) -> bytes:
                 [
                     p["text"] + (" " + _("(petit effectif)") if r["small"] else ""),
                     r["n"],
-                    f"{number(r['mean_change'], 2)} [{number(r['ci_low'], 2)} ; {number(r['ci_high'], 2)}]",
+                    f"{number(r['mean_change'], 2)} [{number(r['ci_low'], 2)} ; {number(r['ci_high'], 2)}]",
                     f"{r['test'] or ''}, {r['p_display']}"
                     if r["p_value"] is not None
                     else (r["test_note"] or "–"),
@@ -191,7 +191,7 @@ def report_pdf(*, report: Report) -> bytes:
         title = f"{dist['text']} — {dist['audience_label']}, {dist['wave_label'].lower()}"
         if dist["suppressed"]:
             story.append(pdf.para(title, "Heading4"))
-            story.append(pdf.para(_("Résultat masqué : trop peu de répondants."), "Small"))
+            story.append(pdf.para(_("Résultat masqué : trop peu de répondants."), "Small"))
             continue
         block = [pdf.para(title, "Heading4"), pdf.para(_("%(n)s répondants") % {"n": dist["n"]}, "Small")]
         if dist["options"]:
@@ -207,7 +207,7 @@ def report_pdf(*, report: Report) -> bytes:
     if report.quotes:
         story.append(pdf.para(_("Paroles de répondants (anonymisées)"), "Heading2"))
         for quote in report.quotes:
-            story.append(pdf.para(f"« {quote['text']} »", pdf.style("Quote", leftIndent=12, spaceAfter=4)))
+            story.append(pdf.para(f"« {quote['text']} »", pdf.style("Quote", leftIndent=12, spaceAfter=4)))
     story.append(pdf.para(_("Méthode"), "Heading2"))
     story.append(pdf.para(report.method or _("Non précisée.")))
     story.append(pdf.para(_("Limites"), "Heading2"))

@@ -232,6 +232,11 @@ def test_every_pdf_view_is_covered():
         "receipt_pdf",
         "pdf",
         "receipt_send",
+        # The evaluation's report (its page's PDF and the share link's, through _pdf_response):
+        # tests/evaluation/test_report_pdf.py renders it with markup in titles, questions and quotes.
+        "_pdf_response",
+        # The printable questionnaire: tests/evaluation/test_paper.py renders it with markup in every text.
+        "paper_pdf",
     }
     root = Path(__file__).resolve().parents[1] / "terreau"
     found = set()

@@ -31,11 +31,16 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+# Table, TableStyle and Flowable are re-exported for layouts that table() does not cover (a questionnaire's boxes
+# to tick): a Table draws its string cells as plain text, never as markup; text cells still go through para().
 __all__ = [
     "FRAME_WIDTH",
+    "Flowable",
     "KeepTogether",
     "PageBreak",
     "Spacer",
+    "Table",
+    "TableStyle",
     "build",
     "cm",
     "markup_text",

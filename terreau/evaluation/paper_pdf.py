@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.platypus import Flowable, Table, TableStyle
 
-from terreau.core.pdf import FRAME_WIDTH, KeepTogether, Spacer, build, cm, para, style
+from terreau.core.pdf import (
+    FRAME_WIDTH,
+    Flowable,
+    KeepTogether,
+    Spacer,
+    Table,
+    TableStyle,
+    build,
+    cm,
+    para,
+    style,
+)
 from terreau.evaluation.instrument_models import Instrument, Item
 
 BOX = 0.8 * cm

@@ -305,7 +305,7 @@ class EvaluationViewSet(
         return visible(self.request.user, self.base_queryset()).order_by("-period_start", "pk")
 
     @action(detail=True, methods=["get"], pagination_class=None)
-    def questionnaires(self, request: Request, pk: str | None = None) -> Response:
+    def questionnaires(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         evaluation = self.get_object()
         items = Prefetch("items", queryset=Item.objects.order_by("order", "pk"))
         instruments = visible(
@@ -314,12 +314,12 @@ class EvaluationViewSet(
         return Response(InstrumentSerializer(instruments, many=True).data)
 
     @action(detail=True, methods=["get"], pagination_class=None)
-    def results(self, request: Request, pk: str | None = None) -> Response:
+    def results(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         evaluation = self.get_object()
         return Response(build_report(evaluation=evaluation).as_dict())
 
     @action(detail=True, methods=["get"])
-    def answers(self, request: Request, pk: str | None = None) -> Response:
+    def answers(self, request: Request, pk: str | None = None, **kwargs: Any) -> Response:
         evaluation = self.get_object()
         # Answer's own rule, re-rooted on the evaluation (as for the answers' spreadsheet): its coordinators, its
         # evaluators, superusers; never the branch's staff nor partner viewers, who get a 403.

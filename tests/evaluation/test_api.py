@@ -195,3 +195,16 @@ def test_reading_raw_answers_is_recorded(client, world):
     # Refused: nothing recorded.
     _get(client, world, "partner_viewer", f"/api/evaluations/{world['e1'].pk}/answers/")
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).count() == before + 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("action", ["answers", "questionnaires", "results"])
+@pytest.mark.parametrize("pk", ["0", "999999", "99999999999999999999"])
+def test_actions_with_a_format_suffix_and_unknown_ids_answer_404_not_500(client, action, pk):
+    """The router's ``.json`` suffix reaches each action as a ``format`` keyword (the sweep for 500s found it)."""
+    from tests.evaluation.factories import ProgramRoleFactory
+
+    client.raise_request_exception = False
+    client.force_login(ProgramRoleFactory().user)
+    # An id longer than the route's 12 digits matches no route: Django's slash redirect, then a 404.
+    assert client.get(f"/api/evaluations/{pk}/{action}.json", follow=True).status_code == 404

@@ -13,18 +13,16 @@ Only submitted responses count; answers the respondent declined are counted apar
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field, is_dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, FloatField, Max, Q
+from django.db.models import Count, FloatField, Q
 from django.db.models.functions import Cast, Length
 
-from terreau.evaluation.instrument_models import Instrument, Item
+from terreau.evaluation.instrument_models import Item
 from terreau.evaluation.models import Audience, Evaluation, Indicator, Wave
 from terreau.evaluation.response_models import Answer, Respondent, Response
 
@@ -87,6 +85,8 @@ class Analysis:
     quotes: list[dict]
     respondents: int = 0
     sites: dict[int, str] = field(default_factory=dict)
+    computed_at: Any = None  # when the answers were analysed
+    stale: bool = False  # answers arrived since: a job is analysing them again
 
 
 def _items(evaluation: Evaluation) -> tuple[dict[int, tuple[str, str]], dict[tuple[str, str], ItemInfo]]:
@@ -450,33 +450,3 @@ def analyse(*, evaluation: Evaluation) -> Analysis:
         quotes=quotes(evaluation, by_id, info),
         respondents=len(respondents),
     )
-
-
-CACHE_SECONDS = 15 * 60
-CLOSED_CACHE_SECONDS = 7 * 24 * 3600  # a closed evaluation's answers no longer arrive
-
-
-def _fingerprint(evaluation: Evaluation) -> str:
-    """What the analysis depends on, in one small query: the responses (started, sent, last changed) and the
-    questionnaires (last changed). An answer corrected after its response was sent is seen within
-    CACHE_SECONDS at the latest."""
-    responses = Response.objects.filter(wave__evaluation=evaluation).aggregate(
-        n=Count("pk"), sent=Count("submitted_at"), last=Max("updated_at")
-    )
-    instruments = Instrument.objects.filter(evaluation=evaluation).aggregate(
-        n=Count("pk"), last=Max("updated_at"), items=Count("items")
-    )
-    return f"{responses}|{instruments}|{evaluation.updated_at}"
-
-
-def analyse_cached(*, evaluation: Evaluation) -> Analysis:
-    """The analysis of the answers, kept in the cache while the answers do not change (it reads every answer:
-    about a second on 20,000 respondents × 30 questions × 2 waves)."""
-    digest = hashlib.sha256(_fingerprint(evaluation).encode()).hexdigest()[:24]
-    key = f"evaluation:analysis:{evaluation.pk}:{digest}"
-    result = cache.get(key)
-    if result is None:
-        result = analyse(evaluation=evaluation)
-        closed = evaluation.state == Evaluation.State.CLOSED
-        cache.set(key, result, CLOSED_CACHE_SECONDS if closed else CACHE_SECONDS)
-    return result

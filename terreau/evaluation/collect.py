@@ -364,6 +364,11 @@ def response_submit(*, response: Response) -> Response:
     Answer.objects.filter(response=locked).exclude(item_id__in=shown_ids).delete()
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["submitted_at", "updated_at"])
+    # The report's stored analysis is brought up to date in the background, after the commit.
+    from terreau.core.jobs import defer
+    from terreau.evaluation.tasks import refresh_analyses
+
+    defer(refresh_analyses)
     return locked
 
 

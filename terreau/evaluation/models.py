@@ -316,11 +316,39 @@ class ShareLink(TimeStampedModel):
         return self.revoked_at is None
 
 
+class AnalysisSnapshot(models.Model):
+    """The last analysis of an evaluation's answers, shared by every web process and worker.
+
+    Reading every answer of a large evaluation takes seconds (20,000 respondents × 30 questions × 2 waves: about
+    10 s), so the analysis is computed by a job after answers arrive (terreau.evaluation.tasks) and kept here with
+    the fingerprint of what it was computed on; the report shows it at once, saying when it was computed and
+    whether newer answers are being analysed. ``payload`` is a pickle written by this application only
+    (terreau.evaluation.analysis), never read from anything a user sends."""
+
+    ACCESS = AccessRule(
+        branch="evaluation__program__branch", evaluation="evaluation__program", branch_staff=False
+    )
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.CASCADE, related_name="analysis_snapshot")
+    fingerprint = models.CharField(max_length=64)
+    payload = models.BinaryField()
+    computed_at = models.DateTimeField(_("calculée le"))
+    seconds = models.FloatField(_("durée du calcul (s)"), default=0)
+
+    class Meta:
+        verbose_name = _("analyse enregistrée")
+        verbose_name_plural = _("analyses enregistrées")
+
+    def __str__(self) -> str:
+        return str(self.evaluation)
+
+
 # The questionnaires and the answers live in their own modules; imported here so that Django registers them.
 from terreau.evaluation.instrument_models import Instrument, Item  # noqa: E402
 from terreau.evaluation.response_models import Answer, CollectionLink, Respondent, Response  # noqa: E402
 
 __all__ = [
+    "AnalysisSnapshot",
     "Answer",
     "Audience",
     "CollectionLink",

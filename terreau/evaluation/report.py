@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 
 from terreau.evaluation import analysis as analysis_mod
 from terreau.evaluation import outputs as outputs_mod
+from terreau.evaluation import snapshots
 from terreau.evaluation.instrument_models import Item
 from terreau.evaluation.models import Audience, Evaluation, Indicator, Wave
 from terreau.evaluation.response_models import Respondent
@@ -63,6 +64,8 @@ class Report:
     min_count: int
     generated_at: Any
     respondents: int
+    answers_analysed_at: Any = None  # when the answers were analysed (the stored analysis)
+    update_pending: bool = False  # answers arrived since: a job is analysing them again
     framework: list[dict] = field(default_factory=list)
     outputs: list[dict] = field(default_factory=list)
     rates: list[dict] = field(default_factory=list)
@@ -101,6 +104,10 @@ class Report:
         out["period_start"] = self.period_start.isoformat()
         out["period_end"] = self.period_end.isoformat()
         out["generated_at"] = self.generated_at.isoformat()
+        out["answers_analysed_at"] = (
+            self.answers_analysed_at.isoformat() if self.answers_analysed_at else None
+        )
+        out["update_pending"] = self.update_pending
         return analysis_mod.plain(out)
 
 
@@ -417,7 +424,7 @@ def _auto_limits(report: Report, result: analysis_mod.Analysis) -> list[str]:
 
 
 def build_report(*, evaluation: Evaluation) -> Report:
-    result = analysis_mod.analyse_cached(evaluation=evaluation)
+    result = snapshots.analyse_cached(evaluation=evaluation)
     out = outputs_mod.compute(evaluation=evaluation)
     min_count = evaluation.min_count
     labels = {
@@ -436,6 +443,8 @@ def build_report(*, evaluation: Evaluation) -> Report:
         min_count=min_count,
         generated_at=timezone.now(),
         respondents=result.respondents,
+        answers_analysed_at=result.computed_at,
+        update_pending=result.stale,
         method=evaluation.method,
         limits=evaluation.limits,
         outputs=_outputs(out),

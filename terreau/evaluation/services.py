@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from terreau.core import states
 from terreau.core.dates import is_plausible, out_of_window_message
+from terreau.core.jobs import defer
 from terreau.evaluation.instrument_models import Instrument
 from terreau.evaluation.models import (
     Audience,
@@ -29,6 +30,7 @@ from terreau.evaluation.models import (
     Wave,
 )
 from terreau.evaluation.response_models import CollectionLink
+from terreau.evaluation.tasks import refresh_analyses
 
 MAX_PERIOD_YEARS = 10
 WAVE_YEARS_BEFORE = 2  # a "before" wave may open this long before the evaluated period
@@ -452,6 +454,7 @@ def wave_close(*, wave: Wave, by: Any) -> Wave:
     with transaction.atomic():
         wave = Wave.objects.select_for_update().get(pk=wave.pk)
         states.move(wave, Wave.State.CLOSED, by=by)
+        defer(refresh_analyses)  # the report is read once a wave closes: its analysis ready by then
     return wave
 
 

@@ -151,7 +151,8 @@ def response_rates(evaluation: Evaluation, waves: list[Wave]) -> list[dict]:
         .annotate(n=Count("pk"))
     ):
         enrolled[(audience, site)] += n
-        enrolled[(audience, None)] += n
+        if site is not None:  # else the site's row is already the total's
+            enrolled[(audience, None)] += n
     submitted: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for wave_id, audience, site, is_enrolled, n in (
         Response.objects.filter(wave__evaluation=evaluation, submitted_at__isnull=False)
@@ -159,7 +160,7 @@ def response_rates(evaluation: Evaluation, waves: list[Wave]) -> list[dict]:
         .values_list("wave_id", "respondent__audience", "respondent__site_id", "respondent__enrolled")
         .annotate(n=Count("pk"))
     ):
-        for key in ((wave_id, audience, site), (wave_id, audience, None)):
+        for key in {(wave_id, audience, site), (wave_id, audience, None)}:
             submitted[key][0 if is_enrolled else 1] += n
     audiences = [a for a in evaluation.audiences if a in Audience.values]
     keys = sorted(

@@ -135,6 +135,8 @@ def _volunteer_value(dash: dashboard.Dashboard) -> tuple[Decimal | None, list[st
     """Hours of each month × the year's default hourly rate (terreau.contributions.rules)."""
     total = Decimal("0")
     for row in dash.months:
+        if not row.volunteer_hours:
+            continue  # a month without volunteering needs no rate
         year = int(row.key[:4])
         try:
             rate = rules().hourly_rate(year).value

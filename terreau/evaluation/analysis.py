@@ -385,7 +385,7 @@ def paired(
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 PHONE = re.compile(r"(?:\+|00)?\d(?:[\s.\-/]?\d){7,}")
-DIGITS = re.compile(r"\d{3,}")
+DIGITS = re.compile(r"\d{2,}")  # ages, house numbers, years
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 # A capitalised word that does not start a sentence is likely a name (a person, a street, a residence).
 NAME = re.compile(r"(?<![.!?…«\n]\s)(?<!^)(?<=\s)[A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ'’-]+")
@@ -421,6 +421,18 @@ def quotes(evaluation: Evaluation, by_id: dict[int, tuple[str, str]], info: dict
         .order_by("-response__wave__opens_on", "pk")
         .values_list("item_id", "response__wave__kind", "text")[: QUOTES_MAX * 4]
     )
+    # How many people answered each question in each wave: a quote is shown only among at least the minimum
+    # count of answers to its own question (terreau.evaluation.report), or it would point at its author.
+    answered = {
+        (item_id, wave_kind): n
+        for item_id, wave_kind, n in Answer.objects.filter(
+            SUBMITTED, response__wave__evaluation=evaluation, item_id__in=text_items, declined=False
+        )
+        .exclude(text="")
+        .order_by()
+        .values_list("item_id", "response__wave__kind")
+        .annotate(n=Count("pk"))
+    }
     out, seen = [], set()
     for item_id, wave_kind, text in rows:
         clean = anonymise(text)
@@ -428,7 +440,8 @@ def quotes(evaluation: Evaluation, by_id: dict[int, tuple[str, str]], info: dict
             continue
         seen.add(clean.lower())
         audience, code = by_id[item_id]
-        out.append({"audience": audience, "code": code, "wave": wave_kind, "text": clean})
+        n = answered.get((item_id, wave_kind), 0)
+        out.append({"audience": audience, "code": code, "wave": wave_kind, "text": clean, "n": n})
         if len(out) >= QUOTES_MAX:
             break
     return out

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from terreau.evaluation.instrument_models import Instrument, Item
 from terreau.evaluation.logic import as_text, is_shown
-from terreau.evaluation.models import Evaluation, Wave
+from terreau.evaluation.models import Evaluation, Wave, new_token
 from terreau.evaluation.response_models import Answer, CollectionLink, Respondent, Response
 
 TEXT_MAX = 5000
@@ -166,10 +166,18 @@ def response_start(
         changed.append("age_band")
     if changed:
         respondent.save(update_fields=[*changed, "updated_at"])
-    existing = Response.objects.filter(respondent=respondent, wave=wave).first()
+    existing = Response.objects.select_for_update().filter(respondent=respondent, wave=wave).first()
     if existing is not None:
         if existing.submitted_at is not None:
             raise ValidationError({"code": ALREADY_SENT})
+        if by is not None and existing.entered_by_id == getattr(by, "pk", None) and existing.mode == mode:
+            return existing  # the same person carries on the entry they started (a tablet restarted)
+        # Someone else typed this code (another device, another volunteer): the unsent answers are never shown
+        # to them. The questionnaire starts again, under a new token, so the old one can no longer write either.
+        Answer.objects.filter(response=existing).delete()
+        existing.token = new_token()
+        existing.mode, existing.link, existing.entered_by, existing.instrument = mode, link, by, instrument
+        existing.save(update_fields=["token", "mode", "link", "entered_by", "instrument", "updated_at"])
         return existing
     return Response.objects.create(
         respondent=respondent, wave=wave, instrument=instrument, mode=mode, link=link, entered_by=by
@@ -272,6 +280,11 @@ def _writable(response: Response) -> Response:
     if locked.submitted_at is not None:
         raise ValidationError(
             _("Ce questionnaire a déjà été envoyé : il ne peut plus être modifié."), code="sent"
+        )
+    revoked = CollectionLink.objects.filter(pk=locked.link_id, revoked_at__isnull=False)
+    if locked.link_id is not None and revoked.exists():
+        raise ValidationError(
+            _("Ce lien a été désactivé par l'équipe : il ne permet plus de répondre."), code="revoked"
         )
     check_open(locked.wave)
     return locked

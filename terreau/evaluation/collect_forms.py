@@ -67,11 +67,15 @@ class AssistStartForm(forms.Form):
         error_messages={"required": _("Cochez la case une fois que la personne a accepté de répondre.")},
     )
 
-    def __init__(self, *args: Any, evaluation: Any, sites: Any, respondents: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, evaluation: Any, sites: Any, respondents: Any, audiences: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["wave"].queryset = evaluation.waves.filter(state=Wave.State.OPEN)
         self.fields["wave"].label_from_instance = wave_label
-        self.fields["audience"].choices = _audience_choices(evaluation)
+        self.fields["audience"].choices = [
+            c for c in _audience_choices(evaluation) if audiences is None or c[0] in audiences
+        ]
         if Audience.PARTICIPANTS in evaluation.audiences:
             self.fields["audience"].initial = Audience.PARTICIPANTS
         self.fields["site"].queryset = sites

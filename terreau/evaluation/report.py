@@ -153,6 +153,9 @@ def _distribution(dist: dict, item: analysis_mod.ItemInfo, min_count: int) -> di
                     "share": None if share is None else round(100 * share, 1),
                 }
             )
+    # A mean beside hidden counts gives them away (2 "oui" out of 10 is a mean of 0.2): none then.
+    if any(o["count"] is None for o in options):
+        described = None
     return {
         "wave": dist["wave"],
         "wave_label": str(Wave.Kind(dist["wave"]).label) if dist["wave"] in Wave.Kind.values else "",
@@ -463,6 +466,6 @@ def build_report(*, evaluation: Evaluation) -> Report:
     pairs = {(p["audience"], p["code"]): p for p in report.paired}
     report.framework = _framework(evaluation, out, dists, pairs)
     if shown(result.respondents, min_count):
-        report.quotes = result.quotes
+        report.quotes = [q for q in result.quotes if q.get("n", 0) >= min_count]
     report.auto_limits = _auto_limits(report, result) + out.notes
     return report

@@ -67,9 +67,18 @@ def assist_start(request: HttpRequest, pk: int) -> HttpResponse:
     sites = assist_sites(request.user, evaluation)
     if not sites.exists():
         _refuse(request.user, evaluation)
-    scope = Q(site__in=sites) | (Q(site__isnull=True) if _leads(request.user, evaluation) else Q(pk__in=[]))
-    respondents = list(Respondent.objects.filter(scope, evaluation=evaluation).order_by("code"))
-    form = AssistStartForm(request.POST or None, evaluation=evaluation, sites=sites, respondents=respondents)
+    leads = _leads(request.user, evaluation)
+    scope = Q(site__in=sites) | (Q(site__isnull=True) if leads else Q(pk__in=[]))
+    # A site's team helps the people it serves (seniors, their families); its own members and the partners answer
+    # by link, so that nobody enters a colleague's questionnaire.
+    audiences = None if leads else {Audience.PARTICIPANTS, Audience.FAMILIES}
+    respondents = Respondent.objects.filter(scope, evaluation=evaluation)
+    if audiences is not None:
+        respondents = respondents.filter(audience__in=audiences)
+    respondents = list(respondents.order_by("code"))
+    form = AssistStartForm(
+        request.POST or None, evaluation=evaluation, sites=sites, respondents=respondents, audiences=audiences
+    )
     collecting = evaluation.state == Evaluation.State.COLLECTING and form.fields["wave"].queryset.exists()
     if request.method == "POST" and collecting and form.is_valid():
         data = form.cleaned_data

@@ -98,7 +98,15 @@ def make_world(*, min_count: int = 5) -> SimpleNamespace:
         answer(who, before, v1, 2, yes=0)
     answer("a9", before, v1, 5, submitted=False)
     for i in range(10):
-        answer(f"a{i}", after, v2, 4, yes=1, text=HOSTILE if i == 0 else "")
+        # Free texts from five people: a quote is shown among at least min_count answers to its question.
+        text = (
+            HOSTILE
+            if i == 0
+            else f"Les ateliers du jeudi m'ont vraiment aidée, merci ({'x' * i})."
+            if i < 5
+            else ""
+        )
+        answer(f"a{i}", after, v2, 4, yes=1, text=text)
     answer("b0", after, v2, 3, yes=1)
     answer("b1", after, v2, 2, yes=0)
     answer("s0", after, v2, 5)
@@ -203,7 +211,10 @@ def test_anonymise_removes_contacts_and_names():
     )
     assert text.startswith("Super")
     assert "[courriel]" in text and "[téléphone]" in text
-    assert analysis.anonymise("Né en 1942, au 12 rue Victor Hugo") == "Né en [nombre], au 12 rue [nom] [nom]"
+    assert (
+        analysis.anonymise("Né en 1942, au 12 rue Victor Hugo")
+        == "Né en [nombre], au [nombre] rue [nom] [nom]"
+    )
 
 
 def test_report_figures_and_suppression():
@@ -232,6 +243,7 @@ def test_report_figures_and_suppression():
     others = report.framework[1]["indicators"]
     assert [i["status"] for i in others] == ["not_met", "met"]  # 0 sessions held (target 10); 0 ≥ 0 sites
     assert report.quotes and "example.org" not in report.quotes[0]["text"]
+    assert all(q["n"] >= 5 for q in report.quotes)  # never a quote among fewer answers than min_count
     assert any("Petits effectifs" in limit for limit in report.auto_limits)
     data = report.as_dict()
     assert data["period_start"] == "2026-01-01" and isinstance(

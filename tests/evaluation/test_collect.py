@@ -7,11 +7,13 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from terreau.evaluation import collect
 from terreau.evaluation.logic import is_shown
 from terreau.evaluation.models import Answer, Instrument, Respondent, Response, Wave
 from tests.evaluation.factories import (
+    CollectionLinkFactory,
     EvaluationFactory,
     HostSiteFactory,
     InstrumentFactory,
@@ -89,6 +91,21 @@ def test_start_new_respondent_then_resume():
     again = start(world, code=respondent.code.lower().replace("-", " "))
     assert again.pk == response.pk
     assert Response.objects.count() == 1
+
+
+def test_a_code_typed_elsewhere_restarts_the_unsent_questionnaire_without_showing_its_answers():
+    """The review found that typing someone's code opened their unsent answers: now it starts again, under a
+    new token (the old one can no longer write), with none of the earlier answers."""
+    world = make_world()
+    respondent = RespondentFactory(evaluation=world.evaluation, code="AB12-CD34")
+    first = start(world, code="AB12-CD34")
+    old_token = first.token
+    collect.answer_save(response=first, item=world.items.likert, raw={"value": "2"})
+    again = start(world, code="ab12 cd34")
+    assert again.pk == first.pk and again.respondent == respondent
+    assert again.token != old_token
+    assert not again.answers.exists()
+    assert not Response.objects.filter(token=old_token).exists()
 
 
 def test_start_refusals():
@@ -266,3 +283,14 @@ def test_paper_record_is_all_or_nothing():
             answers={"isolement": {"value": "4"}, "ateliers": {"value": "5000"}},
         )
     assert Respondent.objects.count() == before
+
+
+def test_a_revoked_link_no_longer_takes_answers_from_questionnaires_it_started():
+    world = make_world()
+    link = CollectionLinkFactory(wave=world.wave)
+    response = start(world, link=link)
+    collect.answer_save(response=response, item=world.items.likert, raw={"value": "3"})
+    link.revoked_at = timezone.now()
+    link.save()
+    with pytest.raises(ValidationError, match="désactivé"):
+        collect.answer_save(response=response, item=world.items.likert, raw={"value": "4"})

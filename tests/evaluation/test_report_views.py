@@ -95,7 +95,7 @@ def test_answers_xlsx_for_coordinators_and_evaluators(client, world, who):
     )
     codes = {row[0] for row in rows[1:]}
     assert "A000-XX" in codes and "A009-XX" in codes
-    assert len(rows) - 1 == 12 * 2 + 12 * 2 + 2 + 2  # likert and yes/no (s0, s1: likert only), two texts
+    assert len(rows) - 1 == 12 * 2 + 12 * 2 + 2 + 6  # likert and yes/no (s0, s1: likert only), six texts
     flat = " ".join(str(c) for row in rows for c in row)
     assert "Josiane" not in flat and "example.org" not in flat and "Odette" not in flat
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).count() == 1

@@ -184,6 +184,9 @@ def response_start(
     )
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _empty() -> ValidationError:
     return ValidationError(_("Choisissez une réponse, ou « Je préfère ne pas répondre »."), code="empty")
 
@@ -224,7 +227,8 @@ def clean_raw(item: Item, raw: Mapping[str, Any]) -> dict[str, Any]:
         return {"number": None, "text": "", "choices": [v for v in known if v in values], "declined": False}
     if isinstance(value, list | tuple):
         value = value[-1] if value else ""
-    text = "" if value is None else str(value).strip()
+    # Control characters (a NUL byte, which PostgreSQL refuses) are never part of an answer.
+    text = "" if value is None else CONTROL_CHARS.sub("", str(value)).strip()
     if not text:
         raise _empty()
     answer = {"number": None, "text": "", "choices": [], "declined": False}

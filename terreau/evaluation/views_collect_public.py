@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from terreau.evaluation import collect
@@ -36,6 +37,7 @@ def closed_page(request: HttpRequest, *, evaluation: Evaluation, not_ready: bool
     )
 
 
+@never_cache  # a shared tablet's back button must not show the previous person's page
 @require_http_methods(["GET", "HEAD", "POST"])
 def link_start(request: HttpRequest, token: str) -> HttpResponse:
     link = (
@@ -114,6 +116,7 @@ def _raw(request: HttpRequest, item: Item) -> dict[str, Any]:
     return {"value": values[-1] if values else ""}
 
 
+@never_cache  # a shared tablet's back button must not show the previous person's answers
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request: HttpRequest, token: str) -> HttpResponse:
     response = _response(token)
@@ -216,7 +219,8 @@ def _post(request: HttpRequest, response: Response) -> HttpResponse:
                 return JsonResponse({"error": " ".join(exc.messages)}, status=400)
             return _summary(request, response, shown, answers, error=" ".join(exc.messages))
         return JsonResponse({"next": _url(response)}) if _wants_json(request) else redirect(_url(response))
-    item = response.instrument.items.filter(code=str(request.POST.get("item", ""))[:60]).first()
+    code = str(request.POST.get("item", ""))[:60].replace("\x00", "")  # PostgreSQL refuses a NUL byte
+    item = response.instrument.items.filter(code=code).first()
     if item is None:
         raise Http404
     raw = {"declined": True} if action == "decline" else _raw(request, item)

@@ -61,7 +61,10 @@ def test_link_unknown_code_is_refused_in_french(client, world):
 def test_revoked_or_tampered_tokens_are_404(client, world):
     link = CollectionLinkFactory(wave=world.wave, revoked=True)
     assert client.get(reverse("evaluation:link", kwargs={"token": link.token})).status_code == 404
-    assert client.get(reverse("evaluation:link", kwargs={"token": "x" * 60})).status_code == 404
+    # Not tokens of ours (too long, a NUL byte that PostgreSQL would refuse): no route, 404.
+    for path in ("/evaluation/q/" + "x" * 60 + "/", "/evaluation/q/%00/", "/evaluation/repondre/a%00b/"):
+        assert client.get(path).status_code == 404
+    assert client.get("/evaluation/partage/%00/").status_code == 404
     assert client.get(reverse("evaluation:answer", kwargs={"token": "pas-un-jeton"})).status_code == 404
     response = collect.response_start(wave=world.wave, audience="participants", mode="link")
     assert client.get(answer_url(response, q="code-inconnu")).status_code == 404
@@ -216,3 +219,12 @@ def test_paper_entry_keeps_what_was_typed_on_errors(client, world):
     assert Response.objects.get(respondent=known).submitted_at is not None
     again = client.post(url, data)
     assert "déjà été envoyé avec ce code" in txt(again)
+
+
+def test_control_characters_never_reach_the_database(client, world):
+    """A NUL byte in a posted question code or answer: PostgreSQL refuses it, so it is dropped first."""
+    response = collect.response_start(wave=world.wave, audience="participants", mode="link")
+    assert client.post(answer_url(response), {"item": "\x00", "value": "3"}).status_code == 404
+    text_item = world.items.hidden
+    collect.answer_save(response=response, item=text_item, raw={"value": "bien\x00 merci"})
+    assert response.answers.get(item=text_item).text == "bien merci"

@@ -38,6 +38,7 @@ from terreau.api.schema import ErrorSerializer
 from terreau.api.views import AccessLookupMixin
 from terreau.core.access import editable, visible
 from terreau.core.audit import audit_export
+from terreau.evaluation.analysis import anonymise
 from terreau.evaluation.models import (
     Answer,
     Audience,
@@ -213,7 +214,8 @@ class AnswerValueField(serializers.Field):
             return list(answer.choices)
         if answer.number is not None:
             return answer.number
-        return answer.text
+        # Free text as the answers' spreadsheet gives it: contacts, numbers and likely names taken out.
+        return anonymise(answer.text) if answer.item.kind == Item.Kind.TEXT else answer.text
 
 
 class AnswerSerializer(serializers.Serializer):
@@ -334,9 +336,10 @@ class EvaluationViewSet(
             )
         rows = visible(
             request.user,
-            Answer.objects.filter(response__respondent__evaluation=evaluation).select_related(
-                "item", "response__wave", "response__respondent"
-            ),
+            # Sent questionnaires only, as in the answers' spreadsheet: an unsent one may still change or be dropped.
+            Answer.objects.filter(
+                response__respondent__evaluation=evaluation, response__submitted_at__isnull=False
+            ).select_related("item", "response__wave", "response__respondent"),
         )
         wave = request.query_params.get("wave")
         if wave is not None:

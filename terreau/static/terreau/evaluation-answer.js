@@ -38,7 +38,6 @@
       credentials: "same-origin",
       headers: { "Accept": "application/json", "X-CSRFToken": entry.csrf }
     }).then(function (res) {
-      // The server answered: whatever it says, the answer is no longer to be kept on the device.
       return res.json().then(
         function (data) { return { status: res.status, data: data }; },
         function () { return { status: res.status, data: { next: res.url } }; }
@@ -51,6 +50,9 @@
     if (!memory.length) { return Promise.resolve(null); }
     var entry = memory[0];
     return post(entry).then(function (result) {
+      // A server in trouble (5xx, a proxy's 502) or a refused token (403: the session changed) has not taken
+      // the answer: it stays on the device and is sent again, as when the connection is lost.
+      if (result.status >= 500 || result.status === 403) { throw new Error("not taken"); }
       memory.shift();
       store(memory);
       if (result.status >= 400) { return result; }

@@ -335,7 +335,11 @@ def _indicator(indicator: Indicator, out, dists, pairs) -> dict:
         "kind": indicator.kind,
         "kind_label": str(indicator.get_kind_display()),
         "source": indicator.source
-        or (indicator.get_output_metric_display() if indicator.output_metric else indicator.item_code),
+        or (
+            indicator.get_output_metric_display()
+            if indicator.output_metric
+            else _("Questionnaire (%(audience)s)") % {"audience": indicator.get_audience_display().lower()}
+        ),
         "measure": str(indicator.get_measure_display()) if indicator.measure else "",
         "value": value,
         "unit": unit,

@@ -6,6 +6,7 @@ import html
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from terreau.evaluation import collect
 from terreau.evaluation.models import Answer, Respondent, Response, Wave
@@ -228,3 +229,10 @@ def test_control_characters_never_reach_the_database(client, world):
     text_item = world.items.hidden
     collect.answer_save(response=response, item=text_item, raw={"value": "bien\x00 merci"})
     assert response.answers.get(item=text_item).text == "bien merci"
+
+
+def test_a_self_registered_respondent_is_given_their_code_to_answer_the_next_wave(client, world):
+    response = collect.response_start(wave=world.wave, audience="participants", mode="link")
+    Response.objects.filter(pk=response.pk).update(submitted_at=timezone.now())
+    page = client.get(answer_url(response))
+    assert response.respondent.code in txt(page)

@@ -45,6 +45,7 @@ def build() -> SweepData:
     from terreau.core.models import Branch
     from terreau.directory.importers.service import import_organisations
     from terreau.directory.models import NeedOffer, Organisation
+    from terreau.evaluation.models import Evaluation
     from terreau.events import services as event_services
     from terreau.events.models import Event, Registration
     from terreau.meetings import services as meeting_services
@@ -157,6 +158,9 @@ def build() -> SweepData:
     item = EquipmentItem.objects.filter(program=program).order_by("pk").first()
     mission = Mission.objects.filter(program=program).order_by("pk").first()
     recurring = RecurringSession.objects.filter(site=site).order_by("pk").first()
+    evaluation = Evaluation.objects.filter(program=program).order_by("pk").first()
+    instrument = evaluation.instruments.filter(is_current=True).order_by("pk").first()
+    share = evaluation.share_links.filter(revoked_at__isnull=True).order_by("pk").first()
 
     p = program.slug
     urls = {
@@ -226,6 +230,13 @@ def build() -> SweepData:
         "participant_add": reverse("activities:participant_add", args=[p]),
         "participant": reverse("activities:participant", args=[p, participant.pk]),
         "dashboard": reverse("activities:dashboard", args=[p]),
+        "program_evaluations": reverse("evaluation:program_evaluations", args=[p]),
+        "evaluation": reverse("evaluation:detail", args=[evaluation.pk]),
+        "evaluation_report": reverse("evaluation:report", args=[evaluation.pk]),
+        "evaluation_respondents": reverse("evaluation:respondents", args=[evaluation.pk]),
+        "instrument": reverse("evaluation:instrument", args=[instrument.pk]),
+        "instrument_preview": reverse("evaluation:instrument_preview", args=[instrument.pk]),
+        "evaluation_shared": reverse("evaluation:shared_report", args=[share.token]),
         "api_token": reverse("api-token"),
         "profile": reverse("accounts:profile"),
         "login": reverse("accounts:login"),
@@ -239,6 +250,9 @@ def build() -> SweepData:
         "attendance_export": reverse("events:export", args=[meeting.slug]),
         "dashboard_xlsx": reverse("activities:dashboard_xlsx", args=[p]),
         "alliances_csv": reverse("matching:territory_alliances_csv", args=[poitou.slug]),
+        "evaluation_pdf": reverse("evaluation:report_pdf", args=[evaluation.pk]),
+        "evaluation_xlsx": reverse("evaluation:answers_xlsx", args=[evaluation.pk]),
+        "paper_pdf": reverse("evaluation:paper_pdf", args=[instrument.pk]),
     }
     public = {
         "search",
@@ -255,9 +269,19 @@ def build() -> SweepData:
         "password_reset",
         "event_registration_page",
         "speed_wishes_link",
+        "evaluation_shared",
     }
     signed_in = public - {"login"} | {"profile", "api_token"}
     program_pages = {"program", "sites", "site", "sessions", "session", "calendar"}
+    # The evaluation's framework and report: the program's coordination and the branch's staff; its respondents
+    # (pseudonymous answers) the coordination only.
+    evaluation_pages = {
+        "program_evaluations",
+        "evaluation",
+        "evaluation_report",
+        "instrument",
+        "instrument_preview",
+    }
     facilitator = (
         signed_in
         | {
@@ -283,6 +307,7 @@ def build() -> SweepData:
         | program_pages
         # Not "participant": beneficiaries' personal data is for the people who run their sessions only.
         | {"participants", "dashboard", "report", "equipment", "kits", "kit", "item", "recurring_edit"}
+        | evaluation_pages
     )
     expected = {
         "anonymous": public,
@@ -304,6 +329,8 @@ def build() -> SweepData:
         "uniscite_member": signed_in | {"inbox", "partnership", "speed_wishes"},
         "silvergeek_coordinator": signed_in
         | program_pages
+        | evaluation_pages
+        | {"evaluation_respondents"}
         | {
             "programs",
             "participants",

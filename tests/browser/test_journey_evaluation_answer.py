@@ -86,7 +86,10 @@ def tab_to(page, selector: str, limit: int = 40) -> None:
 def to_question(page) -> None:
     """From a fresh page: the skip link, then into the question."""
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")  # « Aller au contenu »
+    # Chromium may start the Tab sequence where the previous page's focus was (past the skip link): follow the
+    # skip link only when Tab reached it.
+    if page.evaluate("() => document.activeElement.classList.contains('skip-link')"):
+        page.keyboard.press("Enter")  # « Aller au contenu »
     tab_to(page, "input[name=value], textarea[name=value]")
 
 

@@ -44,5 +44,7 @@ def test_toy_run_fills_and_measures(settings):
     assert results["pdf"]["queries"] == 0  # the report is built once, the PDF only lays it out
     assert results["pdf"]["bytes"] > 1000
     text = bench.markdown(results, counts, note="toy run.")
-    assert "| report page (test Client, coordinator), from the stored analysis (what readers get) | 1 |" in text
+    assert (
+        "| report page (test Client, coordinator), from the stored analysis (what readers get) | 1 |" in text
+    )
     assert "< 2 s" in text and "< 10 s" in text

@@ -210,7 +210,10 @@ class ProgramRole(TimeStampedModel):
             if rule.program is not None:
                 roles |= {cls.Role.COORDINATOR, cls.Role.PARTNER_VIEWER}
             if rule.evaluation is not None:
-                roles |= {cls.Role.COORDINATOR, cls.Role.EVALUATOR}
+                # An evaluation's pseudonymous answers: nobody makes themselves its evaluator (a branch's staff,
+                # who never see the answers, would otherwise). The coordination keeps granting itself, as
+                # facilitators do when they launch a program.
+                roles |= {cls.Role.EVALUATOR}
         return frozenset(str(role) for role in roles)
 
 

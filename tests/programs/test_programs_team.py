@@ -32,7 +32,7 @@ def world():
 
 
 def test_the_roles_opening_participants_data_come_from_the_access_rules():
-    assert ProgramRole.personal_data_roles() == {"site_staff", "volunteer"}
+    assert ProgramRole.personal_data_roles() == {"site_staff", "volunteer", "evaluator"}
 
 
 @pytest.mark.parametrize("who", ["facilitator", "coordinator"])

@@ -41,6 +41,7 @@ from typing import Any, Protocol
 from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from procrastinate import RetryStrategy, exceptions, manager
@@ -49,6 +50,10 @@ from procrastinate.contrib.django.django_connector import DjangoConnector
 from procrastinate.tasks import configure_task
 
 logger = logging.getLogger(__name__)
+
+# Sent by `terreau worker` when it starts, before it takes jobs: apps queue the work a fresh worker should do
+# ahead of the jobs (e.g. the matching index, which a change job would otherwise build first).
+worker_started = Signal()
 
 
 def backoff_base() -> int:

@@ -151,6 +151,9 @@ def build_index() -> engine.Index:
 # --- the worker's index ------------------------------------------------------------------------------
 
 WORKER_INDEX_MAX_AGE = 6 * 3600  # seconds: a worker's index is built again at least this often
+# The periodic warm-up (matching.warm) builds a fresh index before a change job would have to: building it
+# takes seconds to minutes at scale, and a change job that builds it first shows its suggestions that late.
+WORKER_INDEX_WARM_AGE = 4 * 3600
 # Change ids are given when a change is written, but become visible when its transaction commits: a change
 # may appear below the position already read. Changes logged this recently are looked at again (once).
 LATE_COMMIT_SECONDS = 300
@@ -201,6 +204,26 @@ def worker_index(*, current_build_id: int) -> Iterator[engine.Index]:
         else:
             sync_changes()
         yield _WORKER.index
+
+
+def warm_worker_index(*, current_build_id: int, older_than: float = WORKER_INDEX_WARM_AGE) -> bool:
+    """Builds this process's index ahead of the change jobs (at worker start, then periodically), when it
+    has none, is older than ``older_than`` seconds or predates the current build. The index is built
+    outside the lock, so change jobs go on with the previous one meanwhile (two indexes in memory for that
+    time), then swapped in and brought up to date. Returns whether it built one."""
+    with _WORKER.lock:
+        age = time.monotonic() - _WORKER.built_at
+        if _WORKER.index is not None and age < older_than and current_build_id <= _WORKER.build_id:
+            return False
+        started = time.monotonic()
+    position = last_change_id()  # changes up to here are in the data read next
+    index = build_index()
+    with _WORKER.lock:
+        if _WORKER.index is not None and _WORKER.built_at > started:  # a job built one meanwhile
+            return False
+        set_worker_index(index, position=position, build_id=max(current_build_id, _WORKER.build_id))
+        sync_changes()
+    return True
 
 
 def sync_changes() -> None:

@@ -226,6 +226,15 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
 # --- incremental updates -----------------------------------------------------------------------------
 
 
+def warm_worker_index() -> bool:
+    """The worker's index built ahead of the change jobs (matching.warm); nothing before the first build
+    (the first change starts a full rebuild, which leaves its index to the worker)."""
+    build = current_build()
+    if build is None:
+        return False
+    return indexing.warm_worker_index(current_build_id=build.pk)
+
+
 def record_change(*, organisation_id: int, need_offer_id: int | None = None, direction: str = "") -> None:
     """Logs a change to recompute (in the caller's transaction; the signals call it)."""
     MatchingChange.objects.create(

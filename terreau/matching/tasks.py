@@ -4,6 +4,10 @@
   by terreau.matching.signals in the transaction of the change; one waits in the queue at a time (a burst of
   edits is handled by one job, which takes every pending change).
 - matching.rebuild: everything again, every night and on `terreau rebuild-suggestions`.
+- matching.warm: the worker's index built ahead of the change jobs, when a worker starts and every four
+  hours (before WORKER_INDEX_MAX_AGE makes a change job build it): a change job then only updates it, so a
+  changed need's suggestions are stored within seconds, not after an index build. With several worker
+  processes, the one that takes the job is warmed; the others build theirs at their first change.
 
 Both write the stored suggestions: they are serial ("matching.store"), so two full builds never run at once
 (a first change on a new database starts one, `terreau rebuild-suggestions --queue` another: the second then
@@ -19,6 +23,11 @@ from terreau.matching import store
 @job(name="matching.refresh", retries=3, lock="matching.refresh", serial="matching.store")
 def refresh_suggestions() -> None:
     store.refresh_pending()
+
+
+@job(name="matching.warm", retries=1, lock="matching.warm", periodic="20 */4 * * *")
+def warm_index() -> None:
+    store.warm_worker_index()
 
 
 @job(name="matching.rebuild", retries=2, periodic="30 2 * * *", serial="matching.store")

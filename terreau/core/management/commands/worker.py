@@ -36,10 +36,12 @@ class Command(BaseCommand):
             )
         if concurrency < 1:
             raise CommandError("--concurrency doit valoir au moins 1.")
+        from terreau.core.jobs import worker_started
         from terreau.core.tasks import retry_stalled
 
         # Jobs a killed worker left behind run again at once, not only at the next periodic check.
         retry_stalled()
+        worker_started.send(sender=self.__class__)
         self.stdout.write(f"Travailleur démarré ({concurrency} traitement(s) à la fois).")
         self.stdout.flush()
         asyncio.run(_work_until_stopped(concurrency=concurrency, queues=queues))

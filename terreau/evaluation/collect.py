@@ -39,6 +39,14 @@ CLOSED_WAVE = gettext_lazy(
     "Cette vague de collecte est close : les réponses ne sont plus acceptées. Merci de votre participation."
 )
 ALREADY_SENT = gettext_lazy("Un questionnaire a déjà été envoyé avec ce code pour cette vague.")
+# One message for every code that opens nothing (unknown, of another evaluation, of another audience): a guesser
+# learns nothing from the wording. The error codes let the answering page count failed tries (views_collect_public).
+UNKNOWN_CODE = gettext_lazy(
+    "Ce code n'est pas connu : vérifiez-le (il figure sur le papier remis par l'équipe), "
+    "ou laissez le champ vide pour répondre sans code."
+)
+CODE_UNKNOWN = "code_unknown"
+CODE_ALREADY_SENT = "code_already_sent"
 NOT_FOUND = "not_found"
 
 
@@ -131,18 +139,13 @@ def response_start(
     if respondent is None and code.strip():
         respondent = find_respondent(evaluation=evaluation, audience=audience, code=code)
         if respondent is None:
-            raise ValidationError(
-                {
-                    "code": _(
-                        "Ce code n'est pas connu : vérifiez-le (il figure sur le papier remis par l'équipe), "
-                        "ou laissez le champ vide pour répondre sans code."
-                    )
-                }
-            )
+            raise ValidationError({"code": ValidationError(UNKNOWN_CODE, code=CODE_UNKNOWN)})
     if respondent is not None and (
         respondent.evaluation_id != evaluation.pk or respondent.audience != audience
     ):
-        raise ValidationError({"code": _("Ce code n'est pas connu pour ce questionnaire.")})
+        raise ValidationError(
+            {"code": ValidationError(_("Ce code n'est pas connu pour ce questionnaire."), code=CODE_UNKNOWN)}
+        )
     if respondent is None:
         respondent = Respondent.objects.create(
             evaluation=evaluation,
@@ -169,7 +172,7 @@ def response_start(
     existing = Response.objects.select_for_update().filter(respondent=respondent, wave=wave).first()
     if existing is not None:
         if existing.submitted_at is not None:
-            raise ValidationError({"code": ALREADY_SENT})
+            raise ValidationError({"code": ValidationError(ALREADY_SENT, code=CODE_ALREADY_SENT)})
         if by is not None and existing.entered_by_id == getattr(by, "pk", None) and existing.mode == mode:
             return existing  # the same person carries on the entry they started (a tablet restarted)
         # Someone else typed this code (another device, another volunteer): the unsent answers are never shown

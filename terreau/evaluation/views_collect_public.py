@@ -9,17 +9,23 @@ device while the connection is lost), so that nothing given is lost.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from terreau.core.audit import Action, audit_record
+from terreau.core.proxy import client_ip
+from terreau.core.throttle import throttle_count, throttle_hit
 from terreau.evaluation import collect
 from terreau.evaluation.collect_forms import LinkStartForm, likert_choices
 from terreau.evaluation.instrument_models import Item
@@ -37,9 +43,75 @@ def closed_page(request: HttpRequest, *, evaluation: Evaluation, not_ready: bool
     )
 
 
+# Personal codes typed on a link, per link and address: after CODE_ATTEMPTS refused codes within CODE_WINDOW
+# seconds, every code is refused (a right one included) until the window ends; answering without a code stays open.
+CODE_ATTEMPTS = 10
+CODE_WINDOW = 15 * 60
+
+
+def _code_limits() -> tuple[int, int]:
+    return (
+        int(getattr(settings, "TERREAU_EVALUATION_CODE_ATTEMPTS", CODE_ATTEMPTS)),
+        int(getattr(settings, "TERREAU_EVALUATION_CODE_WINDOW", CODE_WINDOW)),
+    )
+
+
+def _code_key(request: HttpRequest, link: CollectionLink) -> str:
+    return f"evaluation-code:{link.token}:{client_ip(request) or ''}"
+
+
+def _code_refusal(exc: ValidationError) -> str:
+    """The error code of a refused personal code ("" when the refusal is about something else)."""
+    refused = getattr(exc, "error_dict", {}).get("code", [])
+    wanted = (collect.CODE_UNKNOWN, collect.CODE_ALREADY_SENT)
+    return next((e.code for e in refused if e.code in wanted), "")
+
+
+def _too_many_codes(retry_after: int) -> str:
+    minutes = max(1, math.ceil(retry_after / 60))
+    return ngettext(
+        "Trop de codes incorrects ont été saisis depuis cet appareil. Pour protéger les réponses de chacun, "
+        "réessayez dans %(n)s minute, ou laissez le champ vide pour répondre sans code.",
+        "Trop de codes incorrects ont été saisis depuis cet appareil. Pour protéger les réponses de chacun, "
+        "réessayez dans %(n)s minutes, ou laissez le champ vide pour répondre sans code.",
+        minutes,
+    ) % {"n": minutes}
+
+
+def _count_refused_code(request: HttpRequest, link: CollectionLink, refusal: str) -> None:
+    """Counts a refused code; the try that reaches the limit is audited once (not every try after it, which
+    is refused before any code is looked up)."""
+    limit, window = _code_limits()
+    hits = throttle_hit(key=_code_key(request, link), limit=limit, window=window)
+    if hits.count == hits.limit:
+        evaluation = link.wave.evaluation
+        audit_record(
+            actor=None,
+            action=Action.ACCESS_DENIED,
+            target=_("Lien de réponse — %(evaluation)s : trop de codes personnels refusés")
+            % {"evaluation": evaluation},
+            obj=link,
+            branch_id=evaluation.program.branch_id,
+            details={"reason": "evaluation_code_attempts", "refused": hits.count, "last": refusal},
+            request=request,
+        )
+
+
 @never_cache  # a shared tablet's back button must not show the previous person's page
 @require_http_methods(["GET", "HEAD", "POST"])
 def link_start(request: HttpRequest, token: str) -> HttpResponse:
+    """The link's start page: consent, an optional personal code, the site.
+
+    Personal codes: a code is the respondent's key to pairing their answers across waves, and whoever types it
+    answers in their name (an unsent questionnaire started elsewhere starts again). So the tries are limited
+    (CODE_ATTEMPTS refused codes per link and address, then every code is refused for the rest of the window,
+    with a 429), and a refused code gets one message whatever the reason (unknown, of another questionnaire).
+    « Déjà envoyé » is said only once the code is found valid: the person who sent their questionnaire needs to
+    know it (or they would retype their code, give up, and answer again without it: counted twice, and never
+    paired), whereas a guesser who found a valid code learns one more bit (answered or not) about a pseudonymous
+    code whose holder they do not know. That try counts as a refused one all the same, so that probing sent
+    codes is limited like guessing.
+    """
     link = (
         CollectionLink.objects.select_related("wave__evaluation__program", "site")
         .filter(token=token[:40], revoked_at__isnull=True)
@@ -56,27 +128,42 @@ def link_start(request: HttpRequest, token: str) -> HttpResponse:
     program_sites = evaluation.program.sites.all()
     sites = None if link.site_id or program_sites.count() < 2 else program_sites
     form = LinkStartForm(request.POST or None, sites=sites)
+    status = 200
+    limit, window = _code_limits()
     if request.method == "POST" and form.is_valid():
-        try:
-            response = collect.response_start(
-                wave=wave,
-                audience=link.audience,
-                mode=Response.Mode.LINK,
-                code=form.cleaned_data["code"],
-                site=link.site or form.cleaned_data.get("site"),
-                link=link,
-                consent_on=timezone.localdate(),
-                consent_by=_("en ligne"),
-            )
-        except ValidationError as exc:
-            _form_errors(form, exc)
+        hits = throttle_count(key=_code_key(request, link), limit=limit, window=window)
+        if form.cleaned_data["code"].strip() and hits.blocked:
+            # Refused before the code is looked up; everything typed stays in the form.
+            form.add_error("code", _too_many_codes(hits.retry_after))
+            status = 429
         else:
-            return redirect("evaluation:answer", token=response.token)
-    return render(
+            try:
+                response = collect.response_start(
+                    wave=wave,
+                    audience=link.audience,
+                    mode=Response.Mode.LINK,
+                    code=form.cleaned_data["code"],
+                    site=link.site or form.cleaned_data.get("site"),
+                    link=link,
+                    consent_on=timezone.localdate(),
+                    consent_by=_("en ligne"),
+                )
+            except ValidationError as exc:
+                refusal = _code_refusal(exc)
+                if refusal:
+                    _count_refused_code(request, link, refusal)
+                _form_errors(form, exc)
+            else:
+                return redirect("evaluation:answer", token=response.token)
+    page = render(
         request,
         "evaluation/collect_link.html",
         {"form": form, "instrument": instrument, "evaluation": evaluation, "count": instrument.items.count()},
+        status=status,
     )
+    if status == 429:
+        page["Retry-After"] = str(hits.retry_after)
+    return page
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -170,6 +171,54 @@ class Organisation(TimeStampedModel):
     @property
     def department_code(self) -> str | None:
         return self.commune.department_id if self.commune_id else None
+
+
+class OrganisationFilter(models.Model):
+    """PostgreSQL only: what the directory's filters test, one narrow row per organisation (no text).
+
+    At 2,000,000 organisations a search with filters and no text walked the (name, id) index of the 4 GB
+    organisation table until 20 rows passed the filters (docs/benchmarks.md). Here every filterable value of
+    an organisation is a token of ``facets`` (a GIN-indexed text array: "k:<kind>", "d:<department>",
+    "b:<branch id>", "t:<theme>" for its own themes and those of its public active needs and offers,
+    "y:<type>", "r:<direction>", "y:<type>:<direction>" for its public active needs and offers), so that
+    filters are answered from an index and the rows that match are read from this small table, in the
+    order of ``(name, organisation)``. Its pk, ``branch`` and ``visibility`` mirror the organisation's, so
+    the organisation's own access rule applies to it unchanged.
+
+    Written by ``terreau.directory.search.reindex_organisations`` (every save, import and signal goes
+    through it) with one set-based statement (``search.pg_filter_upsert_sql``); SQLite keeps the filters
+    on the organisation rows (``queries._filtered``) and leaves this table empty.
+    """
+
+    ACCESS = Organisation.ACCESS
+
+    # ON DELETE CASCADE in the database (migration 0010), not in Django: deleting an organisation deletes its
+    # needs, whose signals reindex it (and would write its filter row again) before the row itself goes.
+    organisation = models.OneToOneField(
+        Organisation,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="filter_row",
+    )
+    name = models.CharField(max_length=255)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    branch = models.ForeignKey(
+        "core.Branch",
+        on_delete=models.DO_NOTHING,
+        null=True,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    # The GIN index is created by migration 0010 (PostgreSQL only).
+    facets = ArrayField(models.TextField(), default=list)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "organisation"], name="directory_filter_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Membership(TimeStampedModel):

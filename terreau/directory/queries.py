@@ -19,6 +19,7 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -34,10 +35,11 @@ from terreau.directory.models import (
     NeedOffer,
     NeedOfferStatus,
     Organisation,
+    OrganisationFilter,
     OrganisationKind,
     Theme,
 )
-from terreau.directory.search import EqualsAny, apply_search, is_postgresql
+from terreau.directory.search import EqualsAny, SearchTerms, apply_search, is_postgresql
 from terreau.territories.models import Commune, Department
 
 _DEPARTMENT_CODE = re.compile(r"^(\d{2}|2[AB]|97\d)$")
@@ -110,6 +112,13 @@ class DirectoryParams:
         )
 
     @property
+    def has_filters(self) -> bool:
+        """Filters other than the text query."""
+        return bool(
+            self.kinds or self.themes or self.types or self.direction or self.departments or self.branches
+        )
+
+    @property
     def is_filtered(self) -> bool:
         return bool(
             self.q
@@ -157,8 +166,72 @@ def _private_needs(actor: Actor) -> QuerySet[NeedOffer] | None:
     return visible(actor, NeedOffer.objects.active().filter(visibility=Visibility.BRANCH))
 
 
+def _branch_ids(params: DirectoryParams) -> list[int]:
+    # Ids read first (a tiny query) rather than a join on the slug: constants let PostgreSQL use its indexes.
+    return list(Branch.objects.filter(slug__in=params.branches).values_list("id", flat=True))
+
+
+def _filter_rows(actor: Actor, params: DirectoryParams) -> QuerySet[OrganisationFilter]:
+    """PostgreSQL: the filter rows (models.OrganisationFilter) of the organisations the actor may see that
+    pass ``params``'s filters (not its text), answered by the GIN index of their facets.
+
+    Same rows as the filters of ``_rows_filtered``: a facet of a need or offer comes from the organisation's
+    public active ones, which everybody who may see the organisation may see; the private ones a user may
+    see (``_private_needs``, None for most users) are tested on their own rows, as there.
+    """
+    rows = visible(actor, OrganisationFilter.objects.all())
+    if params.kinds:
+        rows = rows.filter(facets__overlap=[f"k:{v}" for v in params.kinds])
+    if params.departments:
+        rows = rows.filter(facets__overlap=[f"d:{v}" for v in params.departments])
+    if params.branches:
+        branch_ids = _branch_ids(params)
+        if not branch_ids:
+            return rows.none()
+        rows = rows.filter(facets__overlap=[f"b:{v}" for v in branch_ids])
+    private = _private_needs(actor)
+
+    def with_needs(tokens: list[str], **lookups: Any) -> Q:
+        found = Q(facets__overlap=tokens)
+        if private is not None:
+            ids = private.filter(**lookups).order_by().values("organisation_id")
+            found |= Q(EqualsAny(F("pk"), ArraySubquery(ids)))
+        return found
+
+    if params.themes:
+        rows = rows.filter(with_needs([f"t:{v}" for v in params.themes], theme_id__in=params.themes))
+    if params.types or params.direction:
+        lookups: dict[str, Any] = {}
+        if params.types and params.direction:
+            tokens = [f"y:{v}:{params.direction}" for v in params.types]
+        elif params.types:
+            tokens = [f"y:{v}" for v in params.types]
+        else:
+            tokens = [f"r:{params.direction}"]
+        if params.types:
+            lookups["type__in"] = params.types
+        if params.direction:
+            lookups["direction"] = params.direction
+        rows = rows.filter(with_needs(tokens, **lookups))
+    return rows
+
+
 def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:
-    """Visible organisations matching ``params`` (with ``rank`` when searched), ordered; no details."""
+    """Visible organisations matching ``params`` (with ``rank`` when searched), ordered; no details.
+
+    PostgreSQL answers the filters from the filter rows (``_filter_rows``), SQLite from the organisation
+    rows (``_rows_filtered``): the same organisations."""
+    if is_postgresql() and params.has_filters:
+        qs = visible(actor, Organisation.objects.all()).filter(
+            pk__in=_filter_rows(actor, params).values("pk")
+        )
+        qs, searched = apply_search(qs, params.q, private_needs=_private_needs(actor))
+        return qs.order_by("-rank", "name", "pk") if searched else qs.order_by("name", "pk"), searched
+    return _rows_filtered(actor, params)
+
+
+def _rows_filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:
+    """``_filtered`` on the organisation rows themselves (SQLite; and the reference of the tests)."""
     qs = visible(actor, Organisation.objects.all())
     if params.kinds:
         qs = qs.filter(kind__in=params.kinds)
@@ -172,11 +245,7 @@ def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisat
         else:
             qs = qs.filter(commune__department_id__in=params.departments)
     if params.branches:
-        # Ids read first (a tiny query) rather than a join on the slug: with constants PostgreSQL can
-        # intersect the branch index with the full-text index instead of filtering every text match.
-        branch_ids = list(Branch.objects.filter(slug__in=params.branches).values_list("id", flat=True))
-        qs = qs.filter(branch_id__in=branch_ids)
-
+        qs = qs.filter(branch_id__in=_branch_ids(params))
     # Correlated EXISTS rather than IN (...): PostgreSQL then chooses per query between probing the
     # candidates of a selective text search and hashing every matching organisation (covering indexes).
     needs = visible(actor, NeedOffer.objects.active()).filter(organisation_id=OuterRef("pk"))
@@ -302,7 +371,12 @@ def directory_page(*, user: Any, params: DirectoryParams, number: Any, per_page:
     Three or four queries whatever the number of matches (one more for a page past the end).
     """
     actor = user if isinstance(user, Actor) else actor_for(user)
-    narrow, searched = _filtered(actor, params)
+    if is_postgresql() and params.has_filters and not SearchTerms.parse(params.q):
+        # Filters without text: the page and the total come from the filter rows alone (their GIN index
+        # and their (name, organisation) index), never from the 4 GB of organisation rows.
+        narrow, searched = _filter_rows(actor, params).order_by("name", "pk"), False
+    else:
+        narrow, searched = _filtered(actor, params)
     paginator = DirectoryPaginator(narrow, per_page)
     number = _page_number(number)
 

@@ -349,9 +349,56 @@ def _write_needs(ids: list[int]) -> None:
             )
 
 
+def pg_filter_rows_sql(where: str) -> str:
+    """PostgreSQL: one statement writing the filter rows (models.OrganisationFilter) of the organisations
+    ``o`` selected by the SQL condition ``where`` (its parameters are named: %(ids)s, %(first)s...; the
+    statement adds %(public)s and %(active)s, see ``filter_sql_params``). Rows that do not change are not
+    rewritten. The one expression of the facets, used by reindexing, the migration that fills the table and
+    the benchmarks' generator: they cannot drift apart. Public active needs and offers only: those every
+    user who may see the organisation may see (the private ones are tested per user by the search)."""
+    return f"""
+        INSERT INTO directory_organisationfilter AS f (organisation_id, name, visibility, branch_id, facets)
+        SELECT o.id, o.name, o.visibility, o.branch_id, ARRAY(
+            SELECT DISTINCT s.x FROM (
+                SELECT 'k:' || o.kind
+                UNION ALL SELECT 'd:' || c.department_id FROM territories_commune AS c WHERE c.code = o.commune_id
+                UNION ALL SELECT 'b:' || o.branch_id
+                UNION ALL SELECT 't:' || ot.theme_id FROM directory_organisation_themes AS ot
+                    WHERE ot.organisation_id = o.id
+                UNION ALL SELECT v.x FROM directory_needoffer AS n
+                    CROSS JOIN LATERAL (VALUES ('t:' || n.theme_id), ('y:' || n.type), ('r:' || n.direction),
+                                               ('y:' || n.type || ':' || n.direction)) AS v(x)
+                    WHERE n.organisation_id = o.id AND n.visibility = %(public)s AND n.status = ANY(%(active)s)
+            ) AS s(x) WHERE s.x IS NOT NULL ORDER BY s.x)
+        FROM directory_organisation AS o
+        WHERE {where}
+        ON CONFLICT (organisation_id) DO UPDATE SET
+            name = EXCLUDED.name, visibility = EXCLUDED.visibility, branch_id = EXCLUDED.branch_id,
+            facets = EXCLUDED.facets
+        WHERE (f.name, f.visibility, f.branch_id, f.facets)
+            IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.visibility, EXCLUDED.branch_id, EXCLUDED.facets)
+    """  # noqa: S608 (constant SQL; values are parameters)
+
+
+def filter_sql_params() -> dict[str, object]:
+    from terreau.core.models import Visibility
+
+    _private, statuses = _private_active()
+    return {"public": Visibility.PUBLIC.value, "active": statuses}
+
+
+def _write_filters(ids: list[int]) -> None:
+    """PostgreSQL: the filter rows of these organisations (SQLite filters the organisation rows)."""
+    if ids and is_postgresql():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                pg_filter_rows_sql("o.id = ANY(%(ids)s::bigint[])"), {**filter_sql_params(), "ids": ids}
+            )
+
+
 def reindex_organisations(ids: Iterable[int]) -> None:
-    """Rebuild the search index of these organisations and of their private needs and offers (after
-    bulk writes that bypass signals).
+    """Rebuild the search index of these organisations, of their private needs and offers and their
+    filter rows (after bulk writes that bypass signals).
 
     Unknown ids are ignored. Works in chunks, so it can be given every id of a large import.
     """
@@ -360,6 +407,15 @@ def reindex_organisations(ids: Iterable[int]) -> None:
         chunk = id_list[start : start + REINDEX_CHUNK]
         _write(_gather(chunk))
         _write_needs(chunk)
+        _write_filters(chunk)
+
+
+def refresh_filters(ids: Iterable[int]) -> None:
+    """The filter rows only, for writers that index the text themselves (the importer's set-based
+    INSERT of new organisations)."""
+    id_list = sorted({int(i) for i in ids if i is not None})
+    for start in range(0, len(id_list), REINDEX_CHUNK):
+        _write_filters(id_list[start : start + REINDEX_CHUNK])
 
 
 def reindex_all() -> int:

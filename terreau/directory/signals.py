@@ -18,9 +18,14 @@ from django.dispatch import receiver
 from terreau.directory.models import NeedOffer, Organisation, Theme
 from terreau.directory.search import reindex_organisations
 
-ORGANISATION_FIELDS = frozenset({"name", "acronym", "description"})
+# Text of the search index, and what the filter rows hold (models.OrganisationFilter).
+ORGANISATION_FIELDS = frozenset(
+    {"name", "acronym", "description"}
+    | {"kind", "commune", "commune_id", "branch", "branch_id", "visibility"}
+)
 NEED_OFFER_FIELDS = frozenset(
     {"title", "description", "status", "visibility", "organisation", "organisation_id", "theme"}
+    | {"theme_id", "type", "direction"}
 )
 
 

@@ -234,6 +234,7 @@ def write_batch(
     if new:
         writer.assign_slugs(new)
         indexed = writer.create(new)
+        search.refresh_filters(indexed)  # their text is indexed by the INSERT, not their filter rows
     if changed:
         now = timezone.now()
         for org in changed.values():

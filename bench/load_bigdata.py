@@ -6,7 +6,8 @@ vocabulary (bench/directory.py) and the same communes (population-weighted, offi
 by PostgreSQL itself (INSERT ... SELECT over generate_series), and the search columns are computed by one
 set-based UPDATE per block with the production expression (terreau.directory.search.pg_vector_sql, the one
 every PostgreSQL write of search_vector uses, over the same texts as reindex_organisations: name and
-acronym; public active needs' titles; description and their descriptions; theme labels).
+acronym; public active needs' titles; description and their descriptions; theme labels), and the filter
+rows (OrganisationFilter) by the statement reindexing writes them with (search.pg_filter_rows_sql).
 
 Directory rows only: organisations, themes, needs and offers. The 2,000,000 case of bench/load.py measures
 the directory search alone (no members, events or suggestions).
@@ -38,7 +39,12 @@ def fill_sql(
     from django.db import connection, transaction
 
     from terreau.directory.models import NeedOffer, Organisation, Theme
-    from terreau.directory.search import pg_need_vector_sql, pg_vector_sql
+    from terreau.directory.search import (
+        filter_sql_params,
+        pg_filter_rows_sql,
+        pg_need_vector_sql,
+        pg_vector_sql,
+    )
     from terreau.territories.models import Commune, PostalCode
 
     rng = random.Random(seed)
@@ -229,7 +235,19 @@ def fill_sql(
         )
         plan.seconds["index"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
-        for table in ("directory_organisation", "directory_needoffer", "directory_organisation_themes"):
+        # The filter rows (OrganisationFilter) by the statement reindexing and migration 0010 use.
+        filters = pg_filter_rows_sql("o.id BETWEEN %(first)s AND %(last)s")
+        for start in range(low, high + 1, block):
+            with transaction.atomic():
+                cursor.execute(filters, {**filter_sql_params(), "first": start, "last": start + block - 1})
+        plan.seconds["filters"] = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        for table in (
+            "directory_organisation",
+            "directory_needoffer",
+            "directory_organisation_themes",
+            "directory_organisationfilter",
+        ):
             cursor.execute(f"VACUUM ANALYZE {table}")
         cursor.execute("ANALYZE")
         plan.seconds["analyze"] = round(time.perf_counter() - t0, 1)

@@ -3,16 +3,19 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/terreau_bench_sugstore \\
         .venv/bin/python bench/bench_suggestions_store.py --sizes 10000 100000 [--changes 50]
 
-For each size: the database is filled with the synthetic organisations of bench/matching.py (texts built
-from the hand-labelled set; a tenth private), then, each phase in a forked process so that its peak memory
-is its own:
+For each size: the database is filled with synthetic organisations (a tenth private): by default those of
+bench/national_texts.py (varied French texts from combinatorial templates, issue 16), or with `--texts eval`
+those of bench/matching.py (texts rebuilt from the hand-labelled set: a few hundred words repeated); then,
+each phase in a forked process so that its peak memory is its own:
 1. baseline: building the in-memory index (what each web process did before; indexing.build_index);
 2. full rebuild (store.rebuild_all: index, best pairs, reasons, rows written under a new generation);
 3. incremental: in that same worker process, `--changes` needs edited one at a time (text changed, saved
    through the ORM: the change is logged by the signals) and the pending change processed as the
    matching.refresh job does (store.refresh_pending), timed per change; then the read of one organisation's
    suggestions by the page (services.suggestions_for), timed the same way.
-Ratios are against the baseline of the same run. Writes nothing; prints a Markdown section.
+Ratios are against the baseline of the same run. `--phases` also prints where the time and the memory go
+(wall time and peak resident memory of each step of the rebuild and of the incremental updates, sampled every
+50 ms). Writes nothing; prints a Markdown section.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import random
 import resource
 import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -68,10 +72,85 @@ def setup_django(url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def fill(n: int, seed: int = 1) -> tuple[int, int]:
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class Phases:
+    """Wall time and peak resident memory of named steps, by wrapping functions (nested steps count in
+    their parents too); a thread samples the resident memory every 50 ms."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+        self.peak: dict[str, float] = {}
+        self.open: list[str] = []
+        self.stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self):
+        while not self.stop.wait(0.05):
+            rss = rss_mb()
+            for name in list(self.open):
+                self.peak[name] = max(self.peak.get(name, 0.0), rss)
+
+    def wrap(self, owner, attr: str, name: str) -> None:
+        inner = getattr(owner, attr)
+        raw = inner.__func__ if isinstance(owner, type) and hasattr(inner, "__func__") else None
+
+        def timed(*args, **kwargs):
+            self.open.append(name)
+            start = time.perf_counter()
+            try:
+                return (raw or inner)(*args, **kwargs)
+            finally:
+                self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+                self.calls[name] = self.calls.get(name, 0) + 1
+                self.peak[name] = max(self.peak.get(name, 0.0), rss_mb())
+                self.open.remove(name)
+
+        setattr(owner, attr, classmethod(timed) if raw is not None and attr == "build" else timed)
+
+    def table(self) -> list[str]:
+        return [
+            f"    {name:<28} {self.seconds[name]:8.1f} s  {self.calls[name]:5d} calls  peak {self.peak[name]:6.0f} MB"
+            for name in self.seconds
+        ]
+
+
+def instrument() -> Phases:
+    from terreau.matching import engine, indexing, store
+
+    phases = Phases()
+    phases.wrap(store, "rebuild_all", "rebuild_all")
+    phases.wrap(indexing, "_inputs", "read rows (_inputs)")
+    phases.wrap(engine.Index, "build", "Index.build (public)")
+    phases.wrap(engine.Index, "compact", "Index.compact")
+    phases.wrap(engine.Index, "best_pairs", "best_pairs")
+    phases.wrap(store, "_union_top", "_union_top")
+    phases.wrap(store, "rows_for", "rows_for")
+    phases.wrap(engine.Index, "pair_details", "  pair_details")
+    phases.wrap(engine.Index, "explain_many", "  explain_many")
+    phases.wrap(store, "_write_new", "_write_new (COPY)")
+    phases.wrap(store, "refresh_pending", "refresh_pending")
+    phases.wrap(indexing, "sync_changes", "  sync_changes")
+    phases.wrap(indexing, "apply_changes", "  apply_changes")
+    phases.wrap(store, "item_pairs", "  item_pairs")
+    phases.wrap(store, "_entering_others", "  _entering_others")
+    phases.wrap(store, "_existing", "  _existing")
+    phases.wrap(store, "_insert", "  _insert")
+    return phases
+
+
+def fill(n: int, seed: int = 1, texts: str = "national") -> tuple[int, int]:
     """n synthetic organisations with their needs and offers (bulk, no signals); returns (orgs, items)."""
     from django.db import connection, transaction
-    from matching import synthetic_organisations  # bench/matching.py
+
+    if texts == "national":
+        from national_texts import national_organisations as synthetic_organisations
+    else:
+        from matching import synthetic_organisations  # bench/matching.py
 
     from terreau.core.models import Branch, Network
     from terreau.directory.models import Direction, NeedOffer, Organisation
@@ -150,13 +229,14 @@ def baseline() -> dict:
     return {"seconds": time.perf_counter() - start}
 
 
-def rebuild_and_update(changes: int) -> dict:
+def rebuild_and_update(changes: int, profile: bool = False) -> dict:
     from django.db import transaction
 
     from terreau.directory.models import Direction, NeedOffer, Organisation
     from terreau.matching import services, store
     from terreau.matching.models import StoredSuggestion
 
+    phases = instrument() if profile else None
     start = time.perf_counter()
     build = store.rebuild_all()
     seconds = time.perf_counter() - start
@@ -190,6 +270,7 @@ def rebuild_and_update(changes: int) -> dict:
         "rows": StoredSuggestion.objects.count(),
         "update": update_times,
         "read": read_times,
+        "phases": phases.table() if phases else [],
     }
 
 
@@ -202,6 +283,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--texts", choices=["national", "eval"], default="national")
+    parser.add_argument("--phases", action="store_true", help="print time and peak memory per step")
     parser.add_argument(
         "--reuse", action="store_true", help="keep the organisations already there if as many"
     )
@@ -220,8 +303,9 @@ def main() -> None:
         "organisation's suggestions from the stored rows, as the page does.",
         "",
         "| organisations | needs+offers | index build (baseline) | full rebuild | ratio | peak MB baseline |"
-        " peak MB rebuild | stored pairs | incremental p50 / p95 | ratio p95 to baseline | read p50 / p95 |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " peak MB rebuild | stored pairs | incremental p50 / p95 | ratio p95 to baseline | read p50 / p95 |"
+        " load average |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n in args.sizes:
         t0 = time.perf_counter()
@@ -230,14 +314,23 @@ def main() -> None:
         if args.reuse and Organisation.objects.count() == n:
             orgs, items = n, NeedOffer.objects.count()
         else:
-            orgs, items = fill(n)
+            orgs, items = fill(n, texts=args.texts)
         print(
             f"{n}: filled {orgs} organisations, {items} items in {time.perf_counter() - t0:.0f} s", flush=True
         )
+        load0 = os.getloadavg()[0]
         base = _phase(baseline)
-        print(f"  baseline index build {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB", flush=True)
-        res = _phase(rebuild_and_update, args.changes)
+        load1 = os.getloadavg()[0]
+        print(
+            f"  baseline index build {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB"
+            f" (load {load0:.1f} -> {load1:.1f})",
+            flush=True,
+        )
+        res = _phase(rebuild_and_update, args.changes, args.phases)
         up, rd = res["update"], res["read"]
+        load2 = os.getloadavg()[0]
+        print(f"  load average {load1:.1f} -> {load2:.1f} during the rebuild and updates", flush=True)
+        print("\n".join(res["phases"]), flush=True)
         print(
             f"  rebuild {res['seconds']:.1f} s ({res['pairs']} pairs), peak {res['rebuild_peak_mb']:.0f} MB;"
             f" incremental p50 {pct(up, 50) * 1000:.0f} ms p95 {pct(up, 95) * 1000:.0f} ms;"
@@ -249,6 +342,7 @@ def main() -> None:
             f" {res['seconds'] / base['seconds']:.1f}x | {base['peak_mb']:.0f} | {res['rebuild_peak_mb']:.0f} |"
             f" {res['pairs']:,} | {pct(up, 50) * 1000:.0f} / {pct(up, 95) * 1000:.0f} ms |"
             f" {pct(up, 95) / base['seconds']:.3f}x | {pct(rd, 50) * 1000:.0f} / {pct(rd, 95) * 1000:.0f} ms |"
+            f" {load0:.0f} / {load1:.0f} / {load2:.0f} |"
         )
         print(f"  median read {statistics.median(rd) * 1000:.0f} ms", flush=True)
     print("\n".join(lines))

@@ -5,12 +5,14 @@
     .venv/bin/python bench/matching.py --write docs/bench-matching.md
 
 1. Quality on the development part data/matching_eval/ (58 organisations, 165 needs and offers written
-   with the engine: in-sample, tuned on) and, side by side, the held-out part data/matching_heldout/
-   (140 organisations written independently, frozen 2026-12-05, never tuned on): precision@5 and recall@10
-   of the engine and of a baseline that matches type and theme codes only, on all good pairs and on those
-   where a theme code is missing; on the held-out part also by case (scope, remote, rural, context,
-   wrong_type, missing_type, plain) and the trap rate of its rejected pairs (definitions printed with the
-   figures). `--no-heldout` measures the development part only (use it while tuning).
+   with the engine: in-sample, tuned on), the second development part data/matching_dev2/ (written by an
+   independent annotator in other regions, tuned on: in-sample once used) when it is there, and, side by
+   side, the held-out part data/matching_heldout/ (140 organisations written independently, frozen
+   2026-12-05, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
+   and theme codes only, on all good pairs and on those where a theme code is missing; on the parts with
+   cases (dev2, held-out) also by case (scope, remote, rural, context, wrong_type, missing_type, plain) and
+   the trap rate of their rejected pairs (definitions printed with the figures). `--no-heldout` measures the
+   development parts only (use it while tuning); `--quality-only` stops after the quality figures.
 2. Scale: synthetic organisations built from the vocabulary of the evaluation set (each text is a
    template from the set with words dropped and words of another text of the same kind added; a third of
    the type codes and half of the theme codes left out; half of the organisations with coordinates):
@@ -129,6 +131,9 @@ def _part_rows(name: str, es: evaluation.EvalSet) -> tuple[list[tuple], dict, di
 
 def quality(heldout: bool = True) -> list[str]:
     parts = [("development (in-sample, tuned on)", evaluation.load())]
+    dev2 = evaluation.load_dev2()
+    if dev2 is not None:
+        parts.append(("dev2 (independent annotator, tuned on)", dev2))
     if heldout:
         parts.append(("held-out (unseen, frozen 2026-12-05)", evaluation.load_heldout()))
     lines = ["## Quality on the hand-labelled sets", ""]
@@ -145,7 +150,7 @@ def quality(heldout: bool = True) -> list[str]:
         "recall@10, theme missing | orgs |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    held = None
+    detailed = []
     for name, es in parts:
         rows, cases, traps, _t = _part_rows(name, es)
         for part, ranker, a, m in rows:
@@ -153,28 +158,42 @@ def quality(heldout: bool = True) -> list[str]:
                 f"| {part} | {ranker} | {a[0]:.3f} | {a[1]:.3f} | {a[2]} | {m[0]:.3f} | {m[1]:.3f} | {m[2]} |"
             )
         if es.cases or es.rejected:
-            held = (name, cases, traps)
-    if held:
-        name, cases, traps = held
+            detailed.append((name, cases, traps))
+    if any(cases for _n, cases, _t in detailed):
+        header = " | ".join(f"{name.split(' (')[0]}: p@5 / r@10 (orgs)" for name, _c, _t in detailed)
         lines += [
             "",
-            f"Engine on the {name} part, by case of the good pairs (`case` column of pairs.csv):",
+            "Engine by case of the good pairs (`case` column of pairs.csv), "
+            + "; ".join(name for name, _c, _t in detailed)
+            + ":",
             "",
-            "| case | precision@5 | recall@10 | orgs |",
-            "| --- | ---: | ---: | ---: |",
+            f"| case | {header} |",
+            "| --- |" + " ---: |" * len(detailed),
         ]
-        lines += [f"| {c} | {v[0]:.3f} | {v[1]:.3f} | {v[2]} |" for c, v in cases.items()]
-        if traps:
-            lines += [
-                "",
-                "Rejected pairs (tempting but judged bad) suggested in a top 5 (trap rate, lower is better):",
-                "",
-                "| case | suggested | rejected pairs | trap rate |",
-                "| --- | ---: | ---: | ---: |",
-            ]
-            for c in sorted(traps, key=lambda k: (k == "all", k)):
-                hit, total = traps[c]
-                lines.append(f"| {c} | {hit} | {total} | {hit / total:.3f} |")
+        for case in evaluation.CASES:
+            cells = []
+            for _n, cases, _t in detailed:
+                v = cases.get(case)
+                cells.append(f"{v[0]:.3f} / {v[1]:.3f} ({v[2]})" if v else "")
+            if any(cells):
+                lines.append(f"| {case} | " + " | ".join(cells) + " |")
+    if any(traps for _n, _c, traps in detailed):
+        lines += [
+            "",
+            "Rejected pairs (tempting but judged bad) suggested in a top 5 (trap rate, lower is better):",
+            "",
+            "| case | "
+            + " | ".join(f"{name.split(' (')[0]}: suggested / rejected" for name, _c, _t in detailed)
+            + " |",
+            "| --- |" + " ---: |" * len(detailed),
+        ]
+        keys = sorted({k for _n, _c, traps in detailed for k in traps}, key=lambda k: (k == "all", k))
+        for c in keys:
+            cells = []
+            for _n, _c, traps in detailed:
+                hit, total = traps.get(c, (0, 0))
+                cells.append(f"{hit} / {total} = {hit / total:.3f}" if total else "")
+            lines.append(f"| {c} | " + " | ".join(cells) + " |")
     lines += [
         "",
         "Definitions: good(X) = organisations joined to X by a judged good pair (X's need and their offer, or",
@@ -346,7 +365,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-heldout",
         action="store_true",
-        help="development part only (while tuning: never tune on held-out)",
+        help="development parts only (while tuning: never tune on held-out)",
     )
     parser.add_argument("--quality-only", action="store_true", help="stop after the quality figures")
     args = parser.parse_args(argv)

@@ -1,9 +1,10 @@
 """Evaluation of the engine on hand-labelled sets, against a codes-only baseline.
 
-Two sets: data/matching_eval/ (the development part, written with the engine: in-sample, tuned on) and
-data/matching_heldout/ (written independently, frozen 2026-12-05: never edited, never tuned on). Both hold
-organisations.jsonl and pairs.csv (need, offer[, case]); the held-out part also rejected.csv (tempting
-pairs judged bad).
+Three sets: data/matching_eval/ (the development part, written with the engine: in-sample, tuned on),
+data/matching_dev2/ (a second development part written by an independent annotator in other regions, in the
+held-out part's format: tuned on, so in-sample too once used) and data/matching_heldout/ (written
+independently, frozen 2026-12-05: never edited, never tuned on). All hold organisations.jsonl and pairs.csv
+(need, offer[, case]); dev2 and the held-out part also rejected.csv (tempting pairs judged bad).
 
 Pure Python. Definitions (also printed by bench/matching.py):
 - good partners of X: the organisations Y such that a judged good pair joins a need of X and an offer of Y,
@@ -27,6 +28,7 @@ from pathlib import Path
 from . import engine
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "matching_eval"
+DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
 HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
 CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
 
@@ -71,6 +73,11 @@ def load(directory: Path = EVAL_DIR) -> EvalSet:
         with open(directory / "rejected.csv", encoding="utf-8", newline="") as f:
             rejected = [(row["need"], row["offer"], row.get("case") or "") for row in csv.DictReader(f)]
     return EvalSet(orgs, pairs, cases, rejected)
+
+
+def load_dev2() -> EvalSet | None:
+    """The second development part (data/matching_dev2/), or None while it is not there."""
+    return load(DEV2_DIR) if (DEV2_DIR / "pairs.csv").exists() else None
 
 
 def load_heldout() -> EvalSet:

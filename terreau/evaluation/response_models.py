@@ -86,10 +86,11 @@ class Respondent(TimeStampedModel):
 class CollectionLink(TimeStampedModel):
     """A link answering a wave's questionnaire for one audience (and optionally one site), without an account."""
 
+    # Whoever holds the token answers in the evaluation's name: links are seen, made and revoked by those who run
+    # the collection (the program's coordinators and evaluators, as for respondents), never by partner viewers
+    # nor by the branch's staff (who see the framework and the report, not the means to add answers).
     ACCESS = AccessRule(
-        branch="wave__evaluation__program__branch",
-        program="wave__evaluation__program",
-        evaluation="wave__evaluation__program",
+        branch="wave__evaluation__program__branch", evaluation="wave__evaluation__program", branch_staff=False
     )
 
     wave = models.ForeignKey(Wave, on_delete=models.CASCADE, related_name="links")

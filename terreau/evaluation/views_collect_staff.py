@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
-from terreau.core.access import actor_for, visible
+from terreau.core.access import AccessRule, editable, get_for, visible
 from terreau.evaluation import collect
 from terreau.evaluation.collect_forms import AssistStartForm, PaperEntryForm
 from terreau.evaluation.instrument_models import Instrument
@@ -31,48 +31,62 @@ from terreau.evaluation.response_models import Respondent, Response
 from terreau.evaluation.views_collect_public import _form_errors
 from terreau.programs.models import HostSite
 
+# Who reaches what here, through terreau.core.access (``editable`` with these rules; "change", since they write).
+# Assisted entry: the program's coordinators and evaluators (every site), the staff and volunteers of its sites
+# (their own sites, their own sites' respondents); never the branch's staff nor partner viewers. Paper entry: the
+# coordinators and evaluators, as for respondents (Respondent's rule re-rooted on the evaluation).
+_TEAM = {"branch_staff": False, "volunteers_change": True}
+ASSIST_EVALUATION = AccessRule(
+    branch="program__branch", evaluation="program", site="program__sites", many=True, **_TEAM
+)
+ASSIST_INSTRUMENT = AccessRule(
+    branch="evaluation__program__branch",
+    evaluation="evaluation__program",
+    site="evaluation__program__sites",
+    many=True,
+    **_TEAM,
+)
+ASSIST_SITE = AccessRule(branch="program__branch", evaluation="program", site="", **_TEAM)
+ASSIST_RESPONDENT = AccessRule(
+    branch="evaluation__program__branch", evaluation="evaluation__program", site="site", **_TEAM
+)
+LEADS = Respondent.ACCESS.parent("evaluation")
 
-def _evaluation(pk: int) -> Evaluation:
-    evaluation = Evaluation.objects.select_related("program").filter(pk=pk).first()
+
+def _evaluation(user: Any, pk: int, *, rule: AccessRule) -> Evaluation:
+    """The evaluation where ``rule`` lets the user act; 403 for someone who only sees it (a partner viewer, the
+    branch's staff), 404 for anybody else."""
+    evaluations = Evaluation.objects.select_related("program")
+    evaluation = editable(user, evaluations.filter(pk=pk), rule=rule).first()
     if evaluation is None:
-        raise Http404
+        get_for(user, evaluations, pk=pk)  # 404 when not seen at all
+        raise PermissionDenied
     return evaluation
 
 
 def _leads(user: Any, evaluation: Evaluation) -> bool:
     """Coordinators and evaluators of the program (and superusers)."""
-    actor = actor_for(user)
-    return actor.is_superuser or evaluation.program_id in (actor.program_ids | actor.program_evaluator_ids)
-
-
-def _refuse(user: Any, evaluation: Evaluation) -> None:
-    """403 for someone who sees the evaluation (a partner viewer, the branch's staff), 404 for anybody else."""
-    if visible(user, Evaluation.objects.filter(pk=evaluation.pk)).exists():
-        raise PermissionDenied
-    raise Http404
+    return editable(user, Evaluation.objects.filter(pk=evaluation.pk), rule=LEADS).exists()
 
 
 def assist_sites(user: Any, evaluation: Evaluation) -> QuerySet[HostSite]:
     """The program's sites where the user may enter answers with a senior (none: not allowed)."""
-    sites = HostSite.objects.filter(program=evaluation.program_id).order_by("name")
-    if _leads(user, evaluation):
-        return sites
-    return sites.filter(pk__in=actor_for(user).site_ids)
+    sites = HostSite.objects.filter(program=evaluation.program_id)
+    return editable(user, sites, rule=ASSIST_SITE).order_by("name")
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def assist_start(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _evaluation(pk)
+    evaluation = _evaluation(request.user, pk, rule=ASSIST_EVALUATION)
     sites = assist_sites(request.user, evaluation)
-    if not sites.exists():
-        _refuse(request.user, evaluation)
     leads = _leads(request.user, evaluation)
-    scope = Q(site__in=sites) | (Q(site__isnull=True) if leads else Q(pk__in=[]))
     # A site's team helps the people it serves (seniors, their families); its own members and the partners answer
     # by link, so that nobody enters a colleague's questionnaire.
     audiences = None if leads else {Audience.PARTICIPANTS, Audience.FAMILIES}
-    respondents = Respondent.objects.filter(scope, evaluation=evaluation)
+    respondents = editable(
+        request.user, Respondent.objects.filter(evaluation=evaluation), rule=ASSIST_RESPONDENT
+    )
     if audiences is not None:
         respondents = respondents.filter(audience__in=audiences)
     respondents = list(respondents.order_by("code"))
@@ -112,11 +126,12 @@ def assist_start(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_safe
 def paper_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    instrument = Instrument.objects.select_related("evaluation__program").filter(pk=pk).first()
+    # Whoever sees the questionnaire, and the sites' teams who enter answers with it.
+    instruments = Instrument.objects.select_related("evaluation__program").filter(pk=pk)
+    instrument = visible(request.user, instruments).first()
     if instrument is None:
-        raise Http404
-    seen = visible(request.user, Instrument.objects.filter(pk=pk)).exists()
-    if not seen and not assist_sites(request.user, instrument.evaluation).exists():
+        instrument = editable(request.user, instruments, rule=ASSIST_INSTRUMENT).first()
+    if instrument is None:
         raise Http404
     data = build_paper_pdf(instrument=instrument)
     response = HttpResponse(data, content_type="application/pdf")
@@ -128,9 +143,7 @@ def paper_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = _evaluation(pk)
-    if not _leads(request.user, evaluation):
-        _refuse(request.user, evaluation)
+    evaluation = _evaluation(request.user, pk, rule=LEADS)
     labels = dict(Audience.choices)
     audiences = [(a, labels[a]) for a in evaluation.audiences if a in labels]
     wanted = request.GET.get("public", "")
@@ -140,7 +153,7 @@ def paper_entry(request: HttpRequest, pk: int) -> HttpResponse:
     instrument = (
         collect.current_instrument_for(evaluation=evaluation, audience=audience) if audience else None
     )
-    sites = HostSite.objects.filter(program=evaluation.program_id).order_by("name")
+    sites = assist_sites(request.user, evaluation)  # every site of the program, for the coordinators
     form = PaperEntryForm(request.POST or None, evaluation=evaluation, instrument=instrument, sites=sites)
     collecting = evaluation.state == Evaluation.State.COLLECTING and form.fields["wave"].queryset.exists()
     if request.method == "POST" and instrument is not None and collecting and form.is_valid():

@@ -3,9 +3,9 @@ questions and indicators, waves, questionnaires, respondents, links), its descri
 "Évaluation" panel of the program page.
 
 Who sees what (terreau.core.access): the evaluation page is seen by the program's coordinators and evaluators,
-its partner viewers (read only, without respondents nor links) and the branch's staff (without respondents);
-the framework is changed by coordinators, evaluators and the branch's staff; respondents are managed by
-coordinators and evaluators only. The volunteers and staff of the program's sites get, on the program page,
+its partner viewers (read only, without respondents nor links) and the branch's staff (without respondents nor
+collection links); the framework is changed by coordinators, evaluators and the branch's staff; respondents and
+collection links are managed by coordinators and evaluators only. The volunteers and staff of the program's sites get, on the program page,
 only a button to start an assisted entry. Questions, indicators and waves: views_framework_parts; respondents
 and links: views_framework_people. Services: terreau.evaluation.services (and services_people).
 """
@@ -51,6 +51,12 @@ def may_change(user: Any, evaluation: Evaluation) -> bool:
 def manages_respondents(user: Any, evaluation: Evaluation) -> bool:
     """Coordinators and evaluators (and superusers): respondents are kept from the branch's staff and partners."""
     rule = Respondent.ACCESS.parent("evaluation")
+    return editable(user, Evaluation.objects.filter(pk=evaluation.pk), rule=rule).exists()
+
+
+def manages_collection(user: Any, evaluation: Evaluation) -> bool:
+    """Coordinators and evaluators (and superusers): the collection links, whose tokens let anybody answer."""
+    rule = CollectionLink.ACCESS.parent("wave__evaluation")
     return editable(user, Evaluation.objects.filter(pk=evaluation.pk), rule=rule).exists()
 
 
@@ -234,7 +240,7 @@ def _respondent_counts(evaluation: Evaluation) -> list[dict]:
 
 def _links(request: HttpRequest, evaluation: Evaluation) -> list[CollectionLink]:
     links = list(
-        CollectionLink.objects.filter(wave__evaluation=evaluation)
+        visible(request.user, CollectionLink.objects.filter(wave__evaluation=evaluation))
         .select_related("wave", "site")
         .order_by("wave__opens_on", "audience", "site__name", "-created_at")
     )
@@ -278,10 +284,14 @@ def evaluation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if can_change:
         context.update(
             question_form=QuestionForm(),
-            links=_links(request, evaluation),
-            link_form=LinkForm(evaluation=evaluation, sites=sites),
             share_links=_share_links(request, evaluation),
             share_form=ShareLinkForm(),
+        )
+    if can_change and manages_collection(user, evaluation):
+        context.update(
+            collects=True,
+            links=_links(request, evaluation),
+            link_form=LinkForm(evaluation=evaluation, sites=sites),
         )
     if respondents:
         context.update(

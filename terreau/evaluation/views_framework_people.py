@@ -1,12 +1,12 @@
 """The evaluation's framework pages, continued: respondents (enrolling the consenting participants, new personal
-codes, the printable list of codes, erasure) for the program's coordinators and evaluators only; collection
-links and share links for who may change the evaluation. Rows are fetched through terreau.core.access."""
+codes, the printable list of codes, erasure) and collection links for the program's coordinators and evaluators
+only; share links for who may change the evaluation. Rows are fetched through terreau.core.access."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -24,6 +24,7 @@ from terreau.evaluation.views_framework import (
     back,
     evaluation_for,
     form_page,
+    manages_collection,
     program_sites,
     require_respondents,
 )
@@ -152,7 +153,9 @@ def respondent_erase(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def link_create(request: HttpRequest, pk: int) -> HttpResponse:
-    evaluation = evaluation_for(request, pk, action="change")
+    evaluation = evaluation_for(request, pk)
+    if not manages_collection(request.user, evaluation):
+        raise PermissionDenied
     form = LinkForm(request.POST, evaluation=evaluation, sites=program_sites(request.user, evaluation))
     if not form.is_valid():
         messages.error(

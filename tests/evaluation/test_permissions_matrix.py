@@ -8,7 +8,10 @@ the facilitators of branches 1 and 2, network 1's administrator, a superuser.
 Expected: raw answers (answers spreadsheet, API answers, admin rows of respondents and answers) to the
 coordinator, the evaluator and the superuser only (the admin is for staff: there only the superuser); the
 framework and the aggregated report also to the partner viewer and to branch 1's staff; nothing of E1 to
-branch 2 nor to the site's team; anonymous people are sent to the login page (401 on the API).
+branch 2 nor to the site's team; anonymous people are sent to the login page (401 on the API). Collection:
+links (their tokens let anybody answer) and paper entry to the coordinator, the evaluator and the superuser
+only; assisted entry also to the site's team (their site's respondents only); the printable questionnaire to
+whoever sees the framework and to the site's team.
 
 Pages written by other parts of the evaluation are listed in PAGES: a page whose route does not exist makes
 ``test_every_evaluation_page_is_in_the_matrix`` fail (never skipped silently).
@@ -27,8 +30,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from terreau.accounts.models import BranchRole, NetworkRole
+from terreau.core.access import visible
 from terreau.evaluation.models import (
     Answer,
+    CollectionLink,
     Evaluation,
     EvaluationQuestion,
     Indicator,
@@ -159,6 +164,8 @@ def build_world() -> dict:
     e1 = _evaluation(p1, title="Évaluation des ateliers 2026", codes=codes_1, site=s1)
     e2 = _evaluation(p2, title="Évaluation de l'autre antenne", codes=[OTHER_CODE], site=s2)
     share = ShareLink.objects.create(evaluation=e1, label="Fondation X")
+    open_wave = Wave.objects.get(evaluation=e1, state=Wave.State.OPEN)
+    link = CollectionLink.objects.create(wave=open_wave, audience="participants")
 
     users: dict = {"anonymous": None}
     for name, role, site in (
@@ -178,7 +185,16 @@ def build_world() -> dict:
     users["superuser"] = get_user_model().objects.create_superuser(
         email="racine.eval@example.org", password="x-T-2026-eval"
     )
-    return {"users": users, "e1": e1, "e2": e2, "p1": p1, "s1": s1, "share": share}
+    return {
+        "users": users,
+        "e1": e1,
+        "e2": e2,
+        "p1": p1,
+        "s1": s1,
+        "share": share,
+        "link": link,
+        "open_wave": open_wave,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +318,84 @@ def test_share_link_shows_the_report_to_anybody_until_revoked(client, world, act
         ShareLink.objects.filter(pk=share.pk).update(revoked_at=None)
 
 
+# --- collection: links, assisted entry, paper entry, the printable questionnaire ---------------------------
+
+COLLECTORS = ANSWERS  # collection links and paper entry
+ASSISTANTS = ANSWERS | {"volunteer", "site_staff"}  # assisted entry, for their own site's respondents
+COLLECTION_PAGES = {
+    # page: (route, the object's id, who gets it); whoever else sees the evaluation gets a 403, anybody else a 404
+    "assisted entry": ("evaluation:assist_start", lambda e: e.pk, ASSISTANTS),
+    "paper entry": ("evaluation:paper_entry", lambda e: e.pk, COLLECTORS),
+    "printable questionnaire": (
+        "evaluation:paper_pdf",
+        lambda e: e.instruments.get().pk,
+        FRAMEWORK | {"volunteer", "site_staff"},
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", list(COLLECTION_PAGES))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_collection_pages(client, world, actor, page):
+    route, pk, audience = COLLECTION_PAGES[page]
+    _login(client, world, actor)
+    response = client.get(reverse(route, args=[pk(world["e1"])]))
+    where = f"{page}, {actor}: {response.status_code}"
+    if actor == "anonymous":
+        assert response.status_code == 302 and "connexion" in response["Location"], where
+        return
+    if actor in audience:
+        assert response.status_code == 200, where
+        if page == "assisted entry":  # the codes of the people the actor may help, never another branch's
+            assert KNOWN_CODE.encode() in response.content and OTHER_CODE.encode() not in response.content
+    elif actor in FRAMEWORK and page != "printable questionnaire":
+        assert response.status_code == 403, where
+    else:
+        assert response.status_code == 404, where
+    if actor != "superuser":
+        other = client.get(reverse(route, args=[pk(world["e2"])]))
+        expected = 404
+        if actor == "facilitator_2":  # sees branch 2's evaluation, collects nothing there
+            expected = 200 if page == "printable questionnaire" else 403
+        assert other.status_code == expected, f"{page} of branch 2, {actor}: {other.status_code}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ACTORS)
+def test_collection_links(client, world, actor):
+    """A link's token lets anybody answer in the evaluation's name: only those who run the collection reach
+    links, through the access layer as on the pages (never partner viewers nor the branch's staff)."""
+    link, e1 = world["link"], world["e1"]
+    user = world["users"][actor]
+    assert visible(user, CollectionLink.objects.filter(pk=link.pk)).exists() == (actor in COLLECTORS), actor
+    _login(client, world, actor)
+    detail = client.get(reverse("evaluation:detail", args=[e1.pk]))
+    if actor in FRAMEWORK:
+        assert (link.token in detail.content.decode()) == (actor in COLLECTORS), actor
+    else:
+        assert link.token.encode() not in detail.content
+    create = client.post(
+        reverse("evaluation:link_create", args=[e1.pk]),
+        {"lien-wave": world["open_wave"].pk, "lien-audience": "participants", "lien-site": world["s1"].pk},
+    )
+    revoke = client.post(reverse("evaluation:link_revoke", args=[link.pk]))
+    try:
+        created = CollectionLink.objects.filter(wave=world["open_wave"], site=world["s1"]).exists()
+        revoked = CollectionLink.objects.get(pk=link.pk).revoked_at is not None
+        if actor == "anonymous":
+            assert create.status_code == revoke.status_code == 302 and "connexion" in create["Location"]
+        elif actor in COLLECTORS:
+            assert create.status_code == revoke.status_code == 302, actor
+        else:
+            assert create.status_code == (403 if actor in FRAMEWORK else 404), actor
+            assert revoke.status_code == 404, actor  # the link is not even seen
+        assert created == revoked == (actor in COLLECTORS), actor
+    finally:
+        CollectionLink.objects.filter(site=world["s1"]).delete()
+        CollectionLink.objects.filter(pk=link.pk).update(revoked_at=None)
+
+
 # --- API ---------------------------------------------------------------------------------------------------
 
 
@@ -351,6 +445,7 @@ ADMIN_ROWS = {
     # model: (who sees E1's rows in the admin change list, how a row is recognised)
     Evaluation: (ADMIN_STAFF - {"facilitator_2"}, lambda w: w["e1"].pk),
     Respondent: ({"superuser"}, lambda w: Respondent.objects.get(code=KNOWN_CODE).pk),
+    CollectionLink: ({"superuser"}, lambda w: w["link"].pk),
     Answer: (
         {"superuser"},
         lambda w: Answer.objects.filter(response__respondent__code=KNOWN_CODE).values_list("pk", flat=True)[

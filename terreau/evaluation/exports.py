@@ -1,6 +1,8 @@
-"""The evaluation's answers as a spreadsheet, pseudonymous: one row per answer, with the respondent's code,
-audience, site, age band, wave, the question's code and the value. No name, no contact, no participant link;
-free-text answers go through the report's anonymisation (e-mail addresses, phone numbers, names...).
+"""The evaluation's answers as a spreadsheet, pseudonymised (not anonymised: the respondent's code links a
+person's answers together, and the team that handed out the codes can tell who holds one): one row per answer,
+with the respondent's code, audience, site, age band, wave, the question's code and the value (« oui » / « non »
+for a yes/no question). No name, no contact, no participant link; free-text answers go through the report's
+anonymisation (e-mail addresses, phone numbers, names...).
 
 Rows are read through terreau.core.access.visible on Answer: only the program's coordinators and evaluators
 (and superusers) get any; the view refuses the others before reaching here.
@@ -43,6 +45,8 @@ def _value(kind: str, number: Decimal | None, text: str, choices: list) -> objec
         return text
     if number is None:
         return None
+    if kind == Item.Kind.YES_NO:  # stored as 1 / 0 for the statistics; read as words in the spreadsheet
+        return _("oui") if number else _("non")
     return int(number) if number == number.to_integral() else number
 
 

@@ -170,6 +170,8 @@ def _distribution(dist: dict, item: analysis_mod.ItemInfo, min_count: int) -> di
         "declined": dist["declined"] if visible else None,
         "options": options,
         "mean": described.mean if described else None,
+        # Only from min_count answers on, like the mean (see suppression.shown_describe on a median that is one
+        # person's answer); the minimum and the maximum are never shown.
         "median": described.median if described and dist["kind"] == Item.Kind.NUMBER else None,
         "sd": described.sd if described else None,
     }

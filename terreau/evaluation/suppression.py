@@ -168,7 +168,16 @@ def suppress_table(
 
 
 def shown_describe(stat: Describe, *, min_count: int) -> Describe | None:
-    """The description, or None when computed on too few respondents."""
+    """The description, or None when computed on too few respondents.
+
+    The median goes with the rest, only from ``min_count`` answers on. With an odd count it is one person's own
+    answer, and that is accepted: it is the middle value, never an extreme one (the minimum and the maximum,
+    which single out the outlier, are never shown), no one can tell whose it is, and the mean shown beside it
+    gives away at least as much to people who know all the other answers (``n - 1`` respondents who pool their
+    answers get the last one exactly from the mean, whatever the median says). The usual rules for statistical
+    outputs (a threshold on the count for every statistic, extremes withheld) treat a median above the
+    threshold the same way; rounding it would not protect more than the mean is protected.
+    """
     return stat if visible_stat(stat.n, min_count=min_count) else None
 
 

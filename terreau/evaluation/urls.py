@@ -1,5 +1,5 @@
 """Evaluation pages: framework, questionnaire builder, collection (links without an account, assisted and paper
-entry), report (page, PDF, share link, anonymised answers)."""
+entry), report (page, PDF, share link, pseudonymised answers)."""
 
 from terreau.evaluation import urls_builder, urls_collect, urls_framework, urls_report
 

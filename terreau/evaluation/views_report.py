@@ -99,7 +99,7 @@ def answers_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
         )
     audit_export(
         request,
-        target=_("Réponses anonymisées de l'évaluation « %(title)s »") % {"title": evaluation.title},
+        target=_("Réponses pseudonymisées de l'évaluation « %(title)s »") % {"title": evaluation.title},
         obj=evaluation,
         branch_id=evaluation.program.branch_id,
     )

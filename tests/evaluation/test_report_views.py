@@ -98,7 +98,14 @@ def test_answers_xlsx_for_coordinators_and_evaluators(client, world, who):
     assert len(rows) - 1 == 12 * 2 + 12 * 2 + 2 + 6  # likert and yes/no (s0, s1: likert only), six texts
     flat = " ".join(str(c) for row in rows for c in row)
     assert "Josiane" not in flat and "example.org" not in flat and "Odette" not in flat
-    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT_DOWNLOADED).count() == 1
+    # Yes/no answers read as words, not as the 1 / 0 the statistics use.
+    yes_no = {row[7] for row in rows[1:] if row[6] == "seul" and not row[8]}
+    assert yes_no and yes_no <= {"oui", "non"}, yes_no
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT_DOWNLOADED)
+    # Pseudonymised, not anonymised: the codes link each person's answers, and the team knows who holds a code.
+    assert "pseudonymisées" in event.target and "anonymisées" not in event.target
+    report = _get(client, world, who, "report").content.decode()
+    assert "Réponses pseudonymisées (XLSX)" in report and "Réponses anonymisées" not in report
 
 
 @pytest.mark.parametrize("who", ["facilitator", "viewer"])

@@ -9,8 +9,11 @@ Two kinds of users, over loopback against `terreau serve`:
 TERREAU_LOAD_PLAN names the JSON plan written by bench/load.py (slugs, accounts, communes...);
 TERREAU_LOAD_WAIT is the think time between two pages, "min,max" seconds.
 
+The users are Locust's FastHttpUser (geventhttpclient): Locust runs on the same 2 cores as the server, and the
+requests-based HttpUser cost it several times more CPU per request, CPU taken from the server under test.
 Production settings send cookies with the Secure flag and this test speaks plain HTTP on loopback (the TLS
-proxy is not part of it): the client keeps sending them (`_unsecure`). Every user has its own address in
+proxy is not part of it): the cookie jar's policy treats plain HTTP as secure so that it keeps sending them.
+Every user has its own address in
 X-Forwarded-For, as behind the deployment's nginx (TERREAU_TRUSTED_PROXIES=1), so per-client limits (API
 throttling, login lockout) count per user, not for the whole test.
 """
@@ -22,8 +25,10 @@ import json
 import os
 import random
 import re
+from http.cookiejar import DefaultCookiePolicy
 
-from locust import HttpUser, between, task
+from locust import between, task
+from locust.contrib.fasthttp import FastHttpUser
 
 PLAN = json.loads(open(os.environ["TERREAU_LOAD_PLAN"], encoding="utf-8").read())  # noqa: SIM115
 WAIT = tuple(float(x) for x in os.environ.get("TERREAU_LOAD_WAIT", "1,3").split(","))
@@ -58,29 +63,27 @@ _clients = itertools.count(1)
 _members = itertools.count(0)
 
 
-def _unsecure(client) -> None:
-    for cookie in client.cookies:
-        cookie.secure = False
-
-
-class _Base(HttpUser):
+class _Base(FastHttpUser):
     abstract = True
     wait_time = between(*WAIT)
 
     def on_start(self) -> None:
         n = next(_clients)
-        self.client.headers["X-Forwarded-For"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
-        self.client.headers["Accept-Language"] = "fr-FR,fr;q=0.9"
+        self.client.cookiejar.set_policy(DefaultCookiePolicy(secure_protocols=("https", "http")))
+        self.headers = {
+            "X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}",
+            "Accept-Language": "fr-FR,fr;q=0.9",
+        }
 
-    def page(self, url: str, name: str, expect: str | None = None, **kwargs):
-        with self.client.get(url, name=name, catch_response=True, **kwargs) as response:
+    def page(self, url: str, name: str, expect: str | None = None, headers: dict | None = None, **kwargs):
+        headers = {**self.headers, **(headers or {})}
+        with self.client.get(url, name=name, catch_response=True, headers=headers, **kwargs) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code}")
             elif expect is not None and expect not in response.text:
                 response.failure(f"« {expect} » absent de la page")
             else:
                 response.success()
-        _unsecure(self.client)
         return response
 
     def search_params(self) -> dict:
@@ -111,6 +114,8 @@ class _Base(HttpUser):
             + ("texte" if "q" in params else "")
             + ("+filtres" if len(params) > ("q" in params) else "")
         )
+        if not params:
+            name = "recherche sans critère"
         htmx = random.random() < 0.3  # the results fragment, as the page's live filters ask for it
         headers = {"HX-Request": "true"} if htmx else {}
         self.page(
@@ -190,10 +195,10 @@ class Member(_Base):
                 "csrfmiddlewaretoken": token.group(1) if token else "",
             },
             name="connexion (envoi)",
+            headers={**self.headers, "Referer": self.host + "/comptes/connexion/"},
             catch_response=True,
         ) as posted:
-            _unsecure(self.client)
-            if posted.status_code != 200 or "sessionid" not in self.client.cookies:
+            if posted.status_code != 200 or "sessionid" not in {c.name for c in self.client.cookiejar}:
                 posted.failure(f"connexion refusée (HTTP {posted.status_code})")
             else:
                 posted.success()

@@ -1509,3 +1509,178 @@ def test_receipt_matrix(world: World, obj: str, action: str, actor: str, expecte
 
 def test_receipt_matrix_covers_every_actor():
     assert RECEIPT_ACTORS == ACTORS
+
+
+# --- evaluation: framework, questionnaire builder and collection pages (terreau.evaluation) ---------------------
+# World: in branch 1, a program (not public) with site A; its evaluation, collecting, with an open wave, the
+# participants' questionnaire (not frozen, one question), a respondent of site A ("EVAL-0001") and a collection
+# link. Actors beyond the first matrix's: a plain user, site A's volunteer and staff, the program's coordinator,
+# evaluator and partner viewer. The evaluation's own matrix (tests/evaluation/test_permissions_matrix.py) adds
+# the report, the answers, the API and the admin.
+# Objects: evaluations (the program's list of evaluations), evaluation (its page, its edit page), question and
+# wave (their "new" pages), respondents (the codes' page), link (its token on the evaluation page; a new link
+# for site A posted; the link revoked), instrument (the questionnaire's page, edit page, preview), item (a
+# question posted to the questionnaire), assisted (assisted entry, with the respondent's code in the page when
+# allowed), paper_entry, paper_pdf (the printable questionnaire), answer_link (the link's answering page,
+# without an account). Cells as above ("ok": done; any other status: nothing changed).
+EVALUATION_MATRIX = """
+object       action     anonymous  plain_user  volunteer  site_staff  coordinator  evaluator  partner_viewer  facilitator_1  facilitator_2  network_admin_1  superuser
+evaluations  page_view  login      404         404        404         200          200        200             200            404            200              200
+evaluation   page_view  login      404         404        404         200          200        200             200            404            200              200
+evaluation   edit_get   login      404         404        404         200          200        403             200            404            200              200
+question     add_get    login      404         404        404         200          200        403             200            404            200              200
+wave         add_get    login      404         404        404         200          200        403             200            404            200              200
+respondents  page_view  login      404         404        404         200          200        403             403            404            403              200
+link         listed     no         no          no         no          yes          yes        no              no             no             no               yes
+link         create     login      404         404        404         ok           ok         403             403            404            403              ok
+link         revoke     login      404         404        404         ok           ok         404             404            404            404              ok
+instrument   page_view  login      404         404        404         200          200        200             200            404            200              200
+instrument   edit_get   login      404         404        404         200          200        403             200            404            200              200
+instrument   preview    login      404         404        404         200          200        200             200            404            200              200
+item         add        login      404         404        404         ok           ok         403             ok             404            ok               ok
+assisted     page_view  login      404         yes        yes         yes         yes        403             403            404            403              yes
+paper_entry  page_view  login      404         404        404         200          200        403             403            404            403              200
+paper_pdf    page_view  login      404         200        200         200          200        200             200            404            200              200
+answer_link  page_view  200        200         200        200         200          200        200             200            200            200              200
+"""
+EVALUATION_ACTORS, EVALUATION_CELLS = _parse(EVALUATION_MATRIX)
+
+
+@dataclass
+class EvaluationWorld:
+    people: dict[str, Any]
+    program: Any
+    site: Any
+    evaluation: Any
+    wave: Any
+    instrument: Any
+    link: Any
+
+
+@pytest.fixture
+def evaluation_world(world: World) -> EvaluationWorld:
+    from terreau.programs.models import ProgramRole
+    from tests.evaluation.factories import (
+        CollectionLinkFactory,
+        EvaluationFactory,
+        HostSiteFactory,
+        InstrumentFactory,
+        ItemFactory,
+        ProgramFactory,
+        RespondentFactory,
+        WaveFactory,
+    )
+
+    program = ProgramFactory(branch=world.branch1, slug="programme-evalue-matrice", is_public=False)
+    site = HostSiteFactory(program=program, name="Site A évalué")
+    evaluation = EvaluationFactory(program=program, collecting=True)
+    wave = WaveFactory(evaluation=evaluation, open=True)
+    instrument = InstrumentFactory(evaluation=evaluation)
+    ItemFactory(instrument=instrument, order=1, code="isolement")
+    RespondentFactory(evaluation=evaluation, code="EVAL-0001", site=site)
+    link = CollectionLinkFactory(wave=wave)
+    people: dict[str, Any] = {"plain_user": UserFactory()}
+    for name, site_of in (
+        ("volunteer", site),
+        ("site_staff", site),
+        ("coordinator", None),
+        ("evaluator", None),
+        ("partner_viewer", None),
+    ):
+        people[name] = UserFactory()
+        ProgramRole.objects.create(program=program, user=people[name], role=name, site=site_of)
+    return EvaluationWorld(people, program, site, evaluation, wave, instrument, link)
+
+
+@pytest.mark.parametrize(
+    ("obj", "action", "actor", "expected"),
+    [pytest.param(*cell, id="-".join(cell[:3])) for cell in EVALUATION_CELLS],
+)
+def test_evaluation_matrix(
+    world: World, evaluation_world: EvaluationWorld, obj: str, action: str, actor: str, expected: str
+) -> None:
+    from terreau.evaluation.models import CollectionLink, Item
+
+    ew = evaluation_world
+    user = ew.people[actor] if actor in ew.people else make_actor(actor, world)
+    page, _api = clients(user)
+    evaluation, instrument = ew.evaluation, ew.instrument
+
+    def check_post(url: str, data: dict, changed) -> None:
+        check_status(page.post(url, data), expected)
+        assert changed() == (expected == "ok"), (obj, action, actor)
+
+    gets = {
+        ("evaluations", "page_view"): reverse("evaluation:program_evaluations", args=[ew.program.slug]),
+        ("evaluation", "page_view"): reverse("evaluation:detail", args=[evaluation.pk]),
+        ("evaluation", "edit_get"): reverse("evaluation:edit", args=[evaluation.pk]),
+        ("question", "add_get"): reverse("evaluation:question_add", args=[evaluation.pk]),
+        ("wave", "add_get"): reverse("evaluation:wave_add", args=[evaluation.pk]),
+        ("respondents", "page_view"): reverse("evaluation:respondents", args=[evaluation.pk]),
+        ("instrument", "page_view"): reverse("evaluation:instrument", args=[instrument.pk]),
+        ("instrument", "edit_get"): reverse("evaluation:instrument_edit", args=[instrument.pk]),
+        ("instrument", "preview"): reverse("evaluation:instrument_preview", args=[instrument.pk]),
+        ("paper_entry", "page_view"): reverse("evaluation:paper_entry", args=[evaluation.pk]),
+        ("paper_pdf", "page_view"): reverse("evaluation:paper_pdf", args=[instrument.pk]),
+        ("answer_link", "page_view"): reverse("evaluation:link", args=[ew.link.token]),
+    }
+    if (obj, action) in gets:
+        check_status(page.get(gets[(obj, action)]), expected)
+    elif (obj, action) == ("assisted", "page_view"):
+        response = page.get(reverse("evaluation:assist_start", args=[evaluation.pk]))
+        if expected == "yes":
+            check_presence(response, "EVAL-0001", expected)
+        else:
+            check_status(response, expected)
+    elif (obj, action) == ("link", "listed"):
+        check_presence(page.get(reverse("evaluation:detail", args=[evaluation.pk])), ew.link.token, expected)
+    elif (obj, action) == ("link", "create"):
+        check_post(
+            reverse("evaluation:link_create", args=[evaluation.pk]),
+            {"lien-wave": ew.wave.pk, "lien-audience": "participants", "lien-site": ew.site.pk},
+            lambda: CollectionLink.objects.filter(wave=ew.wave, site=ew.site).exists(),
+        )
+    elif (obj, action) == ("link", "revoke"):
+        check_post(
+            reverse("evaluation:link_revoke", args=[ew.link.pk]),
+            {},
+            lambda: CollectionLink.objects.get(pk=ew.link.pk).revoked_at is not None,
+        )
+    elif (obj, action) == ("item", "add"):
+        check_post(
+            reverse("evaluation:item_add", args=[instrument.pk]),
+            {"kind": "text", "text": FORGED, "code": ""},
+            lambda: Item.objects.filter(instrument=instrument, text=FORGED).exists(),
+        )
+    else:
+        raise AssertionError((obj, action))
+
+
+def test_evaluation_matrix_covers_every_kind_of_person():
+    assert EVALUATION_ACTORS == [
+        "anonymous",
+        "plain_user",
+        "volunteer",
+        "site_staff",
+        "coordinator",
+        "evaluator",
+        "partner_viewer",
+        "facilitator_1",
+        "facilitator_2",
+        "network_admin_1",
+        "superuser",
+    ]
+    assert {obj for obj, *_ in EVALUATION_CELLS} == {
+        "evaluations",
+        "evaluation",
+        "question",
+        "wave",
+        "respondents",
+        "link",
+        "instrument",
+        "item",
+        "assisted",
+        "paper_entry",
+        "paper_pdf",
+        "answer_link",
+    }

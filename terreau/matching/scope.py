@@ -22,7 +22,7 @@ _WORD = re.compile(r"[^\W_]+")
 
 # Place names count after a preposition; names that are also common words ("Cher", "Somme", "Nord") only
 # after "dans le", "en" or "département".
-_PLACE_PREFIX = r"(?:dans|sur|en|a|au|aux|d|de|du|des|et|ou|autour\s+de|pres\s+de|departement)\s+(?:(?:la|le|les|l|du|de|des)\s+)?"
+_PLACE_PREFIX = r"(?:dans|sur|en|a|au|aux|d|de|du|des|et|ou|autour\s+de|pres\s+de|departement)\s+(?:(?:tout|toute|tous|toutes)\s+)?(?:(?:la|le|les|l|du|de|des)\s+)?"
 _STRICT_PREFIX = r"(?:dans\s+(?:la|le|les|l)|en|departement\s+(?:de\s+la|de\s+l|du|des|de))\s+"
 _AMBIGUOUS_PLACES = frozenset(
     [
@@ -100,6 +100,14 @@ def _place_table() -> list[tuple[str, frozenset[str]]]:
         "Haute-Normandie": "27 76",
         "Pays basque": "64",
         "Poitou": "79 86",
+        "Touraine": "37",
+        "Anjou": "49",
+        "Berry": "18 36",
+        "Provence": "04 13 83 84",
+        "Sologne": "41 45 18",
+        "Bretagne historique": "22 29 35 44 56",
+        "Corse": "2A 2B",
+        "Savoie Mont Blanc": "73 74",
     }.items():
         add(name, codes.split())
     return sorted(((k, frozenset(v)) for k, v in places.items()), key=lambda kv: -len(kv[0]))
@@ -133,7 +141,8 @@ _RADIUS_RE = re.compile(
     r"(?:rayon|moins|maximum|max|distance)\s+(?:de\s+|d\s+)?(\d{1,3})\s*km|(\d{1,3})\s*km\s+(?:autour|maxi|max|alentour|a\s+la\s+ronde)"
 )
 _OWN_RE = re.compile(
-    r"\b(?:notre|nos|meme|sur\s+(?:le|la|l)|dans\s+(?:le|la|l)|de\s+(?:la|l))\s+(departement|region|commune|communes|"
+    r"\b(?:notre|nos|meme|sur\s+(?:le|la|l)|dans\s+(?:le|la|l)|de\s+(?:la|l)|(?:dans|sur|de|pour)\s+(?:tout|toute)\s+"
+    r"(?:le|la|l)|(?:tout|toute)\s+(?:le|la|l))\s+(departement|region|commune|communes|"
     r"ville|village|quartier|agglomeration|agglo|intercommunalite|communaute\s+de\s+communes|"
     r"communaute\s+d\s+agglomeration|metropole|canton|bassin\s+de\s+vie|pays)\b"
 )
@@ -150,7 +159,16 @@ _HELP_NOUNS = (
     r"benevolat|missions?|parrainage|traductions?|relectures?)"
 )
 _REMOTE_RE = re.compile(
-    r"\b(partout\s+en\s+france|(?:dans\s+)?toute\s+la\s+france|france\s+entiere|a\s+distance|distanciel|"
+    r"\b(partout\s+en\s+france|(?:dans\s+|sur\s+|de\s+)?toute\s+la\s+france|france\s+entiere|a\s+distance|"
+    r"distanciel|(?:dans\s+|sur\s+)?tout\s+l\s+hexagone|france\s+metropolitaine|toutes\s+les\s+regions|"
+    r"ou\s+que\s+vous\s+soyez|quel(?:le)?s?\s+que\s+soi\w+\s+(?:votre|vos|leur|leurs)\s+\w+|"
+    r"sans\s+(?:vous\s+|se\s+)?deplace\w*|accessibles?\s+partout|(?:intervenons|agissons|livrons)\s+partout|"
+    r"par\s+(?:courrier|mail|e\s+mail|email|courriel)|numero\s+vert|ligne\s+d\s+ecoute|hotline|"
+    r"(?:association|fondation|federation|fonds|concours|prix|mouvement|operation|mission|ligue|union)\s+"
+    r"nationa\w*|"
+    r"(?:accompagnons|formons|conseillons|aidons|intervenons|animons|proposons|realisons|faisons|font|fait|"
+    r"repondons|coachons|suivons|reunissons|echangeons|accompagnent|forment|conseillent|aident|animent)\s+"
+    r"(?:\w+\s+){0,6}?(?:en|par)\s+(?:visio\w*|ligne|telephone|zoom|teams)|"
     r"webinaires?|teletravail|par\s+telephone|par\s+(?:la\s+)?poste|par\s+colis|expedi\w*|"
     r"(?:envoy|livr)\w*\s+(?:partout|dans\s+toute)|(?:sur|dans)\s+tout\s+le\s+territoire|"
     r"(?:au\s+niveau|a\s+l\s+echelle)\s+national\w*|"
@@ -207,11 +225,49 @@ _ADJECTIVES = {
     "deux sevrien": "Deux-Sèvres",
     "savoyard": "Savoie",
     "basque": "Pays basque",
+    "franc comtois": "Franche-Comté",
     "comtois": "Franche-Comté",
+    "ligerien": "Pays de la Loire",
+    "angevin": "Maine-et-Loire",
+    "sarthois": "Sarthe",
+    "mayennais": "Mayenne",
+    "manchois": "Manche",
+    "ornais": "Orne",
+    "calvadosien": "Calvados",
+    "eurois": "Eure",
+    "seinomarin": "Seine-Maritime",
+    "icaunais": "Yonne",
+    "nivernais": "Nièvre",
+    "jurassien": "Jura",
+    "belfortain": "Territoire de Belfort",
+    "loiretain": "Loiret",
+    "eurelien": "Eure-et-Loir",
+    "berrichon": "Berry",
+    "tourangeau": "Touraine",
+    "vauclusien": "Vaucluse",
+    "varois": "Var",
+    "azureen": "Alpes-Maritimes",
+    "provencal": "Provence",
+    "haut alpin": "Hautes-Alpes",
+    "dromois": "Drôme",
+    "ardechois": "Ardèche",
+    "iserois": "Isère",
+    "bourbonnais": "Allier",
+    "cantalien": "Cantal",
+    "champenois": "Champagne-Ardenne",
+    "marnais": "Marne",
+    "axonais": "Aisne",
+    "isarien": "Oise",
+    "gardois": "Gard",
+    "heraultais": "Hérault",
+    "catalan": "Pyrénées-Orientales",
+    "lozerien": "Lozère",
+    "gascon": "Gers",
+    "corse": "Corse",
     "bourguignon": "Bourgogne",
 }
 _ADJECTIVE_NOUNS = (
-    "association|associations|structure|structures|acteur|acteurs|habitant|habitants|entreprise|entreprises|"
+    "asso|assos|association|associations|structure|structures|acteur|acteurs|habitant|habitants|entreprise|entreprises|"
     "commune|communes|famille|familles|public|publics|jeunes|club|clubs|collectivite|collectivites|"
     "territoire|territoires|village|villages|benevoles|partenaire|partenaires|zone|zones"
 )
@@ -233,7 +289,8 @@ def _epci_names() -> dict[str, tuple[int, str]]:
             continue
         key = " ".join(_WORD.findall(fold(name.replace("'", " ")).lower()))
         short = re.sub(r"^(?:cu|ca|metropole)\s+(?:du|de\s+la|de\s+l|des|de|d)?\s*", "", key)
-        for k in {key, short}:
+        cut = re.match(r"^(.+?\bmetropole)\b", key)
+        for k in {key, short, cut.group(1) if cut else key}:
             if len(k.split()) >= 2 and len(k) >= 8:
                 out.setdefault(k, (number, re.sub(r"^(?:CU|CA) (?:du |de la |de l'|des |de |d')?", "", name)))
     return out
@@ -311,6 +368,19 @@ _SCOPE_WORDS = frozenset(
         "zoom",
         "teams",
         "nationales",
+        "hexagone",
+        "metropolitaine",
+        "regions",
+        "soyez",
+        "courrier",
+        "mail",
+        "email",
+        "courriel",
+        "vert",
+        "ecoute",
+        "hotline",
+        "soit",
+        "soient",
     }
     | set(_ADJECTIVE_NOUNS.split("|"))
     | {w for k in _ADJECTIVES for w in k.split()}
@@ -407,6 +477,21 @@ _REMOTE_GATE = frozenset(
         "telephonique",
         "zoom",
         "teams",
+        "hexagone",
+        "metropolitaine",
+        "regions",
+        "soyez",
+        "soit",
+        "soient",
+        "deplacer",
+        "deplacement",
+        "courrier",
+        "mail",
+        "email",
+        "courriel",
+        "vert",
+        "ecoute",
+        "hotline",
     ]
 )
 _REMOTE_PREFIXES = ("expedi", "visio", "nationa", "envoy", "livr")

@@ -34,6 +34,7 @@ Incremental update (refresh_pending), for each changed need or offer
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterable
 
@@ -112,8 +113,26 @@ def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int
     return engine.ScoredPairs(ns[first], os_[first], sc[first].astype(np.float32))
 
 
-def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[StoredSuggestion]:
-    """StoredSuggestion objects (not saved) for scored pairs, with their details and reasons."""
+# Columns of a stored row, in the order of _row_values()'s tuples (and of the rebuild's COPY).
+COLUMNS = (
+    "generation",
+    "need_id",
+    "offer_id",
+    "need_organisation_id",
+    "offer_organisation_id",
+    "score",
+    "reasons",
+    "need_type",
+    "offer_type",
+    "distance_km",
+    "remote",
+    "engine_version",
+    "computed_at",
+)
+
+
+def _row_values(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[tuple]:
+    """The values of the stored rows of scored pairs (COLUMNS order), with their details and reasons."""
     ns, os_, sc = pairs
     if not len(ns):
         return []
@@ -121,22 +140,29 @@ def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int)
     whys = index.explain_many(ns, os_)
     now = timezone.now()
     return [
-        StoredSuggestion(
-            generation=generation,
-            need_id=int(details.need_id[i]),
-            offer_id=int(details.offer_id[i]),
-            need_organisation_id=int(details.need_org[i]),
-            offer_organisation_id=int(details.offer_org[i]),
-            score=float(sc[i]),
-            reasons=whys[i],
-            need_type=details.need_type[i] or "",
-            offer_type=details.offer_type[i] or "",
-            distance_km=None if details.distance_km[i] is None else round(details.distance_km[i], 3),
-            remote=bool(details.remote[i]),
-            engine_version=ENGINE_VERSION,
-            computed_at=now,
+        (generation, int(need), int(offer), int(need_org), int(offer_org), score, why, need_type or "")
+        + (offer_type or "", None if km is None else round(km, 3), remote, ENGINE_VERSION, now)
+        for need, offer, need_org, offer_org, score, why, need_type, offer_type, km, remote in zip(
+            details.need_id,
+            details.offer_id,
+            details.need_org,
+            details.offer_org,
+            np.asarray(sc, dtype=np.float64).tolist(),
+            whys,
+            details.need_type,
+            details.offer_type,
+            details.distance_km,
+            details.remote,
+            strict=True,
         )
-        for i in range(len(ns))
+    ]
+
+
+def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[StoredSuggestion]:
+    """StoredSuggestion objects (not saved) for scored pairs, with their details and reasons."""
+    return [
+        StoredSuggestion(**dict(zip(COLUMNS, v, strict=True)))
+        for v in _row_values(index, pairs, generation=generation)
     ]
 
 
@@ -146,19 +172,22 @@ def _insert(rows: list[StoredSuggestion]) -> None:
         StoredSuggestion.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
 
 
-def _write_new(rows: list[StoredSuggestion]) -> None:
-    """Rows of a generation nobody else writes yet (the rebuild's): COPY on PostgreSQL, else batches."""
+def _write_new(rows: list[tuple]) -> None:
+    """Rows (_row_values) of a generation nobody else writes yet (the rebuild's): COPY on PostgreSQL, else
+    batches."""
     if connection.vendor != "postgresql":
-        _insert(rows)
+        _insert([StoredSuggestion(**dict(zip(COLUMNS, v, strict=True))) for v in rows])
         return
-    fields = [f for f in StoredSuggestion._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    reasons = COLUMNS.index("reasons")
+    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    dumps = json.dumps
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {StoredSuggestion._meta.db_table} ({columns}) FROM STDIN") as copy,
     ):
-        for row in rows:
-            copy.write_row([f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields])
+        write = copy.write_row
+        for v in rows:
+            write(v[:reasons] + (dumps(v[reasons]),) + v[reasons + 1 :])
 
 
 def _delete_generation(generation: int) -> None:
@@ -193,7 +222,8 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     ns, os_, sc = _union_top(*index.best_pairs(pairs_per_item=per_item))
     for start in range(0, len(ns), ROWS_PER_BLOCK):
         block = slice(start, start + ROWS_PER_BLOCK)
-        _write_new(rows_for(index, engine.ScoredPairs(ns[block], os_[block], sc[block]), generation=build.pk))
+        block_pairs = engine.ScoredPairs(ns[block], os_[block], sc[block])
+        _write_new(_row_values(index, block_pairs, generation=build.pk))
         if progress is not None:
             progress(done=min(start + ROWS_PER_BLOCK, len(ns)), total=len(ns))
     pairs = len(ns)
@@ -329,19 +359,33 @@ def _entering_others(index, need_slot, offer_slot, own: engine.ScoredPairs, *, g
     if not len(keep):
         return []
     ids = [int(x) for x in other_ids(others[keep])]
-    scores: dict[int, list[float]] = {}
-    for start in range(0, len(ids), 900):
-        for other, score in StoredSuggestion.objects.filter(
-            generation=generation, **{f"{other_field}__in": ids[start : start + 900]}
-        ).values_list(other_field, "score"):
-            scores.setdefault(other, []).append(score)
+    kth = _kth_scores(other_field, sorted(set(ids)), generation=generation)
     entering = []
     for i, other in zip(keep.tolist(), ids, strict=True):
-        best = sorted(scores.get(other, []), reverse=True)
-        if len(best) < PER_ITEM or float(sc[i]) > best[PER_ITEM - 1]:
+        if other not in kth or float(sc[i]) > kth[other]:
             entering.append(i)
     pick = np.asarray(entering, dtype=np.int64)
     return rows_for(index, engine.ScoredPairs(ns[pick], os_[pick], sc[pick]), generation=generation)
+
+
+def _kth_scores(field: str, ids: list[int], *, generation: int) -> dict[int, float]:
+    """{item id: its PER_ITEM-th best stored score} of these needs (field "need_id") or offers ("offer_id");
+    an item with fewer stored pairs is absent. Ranked by the database: one row per item comes back."""
+    column = connection.ops.quote_name(StoredSuggestion._meta.get_field(field.removesuffix("_id")).column)
+    table = connection.ops.quote_name(StoredSuggestion._meta.db_table)
+    found: dict[int, float] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 900):
+            chunk = ids[start : start + 900]
+            marks = ", ".join(["%s"] * len(chunk))
+            sql = (  # names from the model's meta, values bound
+                f"SELECT item, score FROM (SELECT {column} AS item, score, ROW_NUMBER() OVER "  # noqa: S608
+                f"(PARTITION BY {column} ORDER BY score DESC) AS place FROM {table} "
+                f"WHERE generation = %s AND {column} IN ({marks})) ranked WHERE place = %s"
+            )
+            cursor.execute(sql, [generation, *chunk, PER_ITEM])
+            found.update(cursor.fetchall())
+    return found
 
 
 def _existing(rows: list[StoredSuggestion]) -> list[StoredSuggestion]:

@@ -39,6 +39,12 @@ MARKERS = {
     "JEUNESPOUSSES",
     "COLLECTEDONNEES",
     "PARCINFO",
+    "JEUNESPOUSSESPLANTES",
+    "PORTAGESALARIAL",
+    "REGIEQUARTIER",
+    "BATTERIEELEC",
+    "PLATEFORMELOG",
+    "RENOVATION",
 }
 
 _DETERMINERS = frozenset(
@@ -128,6 +134,10 @@ _STEM_OVERRIDES = {
     "equipe": "equipe",
     "equipes": "equipe",
     "donnees": "donnee",
+    # "bénévolement" says the help is free, not that volunteers give it ("nos techniciens installent
+    # bénévolement"): it must not meet "bénévoles".
+    "benevolement": "gratuit",
+    "gratuitement": "gratuit",
 }
 
 
@@ -193,6 +203,27 @@ _CONTEXT = {
         "parcinfo",
     ),
     "espace": ({"vert", "verts"}, "espacesverts"),
+    "portage": ({"salarial"}, "portagesalarial"),
+    "regie": ({"quartier", "quartiers", "territoire"}, "regiequartier"),
+    "batterie": (
+        {
+            "velo",
+            "velos",
+            "voiture",
+            "voitures",
+            "telephone",
+            "telephones",
+            "trottinette",
+            "trottinettes",
+            "electrique",
+            "electriques",
+            "lithium",
+            "ordinateur",
+            "ordinateurs",
+        },
+        "batterieelec",
+    ),
+    "plateforme": ({"logistique", "stockage", "distribution", "entrepot"}, "plateformelog"),
 }
 _CONTEXT_FORMS = {
     "salles": "salle",
@@ -200,10 +231,36 @@ _CONTEXT_FORMS = {
     "collecter": "collecte",
     "parcs": "parc",
     "espaces": "espace",
+    "regies": "regie",
+    "batteries": "batterie",
+    "plateformes": "plateforme",
 }
+# "Restauration du four, d'un lavoir": the repair of a thing, not catering.
+_REPAIR_NEXT = frozenset(["du", "de", "d", "des"])
+# "Jeunes pousses" are start-ups, unless the text is about plants ("jeunes pousses de légumes").
+_PLANT_WORDS = frozenset(
+    [
+        "legumes",
+        "plants",
+        "plantes",
+        "arbres",
+        "fruitiers",
+        "fruits",
+        "salades",
+        "tomates",
+        "fleurs",
+        "haies",
+        "jardin",
+        "jardins",
+        "potager",
+        "semis",
+        "boutures",
+        "maraichage",
+    ]
+)
 
 
-_CONTEXT_WORDS = frozenset(["jeune", "jeunes", *_CONTEXT, *_CONTEXT_FORMS])
+_CONTEXT_WORDS = frozenset(["jeune", "jeunes", "restauration", *_CONTEXT, *_CONTEXT_FORMS])
 
 
 def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
@@ -211,8 +268,13 @@ def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
     n = len(out)
     if folded in ("jeune", "jeunes"):
         if i + 1 < n and out[i + 1][1] in ("pousse", "pousses"):
-            out[i] = (surface, folded, "jeunespousses")
+            plants = any(t[1] in _PLANT_WORDS for t in out)
+            out[i] = (surface, folded, "jeunespoussesplantes" if plants else "jeunespousses")
             out[i + 1] = (out[i + 1][0], out[i + 1][1], "")
+        return
+    if folded == "restauration":
+        if i + 1 < n and out[i + 1][1] in _REPAIR_NEXT:
+            out[i] = (surface, folded, "renovation")
         return
     words, marker = _CONTEXT[_CONTEXT_FORMS.get(folded, folded)]
     nxt = next((out[j][1] for j in range(i + 1, min(n, i + 4)) if out[j][1] not in _STOP), "")
@@ -304,6 +366,8 @@ class Analysis:
     terms: dict[str, float] = field(default_factory=dict)  # term -> raw weight (1 + log tf)
     surfaces: dict[str, str] = field(default_factory=dict)  # term -> first surface form seen
     types: frozenset[str] = frozenset()  # kinds of help suggested by the text
+    # Kinds named before the purpose ("un véhicule pour aller chercher des denrées": a vehicle, not food).
+    main_types: frozenset[str] = frozenset()
     scope: Scope = NO_SCOPE
     gives: bool = False  # the text says "we give" ("nous proposons", "nous prêtons", "à donner")
     seeks: bool = False  # the text says "we look for" ("nous cherchons", "il nous faut")
@@ -314,7 +378,8 @@ _GIVES_RE = re.compile(
     r"\b(?:proposons|offrons|mettons\s+a\s+disposition|pretons|donnons|cedons|partageons|disposons\s+d\w*|"
     r"(?:souhaitons|voudrions|pouvons|aimerions|voulons|souhaite|peut|peuvent|souhaitent|veulent)\s+"
     r"(?:donner|offrir|proposer|preter|ceder|mettre\s+a\s+disposition|partager|faire\s+don|s\s+engager)|"
-    r"(?:accueillir|recevoir|engager)\s+nos\s+(?:salaries|collaborateurs|equipes|employes|volontaires)|"
+    r"(?:accueillir|accueilleraient|accueillent|accueillant|recevoir|recevraient|engager)\s+"
+    r"(?:\w+\s+)?nos\s+(?:\d+\s+)?(?:salaries|collaborateurs|equipes|employes|volontaires)|"
     r"missions?\s+(?:\w+\s+){0,2}pour\s+nos\s+(?:salaries|collaborateurs|equipes|employes))\b"
 )
 _GIVES_GATE = frozenset(
@@ -337,6 +402,10 @@ _GIVES_GATE = frozenset(
         "faire",
         "engager",
         "accueillir",
+        "accueilleraient",
+        "accueillent",
+        "accueillant",
+        "recevraient",
         "recevoir",
         "mission",
         "missions",
@@ -357,23 +426,41 @@ _SEEKS_GATE = frozenset(
         "beneficier",
         "obtenir",
         "sollicitons",
+        "accueillons",
+        "accueille",
+        "accueillent",
     ]
 )
 _SEEKS_RE = re.compile(
     r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d)|avons\s+besoin|aurions\s+besoin|"
     r"il\s+nous\s+faut|nous\s+manque|manquons|(?:aimerions|souhaitons|voudrions)\s+(?:trouver|recevoir|"
-    r"beneficier|obtenir)|sollicitons|besoin\s+(?:urgent\s+)?d)\b"
+    r"beneficier|obtenir)|sollicitons|besoin\s+(?:urgent\s+)?d|"
+    # "Nous accueillons (volontiers) des bénévoles": a place that receives volunteers' time.
+    r"accueill(?:ons|e|ent)\s+(?:\w+\s+)?(?:des|de\s+nouveaux|de\s+nouvelles|les)\s+"
+    r"(?:benevoles|volontaires|stagiaires|salaries))\b"
 )
+# Looking for the organisations that will receive the help ("on cherche des assos partenaires"): the
+# author gives, whatever "cherche" says.
+_SEEKS_RECEIVER_RE = re.compile(
+    r"\b(?:cherch\w*|recherch\w*)\s+(?:des|une|un|d)\s+(?:assos?|associations?|structures?|beneficiaires)\b"
+)
+
+
+# Words that open the purpose of the help: what follows says what it is for, not what it is.
+_PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
 
 
 def analyse(text: str) -> Analysis:
     raw = _raw_tokens(text)
     tokens = _apply_rules(raw)
-    content = [
-        (surface, st)
-        for surface, folded, st in tokens
+    kept = [
+        k
+        for k, (_surface, folded, st) in enumerate(tokens)
         if folded not in _STOP and st not in _STOP and (len(st) > 1 or st.isdigit())
     ]
+    content = [(tokens[k][0], tokens[k][2]) for k in kept]
+    purpose_at = next((k for k, t in enumerate(raw) if t[1] in _PURPOSE), len(raw))
+    main_end = sum(1 for k in kept if k < purpose_at)  # content words before the purpose
     counts: dict[str, int] = {}
     surfaces: dict[str, str] = {}
     for surface, st in content:
@@ -382,6 +469,7 @@ def analyse(text: str) -> Analysis:
         counts[st] = counts.get(st, 0) + 1
         surfaces.setdefault(st, surface)
     types: set[str] = set()
+    main_types: set[str] = set()
     content_stems = tuple(st for _, st in content)
     i = 0
     while i < len(content):
@@ -402,6 +490,8 @@ def analyse(text: str) -> Analysis:
                     surfaces.setdefault(term, surface)
                     if concept in _CONCEPT_TYPES:
                         types.add(_CONCEPT_TYPES[concept])
+                        if i < main_end:
+                            main_types.add(_CONCEPT_TYPES[concept])
                 matched = k
         i += matched or 1
     # Markers are rule outputs, not words a person would recognise.
@@ -414,11 +504,14 @@ def analyse(text: str) -> Analysis:
         if not (_GIVES_GATE.isdisjoint(folded_words) and _SEEKS_GATE.isdisjoint(folded_words))
         else ""
     )
+    gives = not _GIVES_GATE.isdisjoint(folded_words) and bool(_GIVES_RE.search(folded))
+    seeks = not _SEEKS_GATE.isdisjoint(folded_words) and bool(_SEEKS_RE.search(folded))
     return Analysis(
         terms=terms,
         surfaces=surfaces,
         types=frozenset(types),
+        main_types=frozenset(main_types or types),
         scope=parse_scope(text, folded_words),
-        gives=not _GIVES_GATE.isdisjoint(folded_words) and bool(_GIVES_RE.search(folded)),
-        seeks=not _SEEKS_GATE.isdisjoint(folded_words) and bool(_SEEKS_RE.search(folded)),
+        gives=gives,
+        seeks=seeks and not (gives and _SEEKS_RECEIVER_RE.search(folded)),
     )

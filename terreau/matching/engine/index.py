@@ -56,8 +56,8 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         self.needs = Side("need")
         self.offers = Side("offer")
         # Interned type masks and scopes, with their lookup tables.
-        self._masks: list[tuple[int, bool]] = [(0, False)]
-        self._mask_id: dict[tuple[int, bool], int] = {(0, False): 0}
+        self._masks: list[tuple[int, bool, int]] = [(0, False, 0)]  # (kinds, code given, weak kinds)
+        self._mask_id: dict[tuple[int, bool, int], int] = {(0, False, 0): 0}
         self._compat = np.zeros((1, 1), dtype=np.float32)
         self._scopes: list[text.Scope] = [text.NO_SCOPE]
         self._scope_id: dict[text.Scope, int] = {text.NO_SCOPE: 0}
@@ -208,19 +208,21 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         side.ids.append(item.id)
         side.texts.append(item.text)
         side.org.append(org)
-        inferred = 0
-        for t in analysis.types:
-            inferred |= 1 << TYPE_CODES.index(t)
+        inferred = _bits(analysis.types)
+        main = _bits(analysis.main_types)
+        weak = 0
         if item.type in TYPES:
             bits, given = 1 << TYPE_CODES.index(item.type), True
             if inferred and not inferred & bits:
-                # The text contradicts the code ("autre", or a wrong pick): both kept, as a guess.
-                bits, given = bits | inferred, False
+                # The text contradicts the code ("autre", or a wrong pick): the kinds the text names are
+                # read first, the code is kept as a weaker guess.
+                bits, given, weak = main, False, bits | inferred
             side.type_code.append(item.type)
         else:
-            bits, given = inferred, False
+            # No code: the kinds named before the purpose first, those of the purpose as weaker guesses.
+            bits, given, weak = main, False, inferred
             side.type_code.append(None)
-        side.mask.append(self._intern_mask(bits, given))
+        side.mask.append(self._intern_mask(bits, given, weak))
         scope = analysis.scope
         kinds = {item.type} if given else set(self._types(bits))
         physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
@@ -384,6 +386,13 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             ],
             remote=remote,
         )
+
+
+def _bits(types) -> int:
+    out = 0
+    for t in types:
+        out |= 1 << TYPE_CODES.index(t)
+    return out
 
 
 # --- one-shot matching (the `terreau match` command) -------------------------------------------------

@@ -78,12 +78,14 @@ class ReasonsMixin:
     def _type_reason(self, mask_n: int, mask_o: int) -> str | None:
         key = (mask_n, mask_o)
         if key not in self._type_reasons:
-            (bits_n, given_n), (bits_o, given_o) = self._masks[mask_n], self._masks[mask_o]
+            a, b = self._masks[mask_n], self._masks[mask_o]
+            given_n, given_o = a[1], b[1]
             reason = None
-            if bits_n and bits_o:
-                tn, to = max(
-                    ((x, y) for x in self._types(bits_n) for y in self._types(bits_o)),
-                    key=lambda p: TYPE_COMPATIBILITY.get(p, 0.0),
+            if (a[0] | a[2]) and (b[0] | b[2]):
+                # The pair of kinds that weighed (scoring._mask_compat: compatibility x confidence).
+                (tn, wn), (to, wo) = max(
+                    ((x, y) for x in self._weighted_types(a) for y in self._weighted_types(b)),
+                    key=lambda p: TYPE_COMPATIBILITY.get((p[0][0], p[1][0]), 0.0) * p[0][1] * p[1][1],
                 )
                 if TYPE_COMPATIBILITY.get((tn, to), 0.0) > 0:
                     sign = "=" if tn == to else "≈"
@@ -142,6 +144,8 @@ class ReasonsMixin:
                 need_slot, offer_slot = ns_l[i], os_l[i]
                 n_terms = o_terms = None
                 synonyms: list[str] = []
+                domains: list[str] = []
+                shared = {terms[c][1:] for c in c_c[c_b[i] : c_b[i + 1]]}
                 for c in c_c[c_b[i] : c_b[i + 1]]:
                     concept = terms[c]
                     x = cache.get(("n", need_slot, concept))
@@ -154,14 +158,26 @@ class ReasonsMixin:
                         if o_terms is None:
                             o_terms = {terms[t] for t in self.offers.row(offer_slot)[0].tolist()}
                         y = cache[("o", offer_slot, concept)] = _phrases_in(concept[1:], o_terms)
-                    if x and y and not set(x) & set(y):
-                        pair = f"{x[0]} ≈ {y[0]}"
-                        if pair not in synonyms:
+                    if not (x and y) or set(x) & set(y):
+                        continue
+                    name = concept[1:]
+                    source = _PHRASE_SOURCE[name]
+                    # The phrases listed for this very concept first, then those of narrower ones.
+                    x0 = next((p for p in x if source[p] == name), x[0])
+                    y0 = next((p for p in y if source[p] == name), y[0])
+                    src_x, src_y = source[x0], source[y0]
+                    if src_x == src_y == name:
+                        # Both phrases are listed for this very concept: synonyms.
+                        pair = f"{x0} ≈ {y0}"
+                        if pair not in synonyms and len(synonyms) < 2:
                             synonyms.append(pair)
-                    if len(synonyms) == 2:
-                        break
+                    elif src_x != src_y and not {src_x, src_y} & shared and not domains:
+                        # Different things of one field ("logo", "radio": communication): said as such.
+                        domains.append(f"{lexicon.CONCEPTS[name].label} ({x0} / {y0})")
                 if synonyms:
                     reasons.append("synonymes: " + ", ".join(synonyms))
+                if domains:
+                    reasons.append("même domaine: " + domains[0])
             out.append(reasons)
         return out
 
@@ -233,7 +249,8 @@ class ReasonsMixin:
 
 
 def _concept_phrases() -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """concept -> [(phrase as written, its stems)], including the phrases of narrower concepts."""
+    """concept -> [(phrase as written, its stems)], including the phrases of narrower concepts; fills
+    _PHRASE_SOURCE (concept -> phrase -> the concept, itself or narrower, that lists the phrase)."""
     children: dict[str, list[str]] = {}
     for name, c in lexicon.CONCEPTS.items():
         for p in c.parents:
@@ -250,12 +267,14 @@ def _concept_phrases() -> dict[str, list[tuple[str, frozenset[str]]]]:
                 stems = frozenset(text.phrase_stems(phrase))
                 label = phrase if phrase not in text.MARKERS else lexicon.CONCEPTS[n].label
                 phrases.append((label, stems))
+                _PHRASE_SOURCE.setdefault(name, {}).setdefault(label, n)
             todo.extend(children.get(n, []))
         phrases.sort(key=lambda p: -len(p[1]))
         out[name] = phrases
     return out
 
 
+_PHRASE_SOURCE: dict[str, dict[str, str]] = {}
 _PHRASES = _concept_phrases()
 
 
@@ -335,6 +354,11 @@ def _synonyms_sentence(m: re.Match[str]) -> str:
     pairs = [p.split(" ≈ ", 1) for p in m["pairs"].split(", ") if " ≈ " in p]
     said = [f"{_de(x)} et {_de(y)}" for x, y in pairs]
     return f"Les deux parlent {', '.join(said)}." if said else ""
+
+
+@_reason(r"^même domaine: (?P<label>.+) \((?P<x>.+) / (?P<y>.+)\)$")
+def _domain_sentence(m: re.Match[str]) -> str:
+    return f"Même domaine{NBSP}: {m['label']} ({m['x']} d'un côté, {m['y']} de l'autre)."
 
 
 @_reason(r"^(?P<km>\d+) km$")

@@ -7,6 +7,7 @@ import numpy as np
 from terreau.matching import geo, text
 
 from .tables import (
+    AREA_PROXIMITY,
     DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
@@ -22,6 +23,7 @@ from .tables import (
     TYPE_CODES,
     TYPE_COMPATIBILITY,
     UNKNOWN_TYPE,
+    WEAK_KIND,
 )
 
 EPCI_KEY = 1 << 21  # scope id * EPCI_KEY + intercommunality number: one integer per (scope, EPCI)
@@ -30,8 +32,11 @@ EPCI_KEY = 1 << 21  # scope id * EPCI_KEY + intercommunality number: one integer
 class ScoringMixin:
     """Index methods that score pairs (vectorised over arrays of need and offer slots)."""
 
-    def _intern_mask(self, bits: int, given: bool) -> int:
-        key = (bits, given)
+    def _intern_mask(self, bits: int, given: bool, weak: int = 0) -> int:
+        """Id of a kind mask: `bits` the kinds of help (the code given, else those the text names before
+        its purpose), `weak` kinds kept with less confidence (a code the text contradicts, kinds named only
+        in the purpose), `given` whether the code stands as chosen."""
+        key = (bits, given, weak & ~bits)
         mid = self._mask_id.get(key)
         if mid is None:
             mid = len(self._masks)
@@ -49,10 +54,17 @@ class ScoringMixin:
     def _types(bits: int) -> list[str]:
         return [t for i, t in enumerate(TYPE_CODES) if bits >> i & 1]
 
-    def _mask_compat(self, a: tuple[int, bool], b: tuple[int, bool]) -> float:
-        if not a[0] or not b[0]:
+    def _weighted_types(self, mask: tuple[int, bool, int]) -> list[tuple[str, float]]:
+        return [(t, 1.0) for t in self._types(mask[0])] + [(t, WEAK_KIND) for t in self._types(mask[2])]
+
+    def _mask_compat(self, a: tuple[int, bool, int], b: tuple[int, bool, int]) -> float:
+        if not (a[0] | a[2]) or not (b[0] | b[2]):
             return UNKNOWN_TYPE
-        best = max(TYPE_COMPATIBILITY.get((x, y), 0.0) for x in self._types(a[0]) for y in self._types(b[0]))
+        best = max(
+            TYPE_COMPATIBILITY.get((x, y), 0.0) * wx * wy
+            for x, wx in self._weighted_types(a)
+            for y, wy in self._weighted_types(b)
+        )
         if a[1] and b[1]:
             return best
         # A type read from the text is a guess: it lowers a pair, it never excludes it.
@@ -112,15 +124,16 @@ class ScoringMixin:
         dn, do = self.org_dept.a[on], self.org_dept.a[oo]
         rn, ro = self.org_region.a[on], self.org_region.a[oo]
         cn, co = self.org_commune.a[on], self.org_commune.a[oo]
-        prox = np.where(
-            has_xy,
-            0.6 + 0.4 * np.exp(-np.nan_to_num(dist) / 40.0),
-            np.select(
-                [(cn == co) & (cn >= 0), (dn == do) & (dn >= 0), (rn == ro) & (rn >= 0), (dn < 0) | (do < 0)],
-                [1.0, 0.9, 0.75, 0.75],
-                0.6,
-            ),
+        # Help given neither in person nor said to be remote: within the region (a little less far from
+        # home); between regions it is only suggested when one side says it can be given remotely.
+        same, dept, region, unknown, far = AREA_PROXIMITY
+        by_area = np.select(
+            [(cn == co) & (cn >= 0), (dn == do) & (dn >= 0), (rn == ro) & (rn >= 0), (dn < 0) | (do < 0)],
+            [same, dept, region, unknown],
+            far,
         )
+        by_km = region + (same - region) * np.exp(-np.nan_to_num(dist) / 40.0)
+        prox = np.where(has_xy & ((rn == ro) | (rn < 0) | (ro < 0)), by_km, by_area)
         return prox, dist, has_xy
 
     def _scope_factor(self, sc, me, other, dist, has_xy, physical) -> np.ndarray:

@@ -42,7 +42,8 @@ TYPE_COMPATIBILITY: dict[tuple[str, str], float] = {
 }
 UNKNOWN_TYPE = 0.6  # one side has no type code and its text suggests none
 INFERRED_TYPE = 0.9  # factor when a type only comes from the text
-INFERRED_FLOOR = 0.3  # compatibility of types read from the text that the table calls incompatible
+INFERRED_FLOOR = 0.3
+WEAK_KIND = 0.6  # weight of a kind kept with less confidence (a contradicted code, a kind of the purpose)  # compatibility of types read from the text that the table calls incompatible
 for _t in TYPE_CODES:
     if _t != "autre":
         TYPE_COMPATIBILITY[(_t, "autre")] = 0.5
@@ -75,7 +76,7 @@ SECOND_PAIR = 0.25
 MIN_PAIR_SCORE = 0.02
 QUERY_TERMS = 8  # heaviest terms of a need or offer used to find candidates at scale
 CHAMPIONS = 200  # postings kept per term for candidate generation at scale (all_partners with pairs_per_item)
-SOFT_SCOPE_OUTSIDE = 0.8
+SOFT_SCOPE_OUTSIDE = 0.5
 MAX_PAIRS_SHOWN = 3
 WHY_CACHE = 100_000  # reasons of pairs kept between blocks of all_partners (bounded memory)
 THREADS = 2  # threads for the candidate search of all_partners (sparse products release the GIL)
@@ -90,6 +91,9 @@ REVERSED = 2  # item flag: a need written as an offer ("nous proposons") or an o
 # Proximity of physical help without coordinates: same commune or intercommunality, same arrondissement,
 # same department, same region, further.
 PHYSICAL_PROXIMITY = (1.0, 0.85, 0.6, 0.5, 0.08)
+# Proximity of other help (skills, money, visibility...) not said to be remote: same commune, same
+# department, same region, unknown place, another region (suggested between regions only when remote).
+AREA_PROXIMITY = (1.0, 1.0, 1.0, 0.8, 0.15)
 PHYSICAL_KM = 25.0  # with coordinates: full weight up to this distance, then exp(-(d - 25) / 60)
 PHYSICAL_OUTSIDE = 0.1  # physical help outside the area its text states, even without "uniquement"
 DIRECTION_MISMATCH = 0.35  # both sides give (or both ask for) the same thing

@@ -12,13 +12,13 @@ before the marks are added.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -45,12 +45,22 @@ class MatchReason:
 
 
 class _Matcher:
+    """Compares words with the query's. A results page reads the same words many times over (names, titles,
+    descriptions of 20 organisations): each distinct word is folded and stemmed once per page."""
+
     def __init__(self, terms: SearchTerms):
         self.stems = frozenset(terms.stems)
         self.prefix_word = terms.words[-1] if terms.prefix else ""
         self.prefix_stem = stem(self.prefix_word) if self.prefix_word else ""
+        self._known: dict[str, bool] = {}
 
     def matches(self, word: str) -> bool:
+        known = self._known.get(word)
+        if known is None:
+            known = self._known[word] = self._matches(word)
+        return known
+
+    def _matches(self, word: str) -> bool:
         folded = fold_key(word)
         if len(folded) < 2 or folded in STOP_WORDS:
             return False
@@ -62,25 +72,37 @@ class _Matcher:
                 return True
         return False
 
+    def first(self, pieces: list[str]) -> int:
+        """Position in the text of the first matched word of ``_WORD_RE.split(text)``, -1 when none."""
+        position = 0
+        for i, piece in enumerate(pieces):
+            if i % 2 and self.matches(piece):
+                return position
+            position += len(piece)
+        return -1
+
     def mark(self, text: str) -> tuple[SafeString, int]:
         """The escaped text with the matched words in <mark>, and the position of the first match (-1)."""
+        pieces = _WORD_RE.split(text)
+        first = self.first(pieces)
+        if first < 0:
+            return mark_safe(html.escape(text)), first  # noqa: S308 - escaped
         parts: list[str] = []
-        first = -1
-        position = 0
-        for i, piece in enumerate(_WORD_RE.split(text)):
+        plain: list[str] = []  # pieces without a match, escaped together
+        for i, piece in enumerate(pieces):
             if i % 2 and self.matches(piece):
-                if first < 0:
-                    first = position
-                parts.append(f"<mark>{escape(piece)}</mark>")
+                parts.append(html.escape("".join(plain)))
+                plain.clear()
+                parts.append(f"<mark>{html.escape(piece)}</mark>")
             else:
-                parts.append(escape(piece))
-            position += len(piece)
+                plain.append(piece)
+        parts.append(html.escape("".join(plain)))
         return mark_safe("".join(parts)), first  # noqa: S308 - every piece is escaped above
 
     def snippet(self, text: str) -> SafeString | None:
         """The part of a long text around its first match, marked (None when nothing matches)."""
         text = " ".join(text[:MAX_TEXT_CHARS].split())
-        _marked, first = self.mark(text)
+        first = self.first(_WORD_RE.split(text))
         if first < 0:
             return None
         start = max(0, first - SNIPPET_CONTEXT)
@@ -96,8 +118,10 @@ class _Matcher:
         return mark_safe(f"{before}{marked}{after}")  # noqa: S308 - marked is escaped
 
     def whole(self, text: str) -> SafeString | None:
-        marked, first = self.mark(text)
-        return marked if first >= 0 else None
+        if self.first(_WORD_RE.split(text)) < 0:
+            return None
+        marked, _first = self.mark(text)
+        return marked
 
 
 def _item_texts(actor: Any, org_ids: list[int]) -> dict[int, list[tuple[str, str, str]]]:

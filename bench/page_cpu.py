@@ -351,18 +351,33 @@ def measure(args, plan: dict) -> list[dict]:
         for _ in range(3):
             check(page, clients.request(page))
         page["queries"] = count_queries(clients, page)
-        page["cpu"], page["wall"] = [], []
+        page["cpu"], page["wall"], page["sql"] = [], [], []
     step(f"Mesure : {args.reps} requêtes par type de page, entrelacées (charge {load_average()})…")
-    for _ in range(args.reps):
-        for page in pages:
-            w0, t0 = time.perf_counter(), time.process_time()
-            response = clients.request(page)
-            page["cpu"].append(time.process_time() - t0)
-            page["wall"].append(time.perf_counter() - w0)
-            check(page, response)
+    from django.db import connection
+
+    waited = [0.0]
+
+    def sql_clock(execute, sql, params, many, context):
+        """Time spent waiting for PostgreSQL (its work plus the round trip), as this process sees it."""
+        s0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            waited[0] += time.perf_counter() - s0
+
+    with connection.execute_wrapper(sql_clock):
+        for _ in range(args.reps):
+            for page in pages:
+                waited[0] = 0.0
+                w0, t0 = time.perf_counter(), time.process_time()
+                response = clients.request(page)
+                page["cpu"].append(time.process_time() - t0)
+                page["wall"].append(time.perf_counter() - w0)
+                page["sql"].append(waited[0])
+                check(page, response)
     if args.login_reps and not args.only:
         cpu = login_cpu(plan, members, args.login_reps)
-        pages.append({"name": "connexion (envoi)", "queries": None, "cpu": cpu, "wall": cpu})
+        pages.append({"name": "connexion (envoi)", "queries": None, "cpu": cpu, "wall": cpu, "sql": []})
     return pages
 
 
@@ -375,9 +390,10 @@ def table(pages: list[dict]) -> tuple[str, list[dict]]:
     base = statistics.median(next(p for p in pages if p["name"] == BASELINE)["cpu"])
     rows, lines = [], []
     lines.append(
-        "| page | requests | CPU median (ms) | CPU p90 (ms) | wall median (ms) | SQL queries | CPU / baseline |"
+        "| page | requests | CPU median (ms) | CPU p90 (ms) | wall median (ms) | SQL wait median (ms) "
+        "| SQL queries | CPU / baseline |"
     )
-    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for page in pages:
         med = statistics.median(page["cpu"])
         row = {
@@ -386,13 +402,15 @@ def table(pages: list[dict]) -> tuple[str, list[dict]]:
             "cpu_median_ms": round(med * 1000, 2),
             "cpu_p90_ms": round(p90(page["cpu"]) * 1000, 2),
             "wall_median_ms": round(statistics.median(page["wall"]) * 1000, 2),
+            "sql_wait_median_ms": round(statistics.median(page["sql"]) * 1000, 2) if page["sql"] else None,
             "queries": page["queries"],
             "ratio": round(med / base, 1) if base else None,
         }
         rows.append(row)
+        sql = "" if row["sql_wait_median_ms"] is None else f"{row['sql_wait_median_ms']:.1f}"
         lines.append(
             f"| {row['name']} | {row['requests']} | {row['cpu_median_ms']:.1f} | {row['cpu_p90_ms']:.1f} | "
-            f"{row['wall_median_ms']:.1f} | {'' if row['queries'] is None else row['queries']} | "
+            f"{row['wall_median_ms']:.1f} | {sql} | {'' if row['queries'] is None else row['queries']} | "
             f"{row['ratio']}x |"
         )
     return "\n".join(lines), rows

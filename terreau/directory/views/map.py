@@ -30,9 +30,14 @@ def map_page(request: HttpRequest) -> HttpResponse:
     other_filters = dataclasses.replace(params, departments=())
     here = reverse("directory:map")
 
+    links: dict[str, str] = {}  # each department's link is used by the outline and by the table
+
     def department_link(code: str) -> str:
-        query = dataclasses.replace(other_filters, departments=(code,)).to_query()
-        return _with_query(here, query) + "#departements"
+        link = links.get(code)
+        if link is None:
+            query = dataclasses.replace(other_filters, departments=(code,)).to_query()
+            link = links[code] = _with_query(here, query) + "#departements"
+        return link
 
     def label(name: str, code: str, count: int) -> str:
         return ngettext(

@@ -65,7 +65,10 @@ def coordinates(org: Organisation) -> tuple[float, float] | None:
     return None
 
 
-def _engine_organisation(org: Organisation, items: list[NeedOffer], themes: list[str]) -> engine.Organisation:
+def _engine_organisation(
+    org: Organisation, items: list[tuple[str, bool, engine.Item]], themes: list[str]
+) -> engine.Organisation:
+    """items: (direction, public, engine item) of the organisation's active needs and offers."""
     xy = coordinates(org)
     return engine.Organisation(
         id=str(org.pk),
@@ -73,8 +76,8 @@ def _engine_organisation(org: Organisation, items: list[NeedOffer], themes: list
         name=org.name,
         commune=org.commune_id or None,
         themes=tuple(themes),
-        needs=tuple(_item(i) for i in items if i.direction == Direction.NEED),
-        offers=tuple(_item(i) for i in items if i.direction == Direction.OFFER),
+        needs=tuple(item for direction, _public, item in items if direction == Direction.NEED),
+        offers=tuple(item for direction, _public, item in items if direction == Direction.OFFER),
         lat=xy[0] if xy else None,
         lon=xy[1] if xy else None,
     )
@@ -95,7 +98,9 @@ def _inputs(org_ids: list[int] | None = None) -> list[tuple[engine.Organisation,
         "commune__latitude",
         "commune__longitude",
     )
-    items = NeedOffer.objects.filter(status__in=ACTIVE_STATUSES).only(
+    # Items as value tuples turned into engine items at once: no model instance per need or offer (at a
+    # million organisations the instances alone would take gigabytes while the index is built).
+    items = NeedOffer.objects.filter(status__in=ACTIVE_STATUSES).values_list(
         "pk",
         "organisation_id",
         "direction",
@@ -112,21 +117,41 @@ def _inputs(org_ids: list[int] | None = None) -> list[tuple[engine.Organisation,
         orgs = orgs.filter(pk__in=org_ids)
         items = items.filter(organisation_id__in=org_ids)
         themes = themes.filter(organisation_id__in=org_ids)
-    by_org: dict[int, list[NeedOffer]] = defaultdict(list)
-    for item in items.order_by("pk").iterator(chunk_size=5000):
-        by_org[item.organisation_id].append(item)
+    by_org: dict[int, list[tuple[str, bool, engine.Item]]] = defaultdict(list)
+    public = Visibility.PUBLIC
+    for (
+        pk,
+        org_id,
+        direction,
+        type_,
+        theme,
+        title,
+        description,
+        status,
+        visibility,
+        updated,
+    ) in items.order_by("pk").iterator(chunk_size=5000):
+        item = engine.Item(
+            id=str(pk),
+            text=f"{title}. {description}".strip(),
+            type=type_ or None,
+            theme=theme or None,
+            status=status,
+            updated=updated.date() if updated else None,
+        )
+        by_org[org_id].append((direction, visibility == public, item))
     themes_of: dict[int, list[str]] = defaultdict(list)
     for org_id, theme_id in themes.values_list("organisation_id", "theme_id"):
         themes_of[org_id].append(theme_id)
     out = []
     for org in orgs.order_by("pk").iterator(chunk_size=5000):
-        mine, themes_here = by_org.get(org.pk, []), themes_of.get(org.pk, [])
+        mine, themes_here = by_org.pop(org.pk, []), themes_of.get(org.pk, [])
         full = _engine_organisation(org, mine, themes_here)
-        public = None
+        shown = None
         if org.visibility == Visibility.PUBLIC:
-            shown = [i for i in mine if i.visibility == Visibility.PUBLIC]
-            public = full if len(shown) == len(mine) else _engine_organisation(org, shown, themes_here)
-        out.append((full, public))
+            visible = [i for i in mine if i[1]]
+            shown = full if len(visible) == len(mine) else _engine_organisation(org, visible, themes_here)
+        out.append((full, shown))
     return out
 
 

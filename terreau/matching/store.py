@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from terreau.matching import engine, indexing
@@ -54,7 +54,8 @@ PER_ITEM = 10  # best pairs kept per need and per offer (a page lists 10 partner
 MAX_LEARNED_FACTOR = 1.3  # services.TYPE_FACTOR_RANGE's top (partner factors only lower a score)
 STORE_MIN_SCORE = max(engine.MIN_PAIR_SCORE, ALLIANCE_MIN_SCORE / MAX_LEARNED_FACTOR)
 ROWS_PER_BLOCK = 20_000  # pairs explained and written together by the full rebuild (bounded memory)
-BATCH = 5000  # rows per INSERT / DELETE
+BATCH = 5000  # rows per INSERT
+DELETE_RANGE = 50_000  # ids per DELETE of an old generation
 REBUILD_ABOVE = 2000  # more pending changes than this: a full rebuild is faster than one by one
 CHANGE_LOG_DAYS = 1  # processed changes older than this are pruned by the full rebuild
 
@@ -191,13 +192,14 @@ def _write_new(rows: list[tuple]) -> None:
 
 
 def _delete_generation(generation: int) -> None:
-    while True:
-        ids = list(
-            StoredSuggestion.objects.filter(generation=generation).values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            return
-        StoredSuggestion.objects.filter(pk__in=ids).delete()
+    """Deletes a generation's rows by ranges of ids (a rebuild writes its rows with consecutive ids), then
+    whatever is left (rows a job added later): one indexed DELETE per range, no id list round trip."""
+    rows = StoredSuggestion.objects.filter(generation=generation)
+    bounds = rows.aggregate(lo=Min("pk"), hi=Max("pk"))
+    if bounds["lo"] is not None:
+        for lo in range(bounds["lo"], bounds["hi"] + 1, DELETE_RANGE):
+            rows.filter(pk__gte=lo, pk__lt=lo + DELETE_RANGE).delete()
+    rows.delete()
 
 
 # --- full rebuild ------------------------------------------------------------------------------------
@@ -231,7 +233,7 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     with transaction.atomic():
         build.finished_at = timezone.now()
         build.organisations = len(org_ids)
-        build.pairs = StoredSuggestion.objects.filter(generation=build.pk).count()
+        build.pairs = pairs  # each pair once (best_pairs, _union_top): as many rows
         build.save(update_fields=["finished_at", "organisations", "pairs"])
         # Changes this build may have missed (logged after it read the data, or committed late) are done again
         # on the new generation, even if a job processed them into the previous one; the others are in it.

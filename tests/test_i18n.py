@@ -92,9 +92,16 @@ def test_plan_message_says_how_close_to_the_best_plan():
 
 
 def test_department_filters_offer_names_not_bare_codes():
-    for name in ("directory/search.html", "directory/map.html"):
+    from terreau.directory.queries import DepartmentChoice
+    from terreau.directory.templatetags.directory_filters import department_options
+
+    for name in ("directory/search.html", "directory/map.html"):  # their options come from department_options
         text = (TEMPLATES / name).read_text(encoding="utf-8")
-        assert "{{ department.name }} ({{ department.code }})" in text, name
+        assert "{% department_options choices.departments params.departments %}" in text, name
+    assert (
+        department_options([DepartmentChoice("86", "Vienne")], ())
+        == '<option value="86">Vienne (86)</option>'
+    )
     from terreau.events.forms import EventFilterForm
     from terreau.territories.models import Department
 

@@ -37,6 +37,11 @@ class Hits:
         return self.count >= self.limit
 
 
+def _now() -> float:
+    """The clock (replaced by tests; the cache's own expiry keeps to the real one)."""
+    return time.time()
+
+
 def _base(key: str) -> str:
     return f"{PREFIX}:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
@@ -45,7 +50,7 @@ def _window(*, key: str, window: int) -> tuple[str, float, float | None]:
     if window <= 0:
         raise ValueError("window must be a positive number of seconds")
     base = _base(key)
-    return base, time.time(), cache.get(f"{base}:start")
+    return base, _now(), cache.get(f"{base}:start")
 
 
 def _counter(base: str, start: float, window: int, now: float) -> tuple[str, int]:

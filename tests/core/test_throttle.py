@@ -13,7 +13,7 @@ from terreau.core.throttle import throttle_blocked, throttle_count, throttle_hit
 @pytest.fixture
 def clock(monkeypatch):
     now = [1_800_000_000.5]
-    monkeypatch.setattr(throttle.time, "time", lambda: now[0])
+    monkeypatch.setattr(throttle, "_now", lambda: now[0])
     return now
 
 

@@ -28,7 +28,7 @@ def txt(page) -> str:
 @pytest.fixture
 def clock(monkeypatch):
     now = [1_800_000_000.0]
-    monkeypatch.setattr(throttle.time, "time", lambda: now[0])
+    monkeypatch.setattr(throttle, "_now", lambda: now[0])
     return now
 
 

@@ -304,90 +304,6 @@ _EPCI_RE = (
 )
 
 
-# A text can only carry a scope if one of these words is in it (a cheap test before the regexes).
-_SCOPE_WORDS = frozenset(
-    {p.split()[0] for p, _ in _PLACES}
-    | {
-        "departement",
-        "dans",
-        "rayon",
-        "moins",
-        "maximum",
-        "max",
-        "distance",
-        "km",
-        "notre",
-        "nos",
-        "meme",
-        "sur",
-        "partout",
-        "toute",
-        "national",
-        "nationale",
-        "nationalement",
-        "ligne",
-        "teletravail",
-        "france",
-        "visio",
-        "visioconference",
-        "agglo",
-        "agglomeration",
-        "metropole",
-        "intercommunalite",
-        "communaute",
-        "commune",
-        "communes",
-        "ville",
-        "village",
-        "canton",
-        "pays",
-        "place",
-        "deplacer",
-        "deplacement",
-        "deplacements",
-        "presentiel",
-        "personne",
-        "domicile",
-        "chez",
-        "venir",
-        "recuperer",
-        "retirer",
-        "enlevement",
-        "manutention",
-        "physiquement",
-        "rencontrer",
-        "distanciel",
-        "webinaire",
-        "webinaires",
-        "telephone",
-        "telephonique",
-        "poste",
-        "colis",
-        "territoire",
-        "echelle",
-        "zoom",
-        "teams",
-        "nationales",
-        "hexagone",
-        "metropolitaine",
-        "regions",
-        "soyez",
-        "courrier",
-        "mail",
-        "email",
-        "courriel",
-        "vert",
-        "ecoute",
-        "hotline",
-        "soit",
-        "soient",
-    }
-    | set(_ADJECTIVE_NOUNS.split("|"))
-    | {w for k in _ADJECTIVES for w in k.split()}
-    | {w for name in _EPCI_NAMES for w in name.split()[:1]}
-)
-
-
 @dataclass(frozen=True)
 class Scope:
     """Where a need or offer wants its partner to be. `hard` scopes exclude partners outside them."""
@@ -516,13 +432,36 @@ _ON_SITE_GATE = frozenset(
 )
 
 
+# A text can only carry a scope if one of these words is in it, a word starting with a remote prefix or a
+# department number (a cheap test before the regular expressions; each pattern has its own gate above).
+_SCOPE_WORDS = (
+    _PLACE_GATE
+    | _ADJECTIVE_GATE
+    | _EPCI_GATE
+    | _OWN_GATE
+    | _REMOTE_GATE
+    | _ON_SITE_GATE
+    | frozenset(["km", "departement"])
+)
+
+# "En visio" says how the help is given, unless it is what the help is for ("échanger en visio avec les
+# petits-enfants": tablets for calls).
+_VISIO_RE = re.compile(r"\b(?:en|par)\s+(?:visio\w*|video\w*)\b")
+_VISIO_SUBJECT_RE = re.compile(
+    r"\b(?:echanger|parler|appeler|communiquer|discuter|voir|contact|lien|joindre|appels?)\s+(?:\w+\s+){0,2}?"
+    r"(?:en|par)\s+(?:visio|video)"
+)
+_PREFIX_GATE_RE = re.compile(r"\b(?:" + "|".join(_REMOTE_PREFIXES) + r"|\d{2,3}\b|2a\b|2b\b)")
+
+
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
         folded_words = _WORD.findall(fold(text.replace("’", "'")))
     words = set(folded_words)
-    if not _SCOPE_WORDS.intersection(words):
-        return NO_SCOPE
     folded = " ".join(folded_words)
+    prefixed = _PREFIX_GATE_RE.search(folded) is not None
+    if _SCOPE_WORDS.isdisjoint(words) and not prefixed:
+        return NO_SCOPE
     departments: set[str] = set()
     labels = []
     for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
@@ -554,9 +493,9 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if m:
         radius = int(m.group(1) or m.group(2))
     exclusive = not _EXCLUSIVE_GATE.isdisjoint(words) and bool(_EXCLUSIVE_RE.search(folded))
-    remote = (
-        not _REMOTE_GATE.isdisjoint(words) or any(w.startswith(_REMOTE_PREFIXES) for w in words)
-    ) and bool(_REMOTE_RE.search(folded))
+    remote = (not _REMOTE_GATE.isdisjoint(words) or prefixed) and bool(
+        _REMOTE_RE.search(folded) or (_VISIO_RE.search(folded) and not _VISIO_SUBJECT_RE.search(folded))
+    )
     on_site = not _ON_SITE_GATE.isdisjoint(words) and bool(_ON_SITE_RE.search(folded))
     if epcis and departments:
         # "Grand Poitiers, dans la Vienne": the intercommunality is the narrower statement.

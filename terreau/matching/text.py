@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -459,8 +460,12 @@ def analyse(text: str) -> Analysis:
         if folded not in _STOP and st not in _STOP and (len(st) > 1 or st.isdigit())
     ]
     content = [(tokens[k][0], tokens[k][2]) for k in kept]
-    purpose_at = next((k for k, t in enumerate(raw) if t[1] in _PURPOSE), len(raw))
-    main_end = sum(1 for k in kept if k < purpose_at)  # content words before the purpose
+    folded_words = [t[1] for t in raw]
+    word_set = set(folded_words)
+    main_end = len(kept)
+    if not _PURPOSE.isdisjoint(word_set):
+        purpose_at = min(folded_words.index(w) for w in _PURPOSE & word_set)
+        main_end = bisect_left(kept, purpose_at)  # content words before the purpose
     counts: dict[str, int] = {}
     surfaces: dict[str, str] = {}
     for surface, st in content:
@@ -498,14 +503,11 @@ def analyse(text: str) -> Analysis:
     for marker in ("localadj", "reseautech"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
-    folded_words = [t[1] for t in raw]
-    folded = (
-        " ".join(folded_words)
-        if not (_GIVES_GATE.isdisjoint(folded_words) and _SEEKS_GATE.isdisjoint(folded_words))
-        else ""
-    )
-    gives = not _GIVES_GATE.isdisjoint(folded_words) and bool(_GIVES_RE.search(folded))
-    seeks = not _SEEKS_GATE.isdisjoint(folded_words) and bool(_SEEKS_RE.search(folded))
+    may_give = not _GIVES_GATE.isdisjoint(word_set)
+    may_seek = not _SEEKS_GATE.isdisjoint(word_set)
+    folded = " ".join(folded_words) if may_give or may_seek else ""
+    gives = may_give and bool(_GIVES_RE.search(folded))
+    seeks = may_seek and bool(_SEEKS_RE.search(folded))
     return Analysis(
         terms=terms,
         surfaces=surfaces,

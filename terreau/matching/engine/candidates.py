@@ -11,7 +11,7 @@ import scipy.sparse as sp
 
 from .records import ScoredPairs
 from .storage import Side
-from .tables import MIN_PAIR_SCORE, QUERY_TERMS
+from .tables import AREA_PROXIMITY, MIN_PAIR_SCORE, QUERY_TERMS
 
 
 class CandidatesMixin:
@@ -94,16 +94,33 @@ class CandidatesMixin:
             ok = tuple(np.flatnonzero(compat[m] > 0).tolist())
             blocks.setdefault(ok, []).append(int(m))
 
-        def run(chunk, sub, sub_t, t_slots):
+        n_regions = int(self.org_region.v.max(initial=-1)) + 1
+        far_factor = np.float32(AREA_PROXIMITY[-1])
+        n_masks = compat.shape[1]
+        compat_flat = np.ascontiguousarray(compat, dtype=np.float32).ravel()
+
+        def q_mask_of(chunk):
+            return query.mask.a[chunk].astype(np.int64) * n_masks
+
+        def run(chunk, sub, sub_t, t_slots, t_masks_block=None, t_codes=None):
             q = query.main[chunk]
             if k is None:
                 res = (q @ sub_t).tocsr()
                 r = np.repeat(np.arange(len(chunk)), np.diff(res.indptr))
                 cols, cos = res.indices, res.data
             else:
-                # Candidates by partial cosine x type compatibility (folded into the champion lists: one
-                # query mask per chunk), then their exact cosine.
+                # Candidates by partial cosine x type compatibility (each row weighted by its own mask's
+                # compatibility with the candidates: the same as folding it into the champion lists of
+                # each query mask, without a copy of the lists per mask), then their exact cosine.
                 res = (_strongest_terms(q, QUERY_TERMS) @ sub_t).tocsr()
+                rows = np.repeat(np.arange(len(chunk)), np.diff(res.indptr))
+                # Help between regions counts only when said remote (scoring.py): so in the candidates
+                # (region code per item, -1 when remote or unknown; factor per (query, target) codes).
+                cols = res.indices
+                weight = compat_flat.take(q_mask_of(chunk)[rows] + t_masks_block.take(cols))
+                q_code, t_code = _region_codes(self, query, chunk)[rows], t_codes.take(cols)
+                weight[(q_code != t_code) & (q_code != n_regions) & (t_code != n_regions)] *= far_factor
+                res.data *= weight
                 sel = _top_per_row(res.indptr, res.data, 2 * k)
                 r = np.searchsorted(res.indptr, sel, side="right") - 1
                 cols = res.indices[sel]
@@ -134,16 +151,12 @@ class CandidatesMixin:
                 sub_t = _champion_lists(sub_t, champions)
             per_row = champions * QUERY_TERMS if k is not None else len(t_slots)
             step = int(max(16, min(4096, chunk_cells // max(1, per_row))))
-            groups = [(None, q_alive[np.isin(q_masks, q_mask_list)])]
+            rows = q_alive[np.isin(q_masks, q_mask_list)]
+            extra = ()
             if k is not None:
-                groups = [(m, q_alive[q_masks == m]) for m in q_mask_list]
-            for m, rows in groups:
-                champ = sub_t
-                if m is not None:
-                    champ = sub_t.copy()
-                    champ.data = champ.data * compat[m, t_masks[t_slots]][champ.indices]
-                for start in range(0, len(rows), step):
-                    tasks.append((rows[start : start + step], sub, champ, t_slots))
+                extra = (t_masks[t_slots].astype(np.int64), _region_codes(self, target, t_slots))
+            for start in range(0, len(rows), step):
+                tasks.append((rows[start : start + step], sub, sub_t, t_slots, *extra))
         if threads > 1 and len(tasks) > 1:
             with ThreadPoolExecutor(max_workers=threads) as pool:
                 found = list(pool.map(lambda t: run(*t), tasks))
@@ -152,6 +165,15 @@ class CandidatesMixin:
         if not found:
             return empty
         return tuple(np.concatenate([f[i] for f in found]) for i in range(3))
+
+
+def _region_codes(index, side: Side, slots: np.ndarray) -> np.ndarray:
+    """Region of each item's organisation, or the number of regions (no region) when unknown or when the
+    item says its help is remote."""
+    n_regions = int(index.org_region.v.max(initial=-1)) + 1
+    codes = index.org_region.a[side.org.a[slots]].astype(np.int64)
+    remote = index._scope_arrays()["remote"][side.scope.a[slots]]
+    return np.where((codes < 0) | remote, n_regions, codes).astype(np.int32)
 
 
 def _champion_lists(m: sp.csr_matrix, size: int) -> sp.csr_matrix:

@@ -28,6 +28,7 @@ from .tables import (
     THEME_CODES,
     THREADS,
     TYPE_CODES,
+    UNKNOWN_TYPE,
 )
 
 
@@ -58,7 +59,8 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         # Interned type masks and scopes, with their lookup tables.
         self._masks: list[tuple[int, bool, int]] = [(0, False, 0)]  # (kinds, code given, weak kinds)
         self._mask_id: dict[tuple[int, bool, int], int] = {(0, False, 0): 0}
-        self._compat = np.zeros((1, 1), dtype=np.float32)
+        self._compat = np.full((1, 1), UNKNOWN_TYPE, dtype=np.float32)
+        self._mask_weights = np.zeros((1, len(TYPE_CODES)))  # kind weights of each mask (scoring.py)
         self._scopes: list[text.Scope] = [text.NO_SCOPE]
         self._scope_id: dict[text.Scope, int] = {text.NO_SCOPE: 0}
         self._scope_tables: dict[str, np.ndarray] | None = None

@@ -145,8 +145,10 @@ class ReasonsMixin:
                 n_terms = o_terms = None
                 synonyms: list[str] = []
                 domains: list[str] = []
-                shared = {terms[c][1:] for c in c_c[c_b[i] : c_b[i + 1]]}
-                for c in c_c[c_b[i] : c_b[i + 1]]:
+                group = c_c[c_b[i] : c_b[i + 1]]
+                for c in group:
+                    if len(synonyms) == 2:
+                        break
                     concept = terms[c]
                     x = cache.get(("n", need_slot, concept))
                     if x is None:
@@ -158,7 +160,7 @@ class ReasonsMixin:
                         if o_terms is None:
                             o_terms = {terms[t] for t in self.offers.row(offer_slot)[0].tolist()}
                         y = cache[("o", offer_slot, concept)] = _phrases_in(concept[1:], o_terms)
-                    if not (x and y) or set(x) & set(y):
+                    if not (x and y) or not set(x).isdisjoint(y):
                         continue
                     name = concept[1:]
                     source = _PHRASE_SOURCE[name]
@@ -169,9 +171,13 @@ class ReasonsMixin:
                     if src_x == src_y == name:
                         # Both phrases are listed for this very concept: synonyms.
                         pair = f"{x0} ≈ {y0}"
-                        if pair not in synonyms and len(synonyms) < 2:
+                        if pair not in synonyms:
                             synonyms.append(pair)
-                    elif src_x != src_y and not {src_x, src_y} & shared and not domains:
+                    elif (
+                        src_x != src_y
+                        and not domains
+                        and not {"~" + src_x, "~" + src_y}.intersection(terms[g] for g in group)
+                    ):
                         # Different things of one field ("logo", "radio": communication): said as such.
                         domains.append(f"{lexicon.CONCEPTS[name].label} ({x0} / {y0})")
                 if synonyms:
@@ -278,11 +284,14 @@ _PHRASE_SOURCE: dict[str, dict[str, str]] = {}
 _PHRASES = _concept_phrases()
 
 
-_PHRASES_BY_STEM: dict[str, dict[str, list[tuple[str, frozenset[str]]]]] = {}
+# concept -> stem -> [(-number of stems, phrase, stems)]: tuples sort longest first, then by phrase.
+_PHRASES_BY_STEM: dict[str, dict[str, list[tuple[int, str, frozenset[str]]]]] = {}
 for _concept, _phrases in _PHRASES.items():
     for _label, _stems in _phrases:
         for _stem in _stems:
-            _PHRASES_BY_STEM.setdefault(_concept, {}).setdefault(_stem, []).append((_label, _stems))
+            _PHRASES_BY_STEM.setdefault(_concept, {}).setdefault(_stem, []).append(
+                (-len(_stems), _label, _stems)
+            )
 
 
 def _phrases_in(concept: str, terms: set[str]) -> list[str]:
@@ -290,9 +299,10 @@ def _phrases_in(concept: str, terms: set[str]) -> list[str]:
     by_stem = _PHRASES_BY_STEM.get(concept)
     if not by_stem:
         return []
-    candidates = {p for t in terms for p in by_stem.get(t, ())}
-    found = sorted((p for p in candidates if p[1] <= terms), key=lambda p: (-len(p[1]), p[0]))
-    return [label for label, _ in found]
+    found = {p for t in terms.intersection(by_stem) for p in by_stem[t] if p[2] <= terms}
+    if len(found) == 1:
+        return [next(iter(found))[1]]
+    return [label for _n, label, _stems in sorted(found)]
 
 
 # --- sentences for people (web pages, API, contact requests) -----------------------------------------

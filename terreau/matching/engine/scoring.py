@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from terreau.matching import geo, text
@@ -29,6 +31,15 @@ from .tables import (
 EPCI_KEY = 1 << 21  # scope id * EPCI_KEY + intercommunality number: one integer per (scope, EPCI)
 
 
+@lru_cache(maxsize=1)
+def _compatibility_table() -> np.ndarray:
+    """TYPE_COMPATIBILITY as a (need type, offer type) matrix."""
+    table = np.zeros((len(TYPE_CODES), len(TYPE_CODES)))
+    for (a, b), w in TYPE_COMPATIBILITY.items():
+        table[TYPE_CODES.index(a), TYPE_CODES.index(b)] = w
+    return table
+
+
 class ScoringMixin:
     """Index methods that score pairs (vectorised over arrays of need and offer slots)."""
 
@@ -42,11 +53,24 @@ class ScoringMixin:
             mid = len(self._masks)
             self._masks.append(key)
             self._mask_id[key] = mid
+            row = np.zeros((1, len(TYPE_CODES)), dtype=np.float64)
+            for t, w in self._weighted_types(key):
+                row[0, TYPE_CODES.index(t)] = w
+            weights = np.vstack([self._mask_weights, row]) if mid else row
+            self._mask_weights = weights
+            given_all = np.array([m[1] for m in self._masks])
+            table = _compatibility_table()
+            # compat(new, other) = max over x, y of w_new[x] * TC[x, y] * w_other[y]; and the other way.
+            out = (weights * (row[0][:, None] * table).max(axis=0)[None, :]).max(axis=1)
+            into = (weights * (table * row[0][None, :]).max(axis=1)[None, :]).max(axis=1)
+            known = weights.any(axis=1)
+            both = given_all & given
             grown = np.zeros((mid + 1, mid + 1), dtype=np.float32)
             grown[:mid, :mid] = self._compat
-            for other in range(mid + 1):
-                grown[mid, other] = self._mask_compat(key, self._masks[other])
-                grown[other, mid] = self._mask_compat(self._masks[other], key)
+            for best, target in ((out, grown[mid, :]), (into, grown[:, mid])):
+                value = np.where(both, best, np.maximum(best * INFERRED_TYPE, INFERRED_FLOOR))
+                # A type read from the text is a guess: it lowers a pair, it never excludes it.
+                target[:] = np.where(known & known[mid], value, UNKNOWN_TYPE)
             self._compat = grown
         return mid
 
@@ -56,19 +80,6 @@ class ScoringMixin:
 
     def _weighted_types(self, mask: tuple[int, bool, int]) -> list[tuple[str, float]]:
         return [(t, 1.0) for t in self._types(mask[0])] + [(t, WEAK_KIND) for t in self._types(mask[2])]
-
-    def _mask_compat(self, a: tuple[int, bool, int], b: tuple[int, bool, int]) -> float:
-        if not (a[0] | a[2]) or not (b[0] | b[2]):
-            return UNKNOWN_TYPE
-        best = max(
-            TYPE_COMPATIBILITY.get((x, y), 0.0) * wx * wy
-            for x, wx in self._weighted_types(a)
-            for y, wy in self._weighted_types(b)
-        )
-        if a[1] and b[1]:
-            return best
-        # A type read from the text is a guess: it lowers a pair, it never excludes it.
-        return max(best * INFERRED_TYPE, INFERRED_FLOOR)
 
     def _intern_scope(self, scope: text.Scope) -> int:
         sid = self._scope_id.get(scope)

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from terreau.core.french import fold
 
 from . import communes, geodata
+from .places import ADJECTIVES as _ADJECTIVES
+from .places import AMBIGUOUS_PLACES as _AMBIGUOUS_PLACES
+from .places import FORMER_REGIONS
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -24,43 +27,6 @@ _WORD = re.compile(r"[^\W_]+")
 # after "dans le", "en" or "département".
 _PLACE_PREFIX = r"(?:dans|sur|en|a|au|aux|d|de|du|des|et|ou|autour\s+de|pres\s+de|departement)\s+(?:(?:tout|toute|tous|toutes)\s+)?(?:(?:la|le|les|l|du|de|des)\s+)?"
 _STRICT_PREFIX = r"(?:dans\s+(?:la|le|les|l)|en|departement\s+(?:de\s+la|de\s+l|du|des|de))\s+"
-_AMBIGUOUS_PLACES = frozenset(
-    [
-        "nord",
-        "cher",
-        "somme",
-        "lot",
-        "var",
-        "manche",
-        "ain",
-        "orne",
-        "oise",
-        "eure",
-        "gard",
-        "loire",
-        "marne",
-        "meuse",
-        "aude",
-        "creuse",
-        "indre",
-        "doubs",
-        "tarn",
-        "gers",
-        "landes",
-        "vosges",
-        "jura",
-        "cantal",
-        "allier",
-        "aisne",
-        "savoie",
-        "centre",
-        "est",
-        "ouest",
-        "sud",
-        "charente",
-        "vienne",
-    ]
-)
 
 
 _PLACE_LABELS: dict[str, str] = {}
@@ -81,34 +47,7 @@ def _place_table() -> list[tuple[str, frozenset[str]]]:
             add(prefecture, [code])
         if geodata.REGIONS.get(region):
             add(geodata.REGIONS[region], [code])
-    for name, codes in {
-        "Poitou-Charentes": "16 17 79 86",
-        "Alsace": "67 68",
-        "Lorraine": "54 55 57 88",
-        "Limousin": "19 23 87",
-        "Aquitaine": "24 33 40 47 64",
-        "Champagne-Ardenne": "08 10 51 52",
-        "Picardie": "02 60 80",
-        "Nord-Pas-de-Calais": "59 62",
-        "Midi-Pyrénées": "09 12 31 32 46 65 81 82",
-        "Languedoc-Roussillon": "11 30 34 48 66",
-        "Auvergne": "03 15 43 63",
-        "Rhône-Alpes": "01 07 26 38 42 69 73 74",
-        "Bourgogne": "21 58 71 89",
-        "Franche-Comté": "25 39 70 90",
-        "Basse-Normandie": "14 50 61",
-        "Haute-Normandie": "27 76",
-        "Pays basque": "64",
-        "Poitou": "79 86",
-        "Touraine": "37",
-        "Anjou": "49",
-        "Berry": "18 36",
-        "Provence": "04 13 83 84",
-        "Sologne": "41 45 18",
-        "Bretagne historique": "22 29 35 44 56",
-        "Corse": "2A 2B",
-        "Savoie Mont Blanc": "73 74",
-    }.items():
+    for name, codes in FORMER_REGIONS.items():
         add(name, codes.split())
     return sorted(((k, frozenset(v)) for k, v in places.items()), key=lambda kv: -len(kv[0]))
 
@@ -184,88 +123,6 @@ _ON_SITE_RE = re.compile(
     r"chez\s+(?:vous|eux|nous|les\s+habitants)|venir\s+(?:chercher|recuperer|retirer)|a\s+recuperer|"
     r"a\s+retirer|a\s+venir\s+chercher|enlevement|manutention|physiquement|rencontrer)\b"
 )
-# Regions and departments named by an adjective ("associations lorraines"): stem -> place.
-_ADJECTIVES = {
-    "lorrain": "Lorraine",
-    "alsacien": "Alsace",
-    "breton": "Bretagne",
-    "picard": "Picardie",
-    "normand": "Normandie",
-    "aquitain": "Aquitaine",
-    "occitan": "Occitanie",
-    "francilien": "Île-de-France",
-    "auvergnat": "Auvergne",
-    "limousin": "Limousin",
-    "girondin": "Gironde",
-    "poitevin": "Poitou",
-    "aveyronnais": "Aveyron",
-    "landais": "Landes",
-    "vendeen": "Vendée",
-    "vosgien": "Vosges",
-    "ardennais": "Ardennes",
-    "mosellan": "Moselle",
-    "meusien": "Meuse",
-    "audois": "Aude",
-    "gersois": "Gers",
-    "tarnais": "Tarn",
-    "lotois": "Lot",
-    "ariegeois": "Ariège",
-    "correzien": "Corrèze",
-    "creusois": "Creuse",
-    "perigourdin": "Dordogne",
-    "bearnais": "Pyrénées-Atlantiques",
-    "finisterien": "Finistère",
-    "morbihannais": "Morbihan",
-    "costarmoricain": "Côtes-d'Armor",
-    "nordiste": "Nord",
-    "samarien": "Somme",
-    "charentais": "Charente",
-    "bas rhinois": "Bas-Rhin",
-    "haut rhinois": "Haut-Rhin",
-    "deux sevrien": "Deux-Sèvres",
-    "savoyard": "Savoie",
-    "basque": "Pays basque",
-    "franc comtois": "Franche-Comté",
-    "comtois": "Franche-Comté",
-    "ligerien": "Pays de la Loire",
-    "angevin": "Maine-et-Loire",
-    "sarthois": "Sarthe",
-    "mayennais": "Mayenne",
-    "manchois": "Manche",
-    "ornais": "Orne",
-    "calvadosien": "Calvados",
-    "eurois": "Eure",
-    "seinomarin": "Seine-Maritime",
-    "icaunais": "Yonne",
-    "nivernais": "Nièvre",
-    "jurassien": "Jura",
-    "belfortain": "Territoire de Belfort",
-    "loiretain": "Loiret",
-    "eurelien": "Eure-et-Loir",
-    "berrichon": "Berry",
-    "tourangeau": "Touraine",
-    "vauclusien": "Vaucluse",
-    "varois": "Var",
-    "azureen": "Alpes-Maritimes",
-    "provencal": "Provence",
-    "haut alpin": "Hautes-Alpes",
-    "dromois": "Drôme",
-    "ardechois": "Ardèche",
-    "iserois": "Isère",
-    "bourbonnais": "Allier",
-    "cantalien": "Cantal",
-    "champenois": "Champagne-Ardenne",
-    "marnais": "Marne",
-    "axonais": "Aisne",
-    "isarien": "Oise",
-    "gardois": "Gard",
-    "heraultais": "Hérault",
-    "catalan": "Pyrénées-Orientales",
-    "lozerien": "Lozère",
-    "gascon": "Gers",
-    "corse": "Corse",
-    "bourguignon": "Bourgogne",
-}
 _ADJECTIVE_NOUNS = (
     "asso|assos|association|associations|structure|structures|acteur|acteurs|habitant|habitants|entreprise|entreprises|"
     "commune|communes|famille|familles|public|publics|jeunes|club|clubs|collectivite|collectivites|"

@@ -24,6 +24,10 @@ from terreau.core.french import fold
 
 from . import lexicon
 from .scope import NO_SCOPE, Scope, parse_scope  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
+from .wordlists import CONTEXT as _CONTEXT
+from .wordlists import DETERMINERS as _DETERMINERS
+from .wordlists import PLANT_WORDS as _PLANT_WORDS
+from .wordlists import PREMISES_NEXT as _PREMISES_NEXT
 
 _WORD = re.compile(r"[^\W_]+")
 # French stop words and the words that carry no matching information in this field.
@@ -48,67 +52,6 @@ MARKERS = {
     "RENOVATION",
 }
 
-_DETERMINERS = frozenset(
-    [
-        "un",
-        "le",
-        "du",
-        "des",
-        "notre",
-        "nos",
-        "votre",
-        "vos",
-        "ce",
-        "ces",
-        "cet",
-        "leur",
-        "leurs",
-        "les",
-        "mon",
-        "mes",
-        "son",
-        "ses",
-        "au",
-        "aux",
-        "d",
-        "l",
-        "de",
-        "grand",
-        "grands",
-        "petit",
-        "petits",
-        "beau",
-        "beaux",
-        "nouveau",
-        "nouveaux",
-        "vrai",
-        "premier",
-    ]
-)
-_PREMISES_NEXT = frozenset(
-    [
-        "associatif",
-        "associatifs",
-        "commercial",
-        "commerciaux",
-        "vacant",
-        "vacants",
-        "partage",
-        "partages",
-        "disponible",
-        "disponibles",
-        "equipe",
-        "equipes",
-        "meuble",
-        "meubles",
-        "adapte",
-        "adaptes",
-        "chauffe",
-        "chauffes",
-        "accessible",
-        "accessibles",
-    ]
-)
 _GROUP_WORDS = frozenset(
     ["group", "groupe", "equip", "binom", "collect", "collectif", "comit", "bureau", "promot", "cohort"]
 )
@@ -165,67 +108,6 @@ _RULE_WORDS = frozenset(
 )
 _RULE_STEMS = frozenset({"format", "form"})
 
-# Words whose meaning depends on the next word: "salle de sport" is not a meeting room, "jeunes pousses"
-# are start-ups, "collecte de données" is not a food drive, "parc informatique" is not a park.
-_CONTEXT = {
-    "salle": (
-        {
-            "sport",
-            "sports",
-            "sportive",
-            "gym",
-            "gymnastique",
-            "fitness",
-            "musculation",
-            "danse",
-            "escalade",
-            "omnisports",
-            "arts",
-            "combat",
-        },
-        "sallesport",
-    ),
-    "collecte": (
-        {"donnees", "data", "informations", "statistiques", "avis", "temoignages", "mesures"},
-        "collectedonnees",
-    ),
-    "parc": (
-        {
-            "informatique",
-            "ordinateurs",
-            "machines",
-            "pc",
-            "postes",
-            "tablettes",
-            "numerique",
-            "materiel",
-            "imprimantes",
-        },
-        "parcinfo",
-    ),
-    "espace": ({"vert", "verts"}, "espacesverts"),
-    "portage": ({"salarial"}, "portagesalarial"),
-    "regie": ({"quartier", "quartiers", "territoire"}, "regiequartier"),
-    "batterie": (
-        {
-            "velo",
-            "velos",
-            "voiture",
-            "voitures",
-            "telephone",
-            "telephones",
-            "trottinette",
-            "trottinettes",
-            "electrique",
-            "electriques",
-            "lithium",
-            "ordinateur",
-            "ordinateurs",
-        },
-        "batterieelec",
-    ),
-    "plateforme": ({"logistique", "stockage", "distribution", "entrepot"}, "plateformelog"),
-}
 _CONTEXT_FORMS = {
     "salles": "salle",
     "collectes": "collecte",
@@ -238,27 +120,6 @@ _CONTEXT_FORMS = {
 }
 # "Restauration du four, d'un lavoir": the repair of a thing, not catering.
 _REPAIR_NEXT = frozenset(["du", "de", "d", "des"])
-# "Jeunes pousses" are start-ups, unless the text is about plants ("jeunes pousses de légumes").
-_PLANT_WORDS = frozenset(
-    [
-        "legumes",
-        "plants",
-        "plantes",
-        "arbres",
-        "fruitiers",
-        "fruits",
-        "salades",
-        "tomates",
-        "fleurs",
-        "haies",
-        "jardin",
-        "jardins",
-        "potager",
-        "semis",
-        "boutures",
-        "maraichage",
-    ]
-)
 
 
 _CONTEXT_WORDS = frozenset(["jeune", "jeunes", "restauration", *_CONTEXT, *_CONTEXT_FORMS])

@@ -299,7 +299,7 @@ def _phrases_in(concept: str, terms: set[str]) -> list[str]:
     by_stem = _PHRASES_BY_STEM.get(concept)
     if not by_stem:
         return []
-    found = {p for t in terms.intersection(by_stem) for p in by_stem[t] if p[2] <= terms}
+    found = {p for t in terms if t in by_stem for p in by_stem[t] if p[2] <= terms}
     if len(found) == 1:
         return [next(iter(found))[1]]
     return [label for _n, label, _stems in sorted(found)]

@@ -174,26 +174,16 @@ class Organisation(TimeStampedModel):
 
 
 class OrganisationFilter(models.Model):
-    """PostgreSQL only: what the directory's filters test, one narrow row per organisation (no text).
-
-    At 2,000,000 organisations a search with filters and no text walked the (name, id) index of the 4 GB
-    organisation table until 20 rows passed the filters (docs/benchmarks.md). Here every filterable value of
-    an organisation is a token of ``facets`` (a GIN-indexed text array: "k:<kind>", "d:<department>",
-    "b:<branch id>", "t:<theme>" for its own themes and those of its public active needs and offers,
-    "y:<type>", "r:<direction>", "y:<type>:<direction>" for its public active needs and offers), so that
-    filters are answered from an index and the rows that match are read from this small table, in the
-    order of ``(name, organisation)``. Its pk, ``branch`` and ``visibility`` mirror the organisation's, so
-    the organisation's own access rule applies to it unchanged.
-
-    Written by ``terreau.directory.search.reindex_organisations`` (every save, import and signal goes
-    through it) with one set-based statement (``search.pg_filter_upsert_sql``); SQLite keeps the filters
-    on the organisation rows (``queries._filtered``) and leaves this table empty.
-    """
+    """PostgreSQL only: one narrow row per organisation holding what the directory's filters test: ``kind``
+    and the ``facets`` tokens (GIN): "d:<department>", "b:<branch id>", "t:<theme>" (own themes and those of
+    public active needs and offers), "y:<type>", "r:<direction>", "y:<type>:<direction>" (public active
+    needs and offers). pk, branch and visibility mirror the organisation's (same access rule). Written by
+    ``search.reindex_organisations`` (``search.pg_filter_rows_sql``); empty on SQLite (``_rows_filtered``)."""
 
     ACCESS = Organisation.ACCESS
 
-    # ON DELETE CASCADE in the database (migration 0010), not in Django: deleting an organisation deletes its
-    # needs, whose signals reindex it (and would write its filter row again) before the row itself goes.
+    # ON DELETE CASCADE in the database (migration 0010): the signals of an organisation's deleted needs
+    # reindex it (writing its filter row again) before Django deletes the organisation itself.
     organisation = models.OneToOneField(
         Organisation,
         on_delete=models.DO_NOTHING,
@@ -202,6 +192,7 @@ class OrganisationFilter(models.Model):
         related_name="filter_row",
     )
     name = models.CharField(max_length=255)
+    kind = models.CharField(max_length=20, choices=OrganisationKind.choices)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
     branch = models.ForeignKey(
         "core.Branch",
@@ -215,7 +206,20 @@ class OrganisationFilter(models.Model):
     facets = ArrayField(models.TextField(), default=list)
 
     class Meta:
-        indexes = [models.Index(fields=["name", "organisation"], name="directory_filter_name_idx")]
+        # Name order read from the indexes alone (filters tested on the included columns); kind first in the
+        # second: names follow kinds ("Fondation ..."), the first foundations come after most names.
+        indexes = [
+            models.Index(
+                fields=["name", "organisation"],
+                include=["visibility", "branch", "facets"],
+                name="directory_filter_name_idx",
+            ),
+            models.Index(
+                fields=["kind", "name", "organisation"],
+                include=["visibility", "branch", "facets"],
+                name="directory_filter_kind_name_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -171,17 +171,21 @@ def _branch_ids(params: DirectoryParams) -> list[int]:
     return list(Branch.objects.filter(slug__in=params.branches).values_list("id", flat=True))
 
 
-def _filter_rows(actor: Actor, params: DirectoryParams) -> QuerySet[OrganisationFilter]:
+def _filter_rows(
+    actor: Actor, params: DirectoryParams, *, rows: QuerySet[OrganisationFilter] | None = None
+) -> QuerySet[OrganisationFilter]:
     """PostgreSQL: the filter rows (models.OrganisationFilter) of the organisations the actor may see that
     pass ``params``'s filters (not its text), answered by the GIN index of their facets.
 
     Same rows as the filters of ``_rows_filtered``: a facet of a need or offer comes from the organisation's
     public active ones, which everybody who may see the organisation may see; the private ones a user may
-    see (``_private_needs``, None for most users) are tested on their own rows, as there.
+    see (``_private_needs``, None for most users) are tested on their own rows, as there. ``rows``: where to
+    look instead of the visible rows (a caller that applies ``visible()`` to the organisations itself).
     """
-    rows = visible(actor, OrganisationFilter.objects.all())
+    if rows is None:
+        rows = visible(actor, OrganisationFilter.objects.all())
     if params.kinds:
-        rows = rows.filter(facets__overlap=[f"k:{v}" for v in params.kinds])
+        rows = rows.filter(kind__in=params.kinds)
     if params.departments:
         rows = rows.filter(facets__overlap=[f"d:{v}" for v in params.departments])
     if params.branches:
@@ -219,15 +223,16 @@ def _filter_rows(actor: Actor, params: DirectoryParams) -> QuerySet[Organisation
 def _filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:
     """Visible organisations matching ``params`` (with ``rank`` when searched), ordered; no details.
 
-    PostgreSQL answers the filters from the filter rows (``_filter_rows``), SQLite from the organisation
-    rows (``_rows_filtered``): the same organisations."""
-    if is_postgresql() and params.has_filters:
-        qs = visible(actor, Organisation.objects.all()).filter(
-            pk__in=_filter_rows(actor, params).values("pk")
-        )
-        qs, searched = apply_search(qs, params.q, private_needs=_private_needs(actor))
-        return qs.order_by("-rank", "name", "pk") if searched else qs.order_by("name", "pk"), searched
-    return _rows_filtered(actor, params)
+    PostgreSQL answers filters on needs, offers or themes from the filter rows (``_filter_rows``, every
+    filter of ``params`` there), instead of probing the needs of every candidate; with filters on the
+    organisation's own columns only, those stay on its row, where their indexes intersect with the
+    full-text index. SQLite tests everything on the rows (``_rows_filtered``): the same organisations."""
+    if not (is_postgresql() and (params.themes or params.types or params.direction)):
+        return _rows_filtered(actor, params)
+    rows = _filter_rows(actor, params, rows=OrganisationFilter.objects.all())
+    qs = visible(actor, Organisation.objects.all()).filter(pk__in=rows.values("pk"))
+    qs, searched = apply_search(qs, params.q, private_needs=_private_needs(actor))
+    return qs.order_by("-rank", "name", "pk") if searched else qs.order_by("name", "pk"), searched
 
 
 def _rows_filtered(actor: Actor, params: DirectoryParams) -> tuple[QuerySet[Organisation], bool]:

@@ -357,11 +357,10 @@ def pg_filter_rows_sql(where: str) -> str:
     the benchmarks' generator: they cannot drift apart. Public active needs and offers only: those every
     user who may see the organisation may see (the private ones are tested per user by the search)."""
     return f"""
-        INSERT INTO directory_organisationfilter AS f (organisation_id, name, visibility, branch_id, facets)
-        SELECT o.id, o.name, o.visibility, o.branch_id, ARRAY(
+        INSERT INTO directory_organisationfilter AS f (organisation_id, name, kind, visibility, branch_id, facets)
+        SELECT o.id, o.name, o.kind, o.visibility, o.branch_id, ARRAY(
             SELECT DISTINCT s.x FROM (
-                SELECT 'k:' || o.kind
-                UNION ALL SELECT 'd:' || c.department_id FROM territories_commune AS c WHERE c.code = o.commune_id
+                SELECT 'd:' || c.department_id FROM territories_commune AS c WHERE c.code = o.commune_id
                 UNION ALL SELECT 'b:' || o.branch_id
                 UNION ALL SELECT 't:' || ot.theme_id FROM directory_organisation_themes AS ot
                     WHERE ot.organisation_id = o.id
@@ -373,10 +372,10 @@ def pg_filter_rows_sql(where: str) -> str:
         FROM directory_organisation AS o
         WHERE {where}
         ON CONFLICT (organisation_id) DO UPDATE SET
-            name = EXCLUDED.name, visibility = EXCLUDED.visibility, branch_id = EXCLUDED.branch_id,
-            facets = EXCLUDED.facets
-        WHERE (f.name, f.visibility, f.branch_id, f.facets)
-            IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.visibility, EXCLUDED.branch_id, EXCLUDED.facets)
+            name = EXCLUDED.name, kind = EXCLUDED.kind, visibility = EXCLUDED.visibility,
+            branch_id = EXCLUDED.branch_id, facets = EXCLUDED.facets
+        WHERE (f.name, f.kind, f.visibility, f.branch_id, f.facets)
+            IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.visibility, EXCLUDED.branch_id, EXCLUDED.facets)
     """  # noqa: S608 (constant SQL; values are parameters)
 
 

@@ -242,7 +242,6 @@ def test_filter_rows_hold_the_facets_of_public_active_needs_only():
     row = OrganisationFilter.objects.get(pk=org.pk)
     assert row.facets == sorted(
         [
-            "k:company",
             "d:16",
             f"b:{org.branch_id}",
             "t:jeunesse",
@@ -252,7 +251,12 @@ def test_filter_rows_hold_the_facets_of_public_active_needs_only():
             "y:materiel:need",
         ]
     )
-    assert (row.name, row.visibility, row.branch_id) == (org.name, org.visibility, org.branch_id)
+    assert (row.name, row.kind, row.visibility, row.branch_id) == (
+        org.name,
+        org.kind,
+        org.visibility,
+        org.branch_id,
+    )
 
 
 @postgresql_only

@@ -5,7 +5,6 @@ import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 BLOCK = 200_000
 CREATE_GIN = "CREATE INDEX IF NOT EXISTS directory_filter_facets_gin ON directory_organisationfilter USING gin (facets)"
 
@@ -70,6 +69,20 @@ class Migration(migrations.Migration):
                 ),
                 ("name", models.CharField(max_length=255)),
                 (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("association", "Association"),
+                            ("company", "Entreprise"),
+                            ("foundation", "Fondation"),
+                            ("public_body", "Collectivité ou organisme public"),
+                            ("host_structure", "Structure d'accueil"),
+                            ("other", "Autre"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
                     "visibility",
                     models.CharField(
                         choices=[("public", "Public"), ("branch", "Réservé à l'antenne")],
@@ -96,7 +109,18 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [models.Index(fields=["name", "organisation"], name="directory_filter_name_idx")],
+                "indexes": [
+                    models.Index(
+                        fields=["name", "organisation"],
+                        include=("visibility", "branch", "facets"),
+                        name="directory_filter_name_idx",
+                    ),
+                    models.Index(
+                        fields=["kind", "name", "organisation"],
+                        include=("visibility", "branch", "facets"),
+                        name="directory_filter_kind_name_idx",
+                    ),
+                ],
             },
         ),
         migrations.RunPython(fill_pg, migrations.RunPython.noop),

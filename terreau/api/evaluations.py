@@ -352,7 +352,7 @@ class EvaluationViewSet(
         # Reading raw answers is recorded, page by page, as their spreadsheet's download is.
         audit_export(
             request,
-            target=_("Réponses anonymisées de l'évaluation « %(title)s » (API)")
+            target=_("Réponses pseudonymisées de l'évaluation « %(title)s » (API)")
             % {"title": evaluation.title},
             obj=evaluation,
             branch_id=evaluation.program.branch_id,

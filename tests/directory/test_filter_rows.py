@@ -263,7 +263,7 @@ def test_filter_rows_hold_the_facets_of_public_active_needs_only():
 def test_the_migration_fills_the_rows_as_reindexing_does(world):
     kept = rows()
     OrganisationFilter.objects.all().delete()
-    migration = importlib.import_module("terreau.directory.migrations.0010_organisation_filter")
+    migration = importlib.import_module("terreau.directory.migrations.0011_filter_kind")
     with connection.schema_editor() as editor:
         migration.fill_pg(None, editor)
     assert rows() == kept

@@ -1,11 +1,10 @@
-"""The directory's filter rows (OrganisationFilter, PostgreSQL only): the table, filled set-based for the
-existing organisations (blocks of ids, the same statement as reindexing), then its GIN index on facets."""
+"""The directory's filter rows (OrganisationFilter, PostgreSQL only): the table, its GIN index on facets and
+its foreign key (ON DELETE CASCADE); migration 0011 adds the kind and fills the rows."""
 
 import django.contrib.postgres.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-BLOCK = 200_000
 CREATE_GIN = "CREATE INDEX IF NOT EXISTS directory_filter_facets_gin ON directory_organisationfilter USING gin (facets)"
 
 CREATE_FK = (
@@ -16,17 +15,8 @@ CREATE_FK = (
 
 
 def fill_pg(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    from terreau.directory.search import filter_sql_params, pg_filter_rows_sql
-
-    sql = pg_filter_rows_sql("o.id BETWEEN %(first)s AND %(last)s")
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT min(id), max(id) FROM directory_organisation")
-        low, high = cursor.fetchone()
-        if low is not None:
-            for first in range(low, high + 1, BLOCK):
-                cursor.execute(sql, {**filter_sql_params(), "first": first, "last": first + BLOCK - 1})
+    """Filled by migration 0011 (with the statement of that time): nothing here, so that this migration
+    does not run today's statement against the columns of its own time."""
 
 
 def index_pg(apps, schema_editor):
@@ -69,20 +59,6 @@ class Migration(migrations.Migration):
                 ),
                 ("name", models.CharField(max_length=255)),
                 (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("association", "Association"),
-                            ("company", "Entreprise"),
-                            ("foundation", "Fondation"),
-                            ("public_body", "Collectivité ou organisme public"),
-                            ("host_structure", "Structure d'accueil"),
-                            ("other", "Autre"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                (
                     "visibility",
                     models.CharField(
                         choices=[("public", "Public"), ("branch", "Réservé à l'antenne")],
@@ -109,18 +85,7 @@ class Migration(migrations.Migration):
                 ),
             ],
             options={
-                "indexes": [
-                    models.Index(
-                        fields=["name", "organisation"],
-                        include=("visibility", "branch", "facets"),
-                        name="directory_filter_name_idx",
-                    ),
-                    models.Index(
-                        fields=["kind", "name", "organisation"],
-                        include=("visibility", "branch", "facets"),
-                        name="directory_filter_kind_name_idx",
-                    ),
-                ],
+                "indexes": [models.Index(fields=["name", "organisation"], name="directory_filter_name_idx")],
             },
         ),
         migrations.RunPython(fill_pg, migrations.RunPython.noop),

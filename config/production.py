@@ -33,6 +33,8 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.Compresse
 
 # Shared by every process and machine: the login and password-reset limits count in the cache.
 CACHES = {"default": env_cache("TERREAU_CACHE_URL", "db://")}
+# Anonymous visitors share the map's and the API lists' totals for a minute (terreau.core.public_totals).
+TERREAU_PUBLIC_TOTALS_SECONDS = env_int("TERREAU_PUBLIC_TOTALS_SECONDS", 60)
 
 SECURE_SSL_REDIRECT = env_bool("TERREAU_SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

@@ -126,6 +126,8 @@ DATABASE_ROUTERS = ["terreau.core.db_routers.QueueOnPostgresOnly"]
 # Statistical confidentiality (docs: ../shared/domain/facts.md): no evaluation figure is published on fewer
 # respondents than this; each evaluation may raise it (never below 3).
 TERREAU_EVALUATION_MIN_COUNT = env_int("TERREAU_EVALUATION_MIN_COUNT", 5)
+# Seconds anonymous visitors share a public total (map counts, API list counts): terreau.core.public_totals.
+TERREAU_PUBLIC_TOTALS_SECONDS = env_int("TERREAU_PUBLIC_TOTALS_SECONDS", 0)
 TERREAU_JOBS_INLINE = env_bool(
     "TERREAU_JOBS_INLINE", DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 )

@@ -8,9 +8,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -45,6 +47,7 @@ from terreau.api.serializers import (
     RegionSerializer,
 )
 from terreau.core.access import get_for, visible
+from terreau.core.public_totals import public_total
 from terreau.directory import services as directory_services
 from terreau.directory.models import (
     Direction,
@@ -55,6 +58,26 @@ from terreau.directory.models import (
 )
 from terreau.directory.queries import DirectoryParams, directory_queryset
 from terreau.territories.models import Commune, Department, Region
+
+
+class _SharedCountPaginator(DjangoPaginator):
+    """Anonymous requests: the list's total is shared a short while (terreau.core.public_totals)."""
+
+    @cached_property
+    def count(self) -> int:
+        return public_total(
+            namespace="api-count",
+            queryset=self.object_list,
+            compute=lambda: DjangoPaginator.count.func(self),
+            anonymous=True,
+        )
+
+    def page(self, number: Any) -> Any:
+        # Django cuts the last page at the total: a shared total a little behind would hide the newest rows'
+        # neighbours. The page is the slice itself (DRF uses no orphans).
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
 class ApiPagination(PageNumberPagination):
@@ -83,6 +106,8 @@ class ApiPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         self._number(request, self.page_query_param, None)
+        anonymous = getattr(request.user, "is_authenticated", True) is False
+        self.django_paginator_class = _SharedCountPaginator if anonymous else DjangoPaginator
         return super().paginate_queryset(queryset, request, view)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import BooleanField, Case, Count, F, FloatField, Q, Value, When
 from django.urls import reverse
 
+from terreau.core.public_totals import public_total
 from terreau.directory.models import Organisation, OrganisationKind
 from terreau.directory.queries import DirectoryParams, directory_queryset
 
@@ -93,7 +94,12 @@ def department_counts(*, user: Any, params: DirectoryParams) -> dict[str, tuple[
         .annotate(n=Count("pk"))
         .order_by("commune__department_id")
     )
-    return {code: (name, n) for code, name, n in rows}
+    return public_total(
+        namespace="map-departments",
+        queryset=rows,
+        compute=lambda: {code: (name, n) for code, name, n in rows},
+        anonymous=getattr(user, "is_authenticated", True) is False,
+    )
 
 
 def map_markers(*, user: Any, params: DirectoryParams, limit: int | None = None) -> tuple[list[dict], bool]:

@@ -357,6 +357,9 @@ class NeedOffer(TimeStampedModel):
         ordering = ["-updated_at", "pk"]
         indexes = [
             models.Index(fields=["direction", "status"]),
+            models.Index(
+                fields=["direction", "-updated_at", "id"], name="directory_no_recent_idx"
+            ),  # API lists
             models.Index(fields=["type", "theme"]),
             # Covering indexes of the directory's filters on needs and offers (index-only scans).
             models.Index(
@@ -366,8 +369,7 @@ class NeedOffer(TimeStampedModel):
                 fields=["type", "direction", "status", "visibility", "organisation"],
                 name="directory_no_type_filter_idx",
             ),
-            # Index-only probes of one organisation's needs and offers: the directory's filters when
-            # checked per candidate of a text search, and the open needs/offers counts of a result page.
+            # Index-only probes of one organisation's items: filters per text-search candidate, open counts.
             models.Index(
                 fields=["organisation", "status", "visibility", "direction", "type", "theme"],
                 name="directory_no_org_probe_idx",

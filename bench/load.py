@@ -189,6 +189,8 @@ def start_server(args, workdir: Path) -> str:
         env,
         workdir / "web.log",
     )
+    global JOBS_BEFORE_WORKER
+    JOBS_BEFORE_WORKER = _last_job_id()
     start([str(BIN / "terreau"), "worker"], env, workdir / "worker.log")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -205,7 +207,46 @@ def start_server(args, workdir: Path) -> str:
     step(f"Serveur prêt sur {base} ({args.workers} workers gunicorn, terreau worker).")
     if not args.directory_only and not args.skip_rebuild:
         rebuild_suggestions(env, args.rebuild_timeout)
+    elif not args.directory_only:
+        wait_for_warm_index(args.rebuild_timeout)
     return base
+
+
+JOBS_BEFORE_WORKER = 0
+
+
+def _last_job_id() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM procrastinate_jobs")
+        return cursor.fetchone()[0]
+
+
+def wait_for_warm_index(timeout: float) -> None:
+    """A starting worker builds its matching index (the matching.warm job) before the change jobs need it:
+    the measure starts once it has, as on a server that has been running (the build is not measured here)."""
+    from django.db import connection
+
+    step("Le worker construit son index de complémentarités (matching.warm)…")
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT status FROM procrastinate_jobs WHERE task_name = 'matching.warm' AND id > %s "
+                "ORDER BY id DESC LIMIT 1",
+                [JOBS_BEFORE_WORKER],
+            )
+            row = cursor.fetchone()
+        if row and row[0] == "succeeded":
+            step(f"  index prêt en {time.perf_counter() - started:.0f} s")
+            return
+        if row and row[0] in ("failed", "cancelled", "aborted"):
+            sys.exit(f"matching.warm : {row[0]}")
+        if PROCESSES[1].poll() is not None:
+            sys.exit("Le worker s'est arrêté pendant la construction de son index.")
+        time.sleep(2)
+    sys.exit(f"Index du worker non prêt après {timeout:.0f} s.")
 
 
 def rebuild_suggestions(env: dict, timeout: float) -> float:

@@ -4,8 +4,8 @@
   by terreau.matching.signals in the transaction of the change; one waits in the queue at a time (a burst of
   edits is handled by one job, which takes every pending change).
 - matching.rebuild: everything again, every night and on `terreau rebuild-suggestions`.
-- matching.warm: the worker's index built ahead of the change jobs, when a worker starts and every four
-  hours (before WORKER_INDEX_MAX_AGE makes a change job build it): a change job then only updates it, so a
+- matching.warm: the worker's index built ahead of the change jobs (or, after an upgrade of the engine, a
+  full rebuild queued at once), when a worker starts and every four hours (before WORKER_INDEX_MAX_AGE makes a change job build it): a change job then only updates it, so a
   changed need's suggestions are stored within seconds, not after an index build. With several worker
   processes, the one that takes the job is warmed; the others build theirs at their first change.
 
@@ -16,7 +16,9 @@ finds a build started after it was asked for and stops at once).
 
 from __future__ import annotations
 
-from terreau.core.jobs import job, tracking
+from django.utils import timezone
+
+from terreau.core.jobs import defer, job, tracking
 from terreau.matching import store
 
 
@@ -27,6 +29,12 @@ def refresh_suggestions() -> None:
 
 @job(name="matching.warm", retries=1, lock="matching.warm", periodic="20 */4 * * *")
 def warm_index() -> None:
+    build = store.current_build()
+    if build is not None and build.engine_version != store.ENGINE_VERSION:
+        # Rows scored by another version of the engine (an upgrade): everything again now, not at night, or
+        # pages would rank old rows against new ones. The rebuild leaves its index to the worker that runs it.
+        defer(rebuild_suggestions, requested_after=timezone.now().isoformat())
+        return
     store.warm_worker_index()
 
 

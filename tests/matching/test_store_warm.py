@@ -76,3 +76,14 @@ def test_a_starting_worker_queues_the_warm_up(built, django_capture_on_commit_ca
 def test_the_warm_up_is_a_periodic_job_of_its_own():
     assert tasks.warm_index.name == "matching.warm"
     assert tasks.warm_index.queueing_lock == "matching.warm"
+
+
+def test_rows_of_another_engine_version_are_rebuilt_at_once(
+    built, monkeypatch, django_capture_on_commit_callbacks
+):
+    first = store.current_build()
+    monkeypatch.setattr(store, "ENGINE_VERSION", first.engine_version + 1)
+    with django_capture_on_commit_callbacks(execute=True):  # no queue (SQLite): the rebuild runs here
+        tasks.warm_index.func()
+    latest = store.current_build()
+    assert latest.pk != first.pk and latest.engine_version == first.engine_version + 1

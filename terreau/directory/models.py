@@ -357,9 +357,7 @@ class NeedOffer(TimeStampedModel):
         ordering = ["-updated_at", "pk"]
         indexes = [
             models.Index(fields=["direction", "status"]),
-            models.Index(
-                fields=["direction", "-updated_at", "id"], name="directory_no_recent_idx"
-            ),  # API lists
+            models.Index(fields=["direction", "-updated_at", "id"], name="directory_no_recent_idx"),
             models.Index(fields=["type", "theme"]),
             # Covering indexes of the directory's filters on needs and offers (index-only scans).
             models.Index(

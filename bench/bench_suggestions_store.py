@@ -110,7 +110,8 @@ class Phases:
                 self.peak[name] = max(self.peak.get(name, 0.0), rss_mb())
                 self.open.remove(name)
 
-        setattr(owner, attr, classmethod(timed) if raw is not None and attr == "build" else timed)
+        is_classmethod = isinstance(owner, type) and isinstance(owner.__dict__.get(attr), classmethod)
+        setattr(owner, attr, classmethod(timed) if raw is not None and is_classmethod else timed)
 
     def table(self) -> list[str]:
         return [
@@ -120,7 +121,7 @@ class Phases:
 
 
 def instrument() -> Phases:
-    from terreau.matching import engine, indexing, store
+    from terreau.matching import engine, indexing, partitions, store, thresholds
 
     phases = Phases()
     phases.wrap(store, "rebuild_all", "rebuild_all")
@@ -143,6 +144,13 @@ def instrument() -> Phases:
     phases.wrap(store, "_entering_others", "  _entering_others")
     phases.wrap(store, "_existing", "  _existing")
     phases.wrap(store, "_insert", "  _insert")
+    phases.wrap(store, "_delete_returning", "  _delete_returning")
+    phases.wrap(thresholds.Thresholds, "kth", "  Thresholds.kth (in memory)")
+    phases.wrap(thresholds.Thresholds, "from_slots", "Thresholds.from_slots (rebuild)")
+    phases.wrap(partitions, "create", "partitions.create")
+    phases.wrap(partitions, "index", "partitions.index (constraints, indexes, analyse)")
+    phases.wrap(partitions, "attach", "partitions.attach")
+    phases.wrap(partitions, "drop", "partitions.drop (old generation)")
     return phases
 
 

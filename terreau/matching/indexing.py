@@ -198,11 +198,14 @@ _WORKER = _Worker()
 
 
 def reset_worker_index() -> None:
-    """Forget this process's index (tests; the next job builds it again)."""
+    """Forget this process's index and its copy of the stored scores (tests; the next job builds it again)."""
+    from terreau.matching import thresholds
+
     with _WORKER.lock:
         _WORKER.index = None
         _WORKER.position = 0
         _WORKER.build_id = 0
+    thresholds.drop()
 
 
 def set_worker_index(index: engine.Index, *, position: int, build_id: int) -> None:

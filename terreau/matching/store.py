@@ -43,7 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from terreau.matching import engine, indexing
+from terreau.matching import engine, indexing, partitions, thresholds
 from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
 from terreau.matching.selection import ALLIANCE_MIN_SCORE
 
@@ -173,9 +173,9 @@ def _insert(rows: list[StoredSuggestion]) -> None:
         StoredSuggestion.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
 
 
-def _write_new(rows: list[tuple]) -> None:
-    """Rows (_row_values) of a generation nobody else writes yet (the rebuild's): COPY on PostgreSQL, else
-    batches."""
+def _write_new(rows: list[tuple], table: str | None = None) -> None:
+    """Rows (_row_values) of a generation nobody else writes yet (the rebuild's): COPY on PostgreSQL (into
+    the generation's own table when partitioned), else batches."""
     if connection.vendor != "postgresql":
         _insert([StoredSuggestion(**dict(zip(COLUMNS, v, strict=True))) for v in rows])
         return
@@ -184,7 +184,9 @@ def _write_new(rows: list[tuple]) -> None:
     dumps = json.dumps
     with (
         connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {StoredSuggestion._meta.db_table} ({columns}) FROM STDIN") as copy,
+        cursor.cursor.copy(
+            f"COPY {connection.ops.quote_name(table or StoredSuggestion._meta.db_table)} ({columns}) FROM STDIN"
+        ) as copy,
     ):
         write = copy.write_row
         for v in rows:
@@ -192,8 +194,12 @@ def _write_new(rows: list[tuple]) -> None:
 
 
 def _delete_generation(generation: int) -> None:
-    """Deletes a generation's rows by ranges of ids (a rebuild writes its rows with consecutive ids), then
-    whatever is left (rows a job added later): one indexed DELETE per range, no id list round trip."""
+    """Deletes a generation's rows: its table dropped when partitioned (PostgreSQL), else by ranges of ids (a
+    rebuild writes its rows with consecutive ids), then whatever is left (rows a job added later): one
+    indexed DELETE per range, no id list round trip."""
+    if partitions.partitioned():
+        partitions.drop(generation)
+        return
     rows = StoredSuggestion.objects.filter(generation=generation)
     bounds = rows.aggregate(lo=Min("pk"), hi=Max("pk"))
     if bounds["lo"] is not None:
@@ -207,7 +213,12 @@ def _delete_generation(generation: int) -> None:
 
 def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBuild:
     """Computes every suggestion again under a new generation, then swaps it in (see the module's docstring)."""
+    partitioned = partitions.partitioned()
+    if partitioned:  # tables of builds interrupted before they finished (none but the current one is read)
+        current = current_build()
+        partitions.drop_others({current.pk} if current is not None else set())
     build = SuggestionBuild.objects.create(engine_version=ENGINE_VERSION)
+    target = partitions.create(build.pk) if partitioned else None
     position = indexing.last_change_id()  # every change up to here is in the data read now...
     # ...except those not committed yet (a change becomes visible when its transaction commits): the recent
     # ones seen now are known, any other one at or below the position was committed later.
@@ -225,12 +236,19 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     for start in range(0, len(ns), ROWS_PER_BLOCK):
         block = slice(start, start + ROWS_PER_BLOCK)
         block_pairs = engine.ScoredPairs(ns[block], os_[block], sc[block])
-        _write_new(_row_values(index, block_pairs, generation=build.pk))
+        _write_new(_row_values(index, block_pairs, generation=build.pk), target)
         if progress is not None:
             progress(done=min(start + ROWS_PER_BLOCK, len(ns)), total=len(ns))
     pairs = len(ns)
+    copy = thresholds.Thresholds.from_slots(
+        generation=build.pk, k=PER_ITEM, index=index, ns=ns, os_=os_, sc=sc
+    )
     del ns, os_, sc
+    if partitioned:
+        partitions.index(build.pk)  # the parent's constraints and indexes, built once on the full table
     with transaction.atomic():
+        if partitioned:
+            partitions.attach(build.pk)  # no validation scan (CHECK constraint); readers switch below
         build.finished_at = timezone.now()
         build.organisations = len(org_ids)
         build.pairs = pairs  # each pair once (best_pairs, _union_top): as many rows
@@ -244,10 +262,15 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
         MatchingChange.objects.filter(late, done=True).update(done=False)
         MatchingChange.objects.filter(~late, done=False).update(done=True)
     indexing.set_worker_index(index, position=position, build_id=build.pk)
+    copy.done = MatchingChange.objects.filter(done=True).count()
+    thresholds.install(copy)
+    del copy
     # Older generations (the one replaced, and any build interrupted before it finished) are deleted.
     for old in SuggestionBuild.objects.exclude(pk=build.pk).filter(started_at__lte=build.started_at):
         _delete_generation(old.pk)
         old.delete()
+    if partitioned:
+        partitions.drop_others({build.pk})  # tables left by builds whose row is gone
     MatchingChange.objects.filter(
         done=True, id__lte=position, at__lt=timezone.now() - dt.timedelta(days=CHANGE_LOG_DAYS)
     ).delete()
@@ -264,7 +287,14 @@ def warm_worker_index() -> bool:
     build = current_build()
     if build is None:
         return False
-    return indexing.warm_worker_index(current_build_id=build.pk)
+    warmed = indexing.warm_worker_index(current_build_id=build.pk)
+    copy = thresholds.current(generation=build.pk)
+    if copy is None or not copy.complete():
+        done = MatchingChange.objects.filter(done=True).count()
+        copy = thresholds.load(generation=build.pk, k=PER_ITEM)
+        copy.done = done
+        thresholds.install(copy)
+    return warmed
 
 
 def record_change(*, organisation_id: int, need_offer_id: int | None = None, direction: str = "") -> None:
@@ -286,42 +316,91 @@ def refresh_pending() -> int:
         build = rebuild_all()
         done = pending  # then the changes it may have missed, if any
     while True:
-        with transaction.atomic():
-            claimed = list(
-                MatchingChange.objects.select_for_update(skip_locked=True)
-                .filter(done=False)
-                .order_by("id")
-                .values_list("id", "organisation_id", "need_offer_id")[:500]
-            )
-            if not claimed:
-                return done
-            with indexing.worker_index(current_build_id=build.pk) as index:
-                # The changes themselves are applied again: one committed late may be below the position.
-                indexing.apply_changes(index, [(org, item) for _id, org, item in claimed])
-                items: set[tuple[str, str, str]] = set()
-                for _id, org_id, item_id in claimed:
-                    if item_id is None:
-                        need_slots, offer_slots = index.item_slots([str(org_id)])
-                        items.update((str(org_id), "need", n) for n in index.need_ids(need_slots))
-                        items.update((str(org_id), "offer", o) for o in index.offer_ids(offer_slots))
-                        if not need_slots and not offer_slots:
-                            _forget_organisation(org_id, generation=build.pk)
-                    else:
-                        items.add((str(org_id), "", str(item_id)))
-                refresh_items(index, items, generation=build.pk)
-            MatchingChange.objects.filter(id__in=[c[0] for c in claimed]).update(done=True)
-        done += len(claimed)
+        try:
+            handled = _refresh_batch(build)
+        except BaseException:
+            thresholds.drop()  # its updates may belong to a rolled back transaction
+            raise
+        if not handled:
+            return done
+        done += handled
 
 
-def _forget_organisation(org_id: int, *, generation: int) -> None:
+def _refresh_batch(build: SuggestionBuild) -> int:
+    """One batch of pending changes, in one transaction; returns how many (0: none was pending)."""
+    with transaction.atomic():
+        claimed = list(
+            MatchingChange.objects.select_for_update(skip_locked=True)
+            .filter(done=False)
+            .order_by("id")
+            .values_list("id", "organisation_id", "need_offer_id")[:500]
+        )
+        if not claimed:
+            return 0
+        copy = thresholds.current(generation=build.pk)
+        if copy is not None and _deleted_elsewhere(claimed):
+            copy.forget_all()  # rows removed by the ORM's cascade: the others' lists are not known here
+        with indexing.worker_index(current_build_id=build.pk) as index:
+            # The changes themselves are applied again: one committed late may be below the position.
+            indexing.apply_changes(index, [(org, item) for _id, org, item in claimed])
+            items: set[tuple[str, str, str]] = set()
+            for _id, org_id, item_id in claimed:
+                if item_id is None:
+                    need_slots, offer_slots = index.item_slots([str(org_id)])
+                    items.update((str(org_id), "need", n) for n in index.need_ids(need_slots))
+                    items.update((str(org_id), "offer", o) for o in index.offer_ids(offer_slots))
+                    if not need_slots and not offer_slots:
+                        _forget_organisation(org_id, generation=build.pk, copy=copy)
+                else:
+                    items.add((str(org_id), "", str(item_id)))
+            refresh_items(index, items, generation=build.pk, copy=copy)
+        MatchingChange.objects.filter(id__in=[c[0] for c in claimed]).update(done=True)
+        if copy is not None:
+            copy.done += len(claimed)
+    return len(claimed)
+
+
+def _deleted_elsewhere(claimed: list[tuple[int, int, int | None]]) -> bool:
+    """Whether a need, an offer or an organisation of these changes is deleted (its stored rows went with it,
+    deleted by the ORM's cascade where it was deleted)."""
+    from terreau.directory.models import NeedOffer, Organisation
+
+    items = {item for _id, _org, item in claimed if item is not None}
+    orgs = {org for _id, org, _item in claimed}
+    return NeedOffer.objects.filter(pk__in=items).count() < len(items) or (
+        Organisation.objects.filter(pk__in=orgs).count() < len(orgs)
+    )
+
+
+def _delete_returning(condition: str, value: int, *, generation: int) -> list[tuple[int, int, float]]:
+    """Deletes the generation's rows where a column equals a value; returns their (need, offer, score)."""
+    table = connection.ops.quote_name(StoredSuggestion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE generation = %s AND {connection.ops.quote_name(condition)} = %s "  # noqa: S608
+            "RETURNING need_id, offer_id, score",
+            [generation, value],
+        )
+        return cursor.fetchall()
+
+
+def _forget_organisation(org_id: int, *, generation: int, copy: thresholds.Thresholds | None = None) -> None:
     """Gone, or nothing active left: none of its pairs stays."""
-    rows = StoredSuggestion.objects.filter(generation=generation)
-    rows.filter(need_organisation_id=org_id).delete()
-    rows.filter(offer_organisation_id=org_id).delete()
+    for column in ("need_organisation_id", "offer_organisation_id"):
+        deleted = _delete_returning(column, org_id, generation=generation)
+        if copy is not None:
+            copy.deleted(deleted)
 
 
-def refresh_items(index: engine.Index, items: Iterable[tuple[str, str, str]], *, generation: int) -> None:
-    """Replaces the stored pairs of these (organisation id, side or "", item id): see the module docstring."""
+def refresh_items(
+    index: engine.Index,
+    items: Iterable[tuple[str, str, str]],
+    *,
+    generation: int,
+    copy: thresholds.Thresholds | None = None,
+) -> None:
+    """Replaces the stored pairs of these (organisation id, side or "", item id): see the module docstring.
+    `copy`: the worker's copy of the best stored scores, used and kept up to date (None: the database)."""
     for org_id, side, item_id in sorted(items):
         need_slot = offer_slot = None
         if side in ("", "need"):
@@ -336,15 +415,21 @@ def refresh_items(index: engine.Index, items: Iterable[tuple[str, str, str]], *,
                 [offer_slot] if offer_slot is not None else [],
             )
             rows = rows_for(index, own, generation=generation)
-            rows += _entering_others(index, need_slot, offer_slot, own, generation=generation)
+            rows += _entering_others(index, need_slot, offer_slot, own, generation=generation, copy=copy)
         with transaction.atomic():
-            stored = StoredSuggestion.objects.filter(generation=generation)
-            stored.filter(need_id=int(item_id)).delete()
-            stored.filter(offer_id=int(item_id)).delete()
-            _insert(_existing(rows))
+            deleted = _delete_returning("need_id", int(item_id), generation=generation)
+            deleted += _delete_returning("offer_id", int(item_id), generation=generation)
+            written = _existing(rows)
+            _insert(written)
+        if copy is not None:
+            copy.deleted(deleted)
+            copy.inserted((r.need_id, r.offer_id, r.score) for r in written)
+            copy.replaced(int(item_id), [(r.need_id, r.offer_id, r.score) for r in written])
 
 
-def _entering_others(index, need_slot, offer_slot, own: engine.ScoredPairs, *, generation: int):
+def _entering_others(
+    index, need_slot, offer_slot, own: engine.ScoredPairs, *, generation: int, copy=None
+) -> list[StoredSuggestion]:
     """Pairs of the item that enter the other item's best PER_ITEM (beyond the item's own best)."""
     if need_slot is not None:
         ns, os_, sc = index.pairs_for_items([need_slot], ())
@@ -361,7 +446,10 @@ def _entering_others(index, need_slot, offer_slot, own: engine.ScoredPairs, *, g
     if not len(keep):
         return []
     ids = [int(x) for x in other_ids(others[keep])]
-    kth = _kth_scores(other_field, sorted(set(ids)), generation=generation)
+    if copy is not None:
+        kth = copy.kth(other_field, sorted(set(ids)))
+    else:
+        kth = _kth_scores(other_field, sorted(set(ids)), generation=generation)
     entering = []
     for i, other in zip(keep.tolist(), ids, strict=True):
         if other not in kth or float(sc[i]) > kth[other]:

@@ -161,8 +161,8 @@ def test_readers_keep_the_previous_generation_until_the_new_one_is_complete(
     seen_during = []
     real_insert = store._write_new
 
-    def insert_and_read(rows):
-        real_insert(rows)
+    def insert_and_read(rows, *args):
+        real_insert(rows, *args)
         seen_during.append(
             (
                 store.current_build().pk,

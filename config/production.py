@@ -11,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env_bool, env_cache, env_float, env_int, env_list, env_str
 from config.settings import *  # noqa: F403
-from config.settings import _DEV_SECRET, MIDDLEWARE, SECRET_KEY, STATIC_ROOT, STORAGES
+from config.settings import _DEV_SECRET, MIDDLEWARE, SECRET_KEY, SILENCED_SYSTEM_CHECKS, STATIC_ROOT, STORAGES
 
 DEBUG = False
 if SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50:
@@ -93,4 +93,4 @@ if TERREAU_SENTRY_DSN:
 # Preloading HSTS is a one-way commitment for the whole domain: an operator opts in with
 # TERREAU_HSTS_PRELOAD=1; until then the check's reminder is acknowledged here.
 if not SECURE_HSTS_PRELOAD:
-    SILENCED_SYSTEM_CHECKS = ["security.W021"]
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]

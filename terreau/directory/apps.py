@@ -11,4 +11,8 @@ class DirectoryConfig(AppConfig):
         from terreau.directory.roles import membership_roles
 
         register_roles(membership_roles)
-        from terreau.directory import signals  # noqa: F401 (connects the search index handlers)
+        from django.db.models.signals import post_migrate
+
+        from terreau.directory import signals  # connects the search index handlers
+
+        post_migrate.connect(signals.index_unindexed, sender=self)

@@ -216,7 +216,7 @@ def test_filter_rows_follow_every_write(world):
 def rows() -> list[tuple]:
     return list(
         OrganisationFilter.objects.order_by("pk").values_list(
-            "pk", "name", "visibility", "branch_id", "facets"
+            "pk", "name", "kind", "visibility", "branch_id", "facets"
         )
     )
 

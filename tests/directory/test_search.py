@@ -641,3 +641,18 @@ def test_filter_choices_are_cached_and_follow_changes(django_assert_num_queries)
     assert "2A" in [d.code for d in filter_choices().departments]
     BranchFactory(slug="corse", name="Antenne Corse")
     assert "corse" in [b.slug for b in filter_choices().branches]
+
+
+def test_organisations_never_indexed_are_indexed_after_migrate():
+    """A database migrated from before the search index holds organisations without a search document: the
+    post_migrate handler indexes them with today's code (migration 0004 no longer runs today's indexer)."""
+    from django.core.management import call_command
+
+    from terreau.directory.signals import index_unindexed
+
+    org = OrganisationFactory(name="Les Vergers oubliés")
+    Organisation.objects.filter(pk=org.pk).update(search_document="", search_vector=None)
+    assert names("vergers") == []
+    call_command("migrate", verbosity=0)  # nothing to apply: post_migrate still runs
+    assert names("vergers") == ["Les Vergers oubliés"]
+    assert index_unindexed() == 0  # once indexed, nothing more to do

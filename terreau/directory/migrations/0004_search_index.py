@@ -41,12 +41,9 @@ def backwards_pg(apps, schema_editor):
 
 
 def index_existing(apps, schema_editor):
-    Organisation = apps.get_model("directory", "Organisation")
-    ids = list(Organisation.objects.values_list("pk", flat=True))
-    if ids:
-        from terreau.directory.search import reindex_organisations
-
-        reindex_organisations(ids)
+    """Nothing here any more: organisations written before this migration are indexed after the last
+    migration (terreau.directory.signals.index_unindexed, on post_migrate), with today's code against today's
+    schema. Calling today's indexer from here wrote columns and tables later migrations add."""
 
 
 class Migration(migrations.Migration):

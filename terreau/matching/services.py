@@ -140,18 +140,8 @@ class Suggestion:
         return next((p for p in self.pairs if not p.already_proposed), None)
 
 
-ROW_FIELDS = (
-    "need_id",
-    "offer_id",
-    "need_organisation_id",
-    "offer_organisation_id",
-    "score",
-    "reasons",
-    "need_type",
-    "offer_type",
-    "distance_km",
-    "remote",
-)
+# The stored row's columns the pages read: all of store.COLUMNS but the bookkeeping ones.
+ROW_FIELDS = tuple(c for c in store.COLUMNS if c not in ("generation", "engine_version", "computed_at"))
 
 
 def suggestions_ready() -> bool:

@@ -15,7 +15,7 @@ from .candidates import CandidatesMixin
 from .reasons import ReasonsMixin
 from .records import Item, Organisation, PairDetails, Partner, ScoredPairs, item_from_dict
 from .scoring import ScoringMixin
-from .storage import Grow, Side, Vocabulary
+from .storage import BulkTerms, Grow, Side, Vocabulary
 from .tables import (
     CHAMPIONS,
     DEFAULT_KIND,
@@ -30,6 +30,8 @@ from .tables import (
     TYPE_CODES,
     UNKNOWN_TYPE,
 )
+
+ANALYSIS_CACHE = 16_384  # analyses of texts kept while an index is built (cleared when full)
 
 
 class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
@@ -70,7 +72,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         self._ref_date: int | None = None
         self._ref_dirty = True
         self._analysis_cache: dict[str, text.Analysis] = {}
-        self._bulk: dict[str, list[text.Analysis]] | None = None
+        self._bulk: BulkTerms | None = None  # while build() runs
         self._type_reasons: dict[tuple[int, int], str | None] = {}
         self._why_cache: dict[tuple[int, int], list[str]] = {}
         self._phrase_cache: dict[tuple[str, int, str], list[str]] = {}
@@ -81,32 +83,28 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
 
     @classmethod
     def build(cls, organisations: Iterable[Organisation], *, vocabulary: Vocabulary | None = None) -> Index:
-        orgs = list(organisations)
-        analyses: dict[str, text.Analysis] = {}
-        for org in orgs:
-            for item in (*org.needs, *org.offers):
-                if item.text not in analyses:
-                    analyses[item.text] = text.analyse(item.text)
+        """An index of these organisations (any iterable, read once: a generator streams them). The
+        vocabulary's IDF weights come from their texts unless a vocabulary is given.
+
+        One pass: each text is analysed (a bounded cache skips texts repeated nearby), its organisation's
+        arrays are filled, and its terms are kept compact (BulkTerms: term ids and weight codes, no
+        Analysis object); the document frequencies, the vocabulary and the TF-IDF matrices follow, a block
+        of rows at a time. Same index as analysing every text, then vectorising all the analyses."""
+        index = cls(vocabulary if vocabulary is not None else Vocabulary({}, 0))
+        bulk = index._bulk = BulkTerms()
+        try:
+            for org in organisations:
+                index.upsert_organisation(org)
+        finally:
+            index._bulk = None
+            index._analysis_cache = {}
         if vocabulary is None:
-            df: dict[str, int] = {}
-            n_docs = 0
-            for org in orgs:
-                for item in (*org.needs, *org.offers):
-                    n_docs += 1
-                    for term in analyses[item.text].terms:
-                        df[term] = df.get(term, 0) + 1
-            vocabulary = Vocabulary(df, n_docs)
-        index = cls(vocabulary)
-        index._analysis_cache = analyses
-        index._bulk = {"need": [], "offer": []}
-        for org in orgs:
-            index.upsert_organisation(org)
+            vocabulary = index.vocabulary = Vocabulary(*bulk.document_frequencies())
         for side in (index.needs, index.offers):
-            side.main = vocabulary.vectors(index._bulk[side.name])
+            side.main = bulk.matrix(side.name, vocabulary)
             side.main_t = side.main.T.tocsr()
             side.n_main = side.main.shape[0]
-        index._bulk = None
-        index._analysis_cache = {}
+        del bulk
         index.compact()
         return index
 
@@ -131,7 +129,13 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
 
     def _analyse(self, s: str) -> text.Analysis:
         a = self._analysis_cache.get(s)
-        return a if a is not None else text.analyse(s)
+        if a is None:
+            a = text.analyse(s)
+            if self._bulk is not None:  # building: repeated texts are analysed once (bounded memory)
+                if len(self._analysis_cache) >= ANALYSIS_CACHE:
+                    self._analysis_cache.clear()
+                self._analysis_cache[s] = a
+        return a
 
     # -- organisations and items ---------------------------------------------------------------------
 
@@ -208,7 +212,6 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         analysis = self._analyse(item.text)
         s = len(side.ids)
         side.ids.append(item.id)
-        side.texts.append(item.text)
         side.org.append(org)
         inferred = _bits(analysis.types)
         main = _bits(analysis.main_types)
@@ -240,7 +243,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         side.updated.append(item.updated.toordinal() if item.updated else -1)
         side.alive.append(status > 0)
         if self._bulk is not None:
-            self._bulk[side.name].append(analysis)
+            self._bulk.add(side.name, analysis)
         else:
             side.delta[s] = self.vocabulary.vector(analysis)
             side._delta_csr = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -80,18 +81,30 @@ class Vocabulary:
                 vals.append(w)
             lengths[i + 1] = len(cols)
         idx = np.asarray(cols, dtype=np.int32)
+        data, _carry = self._weights(np.asarray(vals, dtype=np.float64), idx, lengths)
+        m = sp.csr_matrix((data, idx, lengths), shape=(len(analyses), len(self.terms)))
+        m.sort_indices()
+        return m
+
+    def _weights(
+        self, vals: np.ndarray, idx: np.ndarray, lengths: np.ndarray, carry: float = 0.0
+    ) -> tuple[np.ndarray, float]:
+        """L2-normalised TF-IDF values (float32) of rows given by raw weights, columns and row bounds
+        (lengths[0] may be > 0: a block of a larger matrix). Row norms come from a running sum of squares
+        over the whole matrix, started at `carry` (the running sum before this block; 0 for the first):
+        blocks normalised one after the other give exactly the values of the whole matrix at once.
+        Returns (values, running sum at the end of the block)."""
         idf = np.asarray(self.idf, dtype=np.float64)
         if len(self._factor) != len(self.terms):
             self._factor = np.where([t.startswith("~") for t in self.terms], CONCEPT_WEIGHT, 1.0)
         factor = self._factor
-        data = (np.asarray(vals, dtype=np.float64) * idf[idx] * factor[idx]).astype(np.float32)
-        sq = np.concatenate([[0.0], np.cumsum(data.astype(np.float64) ** 2)])
-        norms = np.sqrt(sq[lengths[1:]] - sq[lengths[:-1]])
+        data = (vals * idf[idx] * factor[idx]).astype(np.float32)
+        sq = np.cumsum(np.concatenate([[carry], data.astype(np.float64) ** 2]))
+        local = lengths - lengths[0]
+        norms = np.sqrt(sq[local[1:]] - sq[local[:-1]])
         norms[norms == 0] = 1.0
         data /= np.repeat(norms, np.diff(lengths)).astype(np.float32)
-        m = sp.csr_matrix((data, idx, lengths), shape=(len(analyses), len(self.terms)))
-        m.sort_indices()
-        return m
+        return data, float(sq[-1])
 
     def vector(self, analysis: text.Analysis, grow: bool = True) -> tuple[np.ndarray, np.ndarray]:
         m = self.vectors([analysis], grow)
@@ -104,7 +117,6 @@ class Side:
     def __init__(self, name: str):
         self.name = name
         self.ids: list[str] = []
-        self.texts: list[str] = []
         self.type_code: list[str | None] = []  # given code, or the one suggested by the text (for reasons)
         self.org = Grow(np.int32, -1)
         self.mask = Grow(np.int32, 0)
@@ -153,3 +165,87 @@ class Side:
         if self.main.shape[1] < n_cols:
             self.main.resize((self.n_main, n_cols))
             self.main_t.resize((n_cols, self.n_main))
+
+
+class BulkTerms:
+    """The analysed terms of every item added while an index is built, kept compact until the vocabulary is
+    known (the analyses themselves are dropped): per side, each row's term ids (into self.terms, in the
+    order of its analysis) and weight codes, and the surface of each term's first occurrence on that side.
+    Document frequencies are counted from them; matrix() makes a side's TF-IDF rows, exactly as
+    Vocabulary.vectors() of the analyses would (same columns, values, surfaces, order of new terms)."""
+
+    BLOCK = 1 << 20  # nonzeros vectorised at a time (bounded temporaries)
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self.term_id: dict[str, int] = {}
+        self.weights: list[float] = []  # distinct raw weights (1 + log tf): few
+        self._weight_code: dict[float, int] = {}
+        self.rows = {name: _BulkSide() for name in ("need", "offer")}
+
+    def add(self, side: str, analysis: text.Analysis) -> None:
+        rows = self.rows[side]
+        term_id, surfaces, codes = self.term_id, rows.surfaces, self._weight_code
+        ids, weights = rows.ids, rows.codes
+        for term, w in analysis.terms.items():
+            i = term_id.get(term)
+            if i is None:
+                i = term_id[term] = len(self.terms)
+                self.terms.append(term)
+            if i not in surfaces:
+                surfaces[i] = analysis.surfaces.get(term, term)
+            code = codes.get(w)
+            if code is None:
+                code = codes[w] = len(self.weights)
+                self.weights.append(w)
+            ids.append(i)
+            weights.append(code)
+        rows.lengths.append(len(ids))
+
+    def document_frequencies(self) -> tuple[dict[str, int], int]:
+        """({term: number of rows having it}, number of rows) over both sides."""
+        counts = np.zeros(len(self.terms), dtype=np.int64)
+        n_docs = 0
+        for rows in self.rows.values():
+            counts += np.bincount(np.frombuffer(rows.ids, dtype=np.int32), minlength=len(self.terms))
+            n_docs += len(rows.lengths) - 1
+        return {t: int(c) for t, c in zip(self.terms, counts.tolist(), strict=True)}, n_docs
+
+    def matrix(self, side: str, vocabulary: Vocabulary) -> sp.csr_matrix:
+        """The side's L2-normalised TF-IDF rows; its rows are dropped from here. Sides must be made in the
+        order Vocabulary.vectors() would have seen them (needs, then offers)."""
+        rows = self.rows.pop(side)
+        ids = np.frombuffer(rows.ids, dtype=np.int32)
+        lengths = np.array(rows.lengths, dtype=np.int64)
+        codes = np.frombuffer(rows.codes, dtype=np.uint16)
+        # Columns, and surfaces of terms not seen before, in order of first occurrence (as vectors() does).
+        cols = np.full(len(self.terms), -1, dtype=np.int64)
+        present, first = np.unique(ids, return_index=True)
+        for i in present[np.argsort(first, kind="stable")].tolist():
+            term = self.terms[i]
+            cols[i] = vocabulary.column(term)
+            if term not in vocabulary.surfaces:
+                vocabulary.surfaces[term] = rows.surfaces[i]
+        idx = cols[ids].astype(np.int32)
+        del ids, present, first, cols
+        weights = np.asarray(self.weights, dtype=np.float64)
+        data = np.empty(len(idx), dtype=np.float32)
+        n, carry, r0 = len(lengths) - 1, 0.0, 0
+        while r0 < n:
+            r1 = min(n, int(np.searchsorted(lengths, lengths[r0] + self.BLOCK, side="right")) - 1)
+            r1 = max(r1, r0 + 1)
+            a, b = int(lengths[r0]), int(lengths[r1])
+            data[a:b], carry = vocabulary._weights(weights[codes[a:b]], idx[a:b], lengths[r0 : r1 + 1], carry)
+            r0 = r1
+        del rows, codes
+        m = sp.csr_matrix((data, idx, lengths), shape=(n, len(vocabulary.terms)))
+        m.sort_indices()
+        return m
+
+
+class _BulkSide:
+    def __init__(self) -> None:
+        self.ids = array("i")  # term ids of every row, one after the other
+        self.codes = array("H")  # weight codes, parallel to ids
+        self.lengths = array("q", [0])  # row bounds in ids
+        self.surfaces: dict[int, str] = {}  # term id -> surface of its first occurrence on this side

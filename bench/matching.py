@@ -293,28 +293,10 @@ def brute_force(
             dict(zip(*(a.tolist() for a in side.row(s)), strict=True)) if side.alive.a[s] else None
             for s in range(len(side.ids))
         ]
-    # Words of close meaning (engine/neighbours.py): the need's row expanded as q + q N, in pure Python.
-    table = index.neighbour_table().matrix.tocsr()
-    near = {
-        t: dict(
-            zip(
-                table.indices[table.indptr[t] : table.indptr[t + 1]].tolist(),
-                table.data[table.indptr[t] : table.indptr[t + 1]].tolist(),
-                strict=True,
-            )
-        )
-        for t in range(table.shape[0])
-        if table.indptr[t + 1] > table.indptr[t]
-    }
     ns, os_, cs = [], [], []
     for i, vn in enumerate(vocab_vectors["need"]):
         if not vn:
             continue
-        expanded = dict(vn)
-        for t, w in vn.items():
-            for u, s in near.get(t, {}).items():
-                expanded[u] = expanded.get(u, 0.0) + w * s
-        vn = expanded
         for j, vo in enumerate(vocab_vectors["offer"]):
             if not vo:
                 continue

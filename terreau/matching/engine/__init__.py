@@ -1,15 +1,13 @@
 """The complementarity engine: who can give what to whom, and why.
 
-Pure Python + numpy/scipy, plus the vector table of a packaged French word-vector model (no Django, no
-network: neighbours.py). A pair is (need of X, offer of Y), X != Y; its score in [0, 1] is
+Pure Python + numpy/scipy (no Django, no network, no model). A pair is (need of X, offer of Y), X != Y; its
+score in [0, 1] is
 
     relevance x type compatibility x kinds of organisations x geography x status/freshness
 
 - relevance = 0.85 * (1 - exp(-3 * cosine)) + 0.15 * theme similarity, where cosine is between TF-IDF
-  vectors of stems and lexicon concepts (text.py), the query side expanded by the words of close meaning
-  of its terms (q + q N, N from French word vectors: neighbours.py), theme similarity 1 for the same theme
-  code, 0.5 when the organisations' themes meet, 0 otherwise (codes are often missing or wrong: text
-  carries the score);
+  vectors of stems and lexicon concepts (text.py), theme similarity 1 for the same theme code, 0.5 when the
+  organisations' themes meet, 0 otherwise (codes are often missing or wrong: text carries the score);
 - type compatibility from TYPE_COMPATIBILITY (given code, else the kinds of help the text suggests);
 - geography: distance when both organisations have coordinates, else same commune/department/region, and
   the stated scope ("uniquement dans la Vienne": a hard filter; a plain mention: a soft preference);
@@ -27,11 +25,9 @@ into partners a block of organisations at a time with numpy sorts and reductions
 and reasons are written, in bulk, only for the partners that are listed.
 
 The package is split by stage: tables (weights and constants), records (input and output), storage
-(vocabulary and matrices), neighbours (words of close meaning), scoring, candidates, aggregation, reasons,
-and index (the Index class, built from the stages' mixins, and match()). Reasons keep the contract's terse
-format ("sens proche: ordinateurs / informatique" when words of close meaning added to the score);
-reason_sentences() writes them as French sentences for the application's pages. Callers use the names
-exported here.
+(vocabulary and matrices), scoring, candidates, aggregation, reasons, and index (the Index class, built from
+the stages' mixins, and match()). Reasons keep the contract's terse format; reason_sentences() writes them
+as French sentences for the application's pages. Callers use the names exported here.
 """
 
 from .index import EXACT_LIMIT, Index, match

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import scipy.sparse as sp
 
-from .neighbours import NeighbourTable
 from .records import ScoredPairs
 from .storage import Side
 from .tables import AREA_PROXIMITY, MIN_PAIR_SCORE, QUERY_TERMS
@@ -18,20 +17,11 @@ from .tables import AREA_PROXIMITY, MIN_PAIR_SCORE, QUERY_TERMS
 class CandidatesMixin:
     """Index methods that find and score the candidate pairs of items."""
 
-    def neighbour_table(self) -> NeighbourTable:
-        """Words of close meaning of the vocabulary (neighbours.py), brought up to date."""
-        table = self.__dict__.get("_neighbour_table")
-        if table is None:
-            table = self._neighbour_table = NeighbourTable()
-        table.update(self.vocabulary.terms, self.vocabulary.surfaces)
-        return table
-
     def _products(self, query: Side, target: Side, q_slots: list[int]):
-        """(query slot, target slot, cosine) for every target row sharing a term, or a word of close
-        meaning, with the query rows (the query expanded by its terms' neighbours)."""
+        """(query slot, target slot, cosine) for every target row sharing a term with the query rows."""
         n_cols = len(self.vocabulary.terms)
         target.fit_columns(n_cols)
-        q = self.neighbour_table().expand(query.rows(q_slots, n_cols))
+        q = query.rows(q_slots, n_cols)
         q_slots_arr = np.asarray(q_slots, dtype=np.int64)
         out_q, out_t, out_c = [], [], []
         if target.n_main:
@@ -112,11 +102,8 @@ class CandidatesMixin:
         def q_mask_of(chunk):
             return query.mask.a[chunk].astype(np.int64) * n_masks
 
-        neighbours = self.neighbour_table()
-
         def run(chunk, sub, sub_t, t_slots, t_masks_block=None, t_codes=None):
-            # The query with its terms' neighbours: soft matches through words of close meaning.
-            q = neighbours.expand(query.main[chunk])
+            q = query.main[chunk]
             if k is None:
                 res = (q @ sub_t).tocsr()
                 r = np.repeat(np.arange(len(chunk)), np.diff(res.indptr))

@@ -12,10 +12,7 @@ from terreau.matching import geo, lexicon, text
 from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import string_ranks
-from .neighbours import strongest_pairs
 from .tables import PHYSICAL, THEME_CODES, TYPE_COMPATIBILITY, TYPE_LABELS, WHY_CACHE
-
-SOFT_REASON = 0.03  # what words of close meaning must add to the text cosine (q N d) to be said
 
 
 class ReasonsMixin:
@@ -138,7 +135,6 @@ class ReasonsMixin:
         terms = self.vocabulary.terms
         cache = self._phrase_cache
         ns_l, os_l = ns.tolist(), os_.tolist()
-        soft = self._neighbour_reasons(a, b)
         out: list[list[str]] = []
         for i in range(len(ns)):
             reasons = []
@@ -188,21 +184,7 @@ class ReasonsMixin:
                     reasons.append("synonymes: " + ", ".join(synonyms))
                 if domains:
                     reasons.append("même domaine: " + domains[0])
-            if soft[i]:
-                reasons.append(soft[i])
             out.append(reasons)
-        return out
-
-    def _neighbour_reasons(self, a, b) -> list[str | None]:
-        """For each pair (rows of a: needs, of b: offers), the two words of close meaning that added most to
-        its text cosine, as "sens proche: need's word / offer's word", when they added at least
-        SOFT_REASON (neighbours.strongest_pairs); else None."""
-        out: list[str | None] = [None] * a.shape[0]
-        found = strongest_pairs(a, b, self.neighbour_table().matrix, SOFT_REASON)
-        if len(found[0]):
-            surf = self._term_tables()[2]
-            for i, x, y in zip(*(f.tolist() for f in found), strict=True):
-                out[i] = f"sens proche: {surf[x]} / {surf[y]}"
         return out
 
     def _text_reasons(self, need_slot: int, offer_slot: int) -> list[str]:
@@ -387,11 +369,6 @@ def _synonyms_sentence(m: re.Match[str]) -> str:
 @_reason(r"^même domaine: (?P<label>.+) \((?P<x>.+) / (?P<y>.+)\)$")
 def _domain_sentence(m: re.Match[str]) -> str:
     return f"Même domaine{NBSP}: {m['label']} ({m['x']} d'un côté, {m['y']} de l'autre)."
-
-
-@_reason(r"^sens proche: (?P<x>.+) / (?P<y>.+)$")
-def _neighbour_sentence(m: re.Match[str]) -> str:
-    return f"Mots de sens proche{NBSP}: {m['x']} et {m['y']}."
 
 
 @_reason(r"^(?P<km>\d+) km$")

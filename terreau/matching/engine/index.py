@@ -242,7 +242,6 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         side.status.append(status)
         side.updated.append(item.updated.toordinal() if item.updated else -1)
         side.alive.append(status > 0)
-        self._semantic_add(side, s, item)  # the text's sentence vector (scoring.py, semantic.py)
         if self._bulk is not None:
             self._bulk.add(side.name, analysis)
         else:

@@ -65,17 +65,12 @@ class ReasonsMixin:
         theme = np.where((th_n >= 0) & (th_n == th_o), th_n, lowest).tolist()
         texts = self._text_reasons_many(ns, os_)
         geos = self._geo_reasons_many(ns, os_, on, oo)
-        # Meaning: said when the sentence vectors are close enough for the score's full weight (scoring.py).
-        close = self._semantic_closeness(ns, os_)
-        meaning = [False] * len(ns) if close is None else (close >= 1.0).tolist()
         out = []
-        for ty, th, tx, ge, near in zip(types, theme, texts, geos, meaning, strict=True):
+        for ty, th, tx, ge in zip(types, theme, texts, geos, strict=True):
             why = [ty] if ty else []
             if th >= 0:
                 why.append(f"même thème: {THEME_CODES[th]}")
             why.extend(tx)
-            if near:
-                why.append("sens proche")
             why.extend(ge)
             out.append(why)
         return out
@@ -374,11 +369,6 @@ def _synonyms_sentence(m: re.Match[str]) -> str:
 @_reason(r"^même domaine: (?P<label>.+) \((?P<x>.+) / (?P<y>.+)\)$")
 def _domain_sentence(m: re.Match[str]) -> str:
     return f"Même domaine{NBSP}: {m['label']} ({m['x']} d'un côté, {m['y']} de l'autre)."
-
-
-@_reason(r"^sens proche$")
-def _meaning_sentence(m: re.Match[str]) -> str:
-    return "Textes proches par le sens."
 
 
 @_reason(r"^(?P<km>\d+) km$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -20,9 +20,6 @@ class Item:
     theme: str | None = None
     status: str | None = None
     updated: dt.date | None = None
-    # The text's sentence vector when it was computed and stored with the item (engine/semantic.py's
-    # embed(), same backend): the index then does not embed the text again.
-    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ import numpy as np
 
 from terreau.matching import geo, text
 
-from . import tables
-from .semantic import Vectors, dimension
 from .tables import (
     AREA_PROXIMITY,
     DIRECTION_MISMATCH,
@@ -115,33 +113,6 @@ class ScoringMixin:
                 ),
             }
         return self._scope_tables
-
-    def _semantic_add(self, side, slot: int, item) -> None:
-        """Queues (or stores, when the item carries it) the sentence vector of an item just added."""
-        vectors = self.__dict__.get("_vectors")
-        if vectors is None:
-            dim = dimension()
-            vectors = self._vectors = {"need": Vectors("need", dim), "offer": Vectors("offer", dim)}
-        vectors[side.name].set(slot, item.text, getattr(item, "embedding", None))
-
-    def semantic_cosine(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> np.ndarray | None:
-        """Cosine of the need's and the offer's sentence vectors (None when the index holds none)."""
-        vectors = self.__dict__.get("_vectors")
-        if vectors is None:
-            return None
-        ns = np.asarray(need_slots, dtype=np.int64)
-        os_ = np.asarray(offer_slots, dtype=np.int64)
-        return vectors["need"].cosine(ns, vectors["offer"], os_)
-
-    def _semantic_closeness(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> np.ndarray | None:
-        """The cosine of the sentence vectors mapped to [0, 1] (tables.SEMANTIC_LOW / SEMANTIC_HIGH)."""
-        if not tables.SEMANTIC_WEIGHT:
-            return None
-        cos = self.semantic_cosine(need_slots, offer_slots)
-        if cos is None:
-            return None
-        lo, hi = tables.SEMANTIC_LOW, tables.SEMANTIC_HIGH
-        return np.clip((cos.astype(np.float64) - lo) / (hi - lo), 0.0, 1.0)
 
     def _reference_date(self) -> int:
         if self._ref_dirty:
@@ -259,13 +230,6 @@ class ScoringMixin:
         theme_sim = np.where(same_theme, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
         relevance = (1 - THEME_WEIGHT) * (1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64)))
         relevance += THEME_WEIGHT * theme_sim
-        close = self._semantic_closeness(need_slots, offer_slots)
-        if close is not None:
-            w = tables.SEMANTIC_WEIGHT
-            if tables.SEMANTIC_MODE == "add":
-                relevance = (1 - w) * relevance + w * close
-            else:
-                relevance *= 1 - w + w * close
         factor = self._compat[need_side.mask.a[need_slots], offer_side.mask.a[offer_slots]].astype(np.float64)
         factor *= self._kind[self.org_kind.a[on], self.org_kind.a[oo]]
         prox, dist, has_xy = self._geo(on, oo)

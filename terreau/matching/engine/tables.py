@@ -97,12 +97,3 @@ AREA_PROXIMITY = (1.0, 1.0, 1.0, 0.8, 0.15)
 PHYSICAL_KM = 25.0  # with coordinates: full weight up to this distance, then exp(-(d - 25) / 60)
 PHYSICAL_OUTSIDE = 0.1  # physical help outside the area its text states, even without "uniquement"
 DIRECTION_MISMATCH = 0.35  # both sides give (or both ask for) the same thing
-
-# Meaning beyond words (semantic.py): the cosine of the items' sentence vectors, mapped to [0, 1] between
-# SEMANTIC_LOW and SEMANTIC_HIGH (the encoder's cosines of unrelated and of close texts), scales the
-# relevance: relevance x (1 - SEMANTIC_WEIGHT + SEMANTIC_WEIGHT x closeness). 0 turns it off. Tuned on the
-# development parts only (bench/matching_semantic.py, multilingual-e5-small, both sides as "query: ").
-SEMANTIC_WEIGHT = 0.7
-SEMANTIC_LOW = 0.7
-SEMANTIC_HIGH = 0.9  # at or above: the pair's reasons say « sens proche »
-SEMANTIC_MODE = "scale"  # "scale": relevance x (1 - w + w s); "add": (1 - w) relevance + w s

@@ -213,7 +213,9 @@ def store_rules():
     return store
 
 
-def one(n: int, *, seed: int, materialise: bool, reasons: int, max_gb: float, label: str) -> None:
+def one(
+    n: int, *, seed: int, materialise: bool, reasons: int, max_gb: float, label: str, chunk_cells: int
+) -> None:
     store = store_rules()
     ph = Phases(f"{label} {n:,}", max_gb * 1024)
     print(f"[{label} {n:,}] start: RSS {rss_mb():,.0f} MB, load {load()}", flush=True)
@@ -241,7 +243,7 @@ def one(n: int, *, seed: int, materialise: bool, reasons: int, max_gb: float, la
     org_ids = index.org_ids_alive()
     need_slots, offer_slots = index.item_slots(org_ids)
     per_item = None if len(need_slots) + len(offer_slots) <= engine.EXACT_LIMIT else 2 * PER_ITEM
-    found = ph.run("best_pairs", index.best_pairs, pairs_per_item=per_item)
+    found = ph.run("best_pairs", index.best_pairs, pairs_per_item=per_item, chunk_cells=chunk_cells)
     ns, os_, sc = ph.run("union_top", store._union_top, *found)
     del found
     total = len(ns)
@@ -362,6 +364,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--materialise", action="store_true", help="build from a list (as callers did)")
     parser.add_argument("--reasons", type=int, default=300_000, help="pairs explained (0: all)")
     parser.add_argument("--max-gb", type=float, default=12.0)
+    parser.add_argument(
+        "--chunk-cells",
+        type=int,
+        default=20_000_000,
+        help="best_pairs' chunk_cells (its default: 20,000,000)",
+    )
     parser.add_argument("--label", default="engine")
     parser.add_argument("--dump", nargs=2, metavar=("FILE", "N"), default=None)
     parser.add_argument("--compare", nargs=2, metavar=("A", "B"), default=None)
@@ -379,12 +387,20 @@ def main(argv: list[str] | None = None) -> None:
             reasons=args.reasons,
             max_gb=args.max_gb,
             label=args.label,
+            chunk_cells=args.chunk_cells,
         )
         return
     for n in args.sizes:
         print(f"== {n:,} organisations ({time.strftime('%H:%M:%S')}, load {load()})", flush=True)
         cmd = [sys.executable, __file__, "--one", str(n), "--seed", str(args.seed), "--label", args.label]
-        cmd += ["--reasons", str(args.reasons), "--max-gb", str(args.max_gb)]
+        cmd += [
+            "--reasons",
+            str(args.reasons),
+            "--max-gb",
+            str(args.max_gb),
+            "--chunk-cells",
+            str(args.chunk_cells),
+        ]
         cmd += ["--materialise"] if args.materialise else []
         rc = subprocess.call(cmd)
         if rc:

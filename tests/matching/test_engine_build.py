@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from terreau.matching import engine, evaluation, text
-from terreau.matching.engine import index as index_module
 from terreau.matching.engine.storage import BulkTerms, Vocabulary
 
 
@@ -82,9 +81,8 @@ def test_build_gives_the_matrices_of_vectorising_every_analysis():
 def test_build_streams_a_generator_and_blocks_give_the_same_bits(monkeypatch):
     orgs = _orgs()
     whole = engine.Index.build(orgs)
-    # Tiny blocks (the running sum of squares carried from block to block) and a tiny analysis cache.
+    # Tiny blocks (the running sum of squares carried from block to block).
     monkeypatch.setattr(BulkTerms, "BLOCK", 7)
-    monkeypatch.setattr(index_module, "ANALYSIS_CACHE", 3)
     streamed = engine.Index.build(o for o in orgs)
     _assert_like_reference(streamed, *_reference(orgs))
     for side in ("needs", "offers"):
@@ -109,7 +107,7 @@ def test_build_with_a_given_vocabulary_adds_new_terms_in_order():
 def test_build_keeps_no_texts_and_no_analyses():
     index = engine.Index.build(_orgs())
     assert not hasattr(index.needs, "texts") and not hasattr(index.offers, "texts")
-    assert index._analysis_cache == {} and index._bulk is None
+    assert index._bulk is None
 
 
 @pytest.mark.parametrize("orgs", [[], [engine.Organisation(id="alone")]])

@@ -31,8 +31,6 @@ from .tables import (
     UNKNOWN_TYPE,
 )
 
-ANALYSIS_CACHE = 16_384  # analyses of texts kept while an index is built (cleared when full)
-
 
 class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
     """A warm index of needs and offers; see terreau.matching.engine's docstring.
@@ -71,7 +69,6 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         )
         self._ref_date: int | None = None
         self._ref_dirty = True
-        self._analysis_cache: dict[str, text.Analysis] = {}
         self._bulk: BulkTerms | None = None  # while build() runs
         self._type_reasons: dict[tuple[int, int], str | None] = {}
         self._why_cache: dict[tuple[int, int], list[str]] = {}
@@ -86,10 +83,10 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         """An index of these organisations (any iterable, read once: a generator streams them). The
         vocabulary's IDF weights come from their texts unless a vocabulary is given.
 
-        One pass: each text is analysed (a bounded cache skips texts repeated nearby), its organisation's
-        arrays are filled, and its terms are kept compact (BulkTerms: term ids and weight codes, no
-        Analysis object); the document frequencies, the vocabulary and the TF-IDF matrices follow, a block
-        of rows at a time. Same index as analysing every text, then vectorising all the analyses."""
+        One pass: each distinct text is analysed (a repeated one is copied: BulkTerms.known), its
+        organisation's arrays are filled, and its terms are kept compact (BulkTerms: term ids and weight
+        codes, no Analysis object); the document frequencies, the vocabulary and the TF-IDF matrices follow,
+        a block of rows at a time. Same index as analysing every text, then vectorising all the analyses."""
         index = cls(vocabulary if vocabulary is not None else Vocabulary({}, 0))
         bulk = index._bulk = BulkTerms()
         try:
@@ -97,7 +94,6 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
                 index.upsert_organisation(org)
         finally:
             index._bulk = None
-            index._analysis_cache = {}
         if vocabulary is None:
             vocabulary = index.vocabulary = Vocabulary(*bulk.document_frequencies())
         for side in (index.needs, index.offers):
@@ -126,16 +122,6 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             side.n_main = n
             side.delta = {}
             side._delta_csr = None
-
-    def _analyse(self, s: str) -> text.Analysis:
-        a = self._analysis_cache.get(s)
-        if a is None:
-            a = text.analyse(s)
-            if self._bulk is not None:  # building: repeated texts are analysed once (bounded memory)
-                if len(self._analysis_cache) >= ANALYSIS_CACHE:
-                    self._analysis_cache.clear()
-                self._analysis_cache[s] = a
-        return a
 
     # -- organisations and items ---------------------------------------------------------------------
 
@@ -209,7 +195,9 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
 
     def _add_item(self, org: int, side: Side, item: Item) -> None:
         status = STATUSES.get(item.status or "open", 1.0)
-        analysis = self._analyse(item.text)
+        bulk = self._bulk
+        seen = bulk.known(side.name, item.text) if bulk is not None else None
+        analysis = seen if seen is not None else text.analyse(item.text)
         s = len(side.ids)
         side.ids.append(item.id)
         side.org.append(org)
@@ -242,8 +230,10 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         side.status.append(status)
         side.updated.append(item.updated.toordinal() if item.updated else -1)
         side.alive.append(status > 0)
-        if self._bulk is not None:
-            self._bulk.add(side.name, analysis)
+        if seen is not None:
+            bulk.copy(side.name, seen)
+        elif bulk is not None:
+            bulk.add(side.name, analysis, item.text)
         else:
             side.delta[s] = self.vocabulary.vector(analysis)
             side._delta_csr = None
@@ -322,15 +312,27 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             self._best_pairs(self.needs, self.offers, *args, need_side=True, threads=threads),
             self._best_pairs(self.offers, self.needs, *args, need_side=False, threads=threads),
         ]
-        ns = np.concatenate([f[0] for f in found])
-        os_ = np.concatenate([f[1] for f in found])
-        sc = np.concatenate([f[2] for f in found])
-        if len(ns):
-            key = ns.astype(np.int64) * max(1, len(self.offers.ids)) + os_
-            key, first = np.unique(key, return_index=True)
-            ns, os_, sc = ns[first], os_[first], sc[first]
+        ns, os_, sc = (np.concatenate([f[i] for f in found]) for i in range(3))
         del found
-        return ScoredPairs(ns.astype(np.int32), os_.astype(np.int32), sc.astype(np.float32))
+        if len(ns):
+            # Each pair once, its first occurrence (the need side's), ordered by key: np.unique(key,
+            # return_index=True) with fewer arrays alive at once (tens of millions of pairs at scale).
+            key = ns.astype(np.int64)
+            key *= max(1, len(self.offers.ids))
+            key += os_
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            first = np.ones(len(key), dtype=np.bool_)
+            np.not_equal(key[1:], key[:-1], out=first[1:])
+            del key
+            order = order[first]
+            del first
+            ns, os_, sc = ns[order], os_[order], sc[order]
+        return ScoredPairs(
+            ns.astype(np.int32, copy=False),
+            os_.astype(np.int32, copy=False),
+            sc.astype(np.float32, copy=False),
+        )
 
     # -- reading the index (callers outside the engine use these, never the storage) ------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from array import array
 from collections.abc import Iterable, Mapping
@@ -171,8 +172,10 @@ class BulkTerms:
     """The analysed terms of every item added while an index is built, kept compact until the vocabulary is
     known (the analyses themselves are dropped): per side, each row's term ids (into self.terms, in the
     order of its analysis) and weight codes, and the surface of each term's first occurrence on that side.
-    Document frequencies are counted from them; matrix() makes a side's TF-IDF rows, exactly as
-    Vocabulary.vectors() of the analyses would (same columns, values, surfaces, order of new terms)."""
+    A text seen before is not analysed again: its row is copied (known()), unless one of its terms has no
+    surface on this side yet (then it is analysed, for that surface). Document frequencies are counted from
+    the rows; matrix() makes a side's TF-IDF rows, exactly as Vocabulary.vectors() of the analyses would
+    (same columns, values, surfaces, order of new terms)."""
 
     BLOCK = 1 << 20  # nonzeros vectorised at a time (bounded temporaries)
 
@@ -182,9 +185,43 @@ class BulkTerms:
         self.weights: list[float] = []  # distinct raw weights (1 + log tf): few
         self._weight_code: dict[float, int] = {}
         self.rows = {name: _BulkSide() for name in ("need", "offer")}
+        self.seen: dict[bytes, Seen] = {}  # digest of a text -> what the index reads of its analysis
+        self._interned: dict = {}
 
-    def add(self, side: str, analysis: text.Analysis) -> None:
+    def known(self, side: str, s: str) -> Seen | None:
+        """What the index reads of this text's analysis when the text was added before and its row can be
+        copied (every term already has a surface on this side); None otherwise."""
+        seen = self.seen.get(_digest(s))
+        if seen is None:
+            return None
+        source = self.rows[seen.side]
+        a, b = source.lengths[seen.row], source.lengths[seen.row + 1]
+        surfaces = self.rows[side].surfaces
+        return seen if all(i in surfaces for i in source.ids[a:b]) else None
+
+    def copy(self, side: str, seen: Seen) -> None:
+        """Adds a row equal to the row of the text seen before."""
+        source, rows = self.rows[seen.side], self.rows[side]
+        a, b = source.lengths[seen.row], source.lengths[seen.row + 1]
+        rows.ids.extend(source.ids[a:b])
+        rows.codes.extend(source.codes[a:b])
+        rows.lengths.append(len(rows.ids))
+
+    def add(self, side: str, analysis: text.Analysis, s: str | None = None) -> None:
         rows = self.rows[side]
+        if s is not None:
+            key = _digest(s)
+            if key not in self.seen:
+                intern = self._interned.setdefault
+                self.seen[key] = Seen(
+                    intern(analysis.types, analysis.types),
+                    intern(analysis.main_types, analysis.main_types),
+                    intern(analysis.scope, analysis.scope),
+                    analysis.gives,
+                    analysis.seeks,
+                    side,
+                    len(rows.lengths) - 1,
+                )
         term_id, surfaces, codes = self.term_id, rows.surfaces, self._weight_code
         ids, weights = rows.ids, rows.codes
         for term, w in analysis.terms.items():
@@ -241,6 +278,26 @@ class BulkTerms:
         m = sp.csr_matrix((data, idx, lengths), shape=(n, len(vocabulary.terms)))
         m.sort_indices()
         return m
+
+
+class Seen:
+    """What the index reads of the analysis of a text already added (BulkTerms.known), and its row."""
+
+    __slots__ = ("gives", "main_types", "row", "scope", "seeks", "side", "types")
+
+    def __init__(self, types, main_types, scope, gives, seeks, side, row):
+        self.types, self.main_types, self.scope, self.gives, self.seeks = (
+            types,
+            main_types,
+            scope,
+            gives,
+            seeks,
+        )
+        self.side, self.row = side, row
+
+
+def _digest(s: str) -> bytes:
+    return hashlib.blake2b(s.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 class _BulkSide:

@@ -14,14 +14,17 @@ Full rebuild (rebuild_all)
     above, through the engine's champion lists, as `terreau match` does), then explains and writes them a
     block of ROWS_PER_BLOCK at a time (bounded memory) under a new generation.
     When all are written, the build is marked finished: readers switch to the new generation at once (one
-    row), and the previous generation is deleted in batches. Changes logged while it ran are queued again.
+    row), and the previous generation is deleted (on PostgreSQL each generation is a table of its own, written
+    without indexes, indexed, then attached; the old one dropped: terreau.matching.partitions). Changes
+    logged while it ran are queued again.
 
 Incremental update (refresh_pending), for each changed need or offer
     - exact for the item itself: its rows are deleted and its PER_ITEM best pairs written again, scored by
       the worker's index (brought up to date with every logged change first);
     - its place in others' lists: a pair (item, other) is also written when it beats the PER_ITEM-th best
       stored pair of the other item (or the other has fewer), which is exactly "the pair is in the other's
-      best PER_ITEM" since the stored rows of an item always contain its own best ones;
+      best PER_ITEM" since the stored rows of an item always contain its own best ones (the others' best
+      scores are kept in the worker's memory, exactly: terreau.matching.thresholds);
     - not redone until the next full rebuild: a pair pushed out of another item's list by the new one stays
       stored (it is a real pair, scored, just beyond PER_ITEM), and when an item leaves another's list, that
       list is one short (the next best pair of the other item is not searched for);

@@ -18,11 +18,40 @@ ORM still deletes a deleted need's, offer's or organisation's rows, as on_delete
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
+from typing import TypeVar
 
 from django.db import connection
 
 from terreau.matching.models import StoredSuggestion
+
+F = TypeVar("F", bound=Callable)
+# Any constant the application uses nowhere else: the key of the advisory lock serialising full rebuilds.
+REBUILD_LOCK = 0x7E55A1
+
+
+def serialised(function: F) -> F:
+    """Runs a full rebuild under a PostgreSQL session advisory lock, waiting for any other one to finish.
+
+    The worker's rebuild jobs are already serial ("matching.store"), but `terreau rebuild-suggestions` without
+    --queue runs in its own process: as a rebuild starts by dropping every generation's table but the current one
+    (orphans of interrupted builds), two at once would drop each other's table in progress."""
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if connection.vendor != "postgresql":
+            return function(*args, **kwargs)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [REBUILD_LOCK])
+        try:
+            return function(*args, **kwargs)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [REBUILD_LOCK])
+
+    return wrapper  # type: ignore[return-value]
 
 
 def partitioned() -> bool:

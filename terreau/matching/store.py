@@ -214,6 +214,7 @@ def _delete_generation(generation: int) -> None:
 # --- full rebuild ------------------------------------------------------------------------------------
 
 
+@partitions.serialised
 def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBuild:
     """Computes every suggestion again under a new generation, then swaps it in (see the module's docstring)."""
     partitioned = partitions.partitioned()

@@ -199,3 +199,22 @@ def test_incremental_updates_with_the_copy_write_the_same_rows_as_with_the_datab
     MatchingChange.objects.filter(id__gt=last).update(done=False)
     store.refresh_pending()
     assert _dump(build.pk) == with_copy
+
+
+@postgresql_only
+def test_a_rebuild_holds_the_lock_that_serialises_rebuilds(territory, no_worker):  # noqa: F811
+    """A rebuild run by `terreau rebuild-suggestions` (no --queue) while the worker rebuilds must wait: each drops
+    the other generations' tables when it starts. Another session cannot take the lock while a rebuild runs."""
+    import psycopg
+
+    taken_elsewhere: list[bool] = []
+
+    def progress(**_figures) -> None:
+        with psycopg.connect(**connection.get_connection_params()) as other:
+            got = other.execute("SELECT pg_try_advisory_lock(%s)", [partitions.REBUILD_LOCK]).fetchone()[0]
+            taken_elsewhere.append(got)
+
+    store.rebuild_all(progress=progress)
+    assert taken_elsewhere and not any(taken_elsewhere)
+    with psycopg.connect(**connection.get_connection_params()) as other:  # released at the end
+        assert other.execute("SELECT pg_try_advisory_lock(%s)", [partitions.REBUILD_LOCK]).fetchone()[0]

@@ -1,0 +1,289 @@
+"""Agreement between two annotators on the development set data/matching_dev2 (issue 16).
+
+Two steps:
+
+- ``sample``: draws a fixed-seed sample of need -> offer pairs from data/matching_dev2 (about 100 of the
+  annotator's good pairs, 80 of its tempting rejected pairs and 70 plausible pairs that neither file
+  lists), writes them shuffled and without any label to data/matching_dev2_rejudge/blind_pairs.csv and
+  the hidden key to /tmp/hE_key.csv (copied to data/matching_dev2_rejudge/key.csv only after judging).
+- ``compare``: reads the second annotator's judgments (data/matching_dev2_rejudge/judgments.csv: pair,
+  good yes/no, reason) and the key; prints percent agreement, Cohen's kappa, agreement per stratum and a
+  rough ceiling: the precision@5 that a perfect copy of the second annotator would score against the
+  dev2 labels on the sample.
+
+Never reads data/matching_heldout.
+
+    .venv/bin/python bench/annotator_agreement.py sample
+    .venv/bin/python bench/annotator_agreement.py compare [--key PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV2 = ROOT / "data" / "matching_dev2"
+OUT = ROOT / "data" / "matching_dev2_rejudge"
+GEO = ROOT / "node_modules" / "@etalab" / "decoupage-administratif" / "data"
+TMP_KEY = Path("/tmp/hE_key.csv")
+SEED = 20261205
+N_GOOD, N_REJECTED, N_UNLISTED = 100, 80, 70
+REGION_NAMES = {
+    "11": "Île-de-France",
+    "24": "Centre-Val de Loire",
+    "27": "Bourgogne-Franche-Comté",
+    "28": "Normandie",
+    "32": "Hauts-de-France",
+    "44": "Grand Est",
+    "52": "Pays de la Loire",
+    "53": "Bretagne",
+    "75": "Nouvelle-Aquitaine",
+    "76": "Occitanie",
+    "84": "Auvergne-Rhône-Alpes",
+    "93": "Provence-Alpes-Côte d'Azur",
+    "94": "Corse",
+}
+
+
+def _places() -> dict[str, str]:
+    """INSEE code -> 'Commune (dept, region, population; EPCI)'."""
+    communes = json.loads((GEO / "communes.json").read_text(encoding="utf-8"))
+    epci_of = {}
+    for epci in json.loads((GEO / "epci.json").read_text(encoding="utf-8")):
+        for member in epci["membres"]:
+            epci_of[member["code"]] = epci["nom"]
+    out = {}
+    for c in communes:
+        if c.get("type") != "commune-actuelle":
+            continue
+        region = REGION_NAMES.get(c.get("region", ""), c.get("region", ""))
+        out[c["code"]] = (
+            f"{c['nom']} ({c.get('departement', '')}, {region}, {c.get('population', '?')} hab. ; "
+            f"{epci_of.get(c['code'], 'sans EPCI')})"
+        )
+    return out
+
+
+def _load_orgs():
+    orgs, items = {}, {}
+    with (DEV2 / "organisations.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            org = json.loads(line)
+            orgs[org["id"]] = org
+            for side in ("needs", "offers"):
+                for item in org.get(side, []):
+                    items[item["id"]] = (org["id"], item)
+    return orgs, items
+
+
+def _read_pairs(name: str) -> list[tuple[str, str]]:
+    with (DEV2 / name).open(encoding="utf-8") as fh:
+        return [(row["need"], row["offer"]) for row in csv.DictReader(fh)]
+
+
+def _region(orgs, org_id, regions_of):
+    return regions_of.get(orgs[org_id].get("commune"), None)
+
+
+def _unlisted_pool(orgs, items, region_of, listed) -> list[tuple[str, str]]:
+    """Plausible pairs that neither file lists: different organisations, and either the same region with a
+    shared theme or declared type, or a shared theme and a shared declared type whatever the region."""
+    unlisted = []
+    for need_id, (need_org, need) in sorted(items.items()):
+        if "-n" not in need_id:
+            continue
+        for offer_id, (offer_org, offer) in sorted(items.items()):
+            if "-o" not in offer_id or offer_org == need_org or (need_id, offer_id) in listed:
+                continue
+            same_region = _region(orgs, need_org, region_of) == _region(orgs, offer_org, region_of)
+            n_themes = {need.get("theme")} | set(orgs[need_org].get("themes", []))
+            o_themes = {offer.get("theme")} | set(orgs[offer_org].get("themes", []))
+            theme = bool((n_themes & o_themes) - {None})
+            typ = need.get("type") is not None and need.get("type") == offer.get("type")
+            if (same_region and (theme or typ)) or (theme and typ):
+                unlisted.append((need_id, offer_id))
+    return unlisted
+
+
+def _region_of() -> dict[str, str]:
+    communes = json.loads((GEO / "communes.json").read_text(encoding="utf-8"))
+    return {c["code"]: c.get("region") for c in communes if c.get("type") == "commune-actuelle"}
+
+
+def sample() -> None:
+    orgs, items = _load_orgs()
+    region_of = _region_of()
+    places = _places()
+    good = _read_pairs("pairs.csv")
+    rejected = _read_pairs("rejected.csv")
+    listed = set(good) | set(rejected)
+    rng = random.Random(SEED)
+
+    unlisted = _unlisted_pool(orgs, items, region_of, listed)
+    chosen = (
+        [(p, "good") for p in rng.sample(good, N_GOOD)]
+        + [(p, "rejected") for p in rng.sample(rejected, N_REJECTED)]
+        + [(p, "unlisted") for p in rng.sample(unlisted, N_UNLISTED)]
+    )
+    rng.shuffle(chosen)
+    OUT.mkdir(parents=True, exist_ok=True)
+    blind_fields = [
+        "pair",
+        "need_org",
+        "need_kind",
+        "need_place",
+        "need_type",
+        "need_theme",
+        "need_text",
+        "offer_org",
+        "offer_kind",
+        "offer_place",
+        "offer_type",
+        "offer_theme",
+        "offer_text",
+    ]
+    with (
+        (OUT / "blind_pairs.csv").open("w", encoding="utf-8", newline="") as blind,
+        TMP_KEY.open("w", encoding="utf-8", newline="") as key,
+    ):
+        bw = csv.DictWriter(blind, fieldnames=blind_fields)
+        bw.writeheader()
+        kw = csv.writer(key)
+        kw.writerow(["pair", "need", "offer", "source"])
+        for k, ((need_id, offer_id), source) in enumerate(chosen, 1):
+            pid = f"P{k:03d}"
+            no, need = items[need_id]
+            oo, offer = items[offer_id]
+            bw.writerow(
+                {
+                    "pair": pid,
+                    "need_org": orgs[no]["name"],
+                    "need_kind": orgs[no]["kind"],
+                    "need_place": places.get(orgs[no].get("commune"), "?"),
+                    "need_type": need.get("type", ""),
+                    "need_theme": need.get("theme", ""),
+                    "need_text": need["text"],
+                    "offer_org": orgs[oo]["name"],
+                    "offer_kind": orgs[oo]["kind"],
+                    "offer_place": places.get(orgs[oo].get("commune"), "?"),
+                    "offer_type": offer.get("type", ""),
+                    "offer_theme": offer.get("theme", ""),
+                    "offer_text": offer["text"],
+                }
+            )
+            kw.writerow([pid, need_id, offer_id, source])
+    print(
+        f"unlisted plausible pool: {len(unlisted)} pairs; population good {len(good)}, rejected {len(rejected)}"
+    )
+    print(f"wrote {len(chosen)} blind pairs to {OUT / 'blind_pairs.csv'} and the key to {TMP_KEY}")
+
+
+def _kappa(a: list[bool], b: list[bool]) -> float:
+    n = len(a)
+    po = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    pa, pb = sum(a) / n, sum(b) / n
+    pe = pa * pb + (1 - pa) * (1 - pb)
+    return (po - pe) / (1 - pe) if pe < 1 else 1.0
+
+
+def _p_at_5(rows, ranker: str, truth: str) -> tuple[float, int]:
+    """Mean over organisations (either side of a pair) of precision@5 of the pairs ``ranker`` says good,
+    measured against ``truth``; organisations where ``ranker`` says no pair good are skipped."""
+    by_org = defaultdict(list)
+    for r in rows:
+        by_org[r["need_org"]].append(r)
+        by_org[r["offer_org"]].append(r)
+    scores = []
+    for org in sorted(by_org):
+        ranked = [r for r in sorted(by_org[org], key=lambda r: r["pair"]) if r[ranker]][:5]
+        if ranked:
+            scores.append(sum(r[truth] for r in ranked) / len(ranked))
+    return (sum(scores) / len(scores) if scores else float("nan")), len(scores)
+
+
+def compare(key_path: Path) -> None:
+    orgs, items = _load_orgs()
+    with key_path.open(encoding="utf-8") as fh:
+        key = {row["pair"]: row for row in csv.DictReader(fh)}
+    with (OUT / "judgments.csv").open(encoding="utf-8") as fh:
+        judged = {row["pair"]: row for row in csv.DictReader(fh)}
+    missing = set(key) - set(judged)
+    if missing:
+        raise SystemExit(f"{len(missing)} pairs not judged, e.g. {sorted(missing)[:5]}")
+    rows = [
+        {
+            "pair": pid,
+            "source": k["source"],
+            "dev2": k["source"] == "good",
+            "mine": judged[pid]["good"].strip().lower() in {"yes", "oui", "1", "true"},
+            "need_org": items[k["need"]][0],
+            "offer_org": items[k["offer"]][0],
+        }
+        for pid, k in sorted(key.items())
+    ]
+    a = [r["dev2"] for r in rows]
+    b = [r["mine"] for r in rows]
+    n = len(rows)
+    agree = sum(x == y for x, y in zip(a, b, strict=True))
+    print(f"pairs judged: {n} (dev2 good {sum(a)}, second annotator good {sum(b)})")
+    print(f"overall agreement: {agree}/{n} = {agree / n:.3f}; Cohen's kappa = {_kappa(a, b):.3f}")
+    for source, says_good in (("good", True), ("rejected", False), ("unlisted", True)):
+        vals = [r["mine"] for r in rows if r["source"] == source]
+        share = (sum(vals) if says_good else len(vals) - sum(vals)) / len(vals)
+        verb = "judged good" if says_good else "judged not good"
+        print(f"  dev2 {source:8s} pairs: {len(vals):3d}; second annotator {verb}: {share:.3f}")
+    tp = sum(r["dev2"] and r["mine"] for r in rows)
+    print(
+        f"on the sample: second annotator's good pairs also good for dev2 {tp / max(1, sum(b)):.3f}; "
+        f"dev2 good pairs also good for the second annotator {tp / max(1, sum(a)):.3f}"
+    )
+
+    # Strata were sampled at different rates: reweight each to its pool (all good pairs, all rejected
+    # pairs, all plausible unlisted pairs; implausible unlisted pairs are assumed bad for both).
+    listed = set(_read_pairs("pairs.csv")) | set(_read_pairs("rejected.csv"))
+    pools = {
+        "good": len(_read_pairs("pairs.csv")),
+        "rejected": len(_read_pairs("rejected.csv")),
+        "unlisted": len(_unlisted_pool(orgs, items, _region_of(), listed)),
+    }
+    weight = {s: pools[s] / sum(r["source"] == s for r in rows) for s in pools}
+    wtp = sum(weight[r["source"]] for r in rows if r["mine"] and r["dev2"])
+    wpos = sum(weight[r["source"]] for r in rows if r["mine"])
+    wgood = sum(weight[r["source"]] for r in rows if r["dev2"])
+    print(
+        f"reweighted to the pools ({pools['good']} good, {pools['rejected']} rejected, "
+        f"{pools['unlisted']} plausible unlisted): second annotator's good pairs also good for dev2 "
+        f"{wtp / wpos:.3f}; dev2 good pairs also good for the second annotator {wtp / wgood:.3f}"
+    )
+    p5, n_orgs = _p_at_5(rows, "mine", "dev2")
+    print(
+        f"ceiling (sample): precision@5 against dev2 of a perfect copy of the second annotator: "
+        f"{p5:.3f} (mean over {n_orgs} organisations with at least one pair it judges good)"
+    )
+    p5r, n_orgs_r = _p_at_5(rows, "dev2", "mine")
+    print(
+        f"reverse (sample): precision@5 of dev2's own labels against the second annotator: "
+        f"{p5r:.3f} (over {n_orgs_r} organisations)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("step", choices=["sample", "compare"])
+    parser.add_argument(
+        "--key", type=Path, default=None, help="key file (default: key.csv if present, else /tmp)"
+    )
+    args = parser.parse_args()
+    if args.step == "sample":
+        sample()
+        return
+    compare(args.key or (OUT / "key.csv" if (OUT / "key.csv").exists() else TMP_KEY))
+
+
+if __name__ == "__main__":
+    main()

@@ -47,6 +47,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from terreau.matching import engine, indexing, partitions, thresholds
+from terreau.matching import rows as stored_rows
 from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
 from terreau.matching.selection import ALLIANCE_MIN_SCORE
 
@@ -57,7 +58,6 @@ PER_ITEM = 10  # best pairs kept per need and per offer (a page lists 10 partner
 MAX_LEARNED_FACTOR = 1.3  # services.TYPE_FACTOR_RANGE's top (partner factors only lower a score)
 STORE_MIN_SCORE = max(engine.MIN_PAIR_SCORE, ALLIANCE_MIN_SCORE / MAX_LEARNED_FACTOR)
 ROWS_PER_BLOCK = 20_000  # pairs explained and written together by the full rebuild (bounded memory)
-BATCH = 5000  # rows per INSERT
 DELETE_RANGE = 50_000  # ids per DELETE of an old generation
 REBUILD_ABOVE = 2000  # more pending changes than this: a full rebuild is faster than one by one
 CHANGE_LOG_DAYS = 1  # processed changes older than this are pruned by the full rebuild
@@ -118,21 +118,7 @@ def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int
 
 
 # Columns of a stored row, in the order of _row_values()'s tuples (and of the rebuild's COPY).
-COLUMNS = (
-    "generation",
-    "need_id",
-    "offer_id",
-    "need_organisation_id",
-    "offer_organisation_id",
-    "score",
-    "reasons",
-    "need_type",
-    "offer_type",
-    "distance_km",
-    "remote",
-    "engine_version",
-    "computed_at",
-)
+COLUMNS = stored_rows.COLUMNS
 
 
 def _row_values(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[tuple]:
@@ -170,10 +156,7 @@ def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int)
     ]
 
 
-def _insert(rows: list[StoredSuggestion]) -> None:
-    # A concurrent job may have written the same pair of the same generation: either row is right.
-    for start in range(0, len(rows), BATCH):
-        StoredSuggestion.objects.bulk_create(rows[start : start + BATCH], ignore_conflicts=True)
+_existing, _insert = stored_rows.existing, stored_rows.insert  # one statement each on PostgreSQL
 
 
 def _write_new(rows: list[tuple], table: str | None = None) -> None:
@@ -480,21 +463,3 @@ def _kth_scores(field: str, ids: list[int], *, generation: int) -> dict[int, flo
             cursor.execute(sql, [*chunk, generation, PER_ITEM - 1])
             found.update((item, score) for item, score in cursor.fetchall() if score is not None)
     return found
-
-
-def _existing(rows: list[StoredSuggestion]) -> list[StoredSuggestion]:
-    """The rows whose need and offer still exist (the worker's index may know an item deleted since)."""
-    from terreau.directory.models import NeedOffer
-
-    if not rows:
-        return rows
-    ids = {r.need_id for r in rows} | {r.offer_id for r in rows}
-    alive: set[int] = set()
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 900):
-        alive.update(
-            NeedOffer.objects.filter(
-                pk__in=ordered[start : start + 900], status__in=indexing.ACTIVE_STATUSES
-            ).values_list("pk", flat=True)
-        )
-    return [r for r in rows if r.need_id in alive and r.offer_id in alive]

@@ -23,31 +23,21 @@ import argparse
 import csv
 import json
 import random
+import sys
 from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from terreau.matching.geodata import REGIONS as REGION_NAMES  # noqa: E402
+
 DEV2 = ROOT / "data" / "matching_dev2"
 OUT = ROOT / "data" / "matching_dev2_rejudge"
 GEO = ROOT / "node_modules" / "@etalab" / "decoupage-administratif" / "data"
 TMP_KEY = Path("/tmp/hE_key.csv")
 SEED = 20261205
 N_GOOD, N_REJECTED, N_UNLISTED = 100, 80, 70
-REGION_NAMES = {
-    "11": "Île-de-France",
-    "24": "Centre-Val de Loire",
-    "27": "Bourgogne-Franche-Comté",
-    "28": "Normandie",
-    "32": "Hauts-de-France",
-    "44": "Grand Est",
-    "52": "Pays de la Loire",
-    "53": "Bretagne",
-    "75": "Nouvelle-Aquitaine",
-    "76": "Occitanie",
-    "84": "Auvergne-Rhône-Alpes",
-    "93": "Provence-Alpes-Côte d'Azur",
-    "94": "Corse",
-}
 
 
 def _places() -> dict[str, str]:

@@ -30,12 +30,10 @@ import gc
 import hashlib
 import os
 import pickle
-import random
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import national_texts as nt  # noqa: E402, I001
 import numpy as np  # noqa: E402
 
-from terreau.matching import communes, engine, geo  # noqa: E402
+from terreau.matching import engine  # noqa: E402
 
 PER_ITEM = 10  # store.PER_ITEM (checked against store when Django is importable)
 ROWS_PER_BLOCK = 20_000
@@ -54,54 +52,7 @@ ROWS_PER_BLOCK = 20_000
 # --- the organisations, streamed ----------------------------------------------------------------------
 
 
-def iter_national_organisations(n: int, *, seed: int = 1, items_per_org: float = 3.0) -> Iterator:
-    """The organisations of national_texts.national_organisations(n, seed=seed), one at a time (same draws
-    in the same order: equal organisations)."""
-    import bisect
-    import itertools
-
-    rng = random.Random(seed)
-    maker = nt.TextMaker(rng)
-    weights = {side: nt._kind_weights(side) for side in ("need", "offer")}
-    typed = {side: [(k, c) for k, c in weights[side] if k is not None] for side in weights}
-    table = communes._table()
-    codes = sorted(c for c, v in table.items() if geo.department_of(c) and v.population > 0)
-    cum = list(itertools.accumulate(table[c].population for c in codes))
-    centre: dict[str, tuple[float, float]] = {}
-    kinds, kind_weights = zip(*nt.KINDS, strict=True)
-    themes = sorted(nt.PURPOSES)
-    for k in range(n):
-        code = codes[bisect.bisect_right(cum, rng.random() * cum[-1])]
-        dept = geo.department_of(code)
-        if dept not in centre:
-            centre[dept] = (rng.uniform(43.0, 50.5), rng.uniform(-1.5, 7.5))
-        lat, lon = centre[dept]
-        xy = rng.random() < 0.5
-        org_kind = rng.choices(kinds, kind_weights)[0]
-        org_theme = rng.choice(themes)
-        items: dict[str, list[engine.Item]] = {"need": [], "offer": []}
-        for j in range(max(1, round(rng.expovariate(1 / items_per_org)))):
-            side = "need" if rng.random() < 0.5 else "offer"
-            code_, _ = rng.choices(weights[side], [c for _k, c in weights[side]])[0]
-            kind = code_ or rng.choices(typed[side], [c for _k, c in typed[side]])[0][0]
-            theme = org_theme if rng.random() < 0.7 else rng.choice(themes)
-            items[side].append(
-                engine.Item(
-                    id=f"{side[0]}{j}",
-                    text=maker.text(kind, side, org_kind, theme),
-                    type=code_ if code_ and rng.random() < 0.67 else None,
-                    theme=theme if rng.random() < 0.5 else None,
-                )
-            )
-        yield engine.Organisation(
-            id=f"org-{k:07d}",
-            kind=org_kind,
-            commune=code,
-            needs=tuple(items["need"]),
-            offers=tuple(items["offer"]),
-            lat=lat + rng.gauss(0, 0.3) if xy else None,
-            lon=lon + rng.gauss(0, 0.4) if xy else None,
-        )
+iter_national_organisations = nt.iter_national_organisations  # streamed: the same organisations as the list
 
 
 class Timed:

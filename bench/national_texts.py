@@ -22,6 +22,7 @@ import itertools
 import random
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -320,6 +321,13 @@ class TextMaker:
 
 def national_organisations(n: int, *, seed: int = 1, items_per_org: float = 3.0) -> list[engine.Organisation]:
     """n organisations with about items_per_org needs and offers each, varied texts (see the docstring)."""
+    return list(iter_national_organisations(n, seed=seed, items_per_org=items_per_org))
+
+
+def iter_national_organisations(
+    n: int, *, seed: int = 1, items_per_org: float = 3.0
+) -> Iterator[engine.Organisation]:
+    """The same organisations, one at a time (bench/engine_scale.py streams them into Index.build)."""
     rng = random.Random(seed)
     maker = TextMaker(rng)
     weights = {side: _kind_weights(side) for side in ("need", "offer")}
@@ -330,7 +338,6 @@ def national_organisations(n: int, *, seed: int = 1, items_per_org: float = 3.0)
     centre: dict[str, tuple[float, float]] = {}
     kinds, kind_weights = zip(*KINDS, strict=True)
     themes = sorted(PURPOSES)
-    orgs = []
     for k in range(n):
         code = codes[bisect.bisect_right(cum, rng.random() * cum[-1])]
         dept = geo.department_of(code)
@@ -354,18 +361,15 @@ def national_organisations(n: int, *, seed: int = 1, items_per_org: float = 3.0)
                     theme=theme if rng.random() < 0.5 else None,
                 )
             )
-        orgs.append(
-            engine.Organisation(
-                id=f"org-{k:07d}",
-                kind=org_kind,
-                commune=code,
-                needs=tuple(items["need"]),
-                offers=tuple(items["offer"]),
-                lat=lat + rng.gauss(0, 0.3) if xy else None,
-                lon=lon + rng.gauss(0, 0.4) if xy else None,
-            )
+        yield engine.Organisation(
+            id=f"org-{k:07d}",
+            kind=org_kind,
+            commune=code,
+            needs=tuple(items["need"]),
+            offers=tuple(items["offer"]),
+            lat=lat + rng.gauss(0, 0.3) if xy else None,
+            lon=lon + rng.gauss(0, 0.4) if xy else None,
         )
-    return orgs
 
 
 if __name__ == "__main__":

@@ -446,20 +446,6 @@ def _entering_others(
 
 def _kth_scores(field: str, ids: list[int], *, generation: int) -> dict[int, float]:
     """{item id: its PER_ITEM-th best stored score} of these needs (field "need_id") or offers ("offer_id");
-    an item with fewer stored pairs is absent. One indexed lookup per item (LIMIT 1 OFFSET PER_ITEM - 1 on
-    (generation, item, score)), one row per item back."""
-    column = connection.ops.quote_name(StoredSuggestion._meta.get_field(field.removesuffix("_id")).column)
-    table = connection.ops.quote_name(StoredSuggestion._meta.db_table)
-    found: dict[int, float] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
-            values = ", ".join(["(%s)"] * len(chunk))
-            sql = (  # names from the model's meta, values bound
-                f"WITH wanted(item) AS (VALUES {values}) SELECT item, (SELECT score FROM {table} "  # noqa: S608
-                f"WHERE generation = %s AND {column} = wanted.item ORDER BY score DESC LIMIT 1 OFFSET %s) "
-                "FROM wanted"
-            )
-            cursor.execute(sql, [*chunk, generation, PER_ITEM - 1])
-            found.update((item, score) for item, score in cursor.fetchall() if score is not None)
-    return found
+    an item with fewer stored pairs is absent (the database's answer when the worker keeps no copy)."""
+    best = thresholds.top_scores(field, ids, generation=generation, k=PER_ITEM)
+    return {item: scores[PER_ITEM - 1] for item, scores in best.items() if len(scores) >= PER_ITEM}

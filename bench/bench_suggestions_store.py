@@ -42,6 +42,13 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def log(message: str) -> None:
+    """A progress line with its UTC time and the process's resident memory, flushed (a partial run's log
+    still tells where it got)."""
+    stamp = time.strftime("%H:%M:%S", time.gmtime())
+    print(f"[{stamp} UTC, pid {os.getpid()}, rss {rss_mb():.0f} MB] {message}", flush=True)
+
+
 def ensure_database(url: str) -> None:
     import psycopg
     from dj_database_url import parse
@@ -77,6 +84,22 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
+# Steps of the rebuild run once each: their start and end are logged as they happen (--phases).
+MILESTONES = {
+    "rebuild_all",
+    "read rows (_inputs)",
+    "Index.build (public)",
+    "Index.compact",
+    "best_pairs",
+    "_union_top",
+    "Thresholds.from_slots (rebuild)",
+    "partitions.create",
+    "partitions.index (constraints, indexes, analyse)",
+    "partitions.attach",
+    "partitions.drop (old generation)",
+}
+
+
 class Phases:
     """Wall time and peak resident memory of named steps, by wrapping functions (nested steps count in
     their parents too); a thread samples the resident memory every 50 ms."""
@@ -102,6 +125,9 @@ class Phases:
         def timed(*args, **kwargs):
             self.open.append(name)
             start = time.perf_counter()
+            milestone = name in MILESTONES
+            if milestone:
+                log(f"{name}: start")
             try:
                 return (raw or inner)(*args, **kwargs)
             finally:
@@ -109,6 +135,8 @@ class Phases:
                 self.calls[name] = self.calls.get(name, 0) + 1
                 self.peak[name] = max(self.peak.get(name, 0.0), rss_mb())
                 self.open.remove(name)
+                if milestone:
+                    log(f"{name}: done in {time.perf_counter() - start:.1f} s, peak {self.peak[name]:.0f} MB")
 
         is_classmethod = isinstance(owner, type) and isinstance(owner.__dict__.get(attr), classmethod)
         setattr(owner, attr, classmethod(timed) if raw is not None and is_classmethod else timed)
@@ -154,18 +182,11 @@ def instrument() -> Phases:
     return phases
 
 
-def fill(n: int, seed: int = 1, texts: str = "national") -> tuple[int, int]:
-    """n synthetic organisations with their needs and offers (bulk, no signals); returns (orgs, items)."""
-    from django.db import connection, transaction
-
-    if texts == "national":
-        from national_texts import national_organisations as synthetic_organisations
-    else:
-        from matching import synthetic_organisations  # bench/matching.py
+def _empty_tables():
+    """Empties the bench's tables (identities restarted); returns the bench's branch."""
+    from django.db import connection
 
     from terreau.core.models import Branch, Network
-    from terreau.directory.models import Direction, NeedOffer, Organisation
-    from terreau.vocabulary import THEMES, TYPES
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -174,8 +195,139 @@ def fill(n: int, seed: int = 1, texts: str = "national") -> tuple[int, int]:
         )
     network, _ = Network.objects.get_or_create(slug="bench", defaults={"name": "Réseau de banc d'essai"})
     branch, _ = Branch.objects.get_or_create(slug="bench", defaults={"name": "Antenne", "network": network})
+    return branch
+
+
+def _synthetic(n: int, seed: int, texts: str):
+    """The synthetic organisations, streamed for the national texts (bench/national_texts.py)."""
+    if texts == "national":
+        from national_texts import iter_national_organisations
+
+        return iter_national_organisations(n, seed=seed)
+    from matching import synthetic_organisations  # bench/matching.py
+
+    return synthetic_organisations(n, seed=seed)
+
+
+def fill(n: int, seed: int = 1, texts: str = "national", block: int = 20_000) -> tuple[int, int]:
+    """n synthetic organisations with their needs and offers, streamed and written by COPY in blocks of
+    `block` organisations (one transaction, no signals); returns (orgs, items).
+
+    The same rows as fill_orm (its ORM bulk_create of lists, too slow at 1,000,000: over an hour): same
+    organisations in the same order with the same ids (1..n, then the items 1..m in the order bulk_create
+    inserted them), same visibility draws (the first n draws of random.Random(seed) for the organisations, the
+    next ones for the items, in order), every other column as the ORM sets it on an insert (each field's
+    default and pre_save: created_at and updated_at, empty strings, NULL search_vector, ...); the sequences are
+    then moved past the ids written."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from terreau.directory.models import Direction, NeedOffer, Organisation
+    from terreau.vocabulary import THEMES, TYPES
+
+    def template(model) -> tuple[list[str], dict[str, object], list[str]]:
+        """Columns, their values for an instance with nothing set (as bulk_create would write them) and the
+        columns pre_save sets at each insert (timestamps)."""
+        proto = model()
+        fields = model._meta.concrete_fields
+        values = {f.attname: f.get_db_prep_save(f.pre_save(proto, add=True), connection) for f in fields}
+        stamped = [
+            f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        ]
+        return [f.column for f in fields], values, stamped
+
+    def copy_block(model, columns, rows) -> None:
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(
+                f"COPY {connection.ops.quote_name(model._meta.db_table)} ({names}) FROM STDIN"
+            ) as copy,
+        ):
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
+    branch = _empty_tables()
+    org_columns, org_defaults, org_stamped = template(Organisation)
+    item_columns, item_defaults, item_stamped = template(NeedOffer)
+    assert [f.attname for f in Organisation._meta.concrete_fields] == list(org_defaults)
+    org_rng = random.Random(seed)
+    item_rng = random.Random(seed)
+    for _ in range(n):  # fill_orm draws the n organisations' visibility first, then the items'
+        item_rng.random()
+    org_id = item_id = 0
+    org_rows: list[tuple] = []
+    item_rows: list[tuple] = []
+    start = time.perf_counter()
+
+    def flush() -> None:
+        now = timezone.now()
+        for defaults, stamped in ((org_defaults, org_stamped), (item_defaults, item_stamped)):
+            for attname in stamped:
+                defaults[attname] = now
+        copy_block(Organisation, org_columns, org_rows)
+        copy_block(NeedOffer, item_columns, item_rows)
+        org_rows.clear()
+        item_rows.clear()
+        log(
+            f"fill: {org_id:,} organisations, {item_id:,} items written ({time.perf_counter() - start:.0f} s)"
+        )
+
+    with transaction.atomic():
+        for k, o in enumerate(_synthetic(n, seed, texts)):
+            org_id += 1
+            org = dict(
+                org_defaults,
+                id=org_id,
+                kind=o.kind,
+                name=f"Structure {k}",
+                slug=f"bench-{k}",
+                branch_id=branch.pk,
+                latitude=o.lat,
+                longitude=o.lon,
+                visibility="branch" if org_rng.random() < 0.1 else "public",
+            )
+            org_rows.append(tuple(org.values()))
+            for direction, side in ((Direction.NEED, o.needs), (Direction.OFFER, o.offers)):
+                for item in side:
+                    item_id += 1
+                    row = dict(
+                        item_defaults,
+                        id=item_id,
+                        organisation_id=org_id,
+                        direction=str(direction),
+                        title=item.text[:200],
+                        description=item.text[200:],
+                        type=item.type if item.type in TYPES else "autre",
+                        theme_id=item.theme if item.theme in THEMES else None,
+                        visibility="branch" if item_rng.random() < 0.1 else "public",
+                    )
+                    item_rows.append(tuple(row.values()))
+            if org_id % block == 0:
+                flush()
+        if org_rows:
+            flush()
+        with connection.cursor() as cursor:
+            for model, last in ((Organisation, org_id), (NeedOffer, item_id)):
+                table = model._meta.db_table
+                cursor.execute(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, max(last, 1), last > 0]
+                )
+    return org_id, item_id
+
+
+def fill_orm(n: int, seed: int = 1, texts: str = "national") -> tuple[int, int]:
+    """n synthetic organisations with their needs and offers (ORM bulk_create of lists, no signals): the
+    former fill, kept to check that fill writes the same rows; returns (orgs, items)."""
+    from django.db import transaction
+
+    from terreau.directory.models import Direction, NeedOffer, Organisation
+    from terreau.vocabulary import THEMES, TYPES
+
+    branch = _empty_tables()
     rng = random.Random(seed)
-    synthetic = synthetic_organisations(n, seed=seed)
+    synthetic = list(_synthetic(n, seed, texts))
     with transaction.atomic():
         Organisation.objects.bulk_create(
             [
@@ -227,7 +379,13 @@ def _phase(target, *args):
 
     proc = ctx.Process(target=run)
     proc.start()
-    result = queue.get()
+    while True:  # a child killed (memory, watchdog) puts nothing: stop instead of waiting forever
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Exception:  # queue.Empty
+            if not proc.is_alive():
+                sys.exit(f"phase {target.__name__} died: exit code {proc.exitcode}")
     proc.join()
     return result
 
@@ -248,10 +406,21 @@ def rebuild_and_update(changes: int, profile: bool = False) -> dict:
     from terreau.matching.models import StoredSuggestion
 
     phases = instrument() if profile else None
+    logged = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if done == total or time.perf_counter() - logged[0] >= 30:
+            logged[0] = time.perf_counter()
+            log(
+                f"rebuild: {done:,} / {total:,} pairs explained and written ({time.perf_counter() - start:.0f} s)"
+            )
+
+    log("rebuild: start")
     start = time.perf_counter()
-    build = store.rebuild_all()
+    build = store.rebuild_all(progress=progress)
     seconds = time.perf_counter() - start
     after_rebuild = peak_mb()
+    log(f"rebuild: done in {seconds:.1f} s, {build.pairs:,} pairs, peak {after_rebuild:.0f} MB")
     rng = random.Random(7)
     needs = list(
         NeedOffer.objects.filter(direction=Direction.NEED, visibility="public").values_list("pk", flat=True)[
@@ -270,6 +439,7 @@ def rebuild_and_update(changes: int, profile: bool = False) -> dict:
         start = time.perf_counter()
         store.refresh_pending()
         update_times.append(time.perf_counter() - start)
+        log(f"incremental {len(update_times)}/{len(chosen)}: {update_times[-1] * 1000:.0f} ms")
         org = Organisation.objects.get(pk=item.organisation_id)
         start = time.perf_counter()
         services.suggestions_for(organisation=org, user=None)
@@ -299,6 +469,13 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the organisations already there if as many"
     )
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline index build phase")
+    parser.add_argument(
+        "--fill",
+        choices=["copy", "orm"],
+        default="copy",
+        help="COPY streamed (default) or the former ORM fill",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     ensure_database(url)
@@ -325,22 +502,20 @@ def main() -> None:
         if args.reuse and Organisation.objects.count() == n:
             orgs, items = n, NeedOffer.objects.count()
         else:
-            orgs, items = fill(n, texts=args.texts)
-        print(
-            f"{n}: filled {orgs} organisations, {items} items in {time.perf_counter() - t0:.0f} s", flush=True
-        )
+            log(f"{n}: fill ({args.fill}) start")
+            orgs, items = (fill if args.fill == "copy" else fill_orm)(n, texts=args.texts)
+        log(f"{n}: filled {orgs} organisations, {items} items in {time.perf_counter() - t0:.0f} s")
         load0 = os.getloadavg()[0]
-        base = _phase(baseline)
+        base = {"seconds": float("nan"), "peak_mb": float("nan")} if args.no_baseline else _phase(baseline)
         load1 = os.getloadavg()[0]
-        print(
+        log(
             f"  baseline index build {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB"
-            f" (load {load0:.1f} -> {load1:.1f})",
-            flush=True,
+            f" (load {load0:.1f} -> {load1:.1f})"
         )
         res = _phase(rebuild_and_update, args.changes, args.phases)
         up, rd = res["update"], res["read"]
         load2 = os.getloadavg()[0]
-        print(f"  load average {load1:.1f} -> {load2:.1f} during the rebuild and updates", flush=True)
+        log(f"  load average {load1:.1f} -> {load2:.1f} during the rebuild and updates")
         print("\n".join(res["phases"]), flush=True)
         print(
             f"  rebuild {res['seconds']:.1f} s ({res['pairs']} pairs), peak {res['rebuild_peak_mb']:.0f} MB;"

@@ -1,4 +1,5 @@
 import os
+import zlib
 
 import pytest
 
@@ -18,15 +19,40 @@ def pytest_addoption(parser):
     )
 
 
+# CI (.ci/run) runs the database tests twice, on SQLite then on PostgreSQL. With TERREAU_CI_SPLIT set (by .ci/run
+# only), the slowest of them (permission matrices, demo loads, the schema fuzzing, a migration test: about half of
+# the suite's time) run once per CI run instead: each test on one engine, chosen by a stable hash of its id, so that
+# both engines see about half of every matrix. The README's test command alone, or a run on PostgreSQL without the
+# variable, runs every test.
+CI_SPLIT = (
+    "tests/test_permissions.py::",
+    "tests/test_admin_permissions.py::",
+    "tests/evaluation/test_permissions_matrix.py::",
+    "tests/api/test_api_schemathesis.py::",
+    "tests/demo/",
+    "tests/activities/test_activities_demo.py::",
+    "tests/alliances/test_groups_demo.py::",
+    "tests/contributions/test_contributions_demo.py::",
+    "tests/events/test_events_demo.py::",
+    "tests/programs/test_programs_demo.py::",
+    "tests/programs/test_programs.py::test_migration_removes_duplicate_roles_keeping_the_oldest",
+)
+ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def _runs_on_this_engine(nodeid: str) -> bool:
+    return not nodeid.startswith(CI_SPLIT) or zlib.crc32(nodeid.encode()) % 2 == int(ON_POSTGRESQL)
+
+
 def pytest_collection_modifyitems(config, items):
-    if not config.getoption("--database-tests-only"):
-        return
     keep, drop = [], []
+    database_only, split = config.getoption("--database-tests-only"), bool(os.environ.get("TERREAU_CI_SPLIT"))
     for item in items:
         uses_database = item.get_closest_marker("django_db") is not None or bool(
             _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
         )
-        (keep if uses_database else drop).append(item)
+        wanted = (uses_database or not database_only) and (not split or _runs_on_this_engine(item.nodeid))
+        (keep if wanted else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

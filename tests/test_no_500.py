@@ -196,16 +196,16 @@ def _form_fields(html: bytes) -> set[str]:
 # The SQLite pass sweeps every role; the PostgreSQL pass of CI a sample (the sweep is the suite's slowest test,
 # 45 s per role on a quiet 2-core machine, up to 3 minutes under load, and what differs between the engines is in the queries, which
 # these roles reach through the pages of all the others: public pages, a branch's staff, a program's team).
-# CI (.ci/run) runs both passes one after the other: it sets TERREAU_CI_SWEEP_REST for the SQLite pass, which then
-# sweeps only the roles the PostgreSQL pass does not, so that every role is swept once per CI run on one engine. The
-# README's test command alone (SQLite, no variable) sweeps every role.
+# CI (.ci/run) runs both passes one after the other with TERREAU_CI_SPLIT set (see tests/conftest.py): the SQLite pass
+# then sweeps only the roles the PostgreSQL pass does not, so that every role is swept once per CI run on one engine.
+# The README's test command alone (SQLite, no variable) sweeps every role.
 PG_SAMPLE = ("anonymous", "poitou_facilitator", "silvergeek_coordinator", "site_staff")
 _ON_POSTGRESQL = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 SWEPT_ROLES = [
     role
     for role in sweep_data.ROLES
     if (role in PG_SAMPLE) == _ON_POSTGRESQL
-    or (not _ON_POSTGRESQL and not os.environ.get("TERREAU_CI_SWEEP_REST"))
+    or (not _ON_POSTGRESQL and not os.environ.get("TERREAU_CI_SPLIT"))
 ]
 
 

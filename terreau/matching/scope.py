@@ -115,7 +115,17 @@ _REMOTE_RE = re.compile(
     r"(?:\w+\s+)?nationa\w*|"
     + _HELP_NOUNS
     + r"\s+(?:\w+\s+)?(?:en\s+ligne|en\s+visio\w*|par\s+visio\w*|en\s+video|par\s+video)|"
-    r"(?:en|par)\s+visio\w*\s+(?:ou|et)|(?:ou|et|aussi|egalement|uniquement|possible)\s+(?:en|par)\s+visio\w*)\b"
+    r"(?:en|par)\s+visio\w*\s+(?:ou|et)|(?:ou|et|aussi|egalement|uniquement|possible)\s+(?:en|par)\s+visio\w*|"
+    # How the help travels, whatever the wording around it: online, by phone, by post, across the country.
+    r"(?:par|via)\s+(?:internet|zoom|teams|skype|whatsapp|telephone)|visioconferences?|e\s+learning|elearning|"
+    r"moocs?|frais\s+de\s+port|franco\s+de\s+port|envoi\s+postal|(?:envoyons|expedions|postons)|"
+    r"(?:dans\s+)?tout\s+le\s+pays|(?:l\s+)?ensemble\s+du\s+(?:pays|territoire)|"
+    r"(?:assos?|associations?|structures?|acteurs|collectivites|organismes|clubs?)\s+(?:de|en)\s+france|"
+    # "En ligne" says how the help is given after a word of access or delivery ("accessible en ligne",
+    # "traduits en ligne", "dossier à déposer en ligne"), not after a thing ("démarches en ligne": the object).
+    r"(?:accessibles?|disponibles?|consultables?|gratuite?s?|entierement|uniquement|aussi|egalement|"
+    r"traduit\w*|corrig\w*|relu\w*|dispense\w*|propose\w*|assure\w*|anime\w*|accompagne\w*|deposer|"
+    r"repond\w*|suivi\w*|cours|modules?|tutoriels?|ressources|guides?)\s+en\s+ligne)\b"
 )
 # Help given in person: the helper comes, or the partner comes to a place.
 _ON_SITE_RE = re.compile(
@@ -265,6 +275,20 @@ _REMOTE_GATE = frozenset(
         "vert",
         "ecoute",
         "hotline",
+        "internet",
+        "skype",
+        "whatsapp",
+        "learning",
+        "elearning",
+        "mooc",
+        "moocs",
+        "port",
+        "postal",
+        "envoyons",
+        "expedions",
+        "postons",
+        "pays",
+        "ensemble",
     ]
 )
 _REMOTE_PREFIXES = ("expedi", "visio", "nationa", "envoy", "livr")

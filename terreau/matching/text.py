@@ -186,7 +186,12 @@ def phrase_stems(phrase: str) -> tuple[str, ...]:
     if phrase in MARKERS:
         return (phrase.lower(),)
     toks = _apply_rules(_raw_tokens(phrase))
-    stems = tuple(st for _, folded, st in toks if folded not in _STOP and st not in _STOP)
+    # The same words as analyse() keeps ("e-learning" -> "learning": a one-letter word is never a term).
+    stems = tuple(
+        st
+        for _, folded, st in toks
+        if folded not in _STOP and st not in _STOP and (len(st) > 1 or st.isdigit())
+    )
     return stems or tuple(st for _, _, st in toks)
 
 
@@ -308,6 +313,24 @@ _SEEKS_RECEIVER_RE = re.compile(
 )
 
 
+# Concepts that only name a kind of help (money, volunteers, skills, premises, contacts, communication,
+# training, equipment): the kind is scored by the type factor, so in the text vector these words weigh
+# KIND_TERM_WEIGHT and the object of the help (what the money is for, which equipment) leads the cosine.
+# "Un financement pour le sport" and "financement de l'inclusion numérique" share only the kind.
+KIND_HEADS = frozenset(
+    [
+        "financement",
+        "benevoles",
+        "competences",
+        "locaux",
+        "reseau_contacts",
+        "communication",
+        "formation",
+        "equipement",
+    ]
+)
+KIND_TERM_WEIGHT = 1.0
+
 # Words that open the purpose of the help: what follows says what it is for, not what it is.
 _PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
 
@@ -337,6 +360,7 @@ def analyse(text: str) -> Analysis:
     types: set[str] = set()
     main_types: set[str] = set()
     content_stems = tuple(st for _, st in content)
+    kind_words: set[str] = set()
     i = 0
     while i < len(content):
         st = content_stems[i]
@@ -354,6 +378,8 @@ def analyse(text: str) -> Analysis:
                         continue
                     counts[term] = counts.get(term, 0) + 1
                     surfaces.setdefault(term, surface)
+                    if k == 1 and concept == name and name in KIND_HEADS:
+                        kind_words.add(content_stems[i])
                     if concept in _CONCEPT_TYPES:
                         types.add(_CONCEPT_TYPES[concept])
                         if i < main_end:
@@ -364,6 +390,10 @@ def analyse(text: str) -> Analysis:
     for marker in ("localadj", "reseautech"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    if KIND_TERM_WEIGHT != 1.0:
+        for t in terms:
+            if t in kind_words or (t[0] == "~" and t[1:] in KIND_HEADS):
+                terms[t] *= KIND_TERM_WEIGHT
     may_give = not _GIVES_GATE.isdisjoint(word_set)
     may_seek = not _SEEKS_GATE.isdisjoint(word_set)
     folded = " ".join(folded_words) if may_give or may_seek else ""

@@ -85,11 +85,31 @@ _STEM_OVERRIDES = {
 }
 
 
+# Derivational endings the Snowball stemmer keeps: the person, the activity and the adjective of one root
+# meet ("traducteurs" / "traduction", "bricoleur" / "bricolage", "graphiste" / "graphisme", "jardinier" /
+# "jardinage", "comptable" / "compta"). One ending is removed from the stem when a root of at least
+# FAMILY_MIN letters remains; the longest ending first.
+FAMILY_ENDINGS = ("icien", "ateur", "atric", "nair", "aison", "eur", "eus", "ism", "ist", "iqu", "abl", "ag")
+FAMILY_MIN = 5
+FAMILY = True
+
+
+def _family(stem: str) -> str:
+    for end in FAMILY_ENDINGS:
+        if stem.endswith(end) and len(stem) - len(end) >= FAMILY_MIN:
+            return stem[: -len(end)]
+    return stem
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    """Snowball French stem of a lower-case word, accents folded afterwards."""
+    """Snowball French stem of a lower-case word, accents folded afterwards, derivational ending removed."""
     folded = fold(word)
-    return _STEM_OVERRIDES.get(folded) or fold(french.stem(word))
+    over = _STEM_OVERRIDES.get(folded)
+    if over:
+        return over
+    st = fold(french.stem(word))
+    return _family(st) if FAMILY and not st.isdigit() else st
 
 
 @lru_cache(maxsize=200_000)
@@ -314,9 +334,10 @@ _SEEKS_RECEIVER_RE = re.compile(
 
 
 # Concepts that only name a kind of help (money, volunteers, skills, premises, contacts, communication,
-# training, equipment): the kind is scored by the type factor, so in the text vector these words weigh
-# KIND_TERM_WEIGHT and the object of the help (what the money is for, which equipment) leads the cosine.
-# "Un financement pour le sport" and "financement de l'inclusion numérique" share only the kind.
+# training, equipment). Their words ("financement", "subvention", "bénévoles", "salle"...) are counted once,
+# by the concept's token: each such word itself weighs KIND_WORD_WEIGHT, so that naming the kind twice
+# (word and token) does not outweigh the object of the help (what the money is for, which equipment); the
+# kind itself is scored by the type factor. The words stay in the vector (reasons can name them).
 KIND_HEADS = frozenset(
     [
         "financement",
@@ -329,7 +350,8 @@ KIND_HEADS = frozenset(
         "equipement",
     ]
 )
-KIND_TERM_WEIGHT = 1.0
+KIND_WORDS_AS_TOKEN = True
+KIND_WORD_WEIGHT = 0.25
 
 # Words that open the purpose of the help: what follows says what it is for, not what it is.
 _PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
@@ -390,10 +412,10 @@ def analyse(text: str) -> Analysis:
     for marker in ("localadj", "reseautech"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
-    if KIND_TERM_WEIGHT != 1.0:
-        for t in terms:
-            if t in kind_words or (t[0] == "~" and t[1:] in KIND_HEADS):
-                terms[t] *= KIND_TERM_WEIGHT
+    if KIND_WORDS_AS_TOKEN:
+        for t in kind_words:
+            if t in terms:
+                terms[t] *= KIND_WORD_WEIGHT
     may_give = not _GIVES_GATE.isdisjoint(word_set)
     may_seek = not _SEEKS_GATE.isdisjoint(word_set)
     folded = " ".join(folded_words) if may_give or may_seek else ""

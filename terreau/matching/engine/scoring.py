@@ -13,10 +13,10 @@ from .tables import (
     DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
+    OFFER_SCOPE_OUTSIDE,
     OWN_CODES,
     PHYSICAL,
     PHYSICAL_KM,
-    OFFER_SCOPE_OUTSIDE,
     PHYSICAL_OUTSIDE,
     PHYSICAL_PROXIMITY,
     REVERSED,
@@ -148,7 +148,9 @@ class ScoringMixin:
         prox = np.where(has_xy & ((rn == ro) | (rn < 0) | (ro < 0)), by_km, by_area)
         return prox, dist, has_xy
 
-    def _scope_factor(self, sc, me, other, dist, has_xy, physical, soft_outside=SOFT_SCOPE_OUTSIDE) -> np.ndarray:
+    def _scope_factor(
+        self, sc, me, other, dist, has_xy, physical, soft_outside=SOFT_SCOPE_OUTSIDE
+    ) -> np.ndarray:
         """1 inside the scope, 0 outside a hard scope, SOFT_SCOPE_OUTSIDE outside a soft one (PHYSICAL_OUTSIDE
         for physical help: a room or a van is not lent beyond the area its text names)."""
         t = self._scope_arrays()

@@ -335,6 +335,56 @@ _VISIO_SUBJECT_RE = re.compile(
 _PREFIX_GATE_RE = re.compile(r"\b(?:" + "|".join(_REMOTE_PREFIXES) + r"|\d{2,3}\b|2a\b|2b\b)")
 
 
+# "Au-delà de l'Aveyron", "hors Grand Est", "en dehors de la métropole", "sauf le Nord": the place named is
+# where the help is NOT limited to (or is excluded), never the scope itself.
+_BEYOND_RE = re.compile(r"\b(?:au\s+dela|hors|dehors|sauf|exception|autres?\s+que|plus\s+loin\s+que)\b")
+
+
+# Department names that are also common words or towns need a strict prefix (_STRICT_PREFIX); with their
+# article after "de" they name the department ("les assos de la Vienne", "du Gard", "des Vosges"): a town
+# takes no article. Left out: words that read otherwise after an article (la somme, la manche, le centre,
+# le nord, l'est...), and compound names (Charente-Maritime, Indre-et-Loire) are not cut.
+_ARTICLE_PLACE_RE = re.compile(
+    r"\b(?<!pays\s)(?<!val\s)(?:(?:de|d)\s+(?:la|l)\s+(vienne|charente|creuse|loire|marne|meuse|aisne|oise|orne|eure|ain|allier|aude|"
+    r"indre|savoie)|du\s+(cher|gard|var|tarn|jura|doubs|cantal|gers)|des\s+(landes|vosges))\b"
+    r"(?!\s+(?:maritime|atlantique|et\s))"
+)
+_ARTICLE_PLACE_GATE = frozenset(
+    [
+        "vienne",
+        "charente",
+        "creuse",
+        "loire",
+        "marne",
+        "meuse",
+        "aisne",
+        "oise",
+        "orne",
+        "eure",
+        "ain",
+        "allier",
+        "aude",
+        "indre",
+        "savoie",
+        "cher",
+        "gard",
+        "var",
+        "tarn",
+        "jura",
+        "doubs",
+        "cantal",
+        "gers",
+        "landes",
+        "vosges",
+    ]
+)
+
+
+def _beyond(folded: str, m: re.Match[str], group: int) -> bool:
+    start = m.start(group)
+    return _BEYOND_RE.search(folded, max(0, start - 22), start) is not None
+
+
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
         folded_words = _WORD.findall(fold(text.replace("’", "'")))
@@ -346,10 +396,20 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     departments: set[str] = set()
     labels = []
     for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
+        if _beyond(folded, m, 1 if m.group(1) else 2):
+            continue
         place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
+    for m in _ARTICLE_PLACE_RE.finditer(folded) if not _ARTICLE_PLACE_GATE.isdisjoint(words) else ():
+        if _beyond(folded, m, 0):
+            continue
+        place = m.group(1) or m.group(2) or m.group(3)
+        departments |= _PLACE_CODES.get(place, set())
+        labels.append(_PLACE_LABELS.get(place, place))
     for m in _ADJECTIVE_RE.finditer(folded) if not _ADJECTIVE_GATE.isdisjoint(words) else ():
+        if _beyond(folded, m, 0):
+            continue
         name = _ADJECTIVES[m.group(1).replace("-", " ")]
         key = fold(name).replace("-", " ").replace("'", " ")
         departments |= _PLACE_CODES.get(key, set())
@@ -362,6 +422,8 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     epcis: set[int] = set()
     if _EPCI_RE is not None and not _EPCI_GATE.isdisjoint(words):
         for m in _EPCI_RE.finditer(folded):
+            if _beyond(folded, m, 1):
+                continue
             number, label = _EPCI_NAMES[re.sub(r"\s+", " ", m.group(1))]
             epcis.add(number)
             labels.append(label)

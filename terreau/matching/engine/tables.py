@@ -44,7 +44,7 @@ UNKNOWN_TYPE = 0.6  # one side has no type code and its text suggests none
 INFERRED_TYPE = 0.9  # factor when a type only comes from the text
 INFERRED_FLOOR = 0.3
 # A code the text agrees with keeps the other kinds its text names as weaker guesses (WEAK_KIND).
-TEXT_KINDS_WITH_CODE = False
+TEXT_KINDS_WITH_CODE = True
 WEAK_KIND = 0.6  # weight of a kind kept with less confidence (a contradicted code, a kind of the purpose)  # compatibility of types read from the text that the table calls incompatible
 for _t in TYPE_CODES:
     if _t != "autre":

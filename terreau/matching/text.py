@@ -74,6 +74,9 @@ _STEM_OVERRIDES = {
     "aidants": "aidant",
     "aidante": "aidant",
     "aidantes": "aidant",
+    # "livres" (books) and "livrer" (deliver) share the stem "livr".
+    "livre": "livre",
+    "livres": "livre",
     "donnee": "donnee",
     "equipe": "equipe",
     "equipes": "equipe",

@@ -1,9 +1,12 @@
 """Evaluation of the engine on hand-labelled sets, against a codes-only baseline.
 
-Three sets: data/matching_eval/ (the development part, written with the engine: in-sample, tuned on),
+Five sets: data/matching_eval/ (the development part, written with the engine: in-sample, tuned on),
 data/matching_dev2/ (a second development part written by an independent annotator in other regions, in the
 held-out part's format: tuned on, so in-sample too once used) and data/matching_heldout/ (written
-independently, frozen 2026-12-05: never edited, never tuned on). All hold organisations.jsonl and pairs.csv
+independently, frozen 2026-12-05: never edited, never tuned on); data/matching_dev3a/ (a third development
+part by a blind annotator: tuned on) and data/matching_dev3b/ (a validation part by another blind annotator,
+frozen by its MANIFEST.sha256: only its aggregate figures are printed, never its texts or per-item errors,
+and it is not tuned on). All hold organisations.jsonl and pairs.csv
 (need, offer[, case]); dev2 and the held-out part also rejected.csv (tempting pairs judged bad).
 
 Pure Python. Definitions (also printed by bench/matching.py):
@@ -30,6 +33,8 @@ from . import engine
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "matching_eval"
 DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
 HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
+DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
+DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"
 CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
 
 
@@ -78,6 +83,18 @@ def load(directory: Path = EVAL_DIR) -> EvalSet:
 def load_dev2() -> EvalSet | None:
     """The second development part (data/matching_dev2/), or None while it is not there."""
     return load(DEV2_DIR) if (DEV2_DIR / "pairs.csv").exists() else None
+
+
+def load_dev3a() -> EvalSet | None:
+    """The third development part (data/matching_dev3a/, blind annotator, Grand Est, Hauts-de-France,
+    Bretagne, Occitanie): tuned on, or None while it is not there."""
+    return load(DEV3A_DIR) if (DEV3A_DIR / "pairs.csv").exists() else None
+
+
+def load_dev3b() -> EvalSet | None:
+    """The validation part (data/matching_dev3b/, blind annotator, frozen by its MANIFEST.sha256): only its
+    aggregate figures may be printed, never its texts or per-item errors; None while it is not there."""
+    return load(DEV3B_DIR) if (DEV3B_DIR / "pairs.csv").exists() else None
 
 
 def load_heldout() -> EvalSet:

@@ -115,7 +115,17 @@ _REMOTE_RE = re.compile(
     r"(?:\w+\s+)?nationa\w*|"
     + _HELP_NOUNS
     + r"\s+(?:\w+\s+)?(?:en\s+ligne|en\s+visio\w*|par\s+visio\w*|en\s+video|par\s+video)|"
-    r"(?:en|par)\s+visio\w*\s+(?:ou|et)|(?:ou|et|aussi|egalement|uniquement|possible)\s+(?:en|par)\s+visio\w*)\b"
+    r"(?:en|par)\s+visio\w*\s+(?:ou|et)|(?:ou|et|aussi|egalement|uniquement|possible)\s+(?:en|par)\s+visio\w*|"
+    # How the help travels, whatever the wording around it: online, by phone, by post, across the country.
+    r"(?:par|via)\s+(?:internet|zoom|teams|skype|whatsapp|telephone)|visioconferences?|e\s+learning|elearning|"
+    r"moocs?|frais\s+de\s+port|franco\s+de\s+port|envoi\s+postal|(?:envoyons|expedions|postons)|"
+    r"(?:dans\s+)?tout\s+le\s+pays|(?:l\s+)?ensemble\s+du\s+(?:pays|territoire)|"
+    r"(?:assos?|associations?|structures?|acteurs|collectivites|organismes|clubs?)\s+(?:de|en)\s+france|"
+    # "En ligne" says how the help is given after a word of access or delivery ("accessible en ligne",
+    # "traduits en ligne", "dossier à déposer en ligne"), not after a thing ("démarches en ligne": the object).
+    r"(?:accessibles?|disponibles?|consultables?|gratuite?s?|entierement|uniquement|aussi|egalement|"
+    r"traduit\w*|corrig\w*|relu\w*|dispense\w*|propose\w*|assure\w*|anime\w*|accompagne\w*|deposer|"
+    r"repond\w*|suivi\w*|cours|modules?|tutoriels?|ressources|guides?)\s+en\s+ligne)\b"
 )
 # Help given in person: the helper comes, or the partner comes to a place.
 _ON_SITE_RE = re.compile(
@@ -265,6 +275,20 @@ _REMOTE_GATE = frozenset(
         "vert",
         "ecoute",
         "hotline",
+        "internet",
+        "skype",
+        "whatsapp",
+        "learning",
+        "elearning",
+        "mooc",
+        "moocs",
+        "port",
+        "postal",
+        "envoyons",
+        "expedions",
+        "postons",
+        "pays",
+        "ensemble",
     ]
 )
 _REMOTE_PREFIXES = ("expedi", "visio", "nationa", "envoy", "livr")
@@ -311,6 +335,56 @@ _VISIO_SUBJECT_RE = re.compile(
 _PREFIX_GATE_RE = re.compile(r"\b(?:" + "|".join(_REMOTE_PREFIXES) + r"|\d{2,3}\b|2a\b|2b\b)")
 
 
+# "Au-delà de l'Aveyron", "hors Grand Est", "en dehors de la métropole", "sauf le Nord": the place named is
+# where the help is NOT limited to (or is excluded), never the scope itself.
+_BEYOND_RE = re.compile(r"\b(?:au\s+dela|hors|dehors|sauf|exception|autres?\s+que|plus\s+loin\s+que)\b")
+
+
+# Department names that are also common words or towns need a strict prefix (_STRICT_PREFIX); with their
+# article after "de" they name the department ("les assos de la Vienne", "du Gard", "des Vosges"): a town
+# takes no article. Left out: words that read otherwise after an article (la somme, la manche, le centre,
+# le nord, l'est...), and compound names (Charente-Maritime, Indre-et-Loire) are not cut.
+_ARTICLE_PLACE_RE = re.compile(
+    r"\b(?<!pays\s)(?<!val\s)(?:(?:de|d)\s+(?:la|l)\s+(vienne|charente|creuse|loire|marne|meuse|aisne|oise|orne|eure|ain|allier|aude|"
+    r"indre|savoie)|du\s+(cher|gard|var|tarn|jura|doubs|cantal|gers)|des\s+(landes|vosges))\b"
+    r"(?!\s+(?:maritime|atlantique|et\s))"
+)
+_ARTICLE_PLACE_GATE = frozenset(
+    [
+        "vienne",
+        "charente",
+        "creuse",
+        "loire",
+        "marne",
+        "meuse",
+        "aisne",
+        "oise",
+        "orne",
+        "eure",
+        "ain",
+        "allier",
+        "aude",
+        "indre",
+        "savoie",
+        "cher",
+        "gard",
+        "var",
+        "tarn",
+        "jura",
+        "doubs",
+        "cantal",
+        "gers",
+        "landes",
+        "vosges",
+    ]
+)
+
+
+def _beyond(folded: str, m: re.Match[str], group: int) -> bool:
+    start = m.start(group)
+    return _BEYOND_RE.search(folded, max(0, start - 22), start) is not None
+
+
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
         folded_words = _WORD.findall(fold(text.replace("’", "'")))
@@ -322,10 +396,20 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     departments: set[str] = set()
     labels = []
     for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
+        if _beyond(folded, m, 1 if m.group(1) else 2):
+            continue
         place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
+    for m in _ARTICLE_PLACE_RE.finditer(folded) if not _ARTICLE_PLACE_GATE.isdisjoint(words) else ():
+        if _beyond(folded, m, 0):
+            continue
+        place = m.group(1) or m.group(2) or m.group(3)
+        departments |= _PLACE_CODES.get(place, set())
+        labels.append(_PLACE_LABELS.get(place, place))
     for m in _ADJECTIVE_RE.finditer(folded) if not _ADJECTIVE_GATE.isdisjoint(words) else ():
+        if _beyond(folded, m, 0):
+            continue
         name = _ADJECTIVES[m.group(1).replace("-", " ")]
         key = fold(name).replace("-", " ").replace("'", " ")
         departments |= _PLACE_CODES.get(key, set())
@@ -338,6 +422,8 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     epcis: set[int] = set()
     if _EPCI_RE is not None and not _EPCI_GATE.isdisjoint(words):
         for m in _EPCI_RE.finditer(folded):
+            if _beyond(folded, m, 1):
+                continue
             number, label = _EPCI_NAMES[re.sub(r"\s+", " ", m.group(1))]
             epcis.add(number)
             labels.append(label)

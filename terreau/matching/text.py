@@ -74,6 +74,9 @@ _STEM_OVERRIDES = {
     "aidants": "aidant",
     "aidante": "aidant",
     "aidantes": "aidant",
+    # "livres" (books) and "livrer" (deliver) share the stem "livr".
+    "livre": "livre",
+    "livres": "livre",
     "donnee": "donnee",
     "equipe": "equipe",
     "equipes": "equipe",
@@ -85,11 +88,31 @@ _STEM_OVERRIDES = {
 }
 
 
+# Derivational endings the Snowball stemmer keeps: the person, the activity and the adjective of one root
+# meet ("traducteurs" / "traduction", "bricoleur" / "bricolage", "graphiste" / "graphisme", "jardinier" /
+# "jardinage", "comptable" / "compta"). One ending is removed from the stem when a root of at least
+# FAMILY_MIN letters remains; the longest ending first.
+FAMILY_ENDINGS = ("icien", "ateur", "atric", "nair", "aison", "eur", "eus", "ism", "ist", "iqu", "abl", "ag")
+FAMILY_MIN = 5
+FAMILY = True
+
+
+def _family(stem: str) -> str:
+    for end in FAMILY_ENDINGS:
+        if stem.endswith(end) and len(stem) - len(end) >= FAMILY_MIN:
+            return stem[: -len(end)]
+    return stem
+
+
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    """Snowball French stem of a lower-case word, accents folded afterwards."""
+    """Snowball French stem of a lower-case word, accents folded afterwards, derivational ending removed."""
     folded = fold(word)
-    return _STEM_OVERRIDES.get(folded) or fold(french.stem(word))
+    over = _STEM_OVERRIDES.get(folded)
+    if over:
+        return over
+    st = fold(french.stem(word))
+    return _family(st) if FAMILY and not st.isdigit() else st
 
 
 @lru_cache(maxsize=200_000)
@@ -186,7 +209,12 @@ def phrase_stems(phrase: str) -> tuple[str, ...]:
     if phrase in MARKERS:
         return (phrase.lower(),)
     toks = _apply_rules(_raw_tokens(phrase))
-    stems = tuple(st for _, folded, st in toks if folded not in _STOP and st not in _STOP)
+    # The same words as analyse() keeps ("e-learning" -> "learning": a one-letter word is never a term).
+    stems = tuple(
+        st
+        for _, folded, st in toks
+        if folded not in _STOP and st not in _STOP and (len(st) > 1 or st.isdigit())
+    )
     return stems or tuple(st for _, _, st in toks)
 
 
@@ -308,6 +336,26 @@ _SEEKS_RECEIVER_RE = re.compile(
 )
 
 
+# Concepts that only name a kind of help (money, volunteers, skills, premises, contacts, communication,
+# training, equipment). Their words ("financement", "subvention", "bénévoles", "salle"...) are counted once,
+# by the concept's token: each such word itself weighs KIND_WORD_WEIGHT, so that naming the kind twice
+# (word and token) does not outweigh the object of the help (what the money is for, which equipment); the
+# kind itself is scored by the type factor. The words stay in the vector (reasons can name them).
+KIND_HEADS = frozenset(
+    [
+        "financement",
+        "benevoles",
+        "competences",
+        "locaux",
+        "reseau_contacts",
+        "communication",
+        "formation",
+        "equipement",
+    ]
+)
+KIND_WORDS_AS_TOKEN = True
+KIND_WORD_WEIGHT = 0.25
+
 # Words that open the purpose of the help: what follows says what it is for, not what it is.
 _PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
 
@@ -337,6 +385,7 @@ def analyse(text: str) -> Analysis:
     types: set[str] = set()
     main_types: set[str] = set()
     content_stems = tuple(st for _, st in content)
+    kind_words: set[str] = set()
     i = 0
     while i < len(content):
         st = content_stems[i]
@@ -354,6 +403,8 @@ def analyse(text: str) -> Analysis:
                         continue
                     counts[term] = counts.get(term, 0) + 1
                     surfaces.setdefault(term, surface)
+                    if k == 1 and concept == name and name in KIND_HEADS:
+                        kind_words.add(content_stems[i])
                     if concept in _CONCEPT_TYPES:
                         types.add(_CONCEPT_TYPES[concept])
                         if i < main_end:
@@ -364,6 +415,10 @@ def analyse(text: str) -> Analysis:
     for marker in ("localadj", "reseautech"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
+    if KIND_WORDS_AS_TOKEN:
+        for t in kind_words:
+            if t in terms:
+                terms[t] *= KIND_WORD_WEIGHT
     may_give = not _GIVES_GATE.isdisjoint(word_set)
     may_seek = not _SEEKS_GATE.isdisjoint(word_set)
     folded = " ".join(folded_words) if may_give or may_seek else ""

@@ -25,6 +25,7 @@ from .tables import (
     PHYSICAL_TYPES,
     REVERSED,
     STATUSES,
+    TEXT_KINDS_WITH_CODE,
     THEME_CODES,
     THREADS,
     TYPE_CODES,
@@ -210,6 +211,10 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
                 # The text contradicts the code ("autre", or a wrong pick): the kinds the text names are
                 # read first, the code is kept as a weaker guess.
                 bits, given, weak = main, False, bits | inferred
+            elif TEXT_KINDS_WITH_CODE:
+                # The text agrees with the code and names other kinds too ("graphistes bénévoles : logo,
+                # affiche" coded volunteering): those stay as weaker guesses instead of being dropped.
+                weak = main & ~bits
             side.type_code.append(item.type)
         else:
             # No code: the kinds named before the purpose first, those of the purpose as weaker guesses.

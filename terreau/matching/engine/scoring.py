@@ -13,6 +13,7 @@ from .tables import (
     DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
+    OFFER_SCOPE_OUTSIDE,
     OWN_CODES,
     PHYSICAL,
     PHYSICAL_KM,
@@ -147,7 +148,9 @@ class ScoringMixin:
         prox = np.where(has_xy & ((rn == ro) | (rn < 0) | (ro < 0)), by_km, by_area)
         return prox, dist, has_xy
 
-    def _scope_factor(self, sc, me, other, dist, has_xy, physical) -> np.ndarray:
+    def _scope_factor(
+        self, sc, me, other, dist, has_xy, physical, soft_outside=SOFT_SCOPE_OUTSIDE
+    ) -> np.ndarray:
         """1 inside the scope, 0 outside a hard scope, SOFT_SCOPE_OUTSIDE outside a soft one (PHYSICAL_OUTSIDE
         for physical help: a room or a van is not lent beyond the area its text names)."""
         t = self._scope_arrays()
@@ -185,7 +188,7 @@ class ScoringMixin:
         if named.any():
             inside = np.isin(sc.astype(np.int64) * EPCI_KEY + e_other, t["epci_keys"])
             ok &= ~named | inside | (e_other < 0)
-        soft = np.where(physical[active], PHYSICAL_OUTSIDE, SOFT_SCOPE_OUTSIDE)
+        soft = np.where(physical[active], PHYSICAL_OUTSIDE, soft_outside)
         out[active] = np.where(ok, 1.0, np.where(t["hard"][sc], 0.0, soft))
         return out
 
@@ -243,7 +246,7 @@ class ScoringMixin:
         prox = np.where(is_remote, 1.0, prox)
         factor *= prox
         factor *= self._scope_factor(sn, on, oo, dist, has_xy, physical)
-        factor *= self._scope_factor(so, oo, on, dist, has_xy, physical)
+        factor *= self._scope_factor(so, oo, on, dist, has_xy, physical, OFFER_SCOPE_OUTSIDE)
         # Direction: a "need" that gives meets an offer that gives (or two that ask) -> weaker; both
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0

@@ -43,6 +43,8 @@ TYPE_COMPATIBILITY: dict[tuple[str, str], float] = {
 UNKNOWN_TYPE = 0.6  # one side has no type code and its text suggests none
 INFERRED_TYPE = 0.9  # factor when a type only comes from the text
 INFERRED_FLOOR = 0.3
+# A code the text agrees with keeps the other kinds its text names as weaker guesses (WEAK_KIND).
+TEXT_KINDS_WITH_CODE = True
 WEAK_KIND = 0.6  # weight of a kind kept with less confidence (a contradicted code, a kind of the purpose)  # compatibility of types read from the text that the table calls incompatible
 for _t in TYPE_CODES:
     if _t != "autre":
@@ -76,7 +78,10 @@ SECOND_PAIR = 0.25
 MIN_PAIR_SCORE = 0.02
 QUERY_TERMS = 8  # heaviest terms of a need or offer used to find candidates at scale
 CHAMPIONS = 200  # postings kept per term for candidate generation at scale (all_partners with pairs_per_item)
-SOFT_SCOPE_OUTSIDE = 0.5
+SOFT_SCOPE_OUTSIDE = 0.5  # outside the place a need names (often where it is, not a limit on the helper)
+# Outside the area an offer's text gives for its help ("pour les assos du Finistère", "en Moselle"): the
+# rules of judgment say a written limit binds, even without "uniquement".
+OFFER_SCOPE_OUTSIDE = 0.15
 MAX_PAIRS_SHOWN = 3
 WHY_CACHE = 100_000  # reasons of pairs kept between blocks of all_partners (bounded memory)
 THREADS = 2  # threads for the candidate search of all_partners (sparse products release the GIL)

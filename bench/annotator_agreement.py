@@ -1,4 +1,4 @@
-"""Agreement between two annotators on the development set data/matching_dev2 (issue 16).
+"""Agreement between two annotators on data/matching_dev2 or on the held-out set (issue 16).
 
 Two steps:
 
@@ -11,10 +11,15 @@ Two steps:
   rough ceiling: the precision@5 that a perfect copy of the second annotator would score against the
   dev2 labels on the sample.
 
-Never reads data/matching_heldout.
+With ``--set dev2`` (the default) it never reads data/matching_heldout. With ``--set heldout`` it samples
+the frozen held-out set data/matching_heldout (read only, nothing written there) into
+data/matching_heldout_rejudge/, stratified so that remote help is well covered: 100 good pairs of which up
+to 40 of case "remote", 80 rejected pairs, 80 plausible unlisted pairs of which half join two different
+regions. Its ``compare`` prints aggregates only (counts, shares, kappa, per stratum, per case and per
+rejection case), never a pair, an id or a text: the engine's developers must not see held-out items.
 
-    .venv/bin/python bench/annotator_agreement.py sample
-    .venv/bin/python bench/annotator_agreement.py compare [--key PATH]
+    .venv/bin/python bench/annotator_agreement.py sample [--set dev2|heldout]
+    .venv/bin/python bench/annotator_agreement.py compare [--set dev2|heldout] [--key PATH]
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
 import sys
 from collections import defaultdict
@@ -38,6 +44,15 @@ GEO = ROOT / "node_modules" / "@etalab" / "decoupage-administratif" / "data"
 TMP_KEY = Path("/tmp/hE_key.csv")
 SEED = 20261205
 N_GOOD, N_REJECTED, N_UNLISTED = 100, 80, 70
+
+HELDOUT = ROOT / "data" / "matching_heldout"
+HELDOUT_OUT = ROOT / "data" / "matching_heldout_rejudge"
+HELDOUT_TMP_KEY = Path("/tmp/hR_heldout_key.csv")
+HELDOUT_SEED = 20261206
+# good pairs: N_REMOTE of case "remote" (all if fewer), the rest from the other cases; unlisted: half
+# joining two different regions, half within one region.
+H_GOOD, H_REMOTE, H_REJECTED, H_CROSS, H_LOCAL = 100, 40, 80, 40, 40
+GOOD_CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
 
 
 def _places() -> dict[str, str]:
@@ -59,9 +74,9 @@ def _places() -> dict[str, str]:
     return out
 
 
-def _load_orgs():
+def _load_orgs(base: Path = DEV2):
     orgs, items = {}, {}
-    with (DEV2 / "organisations.jsonl").open(encoding="utf-8") as fh:
+    with (base / "organisations.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             org = json.loads(line)
             orgs[org["id"]] = org
@@ -71,24 +86,39 @@ def _load_orgs():
     return orgs, items
 
 
-def _read_pairs(name: str) -> list[tuple[str, str]]:
-    with (DEV2 / name).open(encoding="utf-8") as fh:
+def _read_pairs(name: str, base: Path = DEV2) -> list[tuple[str, str]]:
+    with (base / name).open(encoding="utf-8") as fh:
         return [(row["need"], row["offer"]) for row in csv.DictReader(fh)]
+
+
+def _read_cases(name: str, base: Path) -> dict[tuple[str, str], str]:
+    with (base / name).open(encoding="utf-8") as fh:
+        return {(row["need"], row["offer"]): row.get("case", "") for row in csv.DictReader(fh)}
 
 
 def _region(orgs, org_id, regions_of):
     return regions_of.get(orgs[org_id].get("commune"), None)
 
 
-def _unlisted_pool(orgs, items, region_of, listed) -> list[tuple[str, str]]:
+def _unlisted_pool(orgs, items, region_of, listed, sides=None) -> list[tuple[str, str]]:
     """Plausible pairs that neither file lists: different organisations, and either the same region with a
-    shared theme or declared type, or a shared theme and a shared declared type whatever the region."""
+    shared theme or declared type, or a shared theme and a shared declared type whatever the region.
+
+    ``sides`` (item id -> "needs" / "offers") tells needs from offers; without it (dev2, kept as it was)
+    the id's "-n" / "-o" does."""
     unlisted = []
+
+    def is_need(item_id):
+        return sides[item_id] == "needs" if sides else "-n" in item_id
+
+    def is_offer(item_id):
+        return sides[item_id] == "offers" if sides else "-o" in item_id
+
     for need_id, (need_org, need) in sorted(items.items()):
-        if "-n" not in need_id:
+        if not is_need(need_id):
             continue
         for offer_id, (offer_org, offer) in sorted(items.items()):
-            if "-o" not in offer_id or offer_org == need_org or (need_id, offer_id) in listed:
+            if not is_offer(offer_id) or offer_org == need_org or (need_id, offer_id) in listed:
                 continue
             same_region = _region(orgs, need_org, region_of) == _region(orgs, offer_org, region_of)
             n_themes = {need.get("theme")} | set(orgs[need_org].get("themes", []))
@@ -103,6 +133,204 @@ def _unlisted_pool(orgs, items, region_of, listed) -> list[tuple[str, str]]:
 def _region_of() -> dict[str, str]:
     communes = json.loads((GEO / "communes.json").read_text(encoding="utf-8"))
     return {c["code"]: c.get("region") for c in communes if c.get("type") == "commune-actuelle"}
+
+
+BLIND_FIELDS = [
+    "pair",
+    "need_org",
+    "need_kind",
+    "need_place",
+    "need_type",
+    "need_theme",
+    "need_text",
+    "offer_org",
+    "offer_kind",
+    "offer_place",
+    "offer_type",
+    "offer_theme",
+    "offer_text",
+]
+
+
+def _sides(base: Path) -> dict[str, str]:
+    out = {}
+    with (base / "organisations.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            org = json.loads(line)
+            for side in ("needs", "offers"):
+                for item in org.get(side, []):
+                    out[item["id"]] = side
+    return out
+
+
+def _heldout_strata(orgs, items, region_of):
+    """Pools of the held-out set by stratum: good-remote, good-other, rejected, unlisted-cross,
+    unlisted-local (pair lists, sorted as in their files), and the case of every listed pair."""
+    good_cases = _read_cases("pairs.csv", HELDOUT)
+    rejected_cases = _read_cases("rejected.csv", HELDOUT)
+    listed = set(good_cases) | set(rejected_cases)
+    unlisted = _unlisted_pool(orgs, items, region_of, listed, sides=_sides(HELDOUT))
+
+    def cross(pair):
+        need_org, offer_org = items[pair[0]][0], items[pair[1]][0]
+        return _region(orgs, need_org, region_of) != _region(orgs, offer_org, region_of)
+
+    pools = {
+        "good-remote": [p for p in good_cases if good_cases[p] == "remote"],
+        "good-other": [p for p in good_cases if good_cases[p] != "remote"],
+        "rejected": list(rejected_cases),
+        "unlisted-cross": [p for p in unlisted if cross(p)],
+        "unlisted-local": [p for p in unlisted if not cross(p)],
+    }
+    return pools, {**good_cases, **rejected_cases}
+
+
+def sample_heldout() -> None:
+    orgs, items = _load_orgs(HELDOUT)
+    region_of = _region_of()
+    places = _places()
+    pools, cases = _heldout_strata(orgs, items, region_of)
+    rng = random.Random(HELDOUT_SEED)
+    n_remote = min(H_REMOTE, len(pools["good-remote"]))
+    sizes = {
+        "good-remote": n_remote,
+        "good-other": min(H_GOOD - n_remote, len(pools["good-other"])),
+        "rejected": min(H_REJECTED, len(pools["rejected"])),
+        "unlisted-cross": min(H_CROSS, len(pools["unlisted-cross"])),
+        "unlisted-local": min(H_LOCAL, len(pools["unlisted-local"])),
+    }
+    chosen = [(p, stratum) for stratum, size in sizes.items() for p in rng.sample(pools[stratum], size)]
+    rng.shuffle(chosen)
+    HELDOUT_OUT.mkdir(parents=True, exist_ok=True)
+    with (
+        (HELDOUT_OUT / "blind_pairs.csv").open("w", encoding="utf-8", newline="") as blind,
+        HELDOUT_TMP_KEY.open("w", encoding="utf-8", newline="") as key,
+    ):
+        bw = csv.DictWriter(blind, fieldnames=BLIND_FIELDS)
+        bw.writeheader()
+        kw = csv.writer(key)
+        kw.writerow(["pair", "need", "offer", "source", "stratum", "case"])
+        for k, ((need_id, offer_id), stratum) in enumerate(chosen, 1):
+            pid = f"P{k:03d}"
+            no, need = items[need_id]
+            oo, offer = items[offer_id]
+            bw.writerow(
+                {
+                    "pair": pid,
+                    "need_org": orgs[no]["name"],
+                    "need_kind": orgs[no]["kind"],
+                    "need_place": places.get(orgs[no].get("commune"), "?"),
+                    "need_type": need.get("type", ""),
+                    "need_theme": need.get("theme", ""),
+                    "need_text": need["text"],
+                    "offer_org": orgs[oo]["name"],
+                    "offer_kind": orgs[oo]["kind"],
+                    "offer_place": places.get(orgs[oo].get("commune"), "?"),
+                    "offer_type": offer.get("type", ""),
+                    "offer_theme": offer.get("theme", ""),
+                    "offer_text": offer["text"],
+                }
+            )
+            source = stratum.split("-")[0]
+            kw.writerow([pid, need_id, offer_id, source, stratum, cases.get((need_id, offer_id), "")])
+    print("pools: " + ", ".join(f"{s} {len(p)}" for s, p in pools.items()))
+    print("sampled: " + ", ".join(f"{s} {n}" for s, n in sizes.items()))
+    print(
+        f"wrote {len(chosen)} blind pairs to {HELDOUT_OUT / 'blind_pairs.csv'} and the key to {HELDOUT_TMP_KEY}"
+    )
+
+
+def _wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return max(0.0, c - h), min(1.0, c + h)
+
+
+def _share(k: int, n: int) -> str:
+    if n == 0:
+        return "0 / 0"
+    lo, hi = _wilson(k, n)
+    return f"{k} / {n} = {k / n:.3f} (Wilson 95 % {lo:.2f}-{hi:.2f})"
+
+
+def compare_heldout(key_path: Path) -> None:
+    """Aggregates only: never prints a pair, an id or a text."""
+    orgs, items = _load_orgs(HELDOUT)
+    with key_path.open(encoding="utf-8") as fh:
+        key = {row["pair"]: row for row in csv.DictReader(fh)}
+    with (HELDOUT_OUT / "judgments.csv").open(encoding="utf-8") as fh:
+        judged = {row["pair"]: row for row in csv.DictReader(fh)}
+    missing = set(key) - set(judged)
+    if missing:
+        raise SystemExit(f"{len(missing)} pairs not judged")
+    rows = [
+        {
+            "pair": pid,
+            "source": k["source"],
+            "stratum": k["stratum"],
+            "case": k["case"],
+            "truth": k["source"] == "good",
+            "mine": judged[pid]["good"].strip().lower() in {"yes", "oui", "1", "true"},
+            "need_org": items[k["need"]][0],
+            "offer_org": items[k["offer"]][0],
+        }
+        for pid, k in sorted(key.items())
+    ]
+    a = [r["truth"] for r in rows]
+    b = [r["mine"] for r in rows]
+    n = len(rows)
+    agree = sum(x == y for x, y in zip(a, b, strict=True))
+    print(f"pairs judged: {n} (held-out good {sum(a)}, second annotator good {sum(b)})")
+    print(f"overall agreement: {_share(agree, n)}; Cohen's kappa = {_kappa(a, b):.3f}")
+    print("per stratum (share where the second annotator agrees with the held-out label):")
+    for stratum in ("good-remote", "good-other", "rejected", "unlisted-cross", "unlisted-local"):
+        sub = [r for r in rows if r["stratum"] == stratum]
+        k = sum(r["mine"] == r["truth"] for r in sub)
+        print(f"  {stratum:15s} {_share(k, len(sub))}")
+    good = [r for r in rows if r["source"] == "good"]
+    print(f"held-out good pairs judged good too: {_share(sum(r['mine'] for r in good), len(good))}")
+    print("  per case of the good pairs (judged good too):")
+    for case in GOOD_CASES:
+        sub = [r for r in good if r["case"] == case]
+        print(f"    {case:13s} {_share(sum(r['mine'] for r in sub), len(sub))}")
+    rej = [r for r in rows if r["source"] == "rejected"]
+    print(f"held-out rejected pairs judged not good too: {_share(sum(not r['mine'] for r in rej), len(rej))}")
+    print("  per rejection case (judged not good too):")
+    for case in sorted({r["case"] for r in rej}):
+        sub = [r for r in rej if r["case"] == case]
+        print(f"    {case:13s} {_share(sum(not r['mine'] for r in sub), len(sub))}")
+    unl = [r for r in rows if r["source"] == "unlisted"]
+    print(
+        f"unlisted plausible pairs the second annotator judges good: {_share(sum(r['mine'] for r in unl), len(unl))}"
+    )
+    for stratum, label in (
+        ("unlisted-cross", "remote-type (offer from another region)"),
+        ("unlisted-local", "local (same region)"),
+    ):
+        sub = [r for r in unl if r["stratum"] == stratum]
+        print(f"  {label:40s} {_share(sum(r['mine'] for r in sub), len(sub))}")
+
+    pools, _ = _heldout_strata(orgs, items, _region_of())
+    sizes = {s: len(p) for s, p in pools.items()}
+    weight = {s: sizes[s] / max(1, sum(r["stratum"] == s for r in rows)) for s in sizes}
+    wtp = sum(weight[r["stratum"]] for r in rows if r["mine"] and r["truth"])
+    wpos = sum(weight[r["stratum"]] for r in rows if r["mine"])
+    wgood = sum(weight[r["stratum"]] for r in rows if r["truth"])
+    print(
+        "reweighted to the pools ("
+        + ", ".join(f"{s} {v}" for s, v in sizes.items())
+        + f"): second annotator's good pairs also good for the held-out set {wtp / max(wpos, 1e-9):.3f}; "
+        f"held-out good pairs also good for the second annotator {wtp / max(wgood, 1e-9):.3f}"
+    )
+    p5, n_orgs = _p_at_5(rows, "mine", "truth")
+    print(
+        f"ceiling (sample): precision@5 against the held-out labels of a perfect copy of the second "
+        f"annotator: {p5:.3f} (mean over {n_orgs} organisations)"
+    )
 
 
 def sample() -> None:
@@ -122,21 +350,7 @@ def sample() -> None:
     )
     rng.shuffle(chosen)
     OUT.mkdir(parents=True, exist_ok=True)
-    blind_fields = [
-        "pair",
-        "need_org",
-        "need_kind",
-        "need_place",
-        "need_type",
-        "need_theme",
-        "need_text",
-        "offer_org",
-        "offer_kind",
-        "offer_place",
-        "offer_type",
-        "offer_theme",
-        "offer_text",
-    ]
+    blind_fields = BLIND_FIELDS
     with (
         (OUT / "blind_pairs.csv").open("w", encoding="utf-8", newline="") as blind,
         TMP_KEY.open("w", encoding="utf-8", newline="") as key,
@@ -266,9 +480,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("step", choices=["sample", "compare"])
     parser.add_argument(
+        "--set",
+        dest="which",
+        choices=["dev2", "heldout"],
+        default="dev2",
+        help="dev2 (default) or the frozen held-out set (aggregate output only)",
+    )
+    parser.add_argument(
         "--key", type=Path, default=None, help="key file (default: key.csv if present, else /tmp)"
     )
     args = parser.parse_args()
+    if args.which == "heldout":
+        if args.step == "sample":
+            sample_heldout()
+            return
+        default = HELDOUT_OUT / "key.csv"
+        compare_heldout(args.key or (default if default.exists() else HELDOUT_TMP_KEY))
+        return
     if args.step == "sample":
         sample()
         return

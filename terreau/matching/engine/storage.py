@@ -55,6 +55,8 @@ class Vocabulary:
         self.n_docs = n_docs
         self.idf = [math.log((1 + n_docs) / (1 + df[t])) + 1.0 for t in self.terms]
         self.surfaces: dict[str, str] = {}
+        # self.idf and each term's concept weight as arrays, extended as terms are added (_arrays).
+        self._idf = np.zeros(0)
         self._factor = np.zeros(0)
 
     def column(self, term: str, grow: bool = True) -> int | None:
@@ -72,20 +74,24 @@ class Vocabulary:
         vals: list[float] = []
         lengths = np.zeros(len(analyses) + 1, dtype=np.int64)
         for i, analysis in enumerate(analyses):
-            for term, w in analysis.terms.items():
-                col = self.column(term, grow)
-                if col is None:
-                    continue
-                if term not in self.surfaces:
-                    self.surfaces[term] = analysis.surfaces.get(term, term)
-                cols.append(col)
-                vals.append(w)
+            self._columns(analysis, grow, cols, vals)
             lengths[i + 1] = len(cols)
         idx = np.asarray(cols, dtype=np.int32)
         data, _carry = self._weights(np.asarray(vals, dtype=np.float64), idx, lengths)
         m = sp.csr_matrix((data, idx, lengths), shape=(len(analyses), len(self.terms)))
         m.sort_indices()
         return m
+
+    def _columns(self, analysis: text.Analysis, grow: bool, cols: list[int], vals: list[float]) -> None:
+        """Appends the columns and raw weights of an analysis's terms (unseen terms added when grow)."""
+        for term, w in analysis.terms.items():
+            col = self.column(term, grow)
+            if col is None:
+                continue
+            if term not in self.surfaces:
+                self.surfaces[term] = analysis.surfaces.get(term, term)
+            cols.append(col)
+            vals.append(w)
 
     def _weights(
         self, vals: np.ndarray, idx: np.ndarray, lengths: np.ndarray, carry: float = 0.0
@@ -95,10 +101,7 @@ class Vocabulary:
         over the whole matrix, started at `carry` (the running sum before this block; 0 for the first):
         blocks normalised one after the other give exactly the values of the whole matrix at once.
         Returns (values, running sum at the end of the block)."""
-        idf = np.asarray(self.idf, dtype=np.float64)
-        if len(self._factor) != len(self.terms):
-            self._factor = np.where([t.startswith("~") for t in self.terms], CONCEPT_WEIGHT, 1.0)
-        factor = self._factor
+        idf, factor = self._arrays()
         data = (vals * idf[idx] * factor[idx]).astype(np.float32)
         sq = np.cumsum(np.concatenate([[carry], data.astype(np.float64) ** 2]))
         local = lengths - lengths[0]
@@ -107,9 +110,29 @@ class Vocabulary:
         data /= np.repeat(norms, np.diff(lengths)).astype(np.float32)
         return data, float(sq[-1])
 
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """The IDF and the concept weight of every column, as arrays extended by the terms added since the last
+        call. Converting the whole lists at each call cost O(vocabulary) per row added one at a time: about
+        30 minutes for the private needs and offers of a national rebuild (indexing.build_index)."""
+        done = len(self._idf)
+        if done != len(self.terms):
+            new = self.terms[done:]
+            self._idf = np.concatenate([self._idf, np.asarray(self.idf[done:], dtype=np.float64)])
+            self._factor = np.concatenate(
+                [self._factor, np.where([t.startswith("~") for t in new], CONCEPT_WEIGHT, 1.0)]
+            )
+        return self._idf, self._factor
+
     def vector(self, analysis: text.Analysis, grow: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        m = self.vectors([analysis], grow)
-        return m.indices.copy(), m.data.copy()
+        """One row of vectors() as (columns in order, values), without building a matrix (rows added one at a
+        time: a worker's changes, the private needs and offers of a rebuild)."""
+        cols: list[int] = []
+        vals: list[float] = []
+        self._columns(analysis, grow, cols, vals)
+        idx = np.asarray(cols, dtype=np.int32)
+        data, _carry = self._weights(np.asarray(vals, dtype=np.float64), idx, np.array([0, len(cols)]))
+        order = np.argsort(idx, kind="stable")
+        return idx[order], data[order]
 
 
 class Side:

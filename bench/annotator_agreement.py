@@ -185,6 +185,22 @@ def _heldout_strata(orgs, items, region_of):
     return pools, {**good_cases, **rejected_cases}
 
 
+def _blind_row(pid: str, need_id: str, offer_id: str, *, items, orgs, places) -> dict[str, str]:
+    """A line of blind_pairs.csv: the pair's two texts with their organisations and places, no label."""
+    row = {"pair": pid}
+    for side, item_id in (("need", need_id), ("offer", offer_id)):
+        org, item = items[item_id]
+        row |= {
+            f"{side}_org": orgs[org]["name"],
+            f"{side}_kind": orgs[org]["kind"],
+            f"{side}_place": places.get(orgs[org].get("commune"), "?"),
+            f"{side}_type": item.get("type", ""),
+            f"{side}_theme": item.get("theme", ""),
+            f"{side}_text": item["text"],
+        }
+    return row
+
+
 def sample_heldout() -> None:
     orgs, items = _load_orgs(HELDOUT)
     region_of = _region_of()
@@ -212,25 +228,7 @@ def sample_heldout() -> None:
         kw.writerow(["pair", "need", "offer", "source", "stratum", "case"])
         for k, ((need_id, offer_id), stratum) in enumerate(chosen, 1):
             pid = f"P{k:03d}"
-            no, need = items[need_id]
-            oo, offer = items[offer_id]
-            bw.writerow(
-                {
-                    "pair": pid,
-                    "need_org": orgs[no]["name"],
-                    "need_kind": orgs[no]["kind"],
-                    "need_place": places.get(orgs[no].get("commune"), "?"),
-                    "need_type": need.get("type", ""),
-                    "need_theme": need.get("theme", ""),
-                    "need_text": need["text"],
-                    "offer_org": orgs[oo]["name"],
-                    "offer_kind": orgs[oo]["kind"],
-                    "offer_place": places.get(orgs[oo].get("commune"), "?"),
-                    "offer_type": offer.get("type", ""),
-                    "offer_theme": offer.get("theme", ""),
-                    "offer_text": offer["text"],
-                }
-            )
+            bw.writerow(_blind_row(pid, need_id, offer_id, items=items, orgs=orgs, places=places))
             source = stratum.split("-")[0]
             kw.writerow([pid, need_id, offer_id, source, stratum, cases.get((need_id, offer_id), "")])
     print("pools: " + ", ".join(f"{s} {len(p)}" for s, p in pools.items()))
@@ -361,25 +359,7 @@ def sample() -> None:
         kw.writerow(["pair", "need", "offer", "source"])
         for k, ((need_id, offer_id), source) in enumerate(chosen, 1):
             pid = f"P{k:03d}"
-            no, need = items[need_id]
-            oo, offer = items[offer_id]
-            bw.writerow(
-                {
-                    "pair": pid,
-                    "need_org": orgs[no]["name"],
-                    "need_kind": orgs[no]["kind"],
-                    "need_place": places.get(orgs[no].get("commune"), "?"),
-                    "need_type": need.get("type", ""),
-                    "need_theme": need.get("theme", ""),
-                    "need_text": need["text"],
-                    "offer_org": orgs[oo]["name"],
-                    "offer_kind": orgs[oo]["kind"],
-                    "offer_place": places.get(orgs[oo].get("commune"), "?"),
-                    "offer_type": offer.get("type", ""),
-                    "offer_theme": offer.get("theme", ""),
-                    "offer_text": offer["text"],
-                }
-            )
+            bw.writerow(_blind_row(pid, need_id, offer_id, items=items, orgs=orgs, places=places))
             kw.writerow([pid, need_id, offer_id, source])
     print(
         f"unlisted plausible pool: {len(unlisted)} pairs; population good {len(good)}, rejected {len(rejected)}"

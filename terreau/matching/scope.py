@@ -83,7 +83,9 @@ _OWN_RE = re.compile(
     r"\b(?:notre|nos|meme|sur\s+(?:le|la|l)|dans\s+(?:le|la|l)|de\s+(?:la|l)|(?:dans|sur|de|pour)\s+(?:tout|toute)\s+"
     r"(?:le|la|l)|(?:tout|toute)\s+(?:le|la|l))\s+(departement|region|commune|communes|"
     r"ville|village|quartier|agglomeration|agglo|intercommunalite|communaute\s+de\s+communes|"
-    r"communaute\s+d\s+agglomeration|metropole|canton|bassin\s+de\s+vie|pays)\b"
+    r"communaute\s+d\s+agglomeration|metropole|canton|bassin\s+de\s+vie|pays|"
+    # Abbreviations of an intercommunality ("les communes de la CC", "notre com com").
+    r"cc|cdc|cca|comcom|com\s+com|interco)\b"
 )
 _OWN_LEVEL = {
     "departement": "department",
@@ -222,6 +224,12 @@ _OWN_GATE = frozenset(
         "canton",
         "bassin",
         "pays",
+        "cc",
+        "cdc",
+        "cca",
+        "comcom",
+        "com",
+        "interco",
     ]
 )
 _EXCLUSIVE_GATE = frozenset(

@@ -17,6 +17,7 @@ from .records import Item, Organisation, PairDetails, Partner, ScoredPairs, item
 from .scoring import ScoringMixin
 from .storage import BulkTerms, Grow, Side, Vocabulary
 from .tables import (
+    BROAD,
     CHAMPIONS,
     DEFAULT_KIND,
     KIND_COMPATIBILITY,
@@ -229,7 +230,10 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             if side.name == "need"
             else analysis.seeks and not analysis.gives
         )
-        side.flags.append((PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0))
+        broad = side.name == "offer" and text.broad_object(item.text)
+        side.flags.append(
+            (PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0) | (BROAD if broad else 0)
+        )
         side.theme.append(THEME_CODES.index(item.theme) if item.theme in THEMES else -1)
         side.scope.append(self._intern_scope(analysis.scope))
         side.status.append(status)

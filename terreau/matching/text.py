@@ -23,7 +23,12 @@ from terreau.core import french
 from terreau.core.french import fold
 
 from . import lexicon
-from .scope import NO_SCOPE, Scope, parse_scope  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
+from .scope import (  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
+    NO_SCOPE,
+    Scope,
+    offer_reach_remote,
+    parse_scope,
+)
 from .wordlists import CONTEXT as _CONTEXT
 from .wordlists import DETERMINERS as _DETERMINERS
 from .wordlists import PLANT_WORDS as _PLANT_WORDS

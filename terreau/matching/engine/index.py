@@ -22,6 +22,7 @@ from .tables import (
     CHAMPIONS,
     DEFAULT_KIND,
     KIND_COMPATIBILITY,
+    KIND_HEAD,
     KINDS,
     PHYSICAL,
     PHYSICAL_TYPES,
@@ -236,6 +237,14 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         kinds = {item.type} if given else set(self._types(bits))
         physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
         broad = side.name == "offer" and text.broad_object(item.text)
+        if broad and seen is None:
+            # Open to any project of its kind: the kind itself is what a need shares with it (its concept
+            # token: a candidate and some cosine even without a word in common).
+            heads = {f"~{KIND_HEAD[k]}" for k in kinds if k in KIND_HEAD} - set(analysis.terms)
+            if heads:
+                analysis = dataclasses.replace(
+                    analysis, terms={**analysis.terms, **dict.fromkeys(heads, 1.0)}
+                )
         side.flags.append(
             (PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0) | (BROAD if broad else 0)
         )

@@ -8,11 +8,12 @@
    with the engine: in-sample, tuned on), the second development part data/matching_dev2/ (written by an
    independent annotator in other regions, tuned on: in-sample once used) when it is there, dev3a (a blind
    annotator's development part, tuned on), dev3b (another blind annotator's validation part: aggregate
-   figures only, never read, never tuned on) when they are there, and, side by
+   figures only, never read, never tuned on), dev4a / dev4b (the same pair of roles, remote-heavy sets) when
+   they are there, and, side by
    side, the held-out part data/matching_heldout/ (140 organisations written independently, frozen
    2026-12-05, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
    and theme codes only, on all good pairs and on those where a theme code is missing; on the parts with
-   cases (dev2, dev3a, dev3b, held-out) also by case (scope, remote, rural, context, wrong_type, missing_type, plain) and
+   cases (dev2, dev3a/b, dev4a/b, held-out) also by case (scope, remote, rural, context, wrong_type, missing_type, plain) and
    the trap rate of their rejected pairs (definitions printed with the figures). `--no-heldout` measures the
    development parts only (use it while tuning); `--quality-only` stops after the quality figures.
 2. Scale: synthetic organisations built from the vocabulary of the evaluation set (each text is a
@@ -133,15 +134,16 @@ def _part_rows(name: str, es: evaluation.EvalSet) -> tuple[list[tuple], dict, di
 
 def quality(heldout: bool = True) -> list[str]:
     parts = [("development (in-sample, tuned on)", evaluation.load())]
-    dev2 = evaluation.load_dev2()
-    if dev2 is not None:
-        parts.append(("dev2 (independent annotator, tuned on)", dev2))
-    dev3a = evaluation.load_dev3a()
-    if dev3a is not None:
-        parts.append(("dev3a (blind annotator, tuned on)", dev3a))
-    dev3b = evaluation.load_dev3b()
-    if dev3b is not None:
-        parts.append(("dev3b (validation, never read)", dev3b))
+    for label, directory in (
+        ("dev2 (independent annotator, tuned on)", evaluation.DEV2_DIR),
+        ("dev3a (blind annotator, tuned on)", evaluation.DEV3A_DIR),
+        ("dev3b (validation, never read)", evaluation.DEV3B_DIR),
+        ("dev4a (blind annotator, remote-heavy, tuned on)", evaluation.DEV4A_DIR),
+        ("dev4b (validation, remote-heavy, never read)", evaluation.DEV4B_DIR),
+    ):
+        es = evaluation.load_optional(directory)
+        if es is not None:
+            parts.append((label, es))
     if heldout:
         parts.append(("held-out (unseen, frozen 2026-12-05)", evaluation.load_heldout()))
     lines = ["## Quality on the hand-labelled sets", ""]

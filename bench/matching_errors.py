@@ -5,7 +5,7 @@
 
 For each organisation whose top 5 misses a good partner: its items (type code, kinds read from the text,
 scope, flags), its top 10 (good partners marked), and each missed good partner with its rank and the best
-pair's score and reasons. Refuses data/matching_heldout/ (frozen, never tuned on) and data/matching_dev3b/ (validation, never read).
+pair's score and reasons. Refuses data/matching_heldout/ (frozen, never tuned on) and the validation sets data/matching_dev3b/ and data/matching_dev4b/ (never read).
 """
 
 from __future__ import annotations
@@ -47,8 +47,9 @@ def main() -> None:
     folder = Path(args.directory).resolve()
     if folder == evaluation.HELDOUT_DIR.resolve() or "heldout" in folder.name:
         sys.exit("refused: the held-out set is never read for tuning")
-    if folder == evaluation.DEV3B_DIR.resolve() or "dev3b" in folder.name:
-        sys.exit("refused: the validation set dev3b is never read (aggregate figures only)")
+    for frozen in evaluation.VALIDATION_DIRS:
+        if folder == frozen.resolve() or frozen.name.removeprefix("matching_") in folder.name:
+            sys.exit(f"refused: the validation set {frozen.name} is never read (aggregate figures only)")
     es = evaluation.load(folder)
     orgs = {o.id: o for o in es.organisations}
     owner = es.owner()

@@ -6,7 +6,8 @@ held-out part's format: tuned on, so in-sample too once used) and data/matching_
 independently, frozen 2026-12-05: never edited, never tuned on); data/matching_dev3a/ (a third development
 part by a blind annotator: tuned on) and data/matching_dev3b/ (a validation part by another blind annotator,
 frozen by its MANIFEST.sha256: only its aggregate figures are printed, never its texts or per-item errors,
-and it is not tuned on). All hold organisations.jsonl and pairs.csv
+and it is not tuned on); likewise data/matching_dev4a/ (development, remote-heavy: tuned on) and
+data/matching_dev4b/ (validation, remote-heavy, frozen: aggregate figures only). All hold organisations.jsonl and pairs.csv
 (need, offer[, case]); dev2 and the held-out part also rejected.csv (tempting pairs judged bad).
 
 Pure Python. Definitions (also printed by bench/matching.py):
@@ -35,6 +36,10 @@ DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
 HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
 DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
 DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"
+DEV4A_DIR = EVAL_DIR.parent / "matching_dev4a"
+DEV4B_DIR = EVAL_DIR.parent / "matching_dev4b"
+# Validation parts: frozen by a MANIFEST.sha256, only their aggregate figures are ever printed.
+VALIDATION_DIRS = (DEV3B_DIR, DEV4B_DIR)
 CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
 
 
@@ -80,21 +85,26 @@ def load(directory: Path = EVAL_DIR) -> EvalSet:
     return EvalSet(orgs, pairs, cases, rejected)
 
 
+def load_optional(directory: Path) -> EvalSet | None:
+    """A part that may not be there yet (dev2, dev3a/b, dev4a/b): the set, or None without its pairs.csv."""
+    return load(directory) if (directory / "pairs.csv").exists() else None
+
+
 def load_dev2() -> EvalSet | None:
     """The second development part (data/matching_dev2/), or None while it is not there."""
-    return load(DEV2_DIR) if (DEV2_DIR / "pairs.csv").exists() else None
+    return load_optional(DEV2_DIR)
 
 
 def load_dev3a() -> EvalSet | None:
     """The third development part (data/matching_dev3a/, blind annotator, Grand Est, Hauts-de-France,
     Bretagne, Occitanie): tuned on, or None while it is not there."""
-    return load(DEV3A_DIR) if (DEV3A_DIR / "pairs.csv").exists() else None
+    return load_optional(DEV3A_DIR)
 
 
 def load_dev3b() -> EvalSet | None:
     """The validation part (data/matching_dev3b/, blind annotator, frozen by its MANIFEST.sha256): only its
     aggregate figures may be printed, never its texts or per-item errors; None while it is not there."""
-    return load(DEV3B_DIR) if (DEV3B_DIR / "pairs.csv").exists() else None
+    return load_optional(DEV3B_DIR)
 
 
 def load_heldout() -> EvalSet:

@@ -83,7 +83,9 @@ _OWN_RE = re.compile(
     r"\b(?:notre|nos|meme|sur\s+(?:le|la|l)|dans\s+(?:le|la|l)|de\s+(?:la|l)|(?:dans|sur|de|pour)\s+(?:tout|toute)\s+"
     r"(?:le|la|l)|(?:tout|toute)\s+(?:le|la|l))\s+(departement|region|commune|communes|"
     r"ville|village|quartier|agglomeration|agglo|intercommunalite|communaute\s+de\s+communes|"
-    r"communaute\s+d\s+agglomeration|metropole|canton|bassin\s+de\s+vie|pays)\b"
+    r"communaute\s+d\s+agglomeration|metropole|canton|bassin\s+de\s+vie|pays|"
+    # Abbreviations of an intercommunality ("les communes de la CC", "notre com com").
+    r"cc|cdc|cca|comcom|com\s+com|interco)\b"
 )
 _OWN_LEVEL = {
     "departement": "department",
@@ -222,6 +224,12 @@ _OWN_GATE = frozenset(
         "canton",
         "bassin",
         "pays",
+        "cc",
+        "cdc",
+        "cca",
+        "comcom",
+        "com",
+        "interco",
     ]
 )
 _EXCLUSIVE_GATE = frozenset(
@@ -457,3 +465,28 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
         epcis=frozenset(epcis),
         on_site=on_site,
     )
+
+
+# An offer reaches beyond its region when it says so in any form: a national scale ("édition nationale",
+# "territoire national", "réseau de 40 fréquences"), or access online ("plateforme en ligne", "formulaire
+# en ligne"), provided it names no area of its own and is not given on site (see offer_reach_remote).
+_REACH_RE = re.compile(
+    r"\b(?:nationa(?:l|le|les|ux)|frequences|"
+    # Access online ("plateforme en ligne", "candidature par formulaire en ligne"), not an object of the
+    # help ("aide aux démarches en ligne").
+    r"(?:plateformes?|formulaires?|candidatures?|inscriptions?|dossiers?|portail)\s+"
+    r"(?:\w+\s+){0,2}?(?:en\s+ligne|sur\s+internet)|"
+    r"(?:toute|tout|toutes|tous)\s+(?:la|le|les|l)?\s*(?:france|territoire|pays|regions|departements))\b"
+)
+_REACH_GATE = ("nation", "ligne", "internet", "fréquences", "france", "territoire", "pays")
+
+
+def offer_reach_remote(text: str, scope: Scope) -> bool:
+    """Whether an offer's help reaches other regions although parse_scope did not read "remote": a national
+    scale or online access written in any form, with no area of its own, not said to be given on site."""
+    if scope.remote or scope.on_site or scope.hard or not scope.empty:
+        return False
+    low = text.lower()
+    if not any(w in low for w in _REACH_GATE):
+        return False
+    return _REACH_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None

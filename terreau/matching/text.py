@@ -23,7 +23,12 @@ from terreau.core import french
 from terreau.core.french import fold
 
 from . import lexicon
-from .scope import NO_SCOPE, Scope, parse_scope  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
+from .scope import (  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
+    NO_SCOPE,
+    Scope,
+    offer_reach_remote,
+    parse_scope,
+)
 from .wordlists import CONTEXT as _CONTEXT
 from .wordlists import DETERMINERS as _DETERMINERS
 from .wordlists import PLANT_WORDS as _PLANT_WORDS
@@ -358,6 +363,26 @@ KIND_WORD_WEIGHT = 0.25
 
 # Words that open the purpose of the help: what follows says what it is for, not what it is.
 _PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
+
+
+# An offer open to any project of its kind: its object is not narrowed by its words ("toute action de
+# solidarité", "tous les projets", "quel que soit le domaine", "aide au fonctionnement des associations").
+_BROAD_RE = re.compile(
+    r"\b(?:toute?s?\s+(?:les\s+)?(?:actions?|projets?|initiatives?|causes?|domaines?|thematiques?)|"
+    r"tous\s+(?:les\s+)?(?:projets|domaines|types|secteurs|themes)|tout\s+(?:projet|type|domaine|secteur|theme)|"
+    r"quel(?:le)?s?\s+que\s+soi\w+\s+(?:le|la|les|leur|leurs|votre|vos)\s+"
+    r"(?:objet|domaine|thematique|theme|projet|secteur|cause)s?|"
+    r"fonctionnement\s+(?:des|de\s+vos|de\s+leurs|d)\s*(?:associations?|assos?|structures?))\b"
+)
+_BROAD_GATE = ("tout", "tous", "quel", "fonctionnement")
+
+
+def broad_object(text: str) -> bool:
+    """Whether an offer opens its object to any project of its kind of help (see _BROAD_RE)."""
+    low = text.lower()
+    if not any(w in low for w in _BROAD_GATE):
+        return False
+    return _BROAD_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None
 
 
 def analyse(text: str) -> Analysis:

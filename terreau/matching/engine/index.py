@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
@@ -17,9 +18,11 @@ from .records import Item, Organisation, PairDetails, Partner, ScoredPairs, item
 from .scoring import ScoringMixin
 from .storage import BulkTerms, Grow, Side, Vocabulary
 from .tables import (
+    BROAD,
     CHAMPIONS,
     DEFAULT_KIND,
     KIND_COMPATIBILITY,
+    KIND_HEAD,
     KINDS,
     PHYSICAL,
     PHYSICAL_TYPES,
@@ -221,17 +224,32 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             bits, given, weak = main, False, inferred
             side.type_code.append(None)
         side.mask.append(self._intern_mask(bits, given, weak))
-        scope = analysis.scope
-        kinds = {item.type} if given else set(self._types(bits))
-        physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
         reversed_ = (
             (analysis.gives and not analysis.seeks)
             if side.name == "need"
             else analysis.seeks and not analysis.gives
         )
-        side.flags.append((PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0))
+        scope = analysis.scope
+        # An offer that reaches other regions in any form (national scale, online access); not an offer
+        # written as a need ("nous recherchons des financements pour nos tournois nationaux").
+        if side.name == "offer" and not reversed_ and text.offer_reach_remote(item.text, scope):
+            scope = dataclasses.replace(scope, remote=True)
+        kinds = {item.type} if given else set(self._types(bits))
+        physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
+        broad = side.name == "offer" and text.broad_object(item.text)
+        if broad and seen is None:
+            # Open to any project of its kind: the kind itself is what a need shares with it (its concept
+            # token: a candidate and some cosine even without a word in common).
+            heads = {f"~{KIND_HEAD[k]}" for k in kinds if k in KIND_HEAD} - set(analysis.terms)
+            if heads:
+                analysis = dataclasses.replace(
+                    analysis, terms={**analysis.terms, **dict.fromkeys(heads, 1.0)}
+                )
+        side.flags.append(
+            (PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0) | (BROAD if broad else 0)
+        )
         side.theme.append(THEME_CODES.index(item.theme) if item.theme in THEMES else -1)
-        side.scope.append(self._intern_scope(analysis.scope))
+        side.scope.append(self._intern_scope(scope))
         side.status.append(status)
         side.updated.append(item.updated.toordinal() if item.updated else -1)
         side.alive.append(status > 0)

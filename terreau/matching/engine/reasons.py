@@ -12,7 +12,15 @@ from terreau.matching import geo, lexicon, text
 from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import string_ranks
-from .tables import PHYSICAL, THEME_CODES, TYPE_COMPATIBILITY, TYPE_LABELS, WHY_CACHE
+from .tables import (
+    BROAD,
+    OFFER_SCOPE_OUTSIDE,
+    PHYSICAL,
+    THEME_CODES,
+    TYPE_COMPATIBILITY,
+    TYPE_LABELS,
+    WHY_CACHE,
+)
 
 
 class ReasonsMixin:
@@ -65,12 +73,26 @@ class ReasonsMixin:
         theme = np.where((th_n >= 0) & (th_n == th_o), th_n, lowest).tolist()
         texts = self._text_reasons_many(ns, os_)
         geos = self._geo_reasons_many(ns, os_, on, oo)
+        broad = (offer_side.flags.a[os_] & BROAD) != 0
+        if broad.any():
+            # The floor of an offer open to any project counts only inside the area it names (scoring.py).
+            b = np.flatnonzero(broad)
+            _prox, dist, has_xy = self._geo(on[b], oo[b])
+            flags = need_side.flags.a[ns[b]] | offer_side.flags.a[os_[b]]
+            remote = self._scope_arrays()["remote"]
+            sn, so = need_side.scope.a[ns[b]], offer_side.scope.a[os_[b]]
+            physical = ((flags & PHYSICAL) != 0) & ~(remote[sn] | remote[so])
+            inside = self._scope_factor(so, oo[b], on[b], dist, has_xy, physical, OFFER_SCOPE_OUTSIDE) >= 1.0
+            broad[b] = inside
+        broad = broad.tolist()
         out = []
-        for ty, th, tx, ge in zip(types, theme, texts, geos, strict=True):
+        for ty, th, tx, ge, br in zip(types, theme, texts, geos, broad, strict=True):
             why = [ty] if ty else []
             if th >= 0:
                 why.append(f"même thème: {THEME_CODES[th]}")
             why.extend(tx)
+            if br:
+                why.append("offre ouverte à tout projet")
             why.extend(ge)
             out.append(why)
         return out
@@ -410,6 +432,11 @@ def _perimeter_sentence(m: re.Match[str]) -> str:
 @_reason(r"^dans le rayon demandé \((?P<km>\d+) km\)$")
 def _radius_sentence(m: re.Match[str]) -> str:
     return f"Dans le rayon demandé ({m['km']}{NBSP}km)."
+
+
+@_reason(r"^offre ouverte à tout projet$")
+def _broad_sentence(m: re.Match[str]) -> str:
+    return "L'offre est ouverte à tout projet de ce type d'aide."
 
 
 @_reason(r"^possible à distance$")

@@ -10,6 +10,8 @@ from terreau.matching import geo, text
 
 from .tables import (
     AREA_PROXIMITY,
+    BROAD,
+    BROAD_RELEVANCE,
     DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
@@ -246,7 +248,13 @@ class ScoringMixin:
         prox = np.where(is_remote, 1.0, prox)
         factor *= prox
         factor *= self._scope_factor(sn, on, oo, dist, has_xy, physical)
-        factor *= self._scope_factor(so, oo, on, dist, has_xy, physical, OFFER_SCOPE_OUTSIDE)
+        offer_scope = self._scope_factor(so, oo, on, dist, has_xy, physical, OFFER_SCOPE_OUTSIDE)
+        factor *= offer_scope
+        # An offer open to any project of its kind: inside the area it names, the kind of help (type
+        # factor) decides, not the words in common.
+        broad = ((offer_side.flags.a[offer_slots] & BROAD) != 0) & (offer_scope >= 1.0)
+        if broad.any():
+            relevance = np.where(broad, np.maximum(relevance, BROAD_RELEVANCE), relevance)
         # Direction: a "need" that gives meets an offer that gives (or two that ask) -> weaker; both
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0

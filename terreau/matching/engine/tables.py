@@ -93,6 +93,23 @@ OWN_CODES = {None: 0, "commune": 1, "department": 2, "region": 3, "epci": 4}
 PHYSICAL_TYPES = frozenset({"locaux", "materiel", "mobilite", "benevolat"})
 PHYSICAL = 1  # item flag: the help is given in person
 REVERSED = 2  # item flag: a need written as an offer ("nous proposons") or an offer written as a need
+# Item flag: an offer whose text opens its object to any project of its kind of help ("toute action de
+# solidarité", "tous projets", "aide au fonctionnement des associations"): what it funds or does is not
+# narrowed by its words, so few words in common with a need do not make the pair weak.
+BROAD = 4
+# Concept token naming each kind of help (text.KIND_HEADS): given to an offer open to any project of its kind.
+KIND_HEAD = {
+    "financement": "financement",
+    "benevolat": "benevoles",
+    "competences": "competences",
+    "locaux": "locaux",
+    "reseau": "reseau_contacts",
+    "visibilite": "communication",
+    "formation": "formation",
+    "materiel": "equipement",
+    "mobilite": "transport",
+}
+BROAD_RELEVANCE = 0.4  # relevance floor of a pair whose offer is open to any project (before the factors)
 # Proximity of physical help without coordinates: same commune or intercommunality, same arrondissement,
 # same department, same region, further.
 PHYSICAL_PROXIMITY = (1.0, 0.85, 0.6, 0.5, 0.08)

@@ -1,6 +1,7 @@
-"""The validation set data/matching_dev3b/ is frozen: its files match MANIFEST.sha256, and the evaluation
-runs on it. No figure is asserted and nothing of it is printed: it validates changes tuned on the other
-parts (only its aggregate figures are reported by bench/matching.py), it is never a target to tune on."""
+"""The validation sets data/matching_dev3b/ and data/matching_dev4b/ are frozen: their files match their
+MANIFEST.sha256, and the evaluation runs on them. No figure is asserted and nothing of them is printed: they
+validate changes tuned on the other parts (only their aggregate figures are reported by bench/matching.py),
+they are never a target to tune on."""
 
 from __future__ import annotations
 
@@ -10,13 +11,20 @@ import pytest
 
 from terreau.matching import evaluation
 
-pytestmark = pytest.mark.skipif(
-    not (evaluation.DEV3B_DIR / "MANIFEST.sha256").exists(), reason="data/matching_dev3b/ not there"
-)
+FROZEN = [
+    pytest.param(
+        folder,
+        id=folder.name,
+        marks=pytest.mark.skipif(
+            not (folder / "MANIFEST.sha256").exists(), reason=f"data/{folder.name}/ not there"
+        ),
+    )
+    for folder in evaluation.VALIDATION_DIRS
+]
 
 
-def test_dev3b_files_match_their_manifest():
-    folder = evaluation.DEV3B_DIR
+@pytest.mark.parametrize("folder", FROZEN)
+def test_validation_files_match_their_manifest(folder):
     lines = (folder / "MANIFEST.sha256").read_text(encoding="utf-8").split("\n")
     listed = {}
     for line in filter(None, lines):
@@ -29,8 +37,9 @@ def test_dev3b_files_match_their_manifest():
     assert on_disk == set(listed) | {"MANIFEST.sha256"}, "files added to or removed from the frozen set"
 
 
-def test_evaluation_runs_on_the_dev3b_set():
-    es = evaluation.load_dev3b()
+@pytest.mark.parametrize("folder", FROZEN)
+def test_evaluation_runs_on_the_validation_set(folder):
+    es = evaluation.load_optional(folder)
     assert es is not None and es.organisations and es.pairs and es.rejected
     assert set(es.cases.values()) <= set(evaluation.CASES)
     partners = evaluation.engine_partners(es)

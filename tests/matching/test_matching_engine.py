@@ -478,3 +478,40 @@ def test_lexicon_file_is_checked_when_loaded(tmp_path):
         path.write_text(bad, encoding="utf-8")
         with pytest.raises(ValueError, match="lexicon: concept 'a'"):
             lexicon.load(path)
+
+
+# --- offers open to any project of their kind ------------------------------------------------------------
+
+
+def test_an_offer_open_to_any_project_says_so_only_where_that_raised_the_score():
+    fund = org(
+        "F",
+        kind="foundation",
+        commune="86194",
+        offers=[
+            ("f1", "financement", None, "Notre fondation finance toute action de solidarité dans la Vienne.")
+        ],
+    )
+    no_word_in_common = org(
+        "A",
+        commune="86194",
+        needs=[("a1", None, None, "Nous cherchons un financement pour réparer notre four à pain.")],
+    )
+    many_words_in_common = org(
+        "B",
+        commune="86194",
+        needs=[
+            ("b1", None, None, "Financement d'une action de solidarité de notre fondation dans la Vienne.")
+        ],
+    )
+    outside_its_area = org(  # Bordeaux: same region, not the Vienne
+        "C",
+        commune="33063",
+        needs=[("c1", None, None, "Nous cherchons un financement pour réparer notre four à pain.")],
+    )
+    found = partners_of([fund, no_word_in_common, many_words_in_common, outside_its_area])
+    (a,), (b,), (c,) = found["A"], found["B"], found["C"]
+    assert a.id == b.id == c.id == "F"
+    assert "offre ouverte à tout projet" in a.why  # the floor of an open offer raised it
+    assert "offre ouverte à tout projet" not in b.why  # its words alone score above that floor
+    assert "offre ouverte à tout projet" not in c.why and c.score < a.score / 4  # the Vienne only

@@ -14,6 +14,7 @@ from terreau.vocabulary import THEMES, TYPES
 from .aggregation import string_ranks
 from .tables import (
     BROAD,
+    BROAD_RELEVANCE,
     OFFER_SCOPE_OUTSIDE,
     PHYSICAL,
     THEME_CODES,
@@ -83,7 +84,11 @@ class ReasonsMixin:
             sn, so = need_side.scope.a[ns[b]], offer_side.scope.a[os_[b]]
             physical = ((flags & PHYSICAL) != 0) & ~(remote[sn] | remote[so])
             inside = self._scope_factor(so, oo[b], on[b], dist, has_xy, physical, OFFER_SCOPE_OUTSIDE) >= 1.0
-            broad[b] = inside
+            # ...and only where it raised the pair's relevance (words or themes in common may be above it).
+            n_cols = len(self.vocabulary.terms)
+            rows_n = need_side.gather(ns[b], n_cols)
+            cosine = np.asarray(rows_n.multiply(offer_side.gather(os_[b], n_cols)).sum(axis=1)).ravel()
+            broad[b] = inside & (self._relevance(ns[b], os_[b], cosine) < BROAD_RELEVANCE)
         broad = broad.tolist()
         out = []
         for ty, th, tx, ge, br in zip(types, theme, texts, geos, broad, strict=True):

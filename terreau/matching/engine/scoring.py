@@ -221,8 +221,9 @@ class ScoringMixin:
         age = np.where(updated >= 0, ref - updated, 0)
         return np.select([age <= 180, age <= 365, age <= 730], [1.0, 0.9, 0.8], 0.7)
 
-    def score_pairs(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
-        """Scores of pairs (need slot, offer slot) given their text cosine; vectorised."""
+    def _relevance(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+        """Relevance of pairs from their text cosine and themes, before the floor of offers open to any project
+        (score_pairs; reasons.py tells that floor only where it raised the relevance)."""
         need_side, offer_side = self.needs, self.offers
         on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
         tn, to = (
@@ -235,6 +236,13 @@ class ScoringMixin:
         theme_sim = np.where(same_theme, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
         relevance = (1 - THEME_WEIGHT) * (1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64)))
         relevance += THEME_WEIGHT * theme_sim
+        return relevance
+
+    def score_pairs(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+        """Scores of pairs (need slot, offer slot) given their text cosine; vectorised."""
+        need_side, offer_side = self.needs, self.offers
+        on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
+        relevance = self._relevance(need_slots, offer_slots, cosine)
         factor = self._compat[need_side.mask.a[need_slots], offer_side.mask.a[offer_slots]].astype(np.float64)
         factor *= self._kind[self.org_kind.a[on], self.org_kind.a[oo]]
         prox, dist, has_xy = self._geo(on, oo)

@@ -20,8 +20,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -84,9 +83,18 @@ def _engine_organisation(
 
 
 def _inputs(org_ids: list[int] | None = None) -> list[tuple[engine.Organisation, engine.Organisation | None]]:
-    """(everything, public part or None) per organisation, active needs and offers only.
+    """(everything, public part or None) per organisation, active needs and offers only (see _iter_inputs)."""
+    return list(_iter_inputs(org_ids))
 
-    Three queries whatever the number of organisations (organisations, their items, their themes)."""
+
+def _iter_inputs(
+    org_ids: list[int] | None = None,
+) -> Iterator[tuple[engine.Organisation, engine.Organisation | None]]:
+    """(everything, public part or None) per organisation in id order, active needs and offers only, streamed.
+
+    Three queries whatever the number of organisations (organisations, their items, their themes), each read
+    in organisation order and joined as they go: only one organisation's rows are held at a time (a national
+    rebuild held every engine item first: 2.7 GB at a million organisations before the index was built)."""
     orgs = Organisation.objects.select_related("commune").only(
         "pk",
         "kind",
@@ -98,11 +106,10 @@ def _inputs(org_ids: list[int] | None = None) -> list[tuple[engine.Organisation,
         "commune__latitude",
         "commune__longitude",
     )
-    # Items as value tuples turned into engine items at once: no model instance per need or offer (at a
-    # million organisations the instances alone would take gigabytes while the index is built).
+    # Items as value tuples turned into engine items at once: no model instance per need or offer.
     items = NeedOffer.objects.filter(status__in=ACTIVE_STATUSES).values_list(
-        "pk",
         "organisation_id",
+        "pk",
         "direction",
         "type",
         "theme_id",
@@ -112,47 +119,59 @@ def _inputs(org_ids: list[int] | None = None) -> list[tuple[engine.Organisation,
         "visibility",
         "updated_at",
     )
-    themes = Organisation.themes.through.objects.all()
+    themes = Organisation.themes.through.objects.values_list("organisation_id", "theme_id")
     if org_ids is not None:
         orgs = orgs.filter(pk__in=org_ids)
         items = items.filter(organisation_id__in=org_ids)
         themes = themes.filter(organisation_id__in=org_ids)
-    by_org: dict[int, list[tuple[str, bool, engine.Item]]] = defaultdict(list)
+    item_rows = _grouped(items.order_by("organisation_id", "pk"))
+    theme_rows = _grouped(themes.order_by("organisation_id", "pk"))
     public = Visibility.PUBLIC
-    for (
-        pk,
-        org_id,
-        direction,
-        type_,
-        theme,
-        title,
-        description,
-        status,
-        visibility,
-        updated,
-    ) in items.order_by("pk").iterator(chunk_size=5000):
-        item = engine.Item(
-            id=str(pk),
-            text=f"{title}. {description}".strip(),
-            type=type_ or None,
-            theme=theme or None,
-            status=status,
-            updated=updated.date() if updated else None,
-        )
-        by_org[org_id].append((direction, visibility == public, item))
-    themes_of: dict[int, list[str]] = defaultdict(list)
-    for org_id, theme_id in themes.values_list("organisation_id", "theme_id"):
-        themes_of[org_id].append(theme_id)
-    out = []
     for org in orgs.order_by("pk").iterator(chunk_size=5000):
-        mine, themes_here = by_org.pop(org.pk, []), themes_of.get(org.pk, [])
+        mine = [
+            (
+                direction,
+                visibility == public,
+                engine.Item(
+                    id=str(pk),
+                    text=f"{title}. {description}".strip(),
+                    type=type_ or None,
+                    theme=theme or None,
+                    status=status,
+                    updated=updated.date() if updated else None,
+                ),
+            )
+            for pk, direction, type_, theme, title, description, status, visibility, updated in item_rows(
+                org.pk
+            )
+        ]
+        themes_here = [theme_id for (theme_id,) in theme_rows(org.pk)]
         full = _engine_organisation(org, mine, themes_here)
         shown = None
         if org.visibility == Visibility.PUBLIC:
             visible = [i for i in mine if i[1]]
             shown = full if len(visible) == len(mine) else _engine_organisation(org, visible, themes_here)
-        out.append((full, shown))
-    return out
+        yield full, shown
+
+
+def _grouped(rows) -> Callable[[int], list[tuple]]:
+    """Over value rows ordered by their first column (an organisation id): a function that, called with ids in
+    increasing order, returns the rest of each row of that id (rows of ids never asked for are skipped)."""
+    stream = iter(rows.iterator(chunk_size=5000))
+    ahead = [next(stream, None)]
+
+    def rows_of(wanted: int) -> list[tuple]:
+        row = ahead[0]
+        while row is not None and row[0] < wanted:
+            row = next(stream, None)
+        found = []
+        while row is not None and row[0] == wanted:
+            found.append(row[1:])
+            row = next(stream, None)
+        ahead[0] = row
+        return found
+
+    return rows_of
 
 
 def engine_input(org_ids: list[int] | None = None) -> list[engine.Organisation]:
@@ -164,11 +183,18 @@ def build_index() -> engine.Index:
     """An index of every active need and offer whose vocabulary (IDF weights) comes from public data only:
     built on the public part, then the private needs and offers are added as incremental rows. So a
     private text never changes the weights of what another branch sees."""
-    inputs = _inputs()
-    index = engine.Index.build([public for _full, public in inputs if public is not None])
-    for full, public in inputs:
-        if public is not full:
-            index.upsert_organisation(full)
+    private: list[engine.Organisation] = []  # organisations with a private side, added after the build
+
+    def public_parts() -> Iterator[engine.Organisation]:
+        for full, public in _iter_inputs():
+            if public is not full:
+                private.append(full)
+            if public is not None:
+                yield public
+
+    index = engine.Index.build(public_parts())  # streamed: one organisation's rows at a time
+    for full in private:
+        index.upsert_organisation(full)
     index.compact()
     return index
 

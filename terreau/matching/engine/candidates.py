@@ -140,11 +140,13 @@ class CandidatesMixin:
                 ns, os_, score = ns[keep], os_[keep], score[keep]
             return ns.astype(np.int32), os_.astype(np.int32), score.astype(np.float32)
 
-        tasks = []
-        for ok_masks, q_mask_list in blocks.items():
+        def block_tasks(ok_masks, q_mask_list):
+            """The chunks of one block, with that block's copy of the target rows (built when its turn comes,
+            so that one block's copy is alive at a time: all of them at once took 3 GB at a million
+            organisations)."""
             t_slots = np.flatnonzero(t_alive & np.isin(t_masks, ok_masks))
             if not len(t_slots):
-                continue
+                return []
             sub = target.main[t_slots]
             sub_t = sub.T.tocsr()
             if k is not None:
@@ -155,13 +157,20 @@ class CandidatesMixin:
             extra = ()
             if k is not None:
                 extra = (t_masks[t_slots].astype(np.int64), _region_codes(self, target, t_slots))
-            for start in range(0, len(rows), step):
-                tasks.append((rows[start : start + step], sub, sub_t, t_slots, *extra))
-        if threads > 1 and len(tasks) > 1:
-            with ThreadPoolExecutor(max_workers=threads) as pool:
-                found = list(pool.map(lambda t: run(*t), tasks))
-        else:
-            found = [run(*t) for t in tasks]
+            return [
+                (rows[start : start + step], sub, sub_t, t_slots, *extra)
+                for start in range(0, len(rows), step)
+            ]
+
+        found = []
+        with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+            for ok_masks, q_mask_list in blocks.items():
+                tasks = block_tasks(ok_masks, q_mask_list)
+                if threads > 1 and len(tasks) > 1:
+                    found.extend(pool.map(lambda t: run(*t), tasks))
+                else:
+                    found.extend(run(*t) for t in tasks)
+                del tasks
         if not found:
             return empty
         return tuple(np.concatenate([f[i] for f in found]) for i in range(3))

@@ -83,14 +83,18 @@ def _top_per_item(keys: np.ndarray, sc: np.ndarray, k: int) -> np.ndarray:
 
 
 def _union_top(ns: np.ndarray, os_: np.ndarray, sc: np.ndarray) -> engine.ScoredPairs:
-    """Of scored pairs: each need's PER_ITEM best and each offer's PER_ITEM best scoring at least
-    STORE_MIN_SCORE, each pair once, ordered by (need slot, offer slot)."""
+    """Of scored pairs, each once and ordered by (need slot, offer slot) as Index.best_pairs gives them: each
+    need's PER_ITEM best and each offer's PER_ITEM best scoring at least STORE_MIN_SCORE, in the same order.
+
+    Both sides' best are marked in one boolean mask: no union of positions nor sort again (at a million
+    organisations these took 3 GB of 8-byte arrays)."""
     keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
     ns, os_, sc = ns[keep], os_[keep], sc[keep]
-    chosen = np.union1d(_top_per_item(ns, sc, PER_ITEM), _top_per_item(os_, sc, PER_ITEM))
-    ns, os_, sc = ns[chosen], os_[chosen], sc[chosen]
-    order = np.lexsort((os_, ns))
-    return engine.ScoredPairs(ns[order], os_[order], sc[order])
+    del keep
+    chosen = np.zeros(len(ns), dtype=np.bool_)
+    chosen[_top_per_item(ns, sc, PER_ITEM)] = True
+    chosen[_top_per_item(os_, sc, PER_ITEM)] = True
+    return engine.ScoredPairs(ns[chosen], os_[chosen], sc[chosen])
 
 
 def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int]) -> engine.ScoredPairs:

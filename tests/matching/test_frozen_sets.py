@@ -1,7 +1,7 @@
-"""The validation sets data/matching_dev3b/ and data/matching_dev4b/ are frozen: their files match their
-MANIFEST.sha256, and the evaluation runs on them. No figure is asserted and nothing of them is printed: they
-validate changes tuned on the other parts (only their aggregate figures are reported by bench/matching.py),
-they are never a target to tune on."""
+"""The held-out set data/matching_heldout/ and the validation sets data/matching_dev3b/ and data/matching_dev4b/
+are frozen: their files match their MANIFEST.sha256, and the evaluation runs on them. No figure is asserted and
+nothing of them is printed: they measure the engine or validate changes tuned on the other parts (only their
+aggregate figures are reported by bench/matching.py and docs/benchmarks.md), they are never a target to tune on."""
 
 from __future__ import annotations
 
@@ -11,34 +11,39 @@ import pytest
 
 from terreau.matching import evaluation
 
+SET_FILES = {"organisations.jsonl", "pairs.csv", "rejected.csv"}
 FROZEN = [
-    pytest.param(
-        folder,
-        id=folder.name,
-        marks=pytest.mark.skipif(
-            not (folder / "MANIFEST.sha256").exists(), reason=f"data/{folder.name}/ not there"
-        ),
-    )
-    for folder in evaluation.VALIDATION_DIRS
+    pytest.param(evaluation.HELDOUT_DIR, SET_FILES | {"judging_rules.md", "README.md"}, id="heldout"),
+    *(
+        pytest.param(
+            folder,
+            SET_FILES,
+            id=folder.name,
+            marks=pytest.mark.skipif(
+                not (folder / "MANIFEST.sha256").exists(), reason=f"data/{folder.name}/ not there"
+            ),
+        )
+        for folder in evaluation.VALIDATION_DIRS
+    ),
 ]
 
 
-@pytest.mark.parametrize("folder", FROZEN)
-def test_validation_files_match_their_manifest(folder):
+@pytest.mark.parametrize(("folder", "required"), FROZEN)
+def test_frozen_files_match_their_manifest(folder, required):
     lines = (folder / "MANIFEST.sha256").read_text(encoding="utf-8").split("\n")
     listed = {}
     for line in filter(None, lines):
         digest, name = line.split(maxsplit=1)
         listed[name.lstrip("*")] = digest
-    assert {"organisations.jsonl", "pairs.csv", "rejected.csv"} <= set(listed)
+    assert required <= set(listed)
     for name, digest in listed.items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, f"{name} was edited"
     on_disk = {p.name for p in folder.iterdir() if p.is_file()}
     assert on_disk == set(listed) | {"MANIFEST.sha256"}, "files added to or removed from the frozen set"
 
 
-@pytest.mark.parametrize("folder", FROZEN)
-def test_evaluation_runs_on_the_validation_set(folder):
+@pytest.mark.parametrize(("folder", "required"), FROZEN)
+def test_evaluation_runs_on_the_frozen_set(folder, required):
     es = evaluation.load_optional(folder)
     assert es is not None and es.organisations and es.pairs and es.rejected
     assert set(es.cases.values()) <= set(evaluation.CASES)

@@ -46,8 +46,13 @@ def existing(rows: list[StoredSuggestion]) -> list[StoredSuggestion]:
     if connection.vendor == "postgresql":
         table = connection.ops.quote_name(NeedOffer._meta.db_table)
         with connection.cursor() as cursor:
+            # A join on the ids, not "id = ANY(ids)": without fresh statistics (a restored or copied database)
+            # PostgreSQL may scan the whole table comparing each row with thousands of ids (30 to 77 s per
+            # change at 1,000,000 organisations); the join reads each id through the primary key whatever the
+            # statistics.
             cursor.execute(
-                f"SELECT id FROM {table} WHERE id = ANY(%s) AND status = ANY(%s)",  # noqa: S608 (model's table)
+                f"SELECT n.id FROM {table} n JOIN unnest(%s::bigint[]) AS wanted(id) ON n.id = wanted.id "  # noqa: S608
+                "WHERE n.status = ANY(%s)",
                 [ids, list(indexing.ACTIVE_STATUSES)],
             )
             alive = {r[0] for r in cursor.fetchall()}

@@ -223,6 +223,10 @@ def _restore_postgresql(connection: Any, source: Path, *, clean: bool) -> None:
         [*command, f"--dbname={connection.settings_dict['NAME']}", str(source)],
         _libpq_env(connection.settings_dict),
     )
+    # pg_restore leaves no planner statistics: until autovacuum comes by, queries over large tables may be
+    # planned as if they were empty (seen at a million organisations: 30-77 s per suggestion update, 72 ms after).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 # SQLite ---------------------------------------------------------------------------------------------------

@@ -95,18 +95,6 @@ def load_dev2() -> EvalSet | None:
     return load_optional(DEV2_DIR)
 
 
-def load_dev3a() -> EvalSet | None:
-    """The third development part (data/matching_dev3a/, blind annotator, Grand Est, Hauts-de-France,
-    Bretagne, Occitanie): tuned on, or None while it is not there."""
-    return load_optional(DEV3A_DIR)
-
-
-def load_dev3b() -> EvalSet | None:
-    """The validation part (data/matching_dev3b/, blind annotator, frozen by its MANIFEST.sha256): only its
-    aggregate figures may be printed, never its texts or per-item errors; None while it is not there."""
-    return load_optional(DEV3B_DIR)
-
-
 def load_heldout() -> EvalSet:
     """The frozen held-out part (data/matching_heldout/): measure on it, never tune on it."""
     return load(HELDOUT_DIR)

@@ -80,8 +80,35 @@ def setup_django(url: str) -> None:
 
 
 def rss_mb() -> float:
+    """Resident memory of this process and of its children: the rebuild's forked writers
+    (terreau.matching.rebuild_processes) share the parent's pages, so only their private pages (USS) are
+    added; a whole child's RSS would count the shared index twice."""
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        total = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    me = str(os.getpid())
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[1] != me:  # the parent's pid, after the name
+                    continue
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                total += 1024 * sum(int(line.split()[1]) for line in f if line.startswith("Private_"))
+        except (OSError, IndexError, ValueError):  # ended meanwhile
+            pass
+    return total / 2**20
+
+
+class TreePeak:
+    """The peak of rss_mb() (children included, which ru_maxrss is not), sampled every 50 ms by a thread."""
+
+    def __init__(self):
+        self.peak = rss_mb()
+        self.stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self):
+        while not self.stop.wait(0.05):
+            self.peak = max(self.peak, rss_mb())
 
 
 # Steps of the rebuild run once each: their start and end are logged as they happen (--phases).
@@ -416,10 +443,12 @@ def rebuild_and_update(changes: int, profile: bool = False) -> dict:
             )
 
     log("rebuild: start")
+    tree = TreePeak()
     start = time.perf_counter()
     build = store.rebuild_all(progress=progress)
     seconds = time.perf_counter() - start
-    after_rebuild = peak_mb()
+    tree.stop.set()
+    after_rebuild = max(peak_mb(), tree.peak)  # forked writers included
     log(f"rebuild: done in {seconds:.1f} s, {build.pairs:,} pairs, peak {after_rebuild:.0f} MB")
     rng = random.Random(7)
     needs = list(

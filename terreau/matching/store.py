@@ -37,6 +37,7 @@ Incremental update (refresh_pending), for each changed need or offer
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -46,7 +47,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from terreau.matching import engine, indexing, partitions, thresholds
+from terreau.matching import engine, indexing, partitions, rebuild_processes, thresholds
 from terreau.matching import rows as stored_rows
 from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
 from terreau.matching.selection import ALLIANCE_MIN_SCORE
@@ -198,6 +199,14 @@ def _delete_generation(generation: int) -> None:
     rows.delete()
 
 
+def _write_block(b: int, *, index: engine.Index, pairs: engine.ScoredPairs, generation: int, target) -> int:
+    """Explains and writes the b-th block of ROWS_PER_BLOCK pairs of a rebuild; returns its row count."""
+    block = slice(b * ROWS_PER_BLOCK, (b + 1) * ROWS_PER_BLOCK)
+    block_pairs = engine.ScoredPairs(pairs.need[block], pairs.offer[block], pairs.score[block])
+    _write_new(_row_values(index, block_pairs, generation=generation), target)
+    return len(block_pairs.need)
+
+
 # --- full rebuild ------------------------------------------------------------------------------------
 
 
@@ -224,13 +233,25 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     # Exact on small data; at scale each item's best pairs come from the engine's champion lists.
     per_item = None if len(need_slots) + len(offer_slots) <= engine.EXACT_LIMIT else 2 * PER_ITEM
     ns, os_, sc = _union_top(*index.best_pairs(pairs_per_item=per_item))
-    for start in range(0, len(ns), ROWS_PER_BLOCK):
-        block = slice(start, start + ROWS_PER_BLOCK)
-        block_pairs = engine.ScoredPairs(ns[block], os_[block], sc[block])
-        _write_new(_row_values(index, block_pairs, generation=build.pk), target)
-        if progress is not None:
-            progress(done=min(start + ROWS_PER_BLOCK, len(ns)), total=len(ns))
+
     pairs = len(ns)
+    processes = (
+        rebuild_processes.processes_wanted() if rebuild_processes.can_fork(partitioned=partitioned) else 1
+    )
+    written = rebuild_processes.write_blocks(
+        functools.partial(
+            _write_block,
+            index=index,
+            pairs=engine.ScoredPairs(ns, os_, sc),
+            generation=build.pk,
+            target=target,
+        ),
+        -(-pairs // ROWS_PER_BLOCK),
+        processes=processes,
+        progress=None if progress is None else lambda done: progress(done=done, total=pairs),
+    )
+    if written != pairs:  # a block lost would leave items without their suggestions until the next rebuild
+        raise RuntimeError(f"{written} rows written of {pairs} pairs")
     copy = thresholds.Thresholds.from_slots(
         generation=build.pk, k=PER_ITEM, index=index, ns=ns, os_=os_, sc=sc
     )

@@ -71,13 +71,20 @@ class StoredSuggestion(models.Model):
     # The SuggestionBuild that wrote the row: readers use the last finished build's rows only, so a full
     # rebuild writes a new generation beside the current one and swaps it in at once (never half-built).
     generation = models.PositiveIntegerField()
-    need = models.ForeignKey("directory.NeedOffer", on_delete=models.CASCADE, related_name="+")
-    offer = models.ForeignKey("directory.NeedOffer", on_delete=models.CASCADE, related_name="+")
+    # No index of their own (db_index=False): each leads one of the indexes below, which serve the lookups
+    # by that column alone too (the ORM's cascades). Every index costs each inserted row (an incremental update
+    # writes thousands) and the full rebuild its bulk build: ten of them became six.
+    need = models.ForeignKey(
+        "directory.NeedOffer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    offer = models.ForeignKey(
+        "directory.NeedOffer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     need_organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     offer_organisation = models.ForeignKey(
-        "directory.Organisation", on_delete=models.CASCADE, related_name="+"
+        "directory.Organisation", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     score = models.FloatField()
     reasons = models.JSONField(default=list)
@@ -91,13 +98,19 @@ class StoredSuggestion(models.Model):
     class Meta:
         verbose_name = _("suggestion calculée")
         verbose_name_plural = _("suggestions calculées")
+        # The generation comes after the looked-up column: on PostgreSQL each generation is a table of its own
+        # (one value per table), and the column first also serves the lookups without a generation.
         constraints = [
-            models.UniqueConstraint(fields=["generation", "need", "offer"], name="unique_stored_suggestion")
+            models.UniqueConstraint(
+                fields=["need", "offer", "generation"], name="unique_stored_suggestion_item"
+            )
         ]
         indexes = [
-            models.Index(fields=["generation", "need_organisation", "-score"], name="stored_sugg_need_org"),
-            models.Index(fields=["generation", "offer_organisation", "-score"], name="stored_sugg_offer_org"),
-            models.Index(fields=["generation", "offer", "-score"], name="stored_sugg_offer"),
+            models.Index(fields=["need_organisation", "generation", "-score"], name="stored_sugg_need_org_g"),
+            models.Index(
+                fields=["offer_organisation", "generation", "-score"], name="stored_sugg_offer_org_g"
+            ),
+            models.Index(fields=["offer", "generation", "-score"], name="stored_sugg_offer_g"),
             models.Index(fields=["generation", "-score"], name="stored_sugg_best"),
         ]
 

@@ -221,9 +221,8 @@ class ScoringMixin:
         age = np.where(updated >= 0, ref - updated, 0)
         return np.select([age <= 180, age <= 365, age <= 730], [1.0, 0.9, 0.8], 0.7)
 
-    def _relevance(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
-        """Relevance of pairs from their text cosine and themes, before the floor of offers open to any project
-        (score_pairs; reasons.py tells that floor only where it raised the relevance)."""
+    def _theme_similarity(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> np.ndarray:
+        """1 for the same theme code, 0.5 when the organisations' themes meet, else 0."""
         need_side, offer_side = self.needs, self.offers
         on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
         tn, to = (
@@ -233,18 +232,28 @@ class ScoringMixin:
         same_theme = (tn >= 0) & (tn == to)
         themes_n = self.org_themes.a[on] | np.where(tn >= 0, np.left_shift(1, np.maximum(tn, 0)), 0)
         themes_o = self.org_themes.a[oo] | np.where(to >= 0, np.left_shift(1, np.maximum(to, 0)), 0)
-        theme_sim = np.where(same_theme, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
+        return np.where(same_theme, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
+
+    def _relevance(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+        """Relevance of pairs from their text cosine and themes, before the floor of offers open to any project
+        (score_pairs; reasons.py tells that floor only where it raised the relevance)."""
         relevance = (1 - THEME_WEIGHT) * (1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64)))
-        relevance += THEME_WEIGHT * theme_sim
+        relevance += THEME_WEIGHT * self._theme_similarity(need_slots, offer_slots)
         return relevance
 
-    def score_pairs(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
-        """Scores of pairs (need slot, offer slot) given their text cosine; vectorised."""
+    def pair_factors(
+        self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """The per-pair signals the score combines (vectorised): "relevance" (text and themes, with the floor
+        of offers open to any project), "text" (1 - exp(-TEXT_GAIN x cosine)), "theme" (1 same theme code,
+        0.5 themes meet, 0), "broad" (that floor applies), then the factors in [0, 1]: "types", "kinds",
+        "proximity", "need_scope", "offer_scope", "direction", "status" (0 inside one organisation), "freshness",
+        and the flags "remote" and "physical"."""
         need_side, offer_side = self.needs, self.offers
         on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
         relevance = self._relevance(need_slots, offer_slots, cosine)
-        factor = self._compat[need_side.mask.a[need_slots], offer_side.mask.a[offer_slots]].astype(np.float64)
-        factor *= self._kind[self.org_kind.a[on], self.org_kind.a[oo]]
+        types = self._compat[need_side.mask.a[need_slots], offer_side.mask.a[offer_slots]].astype(np.float64)
+        kinds = self._kind[self.org_kind.a[on], self.org_kind.a[oo]].astype(np.float64)
         prox, dist, has_xy = self._geo(on, oo)
         sn, so = need_side.scope.a[need_slots], offer_side.scope.a[offer_slots]
         remote = self._scope_arrays()["remote"]
@@ -254,22 +263,45 @@ class ScoringMixin:
         if physical.any():
             prox = np.where(physical, self._physical_proximity(on, oo, dist, has_xy), prox)
         prox = np.where(is_remote, 1.0, prox)
-        factor *= prox
-        factor *= self._scope_factor(sn, on, oo, dist, has_xy, physical)
+        need_scope = self._scope_factor(sn, on, oo, dist, has_xy, physical)
         offer_scope = self._scope_factor(so, oo, on, dist, has_xy, physical, OFFER_SCOPE_OUTSIDE)
-        factor *= offer_scope
         # An offer open to any project of its kind: inside the area it names, the kind of help (type
         # factor) decides, not the words in common.
-        broad = ((offer_side.flags.a[offer_slots] & BROAD) != 0) & (offer_scope >= 1.0)
+        broad = ((fo & BROAD) != 0) & (offer_scope >= 1.0)
         if broad.any():
             relevance = np.where(broad, np.maximum(relevance, BROAD_RELEVANCE), relevance)
         # Direction: a "need" that gives meets an offer that gives (or two that ask) -> weaker; both
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0
-        factor *= np.where(rn ^ ro, DIRECTION_MISMATCH, np.where(rn & ro, 0.7, 1.0))
-        factor *= need_side.status.a[need_slots] * offer_side.status.a[offer_slots]
-        factor *= self._freshness(need_side.updated.a[need_slots]) * self._freshness(
+        direction = np.where(rn ^ ro, DIRECTION_MISMATCH, np.where(rn & ro, 0.7, 1.0))
+        status = need_side.status.a[need_slots] * offer_side.status.a[offer_slots]
+        status = np.where(on == oo, 0.0, status)
+        fresh = self._freshness(need_side.updated.a[need_slots]) * self._freshness(
             offer_side.updated.a[offer_slots]
         )
-        factor[on == oo] = 0.0
-        return np.clip(relevance * factor, 0.0, 1.0)
+        return {
+            "relevance": relevance,
+            "text": 1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64)),
+            "theme": self._theme_similarity(need_slots, offer_slots),
+            "broad": broad,
+            "types": types,
+            "kinds": kinds,
+            "proximity": prox,
+            "need_scope": need_scope,
+            "offer_scope": offer_scope,
+            "direction": direction,
+            "status": status,
+            "freshness": fresh,
+            "remote": is_remote,
+            "physical": physical,
+        }
+
+    def hand_score(self, f: dict[str, np.ndarray]) -> np.ndarray:
+        """The hand-written score: relevance x the product of the factors."""
+        factor = f["types"] * f["kinds"] * f["proximity"] * f["need_scope"] * f["offer_scope"]
+        factor = factor * f["direction"] * f["status"] * f["freshness"]
+        return np.clip(f["relevance"] * factor, 0.0, 1.0)
+
+    def score_pairs(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
+        """Scores of pairs (need slot, offer slot) given their text cosine; vectorised."""
+        return self.hand_score(self.pair_factors(need_slots, offer_slots, cosine))

@@ -133,7 +133,7 @@ class Part:
         alive = [s for s in range(len(self.index.needs.ids)) if self.index.needs.alive.a[s]]
         ns, os_, cos = self.index._products(self.index.needs, self.index.offers, alive)
         self.ns, self.os = ns, os_
-        self.factors = self.index.pair_factors(ns, os_, cos)
+        self.factors = self.index.pair_factors(ns, os_, cos, signals=True)
         self.hand = self.index.hand_score(self.factors)
         good = set(self.es.pairs)
         ids = list(zip(self.index.need_ids(ns), self.index.offer_ids(os_), strict=True))

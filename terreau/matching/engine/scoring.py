@@ -242,13 +242,14 @@ class ScoringMixin:
         return relevance
 
     def pair_factors(
-        self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray
+        self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray, *, signals: bool = False
     ) -> dict[str, np.ndarray]:
         """The per-pair signals the score combines (vectorised): "relevance" (text and themes, with the floor
         of offers open to any project), "text" (1 - exp(-TEXT_GAIN x cosine)), "theme" (1 same theme code,
         0.5 themes meet, 0), "broad" (that floor applies), then the factors in [0, 1]: "types", "kinds",
         "proximity", "need_scope", "offer_scope", "direction", "status" (0 inside one organisation), "freshness",
-        and the flags "remote" and "physical"."""
+        and the flags "remote" and "physical". "text" and "theme" only with `signals` (bench/matching_learned.py:
+        the score needs neither, and best_pairs scores hundreds of millions of pairs at national scale)."""
         need_side, offer_side = self.needs, self.offers
         on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
         relevance = self._relevance(need_slots, offer_slots, cosine)
@@ -279,10 +280,8 @@ class ScoringMixin:
         fresh = self._freshness(need_side.updated.a[need_slots]) * self._freshness(
             offer_side.updated.a[offer_slots]
         )
-        return {
+        factors = {
             "relevance": relevance,
-            "text": 1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64)),
-            "theme": self._theme_similarity(need_slots, offer_slots),
             "broad": broad,
             "types": types,
             "kinds": kinds,
@@ -295,6 +294,10 @@ class ScoringMixin:
             "remote": is_remote,
             "physical": physical,
         }
+        if signals:
+            factors["text"] = 1 - np.exp(-TEXT_GAIN * cosine.astype(np.float64))
+            factors["theme"] = self._theme_similarity(need_slots, offer_slots)
+        return factors
 
     def hand_score(self, f: dict[str, np.ndarray]) -> np.ndarray:
         """The hand-written score: relevance x the product of the factors."""

@@ -341,6 +341,10 @@ def fill(n: int, seed: int = 1, texts: str = "national", block: int = 20_000) ->
                 cursor.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, %s)", [table, max(last, 1), last > 0]
                 )
+    with connection.cursor() as cursor:
+        # Statistics of the tables just refilled, as autovacuum would take them later: without them, a page's
+        # read planned from the emptied tables' statistics took 300 ms instead of 12.
+        cursor.execute("ANALYZE directory_organisation, directory_needoffer, directory_organisation_themes")
     return org_id, item_id
 
 

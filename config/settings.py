@@ -139,6 +139,8 @@ TERREAU_JOBS_BACKOFF_SECONDS = env_int("TERREAU_JOBS_BACKOFF_SECONDS", 4)
 # Processes that explain and write a full rebuild's suggestions on PostgreSQL (0: one per core; 1: none forked):
 # terreau/matching/rebuild_processes.py.
 TERREAU_REBUILD_PROCESSES = env_int("TERREAU_REBUILD_PROCESSES", 0)
+# Memory of PostgreSQL's sorts building a rebuilt generation's indexes (terreau/matching/partitions.py).
+TERREAU_REBUILD_INDEX_MEMORY_MB = env_int("TERREAU_REBUILD_INDEX_MEMORY_MB", 512)
 PROCRASTINATE_WORKER_DEFAULTS = {
     # A worker that stops sending heartbeats for this long is taken as dead; its jobs are then retried
     # (terreau/core/tasks.py: retry_stalled_jobs).

@@ -183,18 +183,28 @@ def build_index() -> engine.Index:
     """An index of every active need and offer whose vocabulary (IDF weights) comes from public data only:
     built on the public part, then the private needs and offers are added as incremental rows. So a
     private text never changes the weights of what another branch sees."""
-    private: list[engine.Organisation] = []  # organisations with a private side, added after the build
+    # Organisations with a private side (everything, public part or None), added after the build.
+    private: list[tuple[engine.Organisation, engine.Organisation | None]] = []
 
     def public_parts() -> Iterator[engine.Organisation]:
         for full, public in _iter_inputs():
             if public is not full:
-                private.append(full)
+                private.append((full, public))
             if public is not None:
                 yield public
 
     index = engine.Index.build(public_parts())  # streamed: one organisation's rows at a time
-    for full in private:
-        index.upsert_organisation(full)
+    for full, public in private:
+        if public is None:  # a private organisation: not in the build at all
+            index.upsert_organisation(full)
+            continue
+        # Only its private needs and offers: its public ones are in the build already (adding the whole
+        # organisation again analysed them twice: a third of the private step at a million organisations).
+        shown = {item.id for item in public.needs} | {item.id for item in public.offers}
+        for side, items in (("need", full.needs), ("offer", full.offers)):
+            for item in items:
+                if item.id not in shown:
+                    index.upsert_item(full.id, side, item)
     index.compact()
     return index
 

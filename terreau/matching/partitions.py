@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import connection
 
 from terreau.matching.models import StoredSuggestion
@@ -92,6 +93,10 @@ def index(generation: int) -> None:
     """Builds the parent's constraints and indexes on a filled generation's table, and its statistics."""
     parent, name = StoredSuggestion._meta.db_table, table_name(generation)
     with connection.cursor() as cursor:
+        # Each index is one sort of the whole table (30 million rows at a million organisations): with the
+        # default 64 MB it spills to disk in many runs. Only for this session's builds, reset below.
+        memory = int(settings.TERREAU_REBUILD_INDEX_MEMORY_MB)
+        cursor.execute(f"SET maintenance_work_mem = '{memory}MB'")
         # Primary key and unique constraints (a partition's index adopted by the parent's must be a
         # constraint's index too), then the other indexes, as the parent defines them.
         cursor.execute(
@@ -115,6 +120,7 @@ def index(generation: int) -> None:
             unique = "UNIQUE " if definition.startswith("CREATE UNIQUE") else ""
             cursor.execute(f"CREATE {unique}INDEX {_q(f'{name}_{index_name}'[:63])} ON {_q(name)} {body}")
         cursor.execute(f"ANALYZE {_q(name)}")
+        cursor.execute("RESET maintenance_work_mem")
 
 
 def attach(generation: int) -> None:

@@ -82,9 +82,28 @@ def setup_django(url: str) -> None:
 def rss_mb() -> float:
     """Resident memory of this process and of its children: the rebuild's forked writers
     (terreau.matching.rebuild_processes) share the parent's pages, so only their private pages (USS) are
-    added; a whole child's RSS would count the shared index twice."""
+    added; a whole child's RSS would count the shared index twice. Their private pages are read at most once
+    a second (_children_mb): the kernel walks a child's whole page table to count them (about 50 ms for 4 GB),
+    and sampled every 50 ms that took a core from the writers themselves."""
     with open("/proc/self/statm") as f:
         total = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return (total + _children_bytes()) / 2**20
+
+
+_CHILDREN = {"at": 0.0, "bytes": 0}
+_CHILDREN_LOCK = threading.Lock()
+
+
+def _children_bytes() -> int:
+    with _CHILDREN_LOCK:
+        if time.monotonic() - _CHILDREN["at"] >= 1.0:
+            _CHILDREN["bytes"] = _private_of_children()
+            _CHILDREN["at"] = time.monotonic()
+        return _CHILDREN["bytes"]
+
+
+def _private_of_children() -> int:
+    total = 0
     me = str(os.getpid())
     for pid in (p for p in os.listdir("/proc") if p.isdigit()):
         try:
@@ -95,7 +114,7 @@ def rss_mb() -> float:
                 total += 1024 * sum(int(line.split()[1]) for line in f if line.startswith("Private_"))
         except (OSError, IndexError, ValueError):  # ended meanwhile
             pass
-    return total / 2**20
+    return total
 
 
 class TreePeak:
@@ -430,10 +449,8 @@ def baseline() -> dict:
 
 
 def rebuild_and_update(changes: int, profile: bool = False) -> dict:
-    from django.db import transaction
 
-    from terreau.directory.models import Direction, NeedOffer, Organisation
-    from terreau.matching import services, store
+    from terreau.matching import store
     from terreau.matching.models import StoredSuggestion
 
     phases = instrument() if profile else None
@@ -454,6 +471,52 @@ def rebuild_and_update(changes: int, profile: bool = False) -> dict:
     tree.stop.set()
     after_rebuild = max(peak_mb(), tree.peak)  # forked writers included
     log(f"rebuild: done in {seconds:.1f} s, {build.pairs:,} pairs, peak {after_rebuild:.0f} MB")
+    update_times, read_times = _changes(changes)
+    return {
+        "seconds": seconds,
+        "rebuild_peak_mb": after_rebuild,
+        "pairs": build.pairs,
+        "rows": StoredSuggestion.objects.count(),
+        "update": update_times,
+        "read": read_times,
+        "phases": phases.table() if phases else [],
+    }
+
+
+def updates_only(changes: int, profile: bool = False) -> dict:
+    """The incremental updates alone, on the stored suggestions of an earlier run's rebuild (--updates-only):
+    the worker's index is built first, as the matching.warm job does (not timed with the updates)."""
+    from terreau.matching import store
+
+    phases = instrument() if profile else None
+    build = store.current_build()
+    if build is None:
+        sys.exit("--updates-only needs the suggestions of an earlier rebuild in this database (--reuse)")
+    start = time.perf_counter()
+    store.warm_worker_index()
+    seconds = time.perf_counter() - start
+    log(
+        f"worker index warmed in {seconds:.1f} s, peak {peak_mb():.0f} MB (build {build.pk}, {build.pairs:,} pairs)"
+    )
+    update_times, read_times = _changes(changes)
+    return {
+        "seconds": seconds,
+        "rebuild_peak_mb": peak_mb(),
+        "pairs": build.pairs,
+        "update": update_times,
+        "read": read_times,
+        "phases": phases.table() if phases else [],
+    }
+
+
+def _changes(changes: int) -> tuple[list[float], list[float]]:
+    """`changes` needs edited one at a time and processed as the matching.refresh job does: (update times,
+    read times) in seconds."""
+    from django.db import transaction
+
+    from terreau.directory.models import Direction, NeedOffer, Organisation
+    from terreau.matching import services, store
+
     rng = random.Random(7)
     needs = list(
         NeedOffer.objects.filter(direction=Direction.NEED, visibility="public").values_list("pk", flat=True)[
@@ -477,15 +540,7 @@ def rebuild_and_update(changes: int, profile: bool = False) -> dict:
         start = time.perf_counter()
         services.suggestions_for(organisation=org, user=None)
         read_times.append(time.perf_counter() - start)
-    return {
-        "seconds": seconds,
-        "rebuild_peak_mb": after_rebuild,
-        "pairs": build.pairs,
-        "rows": StoredSuggestion.objects.count(),
-        "update": update_times,
-        "read": read_times,
-        "phases": phases.table() if phases else [],
-    }
+    return update_times, read_times
 
 
 def pct(values: list[float], p: float) -> float:
@@ -503,6 +558,11 @@ def main() -> None:
         "--reuse", action="store_true", help="keep the organisations already there if as many"
     )
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline index build phase")
+    parser.add_argument(
+        "--updates-only",
+        action="store_true",
+        help="no rebuild: the incremental updates on an earlier run's suggestions (with --reuse)",
+    )
     parser.add_argument(
         "--fill",
         choices=["copy", "orm"],
@@ -545,7 +605,10 @@ def main() -> None:
             f"  baseline index build {base['seconds']:.1f} s, peak {base['peak_mb']:.0f} MB"
             f" (load {load0:.1f} -> {load1:.1f})"
         )
-        res = _phase(rebuild_and_update, args.changes, args.phases)
+        if args.updates_only:
+            res = _phase(updates_only, args.changes, args.phases)
+        else:
+            res = _phase(rebuild_and_update, args.changes, args.phases)
         up, rd = res["update"], res["read"]
         load2 = os.getloadavg()[0]
         log(f"  load average {load1:.1f} -> {load2:.1f} during the rebuild and updates")

@@ -98,28 +98,15 @@ def _union_top(ns: np.ndarray, os_: np.ndarray, sc: np.ndarray) -> engine.Scored
     return engine.ScoredPairs(ns[chosen], os_[chosen], sc[chosen])
 
 
-def item_pairs(index: engine.Index, need_slots: list[int], offer_slots: list[int]) -> engine.ScoredPairs:
-    """The stored pairs of these items, exact: each need's PER_ITEM best offers and each offer's PER_ITEM
-    best needs scoring at least STORE_MIN_SCORE, each pair once, ordered by (need slot, offer slot)."""
-    parts = []
-    if need_slots:
-        ns, os_, sc = index.pairs_for_items(need_slots, ())
-        keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
-        keep = keep[_top_per_item(ns[keep], sc[keep], PER_ITEM)]
-        parts.append((ns[keep], os_[keep], sc[keep]))
-    if offer_slots:
-        ns, os_, sc = index.pairs_for_items((), offer_slots)
-        keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
-        keep = keep[_top_per_item(os_[keep], sc[keep], PER_ITEM)]
-        parts.append((ns[keep], os_[keep], sc[keep]))
-    if not parts:
-        z = np.zeros(0, dtype=np.int64)
-        return engine.ScoredPairs(z, z, np.zeros(0))
-    ns, os_, sc = (np.concatenate([p[i] for p in parts]) for i in range(3))
-    key = ns.astype(np.int64) * max(1, len(index.offers.ids)) + os_
-    _key, first = np.unique(key, return_index=True)
-    # Scores as the full rebuild has them (the engine's float32), so both write the same values.
-    return engine.ScoredPairs(ns[first], os_[first], sc[first].astype(np.float32))
+def _own_best(found: engine.ScoredPairs, *, by_need: bool) -> engine.ScoredPairs:
+    """Of one need's (by_need) or one offer's scored pairs, exact (Index.pairs_for_items): its PER_ITEM best
+    scoring at least STORE_MIN_SCORE, ordered by (need slot, offer slot), with the scores as the full rebuild
+    has them (the engine's float32), so both write the same values."""
+    ns, os_, sc = found
+    keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
+    keep = keep[_top_per_item((ns if by_need else os_)[keep], sc[keep], PER_ITEM)]
+    keep = keep[np.lexsort((os_[keep], ns[keep]))]
+    return engine.ScoredPairs(ns[keep], os_[keep], sc[keep].astype(np.float32))
 
 
 # Columns of a stored row, in the order of _row_values()'s tuples (and of the rebuild's COPY).
@@ -420,13 +407,12 @@ def refresh_items(
             offer_slot = index.item_slot(org_id, "offer", item_id)
         rows: list[StoredSuggestion] = []
         if need_slot is not None or offer_slot is not None:
-            own = item_pairs(
-                index,
-                [need_slot] if need_slot is not None else [],
-                [offer_slot] if offer_slot is not None else [],
-            )
+            by_need = need_slot is not None
+            # Every pair of the item, scored once: its own best and its place in the others' lists.
+            found = index.pairs_for_items([need_slot] if by_need else (), () if by_need else [offer_slot])
+            own = _own_best(found, by_need=by_need)
             rows = rows_for(index, own, generation=generation)
-            rows += _entering_others(index, need_slot, offer_slot, own, generation=generation, copy=copy)
+            rows += _entering_others(index, found, own, by_need=by_need, generation=generation, copy=copy)
         with transaction.atomic():
             deleted = _delete_returning("need_id", int(item_id), generation=generation)
             deleted += _delete_returning("offer_id", int(item_id), generation=generation)
@@ -439,21 +425,26 @@ def refresh_items(
 
 
 def _entering_others(
-    index, need_slot, offer_slot, own: engine.ScoredPairs, *, generation: int, copy=None
+    index: engine.Index,
+    found: engine.ScoredPairs,
+    own: engine.ScoredPairs,
+    *,
+    by_need: bool,
+    generation: int,
+    copy: thresholds.Thresholds | None = None,
 ) -> list[StoredSuggestion]:
-    """Pairs of the item that enter the other item's best PER_ITEM (beyond the item's own best)."""
-    if need_slot is not None:
-        ns, os_, sc = index.pairs_for_items([need_slot], ())
-        others, other_field = os_, "offer_id"
-        other_ids = index.offer_ids
+    """Of one item's scored pairs (`found`), those beyond its own best (`own`) that enter the other item's
+    best PER_ITEM."""
+    ns, os_, sc = found
+    if by_need:
+        others, other_field, other_ids = os_, "offer_id", index.offer_ids
     else:
-        ns, os_, sc = index.pairs_for_items((), [offer_slot])
-        others, other_field = ns, "need_id"
-        other_ids = index.need_ids
+        others, other_field, other_ids = ns, "need_id", index.need_ids
     sc = sc.astype(np.float32)
     keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
-    mine = set(zip(own.need.tolist(), own.offer.tolist(), strict=True))
-    keep = np.array([i for i in keep.tolist() if (int(ns[i]), int(os_[i])) not in mine], dtype=np.int64)
+    # The item is the same in every pair: a pair is the item's own when its other side is (at a million
+    # organisations an item may have hundreds of thousands of candidates: no Python loop over them).
+    keep = keep[~np.isin(others[keep], own.offer if by_need else own.need)]
     if not len(keep):
         return []
     ids = [int(x) for x in other_ids(others[keep])]
@@ -461,11 +452,9 @@ def _entering_others(
         kth = copy.kth(other_field, sorted(set(ids)))
     else:
         kth = _kth_scores(other_field, sorted(set(ids)), generation=generation)
-    entering = []
-    for i, other in zip(keep.tolist(), ids, strict=True):
-        if other not in kth or float(sc[i]) > kth[other]:
-            entering.append(i)
-    pick = np.asarray(entering, dtype=np.int64)
+    # Enters when the other has fewer than PER_ITEM stored pairs (absent: -inf) or a lower PER_ITEM-th score.
+    bar = np.fromiter((kth.get(other, -np.inf) for other in ids), dtype=np.float64, count=len(ids))
+    pick = keep[sc[keep] > bar]
     return rows_for(index, engine.ScoredPairs(ns[pick], os_[pick], sc[pick]), generation=generation)
 
 

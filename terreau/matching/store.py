@@ -222,6 +222,7 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     ns, os_, sc = _union_top(*index.best_pairs(pairs_per_item=per_item))
 
     pairs = len(ns)
+    index.prepare_explain()
     processes = (
         rebuild_processes.processes_wanted() if rebuild_processes.can_fork(partitioned=partitioned) else 1
     )

@@ -41,6 +41,11 @@ class ReasonsMixin:
                 found[i] = cache[keys[i]] = why
         return found
 
+    def prepare_explain(self) -> None:
+        """Computes the tables explain_many() reads once for all (the rank of every term among them, ...):
+        called before the rebuild forks its writers, they are shared instead of computed by each."""
+        self._term_tables()
+
     def explain_many(self, need_slots, offer_slots) -> list[list[str]]:
         """explain() for many pairs at once (the matching jobs store the reasons of every stored pair)."""
         return self._explain_many(

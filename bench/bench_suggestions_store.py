@@ -90,16 +90,16 @@ def rss_mb() -> float:
     return (total + _children_bytes()) / 2**20
 
 
+# No lock: a forked writer inheriting it held by the sampling thread would wait for it forever (a race between
+# the two threads of this process costs at most one more read of the children's memory).
 _CHILDREN = {"at": 0.0, "bytes": 0}
-_CHILDREN_LOCK = threading.Lock()
 
 
 def _children_bytes() -> int:
-    with _CHILDREN_LOCK:
-        if time.monotonic() - _CHILDREN["at"] >= 1.0:
-            _CHILDREN["bytes"] = _private_of_children()
-            _CHILDREN["at"] = time.monotonic()
-        return _CHILDREN["bytes"]
+    if time.monotonic() - _CHILDREN["at"] >= 1.0:
+        _CHILDREN["at"] = time.monotonic()
+        _CHILDREN["bytes"] = _private_of_children()
+    return _CHILDREN["bytes"]
 
 
 def _private_of_children() -> int:

@@ -113,22 +113,48 @@ def _own_best(found: engine.ScoredPairs, *, by_need: bool) -> engine.ScoredPairs
 COLUMNS = stored_rows.COLUMNS
 
 
-def _row_values(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int) -> list[tuple]:
-    """The values of the stored rows of scored pairs (COLUMNS order), with their details and reasons."""
+def _numeric_ids(index: engine.Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The index's need, offer and organisation ids (database keys) as integer arrays, read by slot.
+
+    Computed by the rebuild before it forks its writers: they then never read the millions of id strings
+    (reading an object writes its reference count, which copies the page holding it into the writer)."""
+    return (
+        np.array(index.needs.ids, dtype=np.int64),
+        np.array(index.offers.ids, dtype=np.int64),
+        np.array(index.org_ids, dtype=np.int64),
+    )
+
+
+def _row_values(
+    index: engine.Index,
+    pairs: engine.ScoredPairs,
+    *,
+    generation: int,
+    ids: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> list[tuple]:
+    """The values of the stored rows of scored pairs (COLUMNS order), with their details and reasons.
+    `ids`: _numeric_ids(index), when the caller has them."""
     ns, os_, sc = pairs
     if not len(ns):
         return []
-    details = index.pair_details(ns, os_)
+    details = index.pair_details(ns, os_, with_ids=ids is None)
+    if ids is None:
+        keys = [details.need_id, details.offer_id, details.need_org, details.offer_org]
+    else:
+        need_ids, offer_ids, org_ids = ids
+        keys = [
+            need_ids[ns].tolist(),
+            offer_ids[os_].tolist(),
+            org_ids[index.needs.org.a[ns]].tolist(),
+            org_ids[index.offers.org.a[os_]].tolist(),
+        ]
     whys = index.explain_many(ns, os_)
     now = timezone.now()
     return [
         (generation, int(need), int(offer), int(need_org), int(offer_org), score, why, need_type or "")
         + (offer_type or "", None if km is None else round(km, 3), remote, ENGINE_VERSION, now)
         for need, offer, need_org, offer_org, score, why, need_type, offer_type, km, remote in zip(
-            details.need_id,
-            details.offer_id,
-            details.need_org,
-            details.offer_org,
+            *keys,
             np.asarray(sc, dtype=np.float64).tolist(),
             whys,
             details.need_type,
@@ -186,11 +212,13 @@ def _delete_generation(generation: int) -> None:
     rows.delete()
 
 
-def _write_block(b: int, *, index: engine.Index, pairs: engine.ScoredPairs, generation: int, target) -> int:
+def _write_block(
+    b: int, *, index: engine.Index, pairs: engine.ScoredPairs, generation: int, target, ids
+) -> int:
     """Explains and writes the b-th block of ROWS_PER_BLOCK pairs of a rebuild; returns its row count."""
     block = slice(b * ROWS_PER_BLOCK, (b + 1) * ROWS_PER_BLOCK)
     block_pairs = engine.ScoredPairs(pairs.need[block], pairs.offer[block], pairs.score[block])
-    _write_new(_row_values(index, block_pairs, generation=generation), target)
+    _write_new(_row_values(index, block_pairs, generation=generation, ids=ids), target)
     return len(block_pairs.need)
 
 
@@ -233,6 +261,7 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
             pairs=engine.ScoredPairs(ns, os_, sc),
             generation=build.pk,
             target=target,
+            ids=_numeric_ids(index),
         ),
         -(-pairs // ROWS_PER_BLOCK),
         processes=processes,

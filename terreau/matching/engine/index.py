@@ -392,9 +392,12 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         """Ids of the offers at these slots."""
         return [self.offers.ids[s] for s in np.asarray(slots, dtype=np.int64).tolist()]
 
-    def pair_details(self, need_slots: Iterable[int], offer_slots: Iterable[int]) -> PairDetails:
+    def pair_details(
+        self, need_slots: Iterable[int], offer_slots: Iterable[int], *, with_ids: bool = True
+    ) -> PairDetails:
         """Ids, organisations, type codes (given, or suggested by the text), distance and remote help of
-        pairs of item slots."""
+        pairs of item slots (without `with_ids`, the four id lists are empty: a caller that maps slots to
+        ids itself, as the rebuild's forked writers do, need not read millions of id strings)."""
         ns = np.asarray(need_slots, dtype=np.int64)
         os_ = np.asarray(offer_slots, dtype=np.int64)
         org_ids = self.org_ids
@@ -405,10 +408,10 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             for a, b in zip(self.needs.scope.a[ns].tolist(), self.offers.scope.a[os_].tolist(), strict=True)
         ]
         return PairDetails(
-            need_id=self.need_ids(ns),
-            offer_id=self.offer_ids(os_),
-            need_org=[org_ids[s] for s in self.needs.org.a[ns].tolist()],
-            offer_org=[org_ids[s] for s in self.offers.org.a[os_].tolist()],
+            need_id=self.need_ids(ns) if with_ids else [],
+            offer_id=self.offer_ids(os_) if with_ids else [],
+            need_org=[org_ids[s] for s in self.needs.org.a[ns].tolist()] if with_ids else [],
+            offer_org=[org_ids[s] for s in self.offers.org.a[os_].tolist()] if with_ids else [],
             need_type=[self.needs.type_code[s] for s in ns.tolist()],
             offer_type=[self.offers.type_code[s] for s in os_.tolist()],
             distance_km=[

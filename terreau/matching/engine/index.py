@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 
 import numpy as np
@@ -218,7 +219,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
                 # The text agrees with the code and names other kinds too ("graphistes bénévoles : logo,
                 # affiche" coded volunteering): those stay as weaker guesses instead of being dropped.
                 weak = main & ~bits
-            side.type_code.append(item.type)
+            side.type_code.append(sys.intern(item.type))  # one string per code, not one per item
         else:
             # No code: the kinds named before the purpose first, those of the purpose as weaker guesses.
             bits, given, weak = main, False, inferred

@@ -42,13 +42,10 @@ class ReasonsMixin:
         return found
 
     def prepare_explain(self) -> None:
-        """Computes the tables explain_many() reads once for all (the rank of every term among them, ...):
-        called before the rebuild forks its writers, they are shared instead of computed by each.
-
-        The terms and their surface forms are also copied into fresh strings, made one after another: the
-        reasons read many of them, and a forked writer reading a string copies the page it lies on (its
-        reference count is written). Made one by one as the texts were analysed, they lie among everything
-        else (at a million organisations each writer held about 1.5 GB of copied pages before this)."""
+        """Before the rebuild forks its writers: the tables explain_many() reads, computed once and shared,
+        and the terms and surface forms copied into fresh strings side by side. A writer reading a string
+        copies its page (the reference count is written); made as the texts were analysed, they lay among
+        everything else (each writer held about 1.5 GB of copied pages at a million organisations)."""
         vocabulary = self.vocabulary
         vocabulary.terms = [term.encode().decode() for term in vocabulary.terms]
         self._term_cache = None

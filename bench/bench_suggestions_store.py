@@ -11,8 +11,10 @@ each phase in a forked process so that its peak memory is its own:
 2. full rebuild (store.rebuild_all: index, best pairs, reasons, rows written under a new generation);
 3. incremental: in that same worker process, `--changes` needs edited one at a time (text changed, saved
    through the ORM: the change is logged by the signals) and the pending change processed as the
-   matching.refresh job does (store.refresh_pending), timed per change; then the read of one organisation's
-   suggestions by the page (services.suggestions_for), timed the same way.
+   matching.refresh job does (incremental.refresh_pending), timed per change: the change itself (its own
+   suggestions and its first entries in others' lists), then with its follow-up propagation blocks, each block
+   timed too (how long a change arriving meanwhile may wait); then the read of one organisation's suggestions
+   by the page (services.suggestions_for), timed the same way.
 Ratios are against the baseline of the same run. `--phases` also prints where the time and the memory go
 (wall time and peak resident memory of each step of the rebuild and of the incremental updates, sampled every
 50 ms). Writes nothing; prints a Markdown section.
@@ -195,7 +197,7 @@ class Phases:
 
 
 def instrument() -> Phases:
-    from terreau.matching import engine, indexing, partitions, store, thresholds
+    from terreau.matching import engine, incremental, indexing, partitions, store, thresholds
 
     phases = Phases()
     phases.wrap(store, "rebuild_all", "rebuild_all")
@@ -207,19 +209,21 @@ def instrument() -> Phases:
     phases.wrap(store, "_row_values", "_row_values (rebuild)")
     phases.wrap(store, "rows_for", "rows_for (incremental)")
     phases.wrap(store, "_delete_generation", "_delete_generation")
-    phases.wrap(store, "_kth_scores", "  _kth_scores")
+    phases.wrap(incremental, "_kth_scores", "  _kth_scores")
     phases.wrap(engine.Index, "pair_details", "  pair_details")
     phases.wrap(engine.Index, "explain_many", "  explain_many")
     phases.wrap(store, "_write_new", "_write_new (COPY)")
-    phases.wrap(store, "refresh_pending", "refresh_pending")
+    phases.wrap(incremental, "refresh_pending", "refresh_pending")
     phases.wrap(indexing, "sync_changes", "  sync_changes")
     phases.wrap(indexing, "apply_changes", "  apply_changes")
-    phases.wrap(store, "_own_best", "  _own_best")
+    phases.wrap(incremental, "_own_best", "  _own_best")
     phases.wrap(engine.Index, "pairs_for_items", "  pairs_for_items")
-    phases.wrap(store, "_entering_others", "  _entering_others")
-    phases.wrap(store, "_existing", "  _existing")
-    phases.wrap(store, "_insert", "  _insert")
-    phases.wrap(store, "_delete_returning", "  _delete_returning")
+    phases.wrap(incremental, "_entering_others", "  _entering_others")
+    phases.wrap(incremental, "_existing", "  _existing")
+    phases.wrap(incremental, "_insert", "  _insert")
+    phases.wrap(incremental, "_delete_returning", "  _delete_returning")
+    phases.wrap(incremental, "propagate_next", "propagate_next (follow-up blocks)")
+    phases.wrap(incremental, "_not_stored", "  _not_stored")
     phases.wrap(thresholds.Thresholds, "kth", "  Thresholds.kth (in memory)")
     phases.wrap(thresholds.Thresholds, "from_slots", "Thresholds.from_slots (rebuild)")
     phases.wrap(partitions, "create", "partitions.create")
@@ -472,14 +476,13 @@ def rebuild_and_update(changes: int, profile: bool = False) -> dict:
     tree.stop.set()
     after_rebuild = max(peak_mb(), tree.peak)  # forked writers included
     log(f"rebuild: done in {seconds:.1f} s, {build.pairs:,} pairs, peak {after_rebuild:.0f} MB")
-    update_times, read_times = _changes(changes)
+    times = _changes(changes)
     return {
         "seconds": seconds,
         "rebuild_peak_mb": after_rebuild,
         "pairs": build.pairs,
         "rows": StoredSuggestion.objects.count(),
-        "update": update_times,
-        "read": read_times,
+        **times,
         "phases": phases.table() if phases else [],
     }
 
@@ -499,24 +502,25 @@ def updates_only(changes: int, profile: bool = False) -> dict:
     log(
         f"worker index warmed in {seconds:.1f} s, peak {peak_mb():.0f} MB (build {build.pk}, {build.pairs:,} pairs)"
     )
-    update_times, read_times = _changes(changes)
+    times = _changes(changes)
     return {
         "seconds": seconds,
         "rebuild_peak_mb": peak_mb(),
         "pairs": build.pairs,
-        "update": update_times,
-        "read": read_times,
+        **times,
         "phases": phases.table() if phases else [],
     }
 
 
-def _changes(changes: int) -> tuple[list[float], list[float]]:
-    """`changes` needs edited one at a time and processed as the matching.refresh job does: (update times,
-    read times) in seconds."""
+def _changes(changes: int) -> dict:
+    """`changes` needs edited one at a time and processed as the matching.refresh job does: the change itself
+    (its own suggestions and its first entries in others' lists: what `update` times), then its follow-up
+    propagation blocks one by one (`blocks`; `full`: the change and all its blocks); `read`: one page read
+    after each change. Seconds."""
     from django.db import transaction
 
     from terreau.directory.models import Direction, NeedOffer, Organisation
-    from terreau.matching import services, store
+    from terreau.matching import incremental, services, store
 
     rng = random.Random(7)
     needs = list(
@@ -526,22 +530,35 @@ def _changes(changes: int) -> tuple[list[float], list[float]]:
     )
     offers = list(NeedOffer.objects.filter(direction=Direction.OFFER).values_list("title", flat=True)[:2000])
     chosen = rng.sample(needs, min(changes, len(needs)))
-    update_times, read_times = [], []
-    store.refresh_pending()  # first job: nothing pending, brings the index up to the log
+    times: dict[str, list[float]] = {"update": [], "full": [], "blocks": [], "read": []}
+    incremental.refresh_pending()  # first job: nothing pending, brings the index up to the log
+    build = store.current_build()
     for pk in chosen:
         item = NeedOffer.objects.get(pk=pk)
         with transaction.atomic():
             item.title = rng.choice(offers)[:200]  # now speaks of something offered elsewhere
             item.save()
         start = time.perf_counter()
-        store.refresh_pending()
-        update_times.append(time.perf_counter() - start)
-        log(f"incremental {len(update_times)}/{len(chosen)}: {update_times[-1] * 1000:.0f} ms")
+        incremental.refresh_pending(propagate=False)
+        times["update"].append(time.perf_counter() - start)
+        later = 0
+        while True:
+            block = time.perf_counter()
+            rows = incremental.propagate_next(build=build)
+            if rows is None:
+                break
+            later += rows
+            times["blocks"].append(time.perf_counter() - block)
+        times["full"].append(time.perf_counter() - start)
+        log(
+            f"incremental {len(times['update'])}/{len(chosen)}: {times['update'][-1] * 1000:.0f} ms, then"
+            f" {later:,} rows in follow-up blocks: {times['full'][-1] * 1000:.0f} ms in all"
+        )
         org = Organisation.objects.get(pk=item.organisation_id)
         start = time.perf_counter()
         services.suggestions_for(organisation=org, user=None)
-        read_times.append(time.perf_counter() - start)
-    return update_times, read_times
+        times["read"].append(time.perf_counter() - start)
+    return times
 
 
 def pct(values: list[float], p: float) -> float:
@@ -585,9 +602,9 @@ def main() -> None:
         "organisation's suggestions from the stored rows, as the page does.",
         "",
         "| organisations | needs+offers | index build (baseline) | full rebuild | ratio | peak MB baseline |"
-        " peak MB rebuild | stored pairs | incremental p50 / p95 | ratio p95 to baseline | read p50 / p95 |"
-        " load average |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        " peak MB rebuild | stored pairs | incremental p50 / p95 | ratio p95 to baseline |"
+        " with the follow-up blocks p50 / p95 | follow-up block p95 / max | read p50 / p95 | load average |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for n in args.sizes:
         t0 = time.perf_counter()
@@ -610,13 +627,15 @@ def main() -> None:
             res = _phase(updates_only, args.changes, args.phases)
         else:
             res = _phase(rebuild_and_update, args.changes, args.phases)
-        up, rd = res["update"], res["read"]
+        up, rd, full, blocks = res["update"], res["read"], res["full"], res["blocks"] or [0.0]
         load2 = os.getloadavg()[0]
         log(f"  load average {load1:.1f} -> {load2:.1f} during the rebuild and updates")
         print("\n".join(res["phases"]), flush=True)
         print(
             f"  rebuild {res['seconds']:.1f} s ({res['pairs']} pairs), peak {res['rebuild_peak_mb']:.0f} MB;"
             f" incremental p50 {pct(up, 50) * 1000:.0f} ms p95 {pct(up, 95) * 1000:.0f} ms;"
+            f" with the follow-up blocks p50 {pct(full, 50) * 1000:.0f} ms p95 {pct(full, 95) * 1000:.0f} ms;"
+            f" {len(res['blocks'])} blocks, p95 {pct(blocks, 95) * 1000:.0f} ms max {max(blocks) * 1000:.0f} ms;"
             f" read p50 {pct(rd, 50) * 1000:.0f} ms p95 {pct(rd, 95) * 1000:.0f} ms",
             flush=True,
         )
@@ -624,7 +643,9 @@ def main() -> None:
             f"| {orgs:,} | {items:,} | {base['seconds']:.1f} s | {res['seconds']:.1f} s |"
             f" {res['seconds'] / base['seconds']:.1f}x | {base['peak_mb']:.0f} | {res['rebuild_peak_mb']:.0f} |"
             f" {res['pairs']:,} | {pct(up, 50) * 1000:.0f} / {pct(up, 95) * 1000:.0f} ms |"
-            f" {pct(up, 95) / base['seconds']:.3f}x | {pct(rd, 50) * 1000:.0f} / {pct(rd, 95) * 1000:.0f} ms |"
+            f" {pct(up, 95) / base['seconds']:.3f}x | {pct(full, 50) * 1000:.0f} / {pct(full, 95) * 1000:.0f} ms |"
+            f" {pct(blocks, 95) * 1000:.0f} / {max(blocks) * 1000:.0f} ms |"
+            f" {pct(rd, 50) * 1000:.0f} / {pct(rd, 95) * 1000:.0f} ms |"
             f" {load0:.0f} / {load1:.0f} / {load2:.0f} |"
         )
         print(f"  median read {statistics.median(rd) * 1000:.0f} ms", flush=True)

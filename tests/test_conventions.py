@@ -32,6 +32,7 @@ NOT_SCOPED = {
     "core.branch",
     # The matching jobs' bookkeeping (ids and counts, never shown): read by terreau.matching.store only.
     "matching.matchingchange",
+    "matching.matchingpropagation",
     "matching.suggestionbuild",
 }
 

@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 from terreau.activities.reports import report_save
 from terreau.directory.models import Direction
 from terreau.events import services as event_services
-from terreau.matching import store as matching_store
+from terreau.matching import incremental as matching_incremental
 from terreau.partnerships import services as partnership_services
 from terreau.partnerships.models import Partnership
 from tests.activities.test_activities_support import participant, program_with_sites, session, team
@@ -75,7 +75,7 @@ def test_unmet_needs_and_alliances_csv(client):
         organisation=giver, direction=Direction.OFFER, title="Dons de tablettes pour des ateliers numériques"
     )
     client.force_login(BranchRoleFactory(branch=branch).user)
-    matching_store.refresh_pending()  # the matching job (deferred after commit: never run in a rolled-back test)
+    matching_incremental.refresh_pending()  # the matching job (deferred after commit: never run in a rolled-back test)
     unmet = csv_cells(client.get(reverse("matching:territory_unmet_csv", args=[branch.slug])))
     assert_neutralised(unmet)
     alliances = csv_cells(client.get(reverse("matching:territory_alliances_csv", args=[branch.slug])))

@@ -141,6 +141,31 @@ class MatchingChange(models.Model):
         return f"{self.organisation_id}/{self.need_offer_id or '-'} ({'fait' if self.done else 'en attente'})"
 
 
+class MatchingPropagation(models.Model):
+    """A changed need or offer whose entries in other items' best lists are still being written.
+
+    An incremental update writes the item's own suggestions and its ENTRIES_AT_ONCE best entries in others'
+    lists with the change; when it enters more lists, the rest is written by the same job afterwards, a block
+    at a time, each in its own transaction, between the changes that keep coming (terreau.matching.incremental).
+    Kept done (not deleted) until the next full rebuild: the sum of `written` tells a worker whether its copy of
+    the thresholds missed rows another worker wrote."""
+
+    generation = models.PositiveIntegerField()
+    need_offer_id = models.BigIntegerField()  # no foreign key: a deleted item's entry is closed by the job
+    organisation_id = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now)
+    done = models.BooleanField(default=False)
+    written = models.PositiveIntegerField(default=0)  # rows written by the follow-up blocks
+
+    class Meta:
+        verbose_name = _("suggestions à propager")
+        verbose_name_plural = _("suggestions à propager")
+        indexes = [models.Index(fields=["generation", "done", "id"], name="matching_propagation_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.need_offer_id} ({'fait' if self.done else 'en attente'})"
+
+
 class SuggestionBuild(models.Model):
     """One full computation of the stored suggestions (the nightly job, `terreau rebuild-suggestions`)."""
 

@@ -18,20 +18,8 @@ Full rebuild (rebuild_all)
     without indexes, indexed, then attached; the old one dropped: terreau.matching.partitions). Changes
     logged while it ran are queued again.
 
-Incremental update (refresh_pending), for each changed need or offer
-    - exact for the item itself: its rows are deleted and its PER_ITEM best pairs written again, scored by
-      the worker's index (brought up to date with every logged change first);
-    - its place in others' lists: a pair (item, other) is also written when it beats the PER_ITEM-th best
-      stored pair of the other item (or the other has fewer), which is exactly "the pair is in the other's
-      best PER_ITEM" since the stored rows of an item always contain its own best ones (the others' best
-      scores are kept in the worker's memory, exactly: terreau.matching.thresholds);
-    - not redone until the next full rebuild: a pair pushed out of another item's list by the new one stays
-      stored (it is a real pair, scored, just beyond PER_ITEM), and when an item leaves another's list, that
-      list is one short (the next best pair of the other item is not searched for);
-    - scores are those of the worker's index, whose vocabulary (IDF weights of public texts) and freshness
-      reference date are fixed when it is built: equal to a full rebuild's while these do not move (a
-      private item, or words already known), close otherwise; the nightly rebuild realigns everything.
-    A changed organisation (kind, place, themes) is all its needs and offers.
+Incremental updates (terreau.matching.incremental)
+    Each changed need or offer: its own best pairs again, exactly, and its place in the others' lists.
 """
 
 from __future__ import annotations
@@ -40,7 +28,7 @@ import datetime as dt
 import functools
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 from django.db import connection, transaction
@@ -49,7 +37,7 @@ from django.utils import timezone
 
 from terreau.matching import engine, indexing, partitions, rebuild_processes, thresholds
 from terreau.matching import rows as stored_rows
-from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
+from terreau.matching.models import MatchingChange, MatchingPropagation, StoredSuggestion, SuggestionBuild
 from terreau.matching.selection import ALLIANCE_MIN_SCORE
 
 logger = logging.getLogger(__name__)
@@ -72,7 +60,7 @@ def current_build() -> SuggestionBuild | None:
 # --- rows from the engine ----------------------------------------------------------------------------
 
 
-def _top_per_item(keys: np.ndarray, sc: np.ndarray, k: int) -> np.ndarray:
+def top_per_item(keys: np.ndarray, sc: np.ndarray, k: int) -> np.ndarray:
     """Positions of the k best scores of each key (ties by position)."""
     if not len(keys):
         return np.zeros(0, dtype=np.int64)
@@ -93,20 +81,9 @@ def _union_top(ns: np.ndarray, os_: np.ndarray, sc: np.ndarray) -> engine.Scored
     ns, os_, sc = ns[keep], os_[keep], sc[keep]
     del keep
     chosen = np.zeros(len(ns), dtype=np.bool_)
-    chosen[_top_per_item(ns, sc, PER_ITEM)] = True
-    chosen[_top_per_item(os_, sc, PER_ITEM)] = True
+    chosen[top_per_item(ns, sc, PER_ITEM)] = True
+    chosen[top_per_item(os_, sc, PER_ITEM)] = True
     return engine.ScoredPairs(ns[chosen], os_[chosen], sc[chosen])
-
-
-def _own_best(found: engine.ScoredPairs, *, by_need: bool) -> engine.ScoredPairs:
-    """Of one need's (by_need) or one offer's scored pairs, exact (Index.pairs_for_items): its PER_ITEM best
-    scoring at least STORE_MIN_SCORE, ordered by (need slot, offer slot), with the scores as the full rebuild
-    has them (the engine's float32), so both write the same values."""
-    ns, os_, sc = found
-    keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
-    keep = keep[_top_per_item((ns if by_need else os_)[keep], sc[keep], PER_ITEM)]
-    keep = keep[np.lexsort((os_[keep], ns[keep]))]
-    return engine.ScoredPairs(ns[keep], os_[keep], sc[keep].astype(np.float32))
 
 
 # Columns of a stored row, in the order of _row_values()'s tuples (and of the rebuild's COPY).
@@ -174,7 +151,7 @@ def rows_for(index: engine.Index, pairs: engine.ScoredPairs, *, generation: int)
     ]
 
 
-_existing, _insert = stored_rows.existing, stored_rows.insert  # one statement each on PostgreSQL
+_insert = stored_rows.insert  # one statement per batch on PostgreSQL
 
 
 def _write_new(rows: list[tuple], table: str | None = None) -> None:
@@ -300,7 +277,9 @@ def rebuild_all(*, progress: Callable[..., None] | None = None) -> SuggestionBui
     MatchingChange.objects.filter(
         done=True, id__lte=position, at__lt=timezone.now() - dt.timedelta(days=CHANGE_LOG_DAYS)
     ).delete()
-    copy.done = MatchingChange.objects.filter(done=True).count()  # after the pruning
+    # Entries still to propagate into the previous generation's lists: this build computed them all.
+    MatchingPropagation.objects.exclude(generation=build.pk).delete()
+    copy.done, copy.propagated = thresholds.marks(generation=build.pk)  # after the pruning
     thresholds.install(copy)
     logger.info("Suggestions rebuilt: %s organisations, %s pairs", len(org_ids), pairs)
     return build
@@ -318,9 +297,9 @@ def warm_worker_index() -> bool:
     warmed = indexing.warm_worker_index(current_build_id=build.pk)
     copy = thresholds.current(generation=build.pk)
     if copy is None or not copy.complete():
-        done = MatchingChange.objects.filter(done=True).count()
+        done = thresholds.marks(generation=build.pk)
         copy = thresholds.load(generation=build.pk, k=PER_ITEM)
-        copy.done = done
+        copy.done, copy.propagated = done
         thresholds.install(copy)
     return warmed
 
@@ -330,166 +309,3 @@ def record_change(*, organisation_id: int, need_offer_id: int | None = None, dir
     MatchingChange.objects.create(
         organisation_id=organisation_id, need_offer_id=need_offer_id, direction=direction or ""
     )
-
-
-def refresh_pending() -> int:
-    """Recomputes the suggestions of the pending changes, a batch at a time in one transaction each (the
-    changes stay locked meanwhile, so two workers never do the same one, and a failure leaves them pending
-    for the retry); a full rebuild instead when nothing was ever built or when there are too many. Returns
-    how many changes were handled."""
-    build = current_build()
-    pending = MatchingChange.objects.filter(done=False).count()
-    done = 0
-    if build is None or pending > REBUILD_ABOVE:
-        build = rebuild_all()
-        done = pending  # then the changes it may have missed, if any
-    while True:
-        try:
-            handled = _refresh_batch(build)
-        except BaseException:
-            thresholds.drop()  # its updates may belong to a rolled back transaction
-            raise
-        if not handled:
-            return done
-        done += handled
-
-
-def _refresh_batch(build: SuggestionBuild) -> int:
-    """One batch of pending changes, in one transaction; returns how many (0: none was pending)."""
-    with transaction.atomic():
-        claimed = list(
-            MatchingChange.objects.select_for_update(skip_locked=True)
-            .filter(done=False)
-            .order_by("id")
-            .values_list("id", "organisation_id", "need_offer_id")[:500]
-        )
-        if not claimed:
-            return 0
-        copy = thresholds.current(generation=build.pk)
-        if copy is not None and _deleted_elsewhere(claimed):
-            copy.forget_all()  # rows removed by the ORM's cascade: the others' lists are not known here
-        with indexing.worker_index(current_build_id=build.pk) as index:
-            # The changes themselves are applied again: one committed late may be below the position.
-            indexing.apply_changes(index, [(org, item) for _id, org, item in claimed])
-            items: set[tuple[str, str, str]] = set()
-            for _id, org_id, item_id in claimed:
-                if item_id is None:
-                    need_slots, offer_slots = index.item_slots([str(org_id)])
-                    items.update((str(org_id), "need", n) for n in index.need_ids(need_slots))
-                    items.update((str(org_id), "offer", o) for o in index.offer_ids(offer_slots))
-                    if not need_slots and not offer_slots:
-                        _forget_organisation(org_id, generation=build.pk, copy=copy)
-                else:
-                    items.add((str(org_id), "", str(item_id)))
-            refresh_items(index, items, generation=build.pk, copy=copy)
-        MatchingChange.objects.filter(id__in=[c[0] for c in claimed]).update(done=True)
-        if copy is not None:
-            copy.done += len(claimed)
-    return len(claimed)
-
-
-def _deleted_elsewhere(claimed: list[tuple[int, int, int | None]]) -> bool:
-    """Whether a need, an offer or an organisation of these changes is deleted (its stored rows went with it,
-    deleted by the ORM's cascade where it was deleted)."""
-    from terreau.directory.models import NeedOffer, Organisation
-
-    items = {item for _id, _org, item in claimed if item is not None}
-    orgs = {org for _id, org, _item in claimed}
-    return NeedOffer.objects.filter(pk__in=items).count() < len(items) or (
-        Organisation.objects.filter(pk__in=orgs).count() < len(orgs)
-    )
-
-
-def _delete_returning(condition: str, value: int, *, generation: int) -> list[tuple[int, int, float]]:
-    """Deletes the generation's rows where a column equals a value; returns their (need, offer, score)."""
-    table = connection.ops.quote_name(StoredSuggestion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {table} WHERE generation = %s AND {connection.ops.quote_name(condition)} = %s "  # noqa: S608
-            "RETURNING need_id, offer_id, score",
-            [generation, value],
-        )
-        return cursor.fetchall()
-
-
-def _forget_organisation(org_id: int, *, generation: int, copy: thresholds.Thresholds | None = None) -> None:
-    """Gone, or nothing active left: none of its pairs stays."""
-    for column in ("need_organisation_id", "offer_organisation_id"):
-        deleted = _delete_returning(column, org_id, generation=generation)
-        if copy is not None:
-            copy.deleted(deleted)
-
-
-def refresh_items(
-    index: engine.Index,
-    items: Iterable[tuple[str, str, str]],
-    *,
-    generation: int,
-    copy: thresholds.Thresholds | None = None,
-) -> None:
-    """Replaces the stored pairs of these (organisation id, side or "", item id): see the module docstring.
-    `copy`: the worker's copy of the best stored scores, used and kept up to date (None: the database)."""
-    for org_id, side, item_id in sorted(items):
-        need_slot = offer_slot = None
-        if side in ("", "need"):
-            need_slot = index.item_slot(org_id, "need", item_id)
-        if side in ("", "offer") and need_slot is None:
-            offer_slot = index.item_slot(org_id, "offer", item_id)
-        rows: list[StoredSuggestion] = []
-        if need_slot is not None or offer_slot is not None:
-            by_need = need_slot is not None
-            # Every pair of the item, scored once: its own best and its place in the others' lists.
-            found = index.pairs_for_items([need_slot] if by_need else (), () if by_need else [offer_slot])
-            own = _own_best(found, by_need=by_need)
-            rows = rows_for(index, own, generation=generation)
-            rows += _entering_others(index, found, own, by_need=by_need, generation=generation, copy=copy)
-        with transaction.atomic():
-            deleted = _delete_returning("need_id", int(item_id), generation=generation)
-            deleted += _delete_returning("offer_id", int(item_id), generation=generation)
-            written = _existing(rows)
-            _insert(written)
-        if copy is not None:
-            copy.deleted(deleted)
-            copy.inserted((r.need_id, r.offer_id, r.score) for r in written)
-            copy.replaced(int(item_id), [(r.need_id, r.offer_id, r.score) for r in written])
-
-
-def _entering_others(
-    index: engine.Index,
-    found: engine.ScoredPairs,
-    own: engine.ScoredPairs,
-    *,
-    by_need: bool,
-    generation: int,
-    copy: thresholds.Thresholds | None = None,
-) -> list[StoredSuggestion]:
-    """Of one item's scored pairs (`found`), those beyond its own best (`own`) that enter the other item's
-    best PER_ITEM."""
-    ns, os_, sc = found
-    if by_need:
-        others, other_field, other_ids = os_, "offer_id", index.offer_ids
-    else:
-        others, other_field, other_ids = ns, "need_id", index.need_ids
-    sc = sc.astype(np.float32)
-    keep = np.flatnonzero(sc >= STORE_MIN_SCORE)
-    # The item is the same in every pair: a pair is the item's own when its other side is (at a million
-    # organisations an item may have hundreds of thousands of candidates: no Python loop over them).
-    keep = keep[~np.isin(others[keep], own.offer if by_need else own.need)]
-    if not len(keep):
-        return []
-    ids = [int(x) for x in other_ids(others[keep])]
-    if copy is not None:
-        kth = copy.kth(other_field, sorted(set(ids)))
-    else:
-        kth = _kth_scores(other_field, sorted(set(ids)), generation=generation)
-    # Enters when the other has fewer than PER_ITEM stored pairs (absent: -inf) or a lower PER_ITEM-th score.
-    bar = np.fromiter((kth.get(other, -np.inf) for other in ids), dtype=np.float64, count=len(ids))
-    pick = keep[sc[keep] > bar]
-    return rows_for(index, engine.ScoredPairs(ns[pick], os_[pick], sc[pick]), generation=generation)
-
-
-def _kth_scores(field: str, ids: list[int], *, generation: int) -> dict[int, float]:
-    """{item id: its PER_ITEM-th best stored score} of these needs (field "need_id") or offers ("offer_id");
-    an item with fewer stored pairs is absent (the database's answer when the worker keeps no copy)."""
-    best = thresholds.top_scores(field, ids, generation=generation, k=PER_ITEM)
-    return {item: scores[PER_ITEM - 1] for item, scores in best.items() if len(scores) >= PER_ITEM}

@@ -2,7 +2,8 @@
 
 - matching.refresh: the pending changes (needs, offers, organisations edited, closed or deleted), deferred
   by terreau.matching.signals in the transaction of the change; one waits in the queue at a time (a burst of
-  edits is handled by one job, which takes every pending change).
+  edits is handled by one job, which takes every pending change), then the entries of a changed item in
+  thousands of other items' lists, a block at a time between the changes (terreau.matching.incremental).
 - matching.rebuild: everything again, every night and on `terreau rebuild-suggestions`.
 - matching.warm: the worker's index built ahead of the change jobs (or, after an upgrade of the engine, a
   full rebuild queued at once), when a worker starts and every four hours (before WORKER_INDEX_MAX_AGE makes a change job build it): a change job then only updates it, so a
@@ -19,12 +20,13 @@ from __future__ import annotations
 from django.utils import timezone
 
 from terreau.core.jobs import defer, job, tracking
-from terreau.matching import store
+from terreau.matching import incremental, store
+from terreau.matching.models import MatchingPropagation
 
 
 @job(name="matching.refresh", retries=3, lock="matching.refresh", serial="matching.store")
 def refresh_suggestions() -> None:
-    store.refresh_pending()
+    incremental.refresh_pending()
 
 
 @job(name="matching.warm", retries=1, lock="matching.warm", periodic="20 */4 * * *")
@@ -36,6 +38,8 @@ def warm_index() -> None:
         defer(rebuild_suggestions, requested_after=timezone.now().isoformat())
         return
     store.warm_worker_index()
+    if MatchingPropagation.objects.filter(done=False).exists():  # left by a worker stopped mid-way
+        defer(refresh_suggestions)
 
 
 @job(name="matching.rebuild", retries=2, periodic="30 2 * * *", serial="matching.store")

@@ -24,8 +24,9 @@ from collections.abc import Iterable
 
 import numpy as np
 from django.db import connection
+from django.db.models import Sum
 
-from terreau.matching.models import MatchingChange, StoredSuggestion
+from terreau.matching.models import MatchingChange, MatchingPropagation, StoredSuggestion
 
 FIELDS = ("need_id", "offer_id")
 LOAD_CHUNK = 200_000  # rows fetched at a time when a worker reads a generation's scores
@@ -105,7 +106,10 @@ class Thresholds:
 
     def __init__(self, *, generation: int, k: int, needs: _Side, offers: _Side):
         self.generation, self.k = generation, k
-        self.done = 0  # processed changes (MatchingChange done) it reflects: another count means stale
+        # What it reflects: processed changes (MatchingChange done) and rows written by follow-up propagation
+        # blocks (MatchingPropagation.written); other counts mean another worker wrote rows since: stale.
+        self.done = 0
+        self.propagated = 0
         self.sides = {"need_id": needs, "offer_id": offers}
 
     @classmethod
@@ -141,7 +145,7 @@ class Thresholds:
             side.unknown.clear()
 
     def kth(self, field: str, ids: list[int]) -> dict[int, float]:
-        """{item id: its k-th best stored score} (items with fewer absent), as store._kth_scores; unknown
+        """{item id: its k-th best stored score} (items with fewer absent), as incremental._kth_scores; unknown
         items are read from the database, then known."""
         side, k = self.sides[field], self.k
         found: dict[int, float] = {}
@@ -239,10 +243,17 @@ def current(*, generation: int) -> Thresholds | None:
         found = _CURRENT[0]
     if found is None or found.generation != generation:
         return None
-    if MatchingChange.objects.filter(done=True).count() != found.done:
+    if marks(generation=generation) != (found.done, found.propagated):
         drop()
         return None
     return found
+
+
+def marks(*, generation: int) -> tuple[int, int]:
+    """(processed changes, rows written by follow-up propagation blocks in the generation): what a copy
+    reflects (see Thresholds.done)."""
+    propagated = MatchingPropagation.objects.filter(generation=generation).aggregate(n=Sum("written"))["n"]
+    return MatchingChange.objects.filter(done=True).count(), propagated or 0
 
 
 def install(thresholds: Thresholds | None) -> None:

@@ -3,7 +3,7 @@ run before the pages and services read the stored suggestions, as a worker would
 for the `no_worker` fixture runs the jobs itself).
 
 Tests run in a rolled-back transaction, where jobs deferred after commit never run: the changes the signals
-logged (MatchingChange) are processed by store.refresh_pending() right before each read instead — the
+logged (MatchingChange) are processed by incremental.refresh_pending() right before each read instead — the
 real job's code, on the test's data (the first time, with nothing built yet, it is a full rebuild)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import functools
 
 import pytest
 
-from terreau.matching import indexing, services, store
+from terreau.matching import incremental, indexing, services
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +25,7 @@ def _cold_worker_index():
 def _after_jobs(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        store.refresh_pending()
+        incremental.refresh_pending()
         return func(*args, **kwargs)
 
     return wrapper

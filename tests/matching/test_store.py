@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from terreau.directory.models import Direction
-from terreau.matching import engine, indexing, services, store, tasks
+from terreau.matching import engine, incremental, indexing, services, store, tasks
 from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
 from terreau.matching.selection import ALLIANCE_MIN_SCORE
 from tests.factories import (
@@ -147,7 +147,7 @@ def test_a_burst_of_edits_is_handled_by_the_first_job(
     assert callbacks
     callbacks[0]()  # the first job takes every pending change
     assert not MatchingChange.objects.filter(done=False).exists()
-    assert store.refresh_pending() == 0  # the other jobs of the burst find nothing to do
+    assert incremental.refresh_pending() == 0  # the other jobs of the burst find nothing to do
 
 
 def test_readers_keep_the_previous_generation_until_the_new_one_is_complete(

@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from terreau.directory.models import Direction, NeedOfferStatus
-from terreau.matching import partitions, services, store, thresholds
+from terreau.matching import incremental, partitions, services, store, thresholds
 from terreau.matching.models import MatchingChange, StoredSuggestion, SuggestionBuild
 from tests.factories import NeedOfferFactory, UserFactory
 from tests.matching.test_store import TEXTS, territory  # noqa: F401 (fixture)
@@ -107,8 +107,8 @@ def _edit(items, titles, *, one_by_one: bool = True):
         item.title = title
         item.save()  # the signals log the change (the job deferred after commit never runs in a test)
         if one_by_one:
-            store.refresh_pending()
-    store.refresh_pending()
+            incremental.refresh_pending()
+    incremental.refresh_pending()
 
 
 def _assert_copy_equals_database(generation: int, *, complete: bool = True):
@@ -126,7 +126,7 @@ def _assert_copy_equals_database(generation: int, *, complete: bool = True):
             if scores is not None:
                 known += 1
                 assert scores == database[item], (field, item)
-        assert copy.kth(field, ids) == store._kth_scores(field, ids, generation=generation)
+        assert copy.kth(field, ids) == incremental._kth_scores(field, ids, generation=generation)
     assert known or not complete
 
 
@@ -158,14 +158,14 @@ def test_the_workers_copy_of_the_best_scores_equals_the_database(
         title="Dons de tablettes et prêt de salles pour des ateliers numériques",
         description="",
     )
-    store.refresh_pending()
+    incremental.refresh_pending()
     _assert_copy_equals_database(build.pk)
     extra.status = NeedOfferStatus.WITHDRAWN
     extra.save()
-    store.refresh_pending()
+    incremental.refresh_pending()
     _assert_copy_equals_database(build.pk)
     items[0].delete()  # the ORM's cascade deletes its rows here: the copy looks the others up again
-    store.refresh_pending()
+    incremental.refresh_pending()
     _assert_copy_equals_database(build.pk, complete=False)
     store.warm_worker_index()  # the worker's warm-up reads the scores again
     _assert_copy_equals_database(build.pk)
@@ -197,7 +197,7 @@ def test_incremental_updates_with_the_copy_write_the_same_rows_as_with_the_datab
     thresholds.drop()
     monkeypatch.setattr(thresholds, "current", lambda **_kw: None)
     MatchingChange.objects.filter(id__gt=last).update(done=False)
-    store.refresh_pending()
+    incremental.refresh_pending()
     assert _dump(build.pk) == with_copy
 
 

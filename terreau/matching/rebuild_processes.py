@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 # parent's session (and release its advisory lock serialising rebuilds). A child exits by os._exit.
 _INHERITED: list[object] = []
 
+# No block finished for this long (one takes a second or two): a writer is stuck (a lock, a dead server
+# connection that never answers); the rebuild fails and is retried, instead of waiting forever.
+STALL_SECONDS = 900
+
 
 def processes_wanted() -> int:
     """How many processes explain and write a rebuild's pairs: TERREAU_REBUILD_PROCESSES (0: one per core)."""
@@ -56,11 +60,12 @@ def write_blocks(
     *,
     processes: int,
     progress: Callable[[int], None] | None = None,
+    stall_seconds: float = STALL_SECONDS,
 ) -> int:
     """Calls write_block(b) for every block b in range(blocks), which writes it and returns its row count;
     with `processes` > 1, block b is written by forked process b % processes. Returns the rows written.
-    Raises RuntimeError when a process fails (the generation is then left unfinished, dropped by the next
-    rebuild)."""
+    Raises RuntimeError when a process fails or when no block is finished for `stall_seconds` (the generation
+    is then left unfinished, dropped by the next rebuild)."""
     processes = max(1, min(processes, blocks))
     if processes == 1:
         written = 0
@@ -81,12 +86,15 @@ def write_blocks(
     try:
         for child in children:
             child.start()
-        last = -1
+        last, moved_at = -1, time.monotonic()
         while any(child.is_alive() for child in children):
             children[0].join(timeout=1.0)
-            if progress is not None and done.value != last:
-                last = done.value
-                progress(last)
+            if done.value != last:
+                last, moved_at = done.value, time.monotonic()
+                if progress is not None:
+                    progress(last)
+            elif time.monotonic() - moved_at > stall_seconds:
+                raise RuntimeError(f"no block written for {stall_seconds:.0f} s: a rebuild process is stuck")
             failed = [c for c in children if c.exitcode not in (None, 0)]
             if failed:
                 raise RuntimeError(f"a rebuild process failed (exit code {failed[0].exitcode})")

@@ -541,14 +541,17 @@ def _changes(changes: int) -> dict:
         start = time.perf_counter()
         incremental.refresh_pending(propagate=False)
         times["update"].append(time.perf_counter() - start)
-        later = 0
-        while True:
-            block = time.perf_counter()
-            rows = incremental.propagate_next(build=build)
-            if rows is None:
-                break
+        later, mark = 0, [time.perf_counter()]
+
+        def block_done(_rows: int, mark=mark) -> None:
+            # From the previous block's end (or the run's start: the first block includes the entries'
+            # computation): how long a change logged meanwhile waits at most.
+            times["blocks"].append(time.perf_counter() - mark[0])
+            mark[0] = time.perf_counter()
+
+        while (rows := incremental.propagate_next(build=build, block_done=block_done)) is not None:
             later += rows
-            times["blocks"].append(time.perf_counter() - block)
+            mark[0] = time.perf_counter()
         times["full"].append(time.perf_counter() - start)
         log(
             f"incremental {len(times['update'])}/{len(chosen)}: {times['update'][-1] * 1000:.0f} ms, then"

@@ -23,7 +23,7 @@ A changed organisation (kind, place, themes) is all its needs and offers.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from django.db import connection, transaction
@@ -199,47 +199,63 @@ def refresh_items(
             copy.replaced(int(item_id), [(r.need_id, r.offer_id, r.score) for r in written])
 
 
-def propagate_next(*, build: SuggestionBuild) -> int | None:
-    """Writes the next block (at most PROPAGATE_ROWS rows) of the oldest pending propagation of the build's
-    generation, in one transaction; returns how many rows, None when none is pending.
+def propagate_next(*, build: SuggestionBuild, block_done: Callable[[int], None] | None = None) -> int | None:
+    """Goes on with the oldest pending propagation of the build's generation; returns the rows written, None
+    when none is pending.
 
-    The item's entries are computed again, against the others' lists as they are now, less the pairs already
-    stored: the blocks before, or a change since, are never written twice and the worker's copy of the
-    thresholds counts each row once."""
+    The item's entries are computed against the others' lists as they are now, less the pairs already stored
+    (by an interrupted run or the change itself: never written twice, and the worker's copy of the thresholds
+    counts each row once), then written PROPAGATE_ROWS at a time, each block in its own transaction, until all
+    are or a change is logged: the change goes first, the rest is computed again afterwards. While no change
+    comes, nothing else writes the generation (the jobs are serial): the entries computed once stay exact.
+    `block_done(rows)` is called after each block (the bench times them)."""
     generation = build.pk
-    with transaction.atomic():
-        marker = (
-            MatchingPropagation.objects.select_for_update(skip_locked=True)
-            .filter(generation=generation, done=False)
-            .order_by("id")
-            .first()
-        )
+    with indexing.worker_index(current_build_id=generation) as index:
+        marker = MatchingPropagation.objects.filter(generation=generation, done=False).order_by("id").first()
         if marker is None:
             return None
         copy = thresholds.current(generation=generation)
-        written: list[StoredSuggestion] = []
-        with indexing.worker_index(current_build_id=generation) as index:
-            org_id, item_id = str(marker.organisation_id), str(marker.need_offer_id)
-            found = _item_pairs(index, org_id, "", item_id, generation=generation, copy=copy)
-            remaining = 0
-            if found is not None:
-                by_need, _own, others = found
-                others = _not_stored(
-                    index, others, by_need=by_need, item_id=marker.need_offer_id, generation=generation
+        found = _item_pairs(
+            index,
+            str(marker.organisation_id),
+            "",
+            str(marker.need_offer_id),
+            generation=generation,
+            copy=copy,
+        )
+        entries = None
+        if found is not None:  # gone since (deleted, closed): closed below, nothing written
+            by_need, _own, others = found
+            entries = _not_stored(
+                index, others, by_need=by_need, item_id=marker.need_offer_id, generation=generation
+            )
+        total = start = 0
+        while True:
+            with transaction.atomic():
+                locked = (
+                    MatchingPropagation.objects.select_for_update(skip_locked=True)
+                    .filter(pk=marker.pk, done=False)
+                    .first()
                 )
-                remaining = len(others.need)
-                written = _existing(
-                    store.rows_for(index, _head(others, PROPAGATE_ROWS), generation=generation)
-                )
-                _insert(written)
-        marker.written += len(written)
-        # Done when this block was the last, or nothing could be written (its other items are gone).
-        marker.done = remaining <= PROPAGATE_ROWS or not written
-        marker.save(update_fields=["written", "done"])
-    if copy is not None:
-        copy.inserted((r.need_id, r.offer_id, r.score) for r in written)
-        copy.propagated += len(written)
-    return len(written)
+                if locked is None:  # closed by a change of its item meanwhile
+                    return total
+                written: list[StoredSuggestion] = []
+                if entries is not None:
+                    block = engine.ScoredPairs(*(a[start : start + PROPAGATE_ROWS] for a in entries))
+                    written = _existing(store.rows_for(index, block, generation=generation))
+                    _insert(written)
+                start += PROPAGATE_ROWS
+                locked.written += len(written)
+                locked.done = entries is None or start >= len(entries.need)
+                locked.save(update_fields=["written", "done"])
+            if copy is not None:
+                copy.inserted((r.need_id, r.offer_id, r.score) for r in written)
+                copy.propagated += len(written)
+            total += len(written)
+            if block_done is not None:
+                block_done(len(written))
+            if locked.done or MatchingChange.objects.filter(done=False).exists():
+                return total
 
 
 def _not_stored(

@@ -112,9 +112,13 @@ def test_follow_up_blocks_write_the_same_rows_as_writing_every_entry_with_the_ch
     assert thresholds.current(generation=build.pk) is not None
 
     blocks = []
-    while (rows := incremental.propagate_next(build=build)) is not None:
+
+    def block_done(rows):
         blocks.append(rows)
         _assert_copy_equals_database(build.pk)  # each block counted once in the worker's copy
+
+    assert incremental.propagate_next(build=build, block_done=block_done) == entering - 1
+    assert incremental.propagate_next(build=build) is None
     assert blocks == [1] * (entering - 1)
     assert _dump(build.pk) == at_once
     marker.refresh_from_db()
@@ -137,17 +141,20 @@ def test_a_change_logged_meanwhile_is_handled_before_the_next_block(crowd, no_wo
         events.append(f"changes {handled}")
         return handled
 
-    def next_block(*, build):
-        rows = real_next(build=build)
-        events.append(f"block {rows}")
-        if len(events) == 3:  # a person edits a need while the first block is written
+    def edit_once(rows):
+        if not edited.title.endswith("mercredi"):  # a person edits a need while the first block is written
             edited.title = "Tablettes pour nos ateliers numériques du mercredi"
             edited.save()
+
+    def next_block(*, build):
+        rows = real_next(build=build, block_done=edit_once)
+        events.append(f"block {rows}")
         return rows
 
     monkeypatch.setattr(incremental, "_refresh_batch", batch)
     monkeypatch.setattr(incremental, "propagate_next", next_block)
     assert incremental.refresh_pending() == 2
+    # The run stops after its first block: the change goes first, then the rest of the propagation.
     assert events[:5] == ["changes 1", "changes 0", "block 1", "changes 1", "changes 0"]
     assert events[-1] == "block None" and not MatchingPropagation.objects.filter(done=False).exists()
     _assert_copy_equals_database(build.pk)

@@ -564,6 +564,11 @@ def _changes(changes: int) -> dict:
     return times
 
 
+def _shown(value: float, form: str) -> str:
+    """A table cell: the value formatted, a dash when not measured (--no-baseline)."""
+    return "–" if value != value else form.format(value)  # NaN is the only value unequal to itself
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -643,10 +648,11 @@ def main() -> None:
             flush=True,
         )
         lines.append(
-            f"| {orgs:,} | {items:,} | {base['seconds']:.1f} s | {res['seconds']:.1f} s |"
-            f" {res['seconds'] / base['seconds']:.1f}x | {base['peak_mb']:.0f} | {res['rebuild_peak_mb']:.0f} |"
+            f"| {orgs:,} | {items:,} | {_shown(base['seconds'], '{:.1f} s')} | {res['seconds']:.1f} s |"
+            f" {_shown(res['seconds'] / base['seconds'], '{:.1f}x')} | {_shown(base['peak_mb'], '{:.0f}')} |"
+            f" {res['rebuild_peak_mb']:.0f} |"
             f" {res['pairs']:,} | {pct(up, 50) * 1000:.0f} / {pct(up, 95) * 1000:.0f} ms |"
-            f" {pct(up, 95) / base['seconds']:.3f}x | {pct(full, 50) * 1000:.0f} / {pct(full, 95) * 1000:.0f} ms |"
+            f" {_shown(pct(up, 95) / base['seconds'], '{:.3f}x')} | {pct(full, 50) * 1000:.0f} / {pct(full, 95) * 1000:.0f} ms |"
             f" {pct(blocks, 95) * 1000:.0f} / {max(blocks) * 1000:.0f} ms |"
             f" {pct(rd, 50) * 1000:.0f} / {pct(rd, 95) * 1000:.0f} ms |"
             f" {load0:.0f} / {load1:.0f} / {load2:.0f} |"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -126,7 +127,10 @@ def _assert_copy_equals_database(generation: int, *, complete: bool = True):
             if scores is not None:
                 known += 1
                 assert scores == database[item], (field, item)
-        assert copy.kth(field, ids) == incremental._kth_scores(field, ids, generation=generation)
+        kth = incremental._kth_scores(field, ids, generation=generation)
+        assert copy.kth(field, ids) == kth
+        repeated = np.array(ids + ids[:3], dtype=np.int64)  # an array with repeats, as candidates come
+        assert copy.kth_array(field, repeated).tolist() == [kth.get(i, -np.inf) for i in repeated.tolist()]
     assert known or not complete
 
 

@@ -72,6 +72,18 @@ def _restore(generation: int, rows: list[tuple], since: int) -> None:
     store.warm_worker_index()
 
 
+def _broad_change(crowd, monkeypatch):
+    """A full build, then the offer's text made broad and its change handled with one entry at once: (the
+    build, the offer), its propagation pending."""
+    build = store.rebuild_all()
+    monkeypatch.setattr(incremental, "ENTRIES_AT_ONCE", 1)
+    offer = crowd["offer"]
+    offer.title = BROAD
+    offer.save()
+    incremental.refresh_pending(propagate=False)
+    return build, offer
+
+
 def _last_change() -> int:
     return MatchingChange.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
@@ -161,12 +173,7 @@ def test_a_change_logged_meanwhile_is_handled_before_the_next_block(crowd, no_wo
 
 
 def test_a_propagation_closes_when_its_item_changes_again_or_leaves(crowd, no_worker, monkeypatch):
-    build = store.rebuild_all()
-    monkeypatch.setattr(incremental, "ENTRIES_AT_ONCE", 1)
-    offer = crowd["offer"]
-    offer.title = BROAD
-    offer.save()
-    incremental.refresh_pending(propagate=False)
+    build, offer = _broad_change(crowd, monkeypatch)
     first = MatchingPropagation.objects.get()
     offer.title = BROAD + " du territoire"
     offer.save()
@@ -184,12 +191,7 @@ def test_a_propagation_closes_when_its_item_changes_again_or_leaves(crowd, no_wo
 
 
 def test_a_propagation_whose_item_is_gone_is_closed_by_its_block(crowd, no_worker, monkeypatch):
-    build = store.rebuild_all()
-    monkeypatch.setattr(incremental, "ENTRIES_AT_ONCE", 1)
-    offer = crowd["offer"]
-    offer.title = BROAD
-    offer.save()
-    incremental.refresh_pending(propagate=False)
+    build, offer = _broad_change(crowd, monkeypatch)
     marker = MatchingPropagation.objects.get()
     # Closed before the change job saw it (its change still pending): the block finds no such item.
     offer.status = NeedOfferStatus.WITHDRAWN
@@ -200,12 +202,7 @@ def test_a_propagation_whose_item_is_gone_is_closed_by_its_block(crowd, no_worke
 
 
 def test_a_rebuild_drops_the_previous_generations_propagations(crowd, no_worker, monkeypatch):
-    build = store.rebuild_all()
-    monkeypatch.setattr(incremental, "ENTRIES_AT_ONCE", 1)
-    offer = crowd["offer"]
-    offer.title = BROAD
-    offer.save()
-    incremental.refresh_pending(propagate=False)
+    build, offer = _broad_change(crowd, monkeypatch)
     assert MatchingPropagation.objects.filter(generation=build.pk, done=False).exists()
     second = store.rebuild_all()
     assert not MatchingPropagation.objects.exists()
@@ -213,12 +210,7 @@ def test_a_rebuild_drops_the_previous_generations_propagations(crowd, no_worker,
 
 
 def test_rows_written_by_another_worker_make_the_copy_stale(crowd, no_worker, monkeypatch):
-    build = store.rebuild_all()
-    monkeypatch.setattr(incremental, "ENTRIES_AT_ONCE", 1)
-    offer = crowd["offer"]
-    offer.title = BROAD
-    offer.save()
-    incremental.refresh_pending(propagate=False)
+    build, offer = _broad_change(crowd, monkeypatch)
     assert incremental.propagate_next(build=build) is not None
     assert thresholds.current(generation=build.pk) is not None  # its own blocks: counted
     MatchingPropagation.objects.update(written=F("written") + 1)  # another worker's block

@@ -181,8 +181,18 @@ class Thresholds:
             at = np.minimum(np.searchsorted(side.ids, ids), len(side.ids) - 1)
             full = (side.ids[at] == ids) & (side.count[at] >= k)
             bar = np.where(full, side.top[at, k - 1], -np.inf)
-            moved = set(side.changed) | side.unknown
-            special = np.isin(ids, np.fromiter(moved, dtype=np.int64, count=len(moved)))
+            # Items changed or forgotten since the load: `changed` grows with every row written until the next
+            # load, so the mask is built from whichever is smaller, it or the candidates.
+            changed, unknown = side.changed, side.unknown
+            if len(changed) + len(unknown) < len(ids):
+                moved = [*changed, *unknown]
+                special = np.isin(ids, np.array(moved, dtype=np.int64))
+            else:
+                special = np.fromiter(
+                    (item in changed or item in unknown for item in ids.tolist()),
+                    dtype=np.bool_,
+                    count=len(ids),
+                )
         rest = np.flatnonzero(special)
         if len(rest):
             wanted = ids[rest].tolist()

@@ -9,9 +9,10 @@
    independent annotator in other regions, tuned on: in-sample once used) when it is there, dev3a (a blind
    annotator's development part, tuned on), dev3b (another blind annotator's validation part: aggregate
    figures only, never read, never tuned on), dev4a / dev4b (the same pair of roles, remote-heavy sets) when
-   they are there, and, side by
-   side, the held-out part data/matching_heldout/ (140 organisations written independently, frozen
-   2026-12-05, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
+   they are there, the first held-out set data/matching_heldout/ (frozen 2026-12-05, measured seven times
+   unseen, retired to development on 2026-12-06: read and tuned on since), and, side by side, the held-out
+   parts data/matching_heldout2a/ and 2b/ (written blind by two annotators, frozen 2026-12-06 before any
+   change tuned on the retired set was measured on them; never read, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
    and theme codes only, on all good pairs and on those where a theme code is missing; on the parts with
    cases (dev2, dev3a/b, dev4a/b, held-out) also by case (scope, remote, rural, context, wrong_type, missing_type, plain) and
    the trap rate of their rejected pairs (definitions printed with the figures). `--no-heldout` measures the
@@ -140,12 +141,14 @@ def quality(heldout: bool = True) -> list[str]:
         ("dev3b (validation, never read)", evaluation.DEV3B_DIR),
         ("dev4a (blind annotator, remote-heavy, tuned on)", evaluation.DEV4A_DIR),
         ("dev4b (validation, remote-heavy, never read)", evaluation.DEV4B_DIR),
+        ("first held-out set (retired 2026-12-06: read and tuned on since)", evaluation.RETIRED_HELDOUT_DIR),
     ):
         es = evaluation.load_optional(directory)
         if es is not None:
             parts.append((label, es))
     if heldout:
-        parts.append(("held-out (unseen, frozen 2026-12-05)", evaluation.load_heldout()))
+        for name, es in evaluation.load_heldout():
+            parts.append((f"{name} (held-out, unseen, frozen 2026-12-06)", es))
     lines = ["## Quality on the hand-labelled sets", ""]
     for name, es in parts:
         n_items = sum(len(o.needs) + len(o.offers) for o in es.organisations)
@@ -161,14 +164,23 @@ def quality(heldout: bool = True) -> list[str]:
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     detailed = []
+    pooled: dict[str, list[tuple[float, float, int]]] = {}
     for name, es in parts:
         rows, cases, traps, _t = _part_rows(name, es)
         for part, ranker, a, m in rows:
             lines.append(
                 f"| {part} | {ranker} | {a[0]:.3f} | {a[1]:.3f} | {a[2]} | {m[0]:.3f} | {m[1]:.3f} | {m[2]} |"
             )
+            if "(held-out" in part:
+                pooled.setdefault(ranker, []).append(a)
         if es.cases or es.rejected:
             detailed.append((name, cases, traps))
+    for ranker, figures in pooled.items():
+        if len(figures) > 1:
+            # Macro averages over the organisations of both held-out parts (each part's mean weighted by them).
+            n = sum(f[2] for f in figures)
+            p5, r10 = (sum(f[i] * f[2] for f in figures) / n for i in (0, 1))
+            lines.append(f"| held-out parts together | {ranker} | {p5:.3f} | {r10:.3f} | {n} | | | |")
     if any(cases for _n, cases, _t in detailed):
         header = " | ".join(f"{name.split(' (')[0]}: p@5 / r@10 (orgs)" for name, _c, _t in detailed)
         lines += [

@@ -5,7 +5,8 @@
 
 For each organisation whose top 5 misses a good partner: its items (type code, kinds read from the text,
 scope, flags), its top 10 (good partners marked), and each missed good partner with its rank and the best
-pair's score and reasons. Refuses data/matching_heldout/ (frozen, never tuned on) and the validation sets data/matching_dev3b/ and data/matching_dev4b/ (never read).
+pair's score and reasons. Refuses the held-out sets data/matching_heldout2a/ and 2b/ (frozen, never tuned on; the first held-out set
+data/matching_heldout/ was retired to development on 2026-12-06) and the validation sets data/matching_dev3b/ and data/matching_dev4b/ (never read).
 """
 
 from __future__ import annotations
@@ -45,8 +46,11 @@ def main() -> None:
     parser.add_argument("--traps", action="store_true")
     args = parser.parse_args()
     folder = Path(args.directory).resolve()
-    if folder == evaluation.HELDOUT_DIR.resolve() or "heldout" in folder.name:
-        sys.exit("refused: the held-out set is never read for tuning")
+    if any(
+        folder == d.resolve() or d.name.removeprefix("matching_") in folder.name
+        for d in evaluation.HELDOUT_DIRS
+    ):
+        sys.exit("refused: the held-out sets are never read for tuning")
     for frozen in evaluation.VALIDATION_DIRS:
         if folder == frozen.resolve() or frozen.name.removeprefix("matching_") in folder.name:
             sys.exit(f"refused: the validation set {frozen.name} is never read (aggregate figures only)")

@@ -126,7 +126,7 @@ class Part:
     """One development set: its index, candidate pairs, signals and labels."""
 
     def __init__(self, name: str, directory: Path):
-        assert directory not in evaluation.VALIDATION_DIRS and directory != evaluation.HELDOUT_DIR
+        assert directory not in evaluation.VALIDATION_DIRS and directory not in evaluation.HELDOUT_DIRS
         self.name = name
         self.es = evaluation.load(directory)
         self.index = engine.Index.build(self.es.organisations)

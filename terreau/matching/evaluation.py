@@ -33,7 +33,11 @@ from . import engine
 
 EVAL_DIR = Path(__file__).resolve().parents[2] / "data" / "matching_eval"
 DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
-HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
+# The first held-out part (frozen 2026-12-05): measured seven times unseen, then retired to development on
+# 2026-12-06 (read and tuned on from then). Its files stay frozen by their MANIFEST.sha256.
+RETIRED_HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
+# The held-out parts since 2026-12-06: written blind by two annotators, frozen before any tuning.
+HELDOUT_DIRS = (EVAL_DIR.parent / "matching_heldout2a", EVAL_DIR.parent / "matching_heldout2b")
 DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
 DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"
 DEV4A_DIR = EVAL_DIR.parent / "matching_dev4a"
@@ -95,9 +99,12 @@ def load_dev2() -> EvalSet | None:
     return load_optional(DEV2_DIR)
 
 
-def load_heldout() -> EvalSet:
-    """The frozen held-out part (data/matching_heldout/): measure on it, never tune on it."""
-    return load(HELDOUT_DIR)
+def load_heldout() -> list[tuple[str, EvalSet]]:
+    """The frozen held-out parts there (data/matching_heldout2a/ and 2b/): measure on them, never tune on them."""
+    parts = [
+        (directory.name.removeprefix("matching_"), load_optional(directory)) for directory in HELDOUT_DIRS
+    ]
+    return [(name, es) for name, es in parts if es is not None]
 
 
 def good_partners(es: EvalSet, pairs: Iterable[tuple[str, str]] | None = None) -> dict[str, set[str]]:

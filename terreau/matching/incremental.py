@@ -201,7 +201,8 @@ def refresh_items(
 
 def propagate_next(*, build: SuggestionBuild, block_done: Callable[[int], None] | None = None) -> int | None:
     """Goes on with the oldest pending propagation of the build's generation; returns the rows written, None
-    when none is pending.
+    when none is pending. First, the worker's copy of the thresholds looks up the items it forgot (until none
+    is left or a change is logged).
 
     The item's entries are computed against the others' lists as they are now, less the pairs already stored
     (by an interrupted run or the change itself: never written twice, and the worker's copy of the thresholds
@@ -210,11 +211,14 @@ def propagate_next(*, build: SuggestionBuild, block_done: Callable[[int], None] 
     comes, nothing else writes the generation (the jobs are serial): the entries computed once stay exact.
     `block_done(rows)` is called after each block (the bench times them)."""
     generation = build.pk
+    copy = thresholds.current(generation=generation)
+    # Items forgotten by the changes handled so far are looked up now, not by the next change.
+    while copy is not None and copy.resolve() and not MatchingChange.objects.filter(done=False).exists():
+        pass
     with indexing.worker_index(current_build_id=generation) as index:
         marker = MatchingPropagation.objects.filter(generation=generation, done=False).order_by("id").first()
         if marker is None:
             return None
-        copy = thresholds.current(generation=generation)
         found = _item_pairs(
             index,
             str(marker.organisation_id),

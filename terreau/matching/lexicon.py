@@ -13,7 +13,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import NamedTuple
 
-from terreau.vocabulary import TYPES
+from terreau.vocabulary import THEMES, TYPES
 
 DATA_FILE = files("terreau.matching") / "data" / "lexicon.toml"
 
@@ -25,9 +25,10 @@ class Concept(NamedTuple):
     type: str | None = None  # a type code (vocabulary.TYPES) suggested by the concept
 
 
-def load(path: Path | None = None) -> tuple[dict[str, Concept], frozenset[str]]:
-    """(concepts by name in the file's order, stop words) read from a lexicon file; ValueError when a
-    concept is malformed, names an unknown parent or an unknown type code."""
+def load(path: Path | None = None) -> tuple[dict[str, Concept], frozenset[str], dict[str, tuple[str, ...]]]:
+    """(concepts by name in the file's order, stop words, topics: theme code -> phrases) read from a lexicon
+    file; ValueError when a concept is malformed, names an unknown parent or an unknown type code, or a topic
+    is not a theme code."""
     raw = tomllib.loads((path or DATA_FILE).read_text(encoding="utf-8"))
     concepts: dict[str, Concept] = {}
     for name, entry in raw.get("concepts", {}).items():
@@ -46,8 +47,12 @@ def load(path: Path | None = None) -> tuple[dict[str, Concept], frozenset[str]]:
             raise ValueError(f"lexicon: concept {name!r} has unknown parents {missing}")
         if concept.type is not None and concept.type not in TYPES:
             raise ValueError(f"lexicon: concept {name!r} has an unknown type {concept.type!r}")
-    return concepts, frozenset(raw.get("stop_words", ()))
+    topics = {theme: tuple(phrases) for theme, phrases in raw.get("topics", {}).items()}
+    unknown_topics = set(topics) - set(THEMES)
+    if unknown_topics:
+        raise ValueError(f"lexicon: topics {sorted(unknown_topics)} are not theme codes")
+    return concepts, frozenset(raw.get("stop_words", ())), topics
 
 
 # Words that carry no matching information in this field, besides terreau.core.french's stop words.
-CONCEPTS, NOISE_WORDS = load()
+CONCEPTS, NOISE_WORDS, TOPICS = load()

@@ -478,7 +478,14 @@ _REACH_RE = re.compile(
     r"(?:\w+\s+){0,2}?(?:en\s+ligne|sur\s+internet)|"
     r"(?:toute|tout|toutes|tous)\s+(?:la|le|les|l)?\s*(?:france|territoire|pays|regions|departements))\b"
 )
-_REACH_GATE = ("nation", "ligne", "internet", "fréquences", "france", "territoire", "pays")
+_REACH_GATE = ("nation", "ligne", "internet", "fréquences", "france", "territoire", "pays", "région", "visio")
+# How the help is given, set apart by a comma or a bracket after what it is ("formation aux outils
+# numériques, en ligne", "parrainage (Toulouse et visio)"): a manner, not the object of the help; not the
+# equipment of a room ("salle équipée (écran et visio)").
+_MANNER_RE = re.compile(
+    r"[,(]\s*(?:(?!(?:[ée]cran|projecteur|vid[ée]oprojecteur|wifi|sono|tv|t[ée]l[ée]|cam[ée]ra)\b)[\w'’-]+\s+"
+    r"(?:et|ou)\s+)?(?:en\s+ligne|(?:en\s+|par\s+)?visio\w*)\b"
+)
 
 
 def offer_reach_remote(text: str, scope: Scope) -> bool:
@@ -489,4 +496,6 @@ def offer_reach_remote(text: str, scope: Scope) -> bool:
     low = text.lower()
     if not any(w in low for w in _REACH_GATE):
         return False
+    if _MANNER_RE.search(low):
+        return True
     return _REACH_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None

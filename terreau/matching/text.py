@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from terreau.core import french
 from terreau.core.french import fold
+from terreau.vocabulary import THEMES
 
 from . import lexicon
 from .scope import (  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
@@ -239,6 +240,39 @@ def _compile_lexicon() -> tuple[dict[str, list[tuple[tuple[str, ...], str, str]]
 
 
 _LEXICON, _CONCEPT_TYPES = _compile_lexicon()
+
+
+def _compile_topics() -> dict[str, list[tuple[tuple[str, ...], int]]]:
+    """first stem -> [(stems, theme bit)] longest first (lexicon.TOPICS; bits in vocabulary.THEMES order)."""
+    table: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for theme, phrases in lexicon.TOPICS.items():
+        bit = 1 << THEME_CODES.index(theme)
+        for phrase in phrases:
+            stems = phrase_stems(phrase)
+            if stems:
+                table.setdefault(stems[0], []).append((stems, bit))
+    for entries in table.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return table
+
+
+THEME_CODES = list(THEMES)
+_TOPICS = _compile_topics()
+
+
+def topics_of(stems: tuple[str, ...]) -> int:
+    """Theme bits (vocabulary.THEMES order) of the topic phrases found in a text's content stems."""
+    bits, i = 0, 0
+    while i < len(stems):
+        step = 1
+        for phrase, bit in _TOPICS.get(stems[i], ()):
+            if stems[i : i + len(phrase)] == phrase:
+                bits |= bit
+                step = max(step, len(phrase))
+        i += step
+    return bits
+
+
 _PARENTS = {n: c.parents for n, c in lexicon.CONCEPTS.items()}
 
 
@@ -266,6 +300,7 @@ class Analysis:
     scope: Scope = NO_SCOPE
     gives: bool = False  # the text says "we give" ("nous proposons", "nous prêtons", "à donner")
     seeks: bool = False  # the text says "we look for" ("nous cherchons", "il nous faut")
+    topics: int = 0  # theme bits of what the text is about (lexicon.TOPICS; vocabulary.THEMES order)
 
 
 # Who gives and who receives, as the text says it (first person only: "si vous cherchez" says nothing).
@@ -457,4 +492,5 @@ def analyse(text: str) -> Analysis:
         scope=parse_scope(text, folded_words),
         gives=gives,
         seeks=seeks and not (gives and _SEEKS_RECEIVER_RE.search(folded)),
+        topics=topics_of(content_stems),
     )

@@ -9,7 +9,9 @@ from the rows they delete (DELETE ... RETURNING) and insert:
     - a row inserted: its score enters both items' lists (the lowest drops out beyond PER_ITEM);
     - a row deleted: when its score is below the PER_ITEM-th of a full list, the list is unchanged; when the
       list was not full, the score leaves it; otherwise the list shrank and its next best is unknown here:
-      the item is looked up in the database at its next use (then known again);
+      the item is looked up in the database at its next use (then known again), or before, between changes
+      (Thresholds.resolve, called by the job: a change meeting thousands of them would otherwise wait for
+      those look-ups);
     - rows deleted elsewhere (a need, an offer or an organisation deleted: the ORM's cascade in a web
       process), or changes processed by another worker, or a failed transaction: everything is looked up in
       the database again (the copy is dropped), then reloaded by the next warm-up or rebuild.
@@ -30,6 +32,7 @@ from terreau.matching.models import MatchingChange, MatchingPropagation, StoredS
 
 FIELDS = ("need_id", "offer_id")
 LOAD_CHUNK = 200_000  # rows fetched at a time when a worker reads a generation's scores
+RESOLVE_AT_ONCE = 2700  # forgotten items looked up between two checks for a new change (3 queries of 900)
 
 
 def top_per_key(keys: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -199,6 +202,20 @@ class Thresholds:
             found = self.kth(field, sorted(set(wanted)))
             bar[rest] = [found.get(item, -np.inf) for item in wanted]
         return bar
+
+    def resolve(self, *, at_most: int | None = None) -> int:
+        """Looks up in the database up to `at_most` of the items forgotten since (their full list lost a pair),
+        so that the next change does not: the job calls it between changes. Returns how many stay unknown."""
+        left = RESOLVE_AT_ONCE if at_most is None else at_most
+        for field, side in self.sides.items():
+            if left <= 0:
+                break
+            wanted = sorted(side.unknown)[:left]
+            if wanted:
+                for item, scores in top_scores(field, wanted, generation=self.generation, k=self.k).items():
+                    side.set(item, scores)
+                left -= len(wanted)
+        return sum(len(side.unknown) for side in self.sides.values())
 
     def deleted(self, rows: Iterable[tuple[int, int, float]]) -> None:
         """Rows (need id, offer id, score) deleted from the generation."""

@@ -1,7 +1,9 @@
-"""The held-out set data/matching_heldout/ and the validation sets data/matching_dev3b/ and data/matching_dev4b/
-are frozen: their files match their MANIFEST.sha256, and the evaluation runs on them. No figure is asserted and
-nothing of them is printed: they measure the engine or validate changes tuned on the other parts (only their
-aggregate figures are reported by bench/matching.py and docs/benchmarks.md), they are never a target to tune on."""
+"""The held-out sets data/matching_heldout2a/ and 2b/ and the validation sets data/matching_dev3b/ and
+data/matching_dev4b/ are frozen: their files match their MANIFEST.sha256, and the evaluation runs on them. No
+figure is asserted and nothing of them is printed: they measure the engine or validate changes tuned on the other
+parts (only their aggregate figures are reported by bench/matching.py and docs/benchmarks.md), they are never a
+target to tune on. The first held-out set data/matching_heldout/, retired to development on 2026-12-06, stays
+frozen too (its figures before then stay comparable)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,11 @@ from terreau.matching import evaluation
 
 SET_FILES = {"organisations.jsonl", "pairs.csv", "rejected.csv"}
 FROZEN = [
-    pytest.param(evaluation.HELDOUT_DIR, SET_FILES | {"judging_rules.md", "README.md"}, id="heldout"),
+    pytest.param(evaluation.RETIRED_HELDOUT_DIR, SET_FILES | {"judging_rules.md", "README.md"}, id="heldout"),
+    *(
+        pytest.param(folder, SET_FILES | {"judging_rules.md", "README.md"}, id=folder.name)
+        for folder in evaluation.HELDOUT_DIRS
+    ),
     *(
         pytest.param(
             folder,

@@ -215,3 +215,26 @@ def test_rows_written_by_another_worker_make_the_copy_stale(crowd, no_worker, mo
     assert thresholds.current(generation=build.pk) is not None  # its own blocks: counted
     MatchingPropagation.objects.update(written=F("written") + 1)  # another worker's block
     assert thresholds.current(generation=build.pk) is None
+
+
+def test_items_forgotten_by_a_change_are_looked_up_between_changes_not_by_the_next_one(
+    crowd, no_worker, monkeypatch
+):
+    build, offer = _broad_change(crowd, monkeypatch)
+    assert incremental.propagate_next(build=build) > 0  # its entries in the needs' full lists
+    offer.status = NeedOfferStatus.WITHDRAWN  # its rows leave those lists: their next best is not known here
+    offer.save()
+    incremental.refresh_pending(propagate=False)
+    copy = thresholds.current(generation=build.pk)
+    forgotten = set(copy.sides["need_id"].unknown)
+    assert len(forgotten) >= 2
+    monkeypatch.setattr(thresholds, "RESOLVE_AT_ONCE", 1)
+    crowd["items"][0].title += " du mercredi"  # a change logged: the look-ups stop for it after one
+    crowd["items"][0].save()
+    incremental.propagate_next(build=build)
+    assert len(copy.sides["need_id"].unknown) == len(forgotten) - 1
+    incremental.refresh_pending(propagate=False)
+    assert incremental.propagate_next(build=build) is None  # nothing pending: every item looked up
+    assert not copy.sides["need_id"].unknown and not copy.sides["offer_id"].unknown
+    assert thresholds.current(generation=build.pk) is copy
+    _assert_copy_equals_database(build.pk)

@@ -25,6 +25,8 @@ from .tables import (
     KIND_COMPATIBILITY,
     KIND_HEAD,
     KINDS,
+    NEVER_REMOTE,
+    OBJECT,
     PHYSICAL,
     PHYSICAL_TYPES,
     REVERSED,
@@ -231,11 +233,17 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             else analysis.seeks and not analysis.gives
         )
         scope = analysis.scope
-        # An offer that reaches other regions in any form (national scale, online access); not an offer
-        # written as a need ("nous recherchons des financements pour nos tournois nationaux").
-        if side.name == "offer" and not reversed_ and text.offer_reach_remote(item.text, scope):
-            scope = dataclasses.replace(scope, remote=True)
         kinds = {item.type} if given else set(self._types(bits))
+        # An offer that reaches other regions in any form (national scale, online access); not an offer
+        # written as a need ("nous recherchons des financements pour nos tournois nationaux"), nor a room or
+        # a vehicle, which never travel ("salle de réunion, visio possible").
+        if (
+            side.name == "offer"
+            and not reversed_
+            and not (kinds and kinds <= NEVER_REMOTE)
+            and text.offer_reach_remote(item.text, scope)
+        ):
+            scope = dataclasses.replace(scope, remote=True)
         physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
         broad = side.name == "offer" and text.broad_object(item.text)
         if broad and seen is None:
@@ -246,10 +254,18 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
                 analysis = dataclasses.replace(
                     analysis, terms={**analysis.terms, **dict.fromkeys(heads, 1.0)}
                 )
+        theme = THEME_CODES.index(item.theme) if item.theme in THEMES else -1
+        topics = analysis.topics | (1 << theme if theme >= 0 else 0)
+        # An offer of money whose text or code says what it funds: it funds that only (scoring.py).
+        funder = side.name == "offer" and "financement" in kinds and topics != 0 and not broad
         side.flags.append(
-            (PHYSICAL if physical else 0) | (REVERSED if reversed_ else 0) | (BROAD if broad else 0)
+            (PHYSICAL if physical else 0)
+            | (REVERSED if reversed_ else 0)
+            | (BROAD if broad else 0)
+            | (OBJECT if funder else 0)
         )
-        side.theme.append(THEME_CODES.index(item.theme) if item.theme in THEMES else -1)
+        side.theme.append(theme)
+        side.topics.append(topics)
         side.scope.append(self._intern_scope(scope))
         side.status.append(status)
         side.updated.append(item.updated.toordinal() if item.updated else -1)

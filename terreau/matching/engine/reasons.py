@@ -74,15 +74,7 @@ class ReasonsMixin:
             self._type_reason(a, b)
             for a, b in zip(need_side.mask.a[ns].tolist(), offer_side.mask.a[os_].tolist(), strict=True)
         ]
-        th_n = need_side.theme.a[ns].astype(np.int64)
-        th_o = offer_side.theme.a[os_].astype(np.int64)
-        bit_n = np.where(th_n >= 0, np.left_shift(1, np.maximum(th_n, 0)), 0)
-        bit_o = np.where(th_o >= 0, np.left_shift(1, np.maximum(th_o, 0)), 0)
-        common = (self.org_themes.a[on] | bit_n) & (self.org_themes.a[oo] | bit_o)
-        lowest = np.full(len(ns), -1, dtype=np.int64)
-        for b in range(len(THEME_CODES) - 1, -1, -1):
-            lowest = np.where((common >> b) & 1 == 1, b, lowest)
-        theme = np.where((th_n >= 0) & (th_n == th_o), th_n, lowest).tolist()
+        theme, funded = self._pair_theme(ns, os_)
         texts = self._text_reasons_many(ns, os_)
         geos = self._geo_reasons_many(ns, os_, on, oo)
         broad = (offer_side.flags.a[os_] & BROAD) != 0
@@ -102,10 +94,12 @@ class ReasonsMixin:
             broad[b] = inside & (self._relevance(ns[b], os_[b], cosine) < BROAD_RELEVANCE)
         broad = broad.tolist()
         out = []
-        for ty, th, tx, ge, br in zip(types, theme, texts, geos, broad, strict=True):
+        for ty, th, fu, tx, ge, br in zip(
+            types, theme.tolist(), funded.tolist(), texts, geos, broad, strict=True
+        ):
             why = [ty] if ty else []
             if th >= 0:
-                why.append(f"même thème: {THEME_CODES[th]}")
+                why.append(f"{'objet du financeur' if fu else 'même thème'}: {THEME_CODES[th]}")
             why.extend(tx)
             if br:
                 why.append("offre ouverte à tout projet")
@@ -386,9 +380,10 @@ def _type_sentence(m: re.Match[str]) -> str:
     return sentence + (" (d'après les descriptions)." if m["inferred"] else ".")
 
 
-@_reason(r"^même thème: (?P<code>.+)$")
+@_reason(r"^(?P<what>même thème|objet du financeur): (?P<code>.+)$")
 def _theme_sentence(m: re.Match[str]) -> str:
-    return f"Même thème{NBSP}: {THEMES.get(m['code'], m['code'])}."
+    what = "Même thème" if m["what"] == "même thème" else "Dans ce que finance l'offre"
+    return f"{what}{NBSP}: {THEMES.get(m['code'], m['code'])}."
 
 
 @_reason(r"^texte: (?P<words>.+)$")

@@ -15,7 +15,10 @@ from .tables import (
     DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
+    OBJECT,
+    OBJECT_RELEVANCE,
     OFFER_SCOPE_OUTSIDE,
+    OUTSIDE_OBJECT,
     OWN_CODES,
     PHYSICAL,
     PHYSICAL_KM,
@@ -24,6 +27,7 @@ from .tables import (
     REVERSED,
     SOFT_SCOPE_OUTSIDE,
     TEXT_GAIN,
+    THEME_CODES,
     THEME_WEIGHT,
     TYPE_CODES,
     TYPE_COMPATIBILITY,
@@ -157,7 +161,9 @@ class ScoringMixin:
         for physical help: a room or a van is not lent beyond the area its text names)."""
         t = self._scope_arrays()
         out = np.ones(len(sc), dtype=np.float64)
-        active = t["any"][sc]
+        # A place named beside a remote way of giving ("à Niort ou en visio") is where the helper is, not a
+        # limit, unless the text says it binds ("uniquement").
+        active = t["any"][sc] & (t["hard"][sc] | ~t["remote"][sc])
         if not active.any():
             return out
         sc, me, other = sc[active], me[active], other[active]
@@ -222,17 +228,45 @@ class ScoringMixin:
         return np.select([age <= 180, age <= 365, age <= 730], [1.0, 0.9, 0.8], 0.7)
 
     def _theme_similarity(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> np.ndarray:
-        """1 for the same theme code, 0.5 when the organisations' themes meet, else 0."""
+        """1 when the need's and the offer's topics meet (a theme code given or read from the text), 0.5 when
+        the organisations' themes meet those topics or each other, else 0."""
         need_side, offer_side = self.needs, self.offers
         on, oo = need_side.org.a[need_slots], offer_side.org.a[offer_slots]
-        tn, to = (
-            need_side.theme.a[need_slots].astype(np.int64),
-            offer_side.theme.a[offer_slots].astype(np.int64),
+        tn = need_side.topics.a[need_slots].astype(np.int64)
+        to = offer_side.topics.a[offer_slots].astype(np.int64)
+        themes_n = self.org_themes.a[on] | tn
+        themes_o = self.org_themes.a[oo] | to
+        return np.where((tn & to) != 0, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
+
+    def _pair_theme(self, ns: np.ndarray, os_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For reasons: the theme code index (-1: none) that _theme_similarity used (topics of both items,
+        else of their organisations), or the need's theme inside a funder's stated object; and whether it is
+        that object (_object_fit 1)."""
+        tn, to = self.needs.topics.a[ns].astype(np.int64), self.offers.topics.a[os_].astype(np.int64)
+        on, oo = self.needs.org.a[ns], self.offers.org.a[os_]
+        common = np.where(
+            (tn & to) != 0, tn & to, (self.org_themes.a[on] | tn) & (self.org_themes.a[oo] | to)
         )
-        same_theme = (tn >= 0) & (tn == to)
-        themes_n = self.org_themes.a[on] | np.where(tn >= 0, np.left_shift(1, np.maximum(tn, 0)), 0)
-        themes_o = self.org_themes.a[oo] | np.where(to >= 0, np.left_shift(1, np.maximum(to, 0)), 0)
-        return np.where(same_theme, 1.0, np.where((themes_n & themes_o) != 0, 0.5, 0.0))
+        funded = self._object_fit(ns, os_) == 1
+        common = np.where(funded, np.where(tn != 0, tn, self.org_themes.a[on]) & to, common)
+        theme = np.full(len(ns), -1, dtype=np.int64)
+        for b in range(len(THEME_CODES) - 1, -1, -1):
+            theme = np.where((common >> b) & 1 == 1, b, theme)
+        return theme, funded
+
+    def _object_fit(self, need_slots: np.ndarray, offer_slots: np.ndarray) -> np.ndarray:
+        """For offers of money that state their object (OBJECT): 1 when the need's topics (else its
+        organisation's themes) meet it, 0 when they are known and outside it, -1 when unknown or no object."""
+        fo = self.offers.flags.a[offer_slots]
+        out = np.full(len(need_slots), -1, dtype=np.int8)
+        funder = (fo & OBJECT) != 0
+        if funder.any():
+            f = np.flatnonzero(funder)
+            tn = self.needs.topics.a[need_slots[f]].astype(np.int64)
+            tn = np.where(tn != 0, tn, self.org_themes.a[self.needs.org.a[need_slots[f]]])
+            to = self.offers.topics.a[offer_slots[f]].astype(np.int64)
+            out[f] = np.where(tn == 0, -1, np.where((tn & to) != 0, 1, 0))
+        return out
 
     def _relevance(self, need_slots: np.ndarray, offer_slots: np.ndarray, cosine: np.ndarray) -> np.ndarray:
         """Relevance of pairs from their text cosine and themes, before the floor of offers open to any project
@@ -271,6 +305,13 @@ class ScoringMixin:
         broad = ((fo & BROAD) != 0) & (offer_scope >= 1.0)
         if broad.any():
             relevance = np.where(broad, np.maximum(relevance, BROAD_RELEVANCE), relevance)
+        # A funder that states its object funds a need inside it, whatever their words in common, and is
+        # a poor match for a need outside it.
+        fit = self._object_fit(need_slots, offer_slots)
+        inside_object = (fit == 1) & (offer_scope >= 1.0)
+        if inside_object.any():
+            relevance = np.where(inside_object, np.maximum(relevance, OBJECT_RELEVANCE), relevance)
+        relevance = np.where(fit == 0, relevance * OUTSIDE_OBJECT, relevance)
         # Direction: a "need" that gives meets an offer that gives (or two that ask) -> weaker; both
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0

@@ -145,6 +145,9 @@ class Side:
         self.org = Grow(np.int32, -1)
         self.mask = Grow(np.int32, 0)
         self.theme = Grow(np.int16, -1)
+        self.topics = Grow(
+            np.int32, 0
+        )  # theme bits: the code given and the topics of the text (text.topics_of)
         self.scope = Grow(np.int32, 0)
         self.flags = Grow(np.int8, 0)  # PHYSICAL | REVERSED (tables.py)
         self.status = Grow(np.float32, 1.0)
@@ -244,6 +247,7 @@ class BulkTerms:
                     analysis.seeks,
                     side,
                     len(rows.lengths) - 1,
+                    analysis.topics,
                 )
         term_id, surfaces, codes = self.term_id, rows.surfaces, self._weight_code
         ids, weights = rows.ids, rows.codes
@@ -306,9 +310,9 @@ class BulkTerms:
 class Seen:
     """What the index reads of the analysis of a text already added (BulkTerms.known), and its row."""
 
-    __slots__ = ("gives", "main_types", "row", "scope", "seeks", "side", "types")
+    __slots__ = ("gives", "main_types", "row", "scope", "seeks", "side", "topics", "types")
 
-    def __init__(self, types, main_types, scope, gives, seeks, side, row):
+    def __init__(self, types, main_types, scope, gives, seeks, side, row, topics=0):
         self.types, self.main_types, self.scope, self.gives, self.seeks = (
             types,
             main_types,
@@ -316,7 +320,7 @@ class Seen:
             gives,
             seeks,
         )
-        self.side, self.row = side, row
+        self.side, self.row, self.topics = side, row, topics
 
 
 def _digest(s: str) -> bytes:

@@ -91,12 +91,17 @@ OWN_CODES = {None: 0, "commune": 1, "department": 2, "region": 3, "epci": 4}
 # Physical help (rooms, equipment and goods, vehicles, volunteers on site) is given within a local area;
 # remote help ("en visio", "partout en France") is not penalised for distance.
 PHYSICAL_TYPES = frozenset({"locaux", "materiel", "mobilite", "benevolat"})
+NEVER_REMOTE = frozenset({"locaux", "mobilite"})  # rooms and transport are never given from afar
 PHYSICAL = 1  # item flag: the help is given in person
 REVERSED = 2  # item flag: a need written as an offer ("nous proposons") or an offer written as a need
 # Item flag: an offer whose text opens its object to any project of its kind of help ("toute action de
 # solidarité", "tous projets", "aide au fonctionnement des associations"): what it funds or does is not
 # narrowed by its words, so few words in common with a need do not make the pair weak.
 BROAD = 4
+# Item flag: an offer of money that states its object (its topics, text.topics_of, or its theme code): a
+# need whose topics are outside that object is not what it funds (OUTSIDE_OBJECT), one inside it is, whatever
+# the words in common (OBJECT_RELEVANCE).
+OBJECT = 8
 # Concept token naming each kind of help (text.KIND_HEADS): given to an offer open to any project of its kind.
 KIND_HEAD = {
     "financement": "financement",
@@ -110,6 +115,8 @@ KIND_HEAD = {
     "mobilite": "transport",
 }
 BROAD_RELEVANCE = 0.4  # relevance floor of a pair whose offer is open to any project (before the factors)
+OBJECT_RELEVANCE = 0.3  # relevance floor of a need inside the object a funder states
+OUTSIDE_OBJECT = 0.5  # factor of a need whose topics are all outside the object a funder states
 # Proximity of physical help without coordinates: same commune or intercommunality, same arrondissement,
 # same department, same region, further.
 PHYSICAL_PROXIMITY = (1.0, 0.85, 0.6, 0.5, 0.08)

@@ -240,6 +240,7 @@ def _compile_lexicon() -> tuple[dict[str, list[tuple[tuple[str, ...], str, str]]
 
 
 _LEXICON, _CONCEPT_TYPES = _compile_lexicon()
+THEME_CODES = list(THEMES)  # the order of topic bits
 
 
 def _compile_topics() -> dict[str, list[tuple[tuple[str, ...], int]]]:
@@ -256,7 +257,6 @@ def _compile_topics() -> dict[str, list[tuple[tuple[str, ...], int]]]:
     return table
 
 
-THEME_CODES = list(THEMES)
 _TOPICS = _compile_topics()
 
 

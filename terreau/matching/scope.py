@@ -479,9 +479,8 @@ _REACH_RE = re.compile(
     r"(?:toute|tout|toutes|tous)\s+(?:la|le|les|l)?\s*(?:france|territoire|pays|regions|departements))\b"
 )
 _REACH_GATE = ("nation", "ligne", "internet", "fréquences", "france", "territoire", "pays", "région", "visio")
-# How the help is given, set apart by a comma or a bracket after what it is ("formation aux outils
-# numériques, en ligne", "parrainage (Toulouse et visio)"): a manner, not the object of the help; not the
-# equipment of a room ("salle équipée (écran et visio)").
+# A manner set apart by a comma or a bracket ("outils numériques, en ligne", "parrainage (Toulouse et visio)"),
+# not the object of the help, nor the equipment of a room ("salle équipée (écran et visio)").
 _MANNER_RE = re.compile(
     r"[,(]\s*(?:(?!(?:[ée]cran|projecteur|vid[ée]oprojecteur|wifi|sono|tv|t[ée]l[ée]|cam[ée]ra)\b)[\w'’-]+\s+"
     r"(?:et|ou)\s+)?(?:en\s+ligne|(?:en\s+|par\s+)?visio\w*)\b"

@@ -89,7 +89,7 @@ def test_build_streams_a_generator_and_blocks_give_the_same_bits(monkeypatch):
         a, b = getattr(whole, side), getattr(streamed, side)
         assert a.main.data.tobytes() == b.main.data.tobytes()
         assert a.ids == b.ids and a.slot == b.slot and a.type_code == b.type_code
-        for name in ("org", "mask", "theme", "scope", "flags", "status", "updated", "alive"):
+        for name in ("org", "mask", "topics", "scope", "flags", "status", "updated", "alive"):
             assert np.array_equal(getattr(a, name).v, getattr(b, name).v)
     top = {o: [p.as_dict() for p in ps] for o, ps in whole.iter_partners(10)}
     assert top == {o: [p.as_dict() for p in ps] for o, ps in streamed.iter_partners(10)}

@@ -264,7 +264,6 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             | (BROAD if broad else 0)
             | (OBJECT if funder else 0)
         )
-        side.theme.append(theme)
         side.topics.append(topics)
         side.scope.append(self._intern_scope(scope))
         side.status.append(status)

@@ -144,10 +144,8 @@ class Side:
         self.type_code: list[str | None] = []  # given code, or the one suggested by the text (for reasons)
         self.org = Grow(np.int32, -1)
         self.mask = Grow(np.int32, 0)
-        self.theme = Grow(np.int16, -1)
-        self.topics = Grow(
-            np.int32, 0
-        )  # theme bits: the code given and the topics of the text (text.topics_of)
+        # Theme bits: the theme code given and the topics of the text (text.topics_of).
+        self.topics = Grow(np.int32, 0)
         self.scope = Grow(np.int32, 0)
         self.flags = Grow(np.int8, 0)  # PHYSICAL | REVERSED (tables.py)
         self.status = Grow(np.float32, 1.0)

@@ -224,18 +224,24 @@ def phrase_stems(phrase: str) -> tuple[str, ...]:
     return stems or tuple(st for _, _, st in toks)
 
 
+def _by_first_stem(entries):
+    """[(stems, *values)] -> first stem -> entries, longest phrase first (the scanners try the longest first)."""
+    table: dict[str, list] = {}
+    for entry in entries:
+        table.setdefault(entry[0][0], []).append(entry)
+    for group in table.values():
+        group.sort(key=lambda e: -len(e[0]))
+    return table
+
+
 def _compile_lexicon() -> tuple[dict[str, list[tuple[tuple[str, ...], str, str]]], dict[str, str]]:
     """first stem -> [(stems, concept, phrase)] longest first; concept -> type."""
-    table: dict[str, list[tuple[tuple[str, ...], str, str]]] = {}
-    for name, concept in lexicon.CONCEPTS.items():
-        for phrase in concept.phrases:
-            stems = phrase_stems(phrase)
-            if not stems:
-                continue
-            label = phrase if phrase not in MARKERS else concept.label
-            table.setdefault(stems[0], []).append((stems, name, label))
-    for entries in table.values():
-        entries.sort(key=lambda e: -len(e[0]))
+    table = _by_first_stem(
+        (stems, name, phrase if phrase not in MARKERS else concept.label)
+        for name, concept in lexicon.CONCEPTS.items()
+        for phrase in concept.phrases
+        if (stems := phrase_stems(phrase))
+    )
     return table, {n: c.type for n, c in lexicon.CONCEPTS.items() if c.type}
 
 
@@ -245,16 +251,12 @@ THEME_CODES = list(THEMES)  # the order of topic bits
 
 def _compile_topics() -> dict[str, list[tuple[tuple[str, ...], int]]]:
     """first stem -> [(stems, theme bit)] longest first (lexicon.TOPICS; bits in vocabulary.THEMES order)."""
-    table: dict[str, list[tuple[tuple[str, ...], int]]] = {}
-    for theme, phrases in lexicon.TOPICS.items():
-        bit = 1 << THEME_CODES.index(theme)
-        for phrase in phrases:
-            stems = phrase_stems(phrase)
-            if stems:
-                table.setdefault(stems[0], []).append((stems, bit))
-    for entries in table.values():
-        entries.sort(key=lambda e: -len(e[0]))
-    return table
+    return _by_first_stem(
+        (stems, 1 << THEME_CODES.index(theme))
+        for theme, phrases in lexicon.TOPICS.items()
+        for phrase in phrases
+        if (stems := phrase_stems(phrase))
+    )
 
 
 _TOPICS = _compile_topics()

@@ -8,11 +8,11 @@
    with the engine: in-sample, tuned on), the second development part data/matching_dev2/ (written by an
    independent annotator in other regions, tuned on: in-sample once used) when it is there, dev3a (a blind
    annotator's development part, tuned on), dev3b (another blind annotator's validation part: aggregate
-   figures only, never read, never tuned on), dev4a / dev4b (the same pair of roles, remote-heavy sets) when
-   they are there, the first held-out set data/matching_heldout/ (frozen 2026-12-05, measured seven times
+   figures only, never read, never tuned on), dev4a / dev4b and dev5a / dev5b (the same pair of roles; dev4:
+   remote-heavy sets; dev5: in the held-out parts' brief) when they are there, the first held-out set data/matching_heldout/ (frozen 2026-12-05, measured seven times
    unseen, retired to development on 2026-12-06: read and tuned on since), and, side by side, the held-out
-   parts data/matching_heldout2a/ and 2b/ (written blind by two annotators, frozen 2026-12-06 before any
-   change tuned on the retired set was measured on them; never read, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
+   parts data/matching_heldout2a/ to 2d/ (each written blind by its own annotator and frozen 2026-12-06
+   before any measure on it; never read, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
    and theme codes only, on all good pairs and on those where a theme code is missing; on the parts with
    cases (dev2, dev3a/b, dev4a/b, held-out) also by case (scope, remote, rural, context, wrong_type, missing_type, plain) and
    the trap rate of their rejected pairs (definitions printed with the figures). `--no-heldout` measures the
@@ -141,6 +141,8 @@ def quality(heldout: bool = True) -> list[str]:
         ("dev3b (validation, never read)", evaluation.DEV3B_DIR),
         ("dev4a (blind annotator, remote-heavy, tuned on)", evaluation.DEV4A_DIR),
         ("dev4b (validation, remote-heavy, never read)", evaluation.DEV4B_DIR),
+        ("dev5a (blind annotator, tuned on)", evaluation.DEV5A_DIR),
+        ("dev5b (validation, never read)", evaluation.DEV5B_DIR),
         ("first held-out set (retired 2026-12-06: read and tuned on since)", evaluation.RETIRED_HELDOUT_DIR),
     ):
         es = evaluation.load_optional(directory)

@@ -393,6 +393,19 @@ def _beyond(folded: str, m: re.Match[str], group: int) -> bool:
     return _BEYOND_RE.search(folded, max(0, start - 22), start) is not None
 
 
+_COMPOUND_RE = re.compile(r"[^\W_]+(?:['’]?-[^\W_]+|-[^\W_]+['’][^\W_]+)+")
+
+
+def _compound_heads(text: str) -> frozenset[str]:
+    """The first words of the hyphenated names of a text, short of the whole name ("saint martin" and
+    "saint martin d" of "Saint-Martin-d'Hères"): a place named so is only the start of another name."""
+    heads = set()
+    for name in _COMPOUND_RE.findall(fold(text.lower())):
+        parts = _WORD.findall(name)
+        heads.update(" ".join(parts[:k]) for k in range(1, len(parts)))
+    return frozenset(heads)
+
+
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
         folded_words = _WORD.findall(fold(text.replace("’", "'")))
@@ -403,10 +416,15 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
         return NO_SCOPE
     departments: set[str] = set()
     labels = []
+    heads = None
     for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
         if _beyond(folded, m, 1 if m.group(1) else 2):
             continue
         place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
+        if "-" in text:
+            heads = _compound_heads(text) if heads is None else heads
+            if place in heads:  # "Saint-Martin-d'Hères" is a commune of Isère, not Saint-Martin
+                continue
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
     for m in _ARTICLE_PLACE_RE.finditer(folded) if not _ARTICLE_PLACE_GATE.isdisjoint(words) else ():
@@ -465,36 +483,3 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
         epcis=frozenset(epcis),
         on_site=on_site,
     )
-
-
-# An offer reaches beyond its region when it says so in any form: a national scale ("édition nationale",
-# "territoire national", "réseau de 40 fréquences"), or access online ("plateforme en ligne", "formulaire
-# en ligne"), provided it names no area of its own and is not given on site (see offer_reach_remote).
-_REACH_RE = re.compile(
-    r"\b(?:nationa(?:l|le|les|ux)|frequences|"
-    # Access online ("plateforme en ligne", "candidature par formulaire en ligne"), not an object of the
-    # help ("aide aux démarches en ligne").
-    r"(?:plateformes?|formulaires?|candidatures?|inscriptions?|dossiers?|portail)\s+"
-    r"(?:\w+\s+){0,2}?(?:en\s+ligne|sur\s+internet)|"
-    r"(?:toute|tout|toutes|tous)\s+(?:la|le|les|l)?\s*(?:france|territoire|pays|regions|departements))\b"
-)
-_REACH_GATE = ("nation", "ligne", "internet", "fréquences", "france", "territoire", "pays", "région", "visio")
-# A manner set apart by a comma or a bracket ("outils numériques, en ligne", "parrainage (Toulouse et visio)"),
-# not the object of the help, nor the equipment of a room ("salle équipée (écran et visio)").
-_MANNER_RE = re.compile(
-    r"[,(]\s*(?:(?!(?:[ée]cran|projecteur|vid[ée]oprojecteur|wifi|sono|tv|t[ée]l[ée]|cam[ée]ra)\b)[\w'’-]+\s+"
-    r"(?:et|ou)\s+)?(?:en\s+ligne|(?:en\s+|par\s+)?visio\w*)\b"
-)
-
-
-def offer_reach_remote(text: str, scope: Scope) -> bool:
-    """Whether an offer's help reaches other regions although parse_scope did not read "remote": a national
-    scale or online access written in any form, with no area of its own, not said to be given on site."""
-    if scope.remote or scope.on_site or scope.hard or not scope.empty:
-        return False
-    low = text.lower()
-    if not any(w in low for w in _REACH_GATE):
-        return False
-    if _MANNER_RE.search(low):
-        return True
-    return _REACH_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None

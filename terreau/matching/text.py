@@ -24,10 +24,10 @@ from terreau.core.french import fold
 from terreau.vocabulary import THEMES
 
 from . import lexicon
+from .reach import offer_reach_remote  # noqa: F401 (re-exported: text.offer_reach_remote)
 from .scope import (  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
     NO_SCOPE,
     Scope,
-    offer_reach_remote,
     parse_scope,
 )
 from .wordlists import CONTEXT as _CONTEXT

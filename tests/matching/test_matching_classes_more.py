@@ -124,6 +124,21 @@ def test_a_metropolis_named_by_its_short_name():
     assert scope.epcis == {tours}
 
 
+@pytest.mark.parametrize(
+    ("sentence", "departments"),
+    [
+        ("Bureaux à petit prix, à Saint-Martin-d'Hères", set()),  # a commune of Isère, not Saint-Martin
+        ("Des bénévoles à Saint-Pierre-des-Corps", set()),
+        ("Les assos de Saint-Barthélemy-d'Anjou", {"49"}),
+        ("À Saint-Martin uniquement", {"978"}),
+        ("À Saint-Pierre-et-Miquelon", {"975"}),
+        ("En Seine-Saint-Denis", {"93"}),
+    ],
+)
+def test_a_place_at_the_start_of_a_hyphenated_name_is_not_that_place(sentence, departments):
+    assert text.parse_scope(sentence).departments == departments
+
+
 # --- reasons -----------------------------------------------------------------------------------------------
 
 

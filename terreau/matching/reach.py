@@ -1,0 +1,42 @@
+"""Whether an offer's help reaches beyond its region although its text names no remote manner that
+parse_scope reads: a national scale or online access written in any form (pure Python, see scope.py)."""
+
+from __future__ import annotations
+
+import re
+
+from terreau.core.french import fold
+
+from .scope import _WORD, Scope
+
+# An offer reaches beyond its region when it says so in any form: a national scale ("édition nationale",
+# "territoire national", "réseau de 40 fréquences"), or access online ("plateforme en ligne", "formulaire
+# en ligne"), provided it names no area of its own and is not given on site (see offer_reach_remote).
+_REACH_RE = re.compile(
+    r"\b(?:nationa(?:l|le|les|ux)|frequences|"
+    # Access online ("plateforme en ligne", "candidature par formulaire en ligne"), not an object of the
+    # help ("aide aux démarches en ligne").
+    r"(?:plateformes?|formulaires?|candidatures?|inscriptions?|dossiers?|portail)\s+"
+    r"(?:\w+\s+){0,2}?(?:en\s+ligne|sur\s+internet)|"
+    r"(?:toute|tout|toutes|tous)\s+(?:la|le|les|l)?\s*(?:france|territoire|pays|regions|departements))\b"
+)
+_REACH_GATE = ("nation", "ligne", "internet", "fréquences", "france", "territoire", "pays", "région", "visio")
+# A manner set apart by a comma or a bracket ("outils numériques, en ligne", "parrainage (Toulouse et visio)"),
+# not the object of the help, nor the equipment of a room ("salle équipée (écran et visio)").
+_MANNER_RE = re.compile(
+    r"[,(]\s*(?:(?!(?:[ée]cran|projecteur|vid[ée]oprojecteur|wifi|sono|tv|t[ée]l[ée]|cam[ée]ra)\b)[\w'’-]+\s+"
+    r"(?:et|ou)\s+)?(?:en\s+ligne|(?:en\s+|par\s+)?visio\w*)\b"
+)
+
+
+def offer_reach_remote(text: str, scope: Scope) -> bool:
+    """Whether an offer's help reaches other regions although parse_scope did not read "remote": a national
+    scale or online access written in any form, with no area of its own, not said to be given on site."""
+    if scope.remote or scope.on_site or scope.hard or not scope.empty:
+        return False
+    low = text.lower()
+    if not any(w in low for w in _REACH_GATE):
+        return False
+    if _MANNER_RE.search(low):
+        return True
+    return _REACH_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None

@@ -38,8 +38,8 @@ DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
 # 2026-12-06 (read and tuned on from then). Its files stay frozen by their MANIFEST.sha256.
 RETIRED_HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
 # The held-out parts since 2026-12-06, each written blind by its own annotator and frozen before any measure:
-# 2a and 2b (first measured on 2026-12-06 with ENGINE_VERSION 4), 2c and 2d (written the day after the pass
-# that made ENGINE_VERSION 5, committed before any measure on them).
+# 2a and 2b (first measured on 2026-12-06 with ENGINE_VERSION 4), 2c and 2d (written later that day, after the
+# pass that made ENGINE_VERSION 5, and committed before any measure on them).
 HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcd")
 DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
 DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"

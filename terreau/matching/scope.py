@@ -70,6 +70,11 @@ _PLACE_RE = re.compile(
     + _alternatives(p for p, _ in _PLACES if p in _AMBIGUOUS_PLACES)
     + r"))\b"
 )
+_ALL_PLACES = _alternatives(p for p, _ in _PLACES)
+_COORD_RE = re.compile(
+    rf"\b({_ALL_PLACES})\s+(?:et|ou)\s+(?:(?:la|le|les|l|en|dans\s+l[ae]?)\s+)?({_ALL_PLACES})\b"
+)
+_COORD_GATE = frozenset(["et", "ou"])
 _CODE_RE = re.compile(r"\b(?:departement|dans\s+le)\s+(\d{2}|2a|2b|97[1-6])\b")
 _PLACE_CODES = dict(_PLACES)
 _EXCLUSIVE_RE = re.compile(
@@ -417,6 +422,7 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     departments: set[str] = set()
     labels = []
     heads = None
+    read: set[str] = set()
     for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
         if _beyond(folded, m, 1 if m.group(1) else 2):
             continue
@@ -427,6 +433,17 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
                 continue
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
+        read.add(place)
+    if len(read) == 1 and not _COORD_GATE.isdisjoint(words):
+        # "Savoie et Haute-Savoie uniquement", "en Isère ou Savoie": the other place of the pair, even one
+        # read only after a strict prefix alone, when it is not the whole name ("Indre-et-Loire").
+        for m in _COORD_RE.finditer(folded):
+            x, y = (re.sub(r"\s+", " ", g) for g in m.groups())
+            if (x in read) != (y in read) and f"{x} et {y}" not in _PLACE_CODES:
+                other = y if x in read else x
+                departments |= _PLACE_CODES.get(other, set())
+                labels.append(_PLACE_LABELS.get(other, other))
+                read.add(other)
     for m in _ARTICLE_PLACE_RE.finditer(folded) if not _ARTICLE_PLACE_GATE.isdisjoint(words) else ():
         if _beyond(folded, m, 0):
             continue

@@ -91,6 +91,31 @@ _STEM_OVERRIDES = {
     # bénévolement"): it must not meet "bénévoles".
     "benevolement": "gratuit",
     "gratuitement": "gratuit",
+    # "habitants" and "habitation" are not "habits" (clothes): all three stem to "habit".
+    **dict.fromkeys(["habitant", "habitants", "habitante", "habitantes"], "habitant"),
+    **dict.fromkeys(["habitation", "habitations"], "habitation"),
+    **dict.fromkeys(["habite", "habitent", "habiter", "habitez"], "habiter"),
+    # Other Snowball collisions between unrelated words of the lexicon's fields: a heated room is not a
+    # driver, a date is not data, the Maine is not a hand, respite is not a meal, restoring a wash-house is
+    # not catering, "en compte" is not accounts, public bodies are not advertising, an initiative is not a
+    # training course, a mobile phone is not transport, a forklift is not pupils, paying is not payroll.
+    **dict.fromkeys(["chauffage", "chauffe", "chauffee", "chauffees", "chauffes"], "chauffage"),
+    **dict.fromkeys(["date", "dates"], "date"),
+    "maine": "maine",
+    "repit": "repit",
+    **dict.fromkeys(["restaurer", "restaure", "restauree", "restaurees", "restaures"], "restaurer"),
+    "compte": "compte",
+    **dict.fromkeys(["publique", "publiques"], "public"),
+    **dict.fromkeys(["initiative", "initiatives"], "initiative"),
+    **dict.fromkeys(["mobile", "mobiles"], "mobile"),
+    **dict.fromkeys(["elevateur", "elevateurs"], "elevateur"),
+    **dict.fromkeys(["tele", "teles"], "tele"),
+    **dict.fromkeys(["payer", "payons", "payent"], "payer"),
+    # "environ" (about) is a stop word, and "environnement" stems to it.
+    **dict.fromkeys(
+        ["environnement", "environnemental", "environnementale", "environnementaux", "environnementales"],
+        "environnement",
+    ),
 }
 
 
@@ -486,6 +511,9 @@ def analyse(text: str) -> Analysis:
     folded = " ".join(folded_words) if may_give or may_seek else ""
     gives = may_give and bool(_GIVES_RE.search(folded))
     seeks = may_seek and bool(_SEEKS_RE.search(folded))
+    if "benevolat" in main_types and "competences" in types:
+        # "Un bénévole pour tenir la compta": a volunteer for a trade's work brings that skill too.
+        main_types.add("competences")
     return Analysis(
         terms=terms,
         surfaces=surfaces,

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from terreau.matching import communes, geo, text
+from terreau.matching import communes, geo, refurb, text
 from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import AggregationMixin
@@ -29,6 +29,7 @@ from .tables import (
     OBJECT,
     PHYSICAL,
     PHYSICAL_TYPES,
+    REFURBISHED,
     REVERSED,
     STATUSES,
     TEXT_KINDS_WITH_CODE,
@@ -36,7 +37,11 @@ from .tables import (
     THREADS,
     TYPE_CODES,
     UNKNOWN_TYPE,
+    USED_INPUT,
 )
+
+# refurb.stage() -> item flag
+_STAGE_FLAGS = {refurb.USED_INPUT: USED_INPUT, refurb.REFURBISHED: REFURBISHED}
 
 
 class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
@@ -227,10 +232,11 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             bits, given, weak = main, False, inferred
             side.type_code.append(None)
         side.mask.append(self._intern_mask(bits, given, weak))
+        stage = refurb.stage(item.text, side=side.name)
         reversed_ = (
             (analysis.gives and not analysis.seeks)
             if side.name == "need"
-            else analysis.seeks and not analysis.gives
+            else (analysis.seeks and not analysis.gives) or stage == refurb.COLLECTS
         )
         scope = analysis.scope
         kinds = {item.type} if given else set(self._types(bits))
@@ -263,6 +269,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             | (REVERSED if reversed_ else 0)
             | (BROAD if broad else 0)
             | (OBJECT if funder else 0)
+            | _STAGE_FLAGS.get(stage, 0)
         )
         side.topics.append(topics)
         side.scope.append(self._intern_scope(scope))

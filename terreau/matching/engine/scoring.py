@@ -24,6 +24,7 @@ from .tables import (
     PHYSICAL_KM,
     PHYSICAL_OUTSIDE,
     PHYSICAL_PROXIMITY,
+    REFURBISHED,
     REVERSED,
     SOFT_SCOPE_OUTSIDE,
     TEXT_GAIN,
@@ -32,7 +33,9 @@ from .tables import (
     TYPE_CODES,
     TYPE_COMPATIBILITY,
     UNKNOWN_TYPE,
+    USED_INPUT,
     WEAK_KIND,
+    WRONG_STAGE,
 )
 
 EPCI_KEY = 1 << 21  # scope id * EPCI_KEY + intercommunality number: one integer per (scope, EPCI)
@@ -316,6 +319,9 @@ class ScoringMixin:
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0
         direction = np.where(rn ^ ro, DIRECTION_MISMATCH, np.where(rn & ro, 0.7, 1.0))
+        # A workshop asking for used devices to refurbish is offered refurbished ones: what it makes.
+        wrong_stage = ((fn & USED_INPUT) != 0) & ((fo & REFURBISHED) != 0)
+        direction = np.where(wrong_stage, direction * WRONG_STAGE, direction)
         status = need_side.status.a[need_slots] * offer_side.status.a[offer_slots]
         status = np.where(on == oo, 0.0, status)
         fresh = self._freshness(need_side.updated.a[need_slots]) * self._freshness(

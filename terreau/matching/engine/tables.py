@@ -102,6 +102,11 @@ BROAD = 4
 # need whose topics are outside that object is not what it funds (OUTSIDE_OBJECT), one inside it is, whatever
 # the words in common (OBJECT_RELEVANCE).
 OBJECT = 8
+# Item flags: a need for used devices to refurbish, an offer of devices refurbished already (refurb.py): the
+# offer gives what the need's workshop makes, not what it needs (WRONG_STAGE).
+USED_INPUT = 16
+REFURBISHED = 32
+WRONG_STAGE = 0.3
 # Concept token naming each kind of help (text.KIND_HEADS): given to an offer open to any project of its kind.
 KIND_HEAD = {
     "financement": "financement",

@@ -1,0 +1,121 @@
+"""Classes of issue 16 fixed for ENGINE_VERSION 6 (found on the development set dev5a; each case written from
+general French, never from a held-out or validation set): the two ends of a refurbishing chain, a pair of
+places named together, words that stem alike without meaning alike, writing made easy to read, jobs to fill
+and job seekers presented to employers, a volunteer for a trade's work. Pure Python: no database."""
+
+from __future__ import annotations
+
+import pytest
+
+from terreau.matching import engine, refurb, text
+
+from .test_matching_classes import POITIERS, org, ranking
+
+# --- the two ends of a refurbishing chain -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("side", "sentence", "stage"),
+    [
+        (
+            "need",
+            "PC portables, même anciens ou en panne, pour notre atelier de reconditionnement",
+            refurb.USED_INPUT,
+        ),
+        ("need", "Dons d'ordinateurs, même vieux, à reconditionner", refurb.USED_INPUT),
+        ("need", "Former nos bénévoles au reconditionnement", 0),  # training, not devices
+        ("need", "Des PC portables reconditionnés pour nos étudiants", 0),  # wants refurbished ones: plain
+        ("offer", "Tablettes reconditionnées envoyées par colis partout en France", refurb.REFURBISHED),
+        ("offer", "PC réformés (non reconditionnés) à donner", 0),
+        ("offer", "On récupère vos vieux PC pour les reconditionner, déposez-les !", refurb.COLLECTS),
+        ("offer", "On récupère les vieux ordis du service et on les donne tels quels à un atelier", 0),
+    ],
+)
+def test_the_end_of_a_refurbishing_chain_an_item_is_at(side, sentence, stage):
+    assert refurb.stage(sentence, side=side) == stage
+
+
+def test_a_workshop_asking_for_used_computers_is_not_offered_refurbished_ones():
+    workshop = org(
+        "workshop",
+        POITIERS,
+        needs=[("materiel", "PC usagés, même en panne, pour notre atelier de reconditionnement")],
+    )
+    refurbished = org(
+        "refurbished", POITIERS, offers=[("materiel", "PC reconditionnés donnés aux assos de la Vienne")]
+    )
+    used = org("used", POITIERS, offers=[("materiel", "Nos anciens PC de bureau à donner, tels quels")])
+    got = ranking([workshop, refurbished, used], "workshop")
+    assert got["used"].score > got["refurbished"].score
+
+
+def test_an_offer_to_collect_used_devices_does_not_give_computers():
+    school = org("school", POITIERS, needs=[("materiel", "Des ordinateurs pour la salle informatique")])
+    collector = org(
+        "collector",
+        POITIERS,
+        offers=[("materiel", "Nous collectons vos ordinateurs usagés pour les reconditionner")],
+    )
+    giver = org("giver", POITIERS, offers=[("materiel", "Ordinateurs reconditionnés à donner aux écoles")])
+    got = ranking([school, collector, giver], "school")
+    absent = engine.Partner("collector", 0.0, (), ())
+    assert got.get("collector", absent).score < 0.5 * got["giver"].score
+
+
+# --- places named together -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "departments"),
+    [
+        ("Projets de lien social. Savoie et Haute-Savoie uniquement.", {"73", "74"}),
+        ("Nos mentors interviennent en Isère ou Savoie", {"38", "73"}),
+        ("Dans la Somme et l'Oise", {"80", "60"}),
+        ("Associations d'Indre-et-Loire", {"37"}),  # one name, not Indre and Loire
+    ],
+)
+def test_both_places_of_a_pair_are_read(sentence, departments):
+    assert text.parse_scope(sentence).departments == departments
+
+
+# --- words that stem alike without meaning alike -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "concept"),
+    [
+        ("Des salles dans les maisons des habitants", "~vetements"),  # habitants are not habits
+        ("Une salle chauffée pour nos réunions", "~transport"),  # heated, not a driver
+        ("Avant cette date, les inscriptions sont ouvertes", "~donnees"),
+        ("Un coup de pouce pour restaurer le lavoir", "~alimentation"),
+        ("Une initiative des habitants du quartier", "~formation"),
+        ("Pour les structures publiques du département", "~communication"),
+    ],
+)
+def test_words_that_only_stem_alike_do_not_meet(sentence, concept):
+    assert concept not in text.analyse(sentence).terms
+
+
+# --- meanings shared without a word in common ----------------------------------------------------------------
+
+
+def test_illegible_forms_meet_easy_to_read_writing():
+    need = text.analyse("Nos formulaires sont illisibles pour une partie du public")
+    offer = text.analyse("Transcription de vos documents en FALC, à distance")
+    assert "~falc" in need.terms and "~falc" in offer.terms
+
+
+def test_jobs_to_fill_meet_job_seekers_presented_to_employers():
+    need = text.analyse("6 postes d'opérateurs à pourvoir, candidatures bienvenues")
+    offer = text.analyse("Nos jeunes formés cherchent un employeur : on vous présente des profils")
+    assert "~candidats" in need.terms and "~candidats" in offer.terms
+    assert "reseau" in need.types and "reseau" in offer.types
+
+
+def test_on_embauche_help_with_hiring_is_not_a_job_to_fill():
+    assert "~candidats" not in text.analyse("On embauche notre premier salarié : contrat, DPAE").terms
+
+
+def test_a_volunteer_for_a_trades_work_brings_that_skill():
+    assert {"benevolat", "competences"} <= text.analyse("Un bénévole pour tenir la compta").main_types
+    assert text.analyse("Des bénévoles pour animer des après-midis jeux").main_types == {"benevolat"}

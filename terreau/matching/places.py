@@ -1,8 +1,12 @@
 """Place names the scope parser reads besides departments and regions (pure data, see scope.py): place
 names that are also common words, former regions and provinces, and the adjectives that name a region or a
-department ("associations lorraines")."""
+department ("associations lorraines"); and the first words of hyphenated names, which name no place."""
 
 from __future__ import annotations
+
+import re
+
+from terreau.core.french import fold
 
 # Names that are also common words ("Cher", "Somme", "Nord"): read only after "dans le", "en" or
 # "département".
@@ -156,3 +160,16 @@ ADJECTIVES = {
     "corse": "Corse",
     "bourguignon": "Bourgogne",
 }
+
+
+_COMPOUND_RE = re.compile(r"[^\W_]+(?:['’]?-[^\W_]+|-[^\W_]+['’][^\W_]+)+")
+
+
+def compound_heads(text: str) -> frozenset[str]:
+    """The first words of the hyphenated names of a text, short of the whole name ("saint martin" and
+    "saint martin d" of "Saint-Martin-d'Hères"): a place named so is only the start of another name."""
+    heads = set()
+    for name in _COMPOUND_RE.findall(fold(text.lower())):
+        parts = re.findall(r"[^\W_]+", name)
+        heads.update(" ".join(parts[:k]) for k in range(1, len(parts)))
+    return frozenset(heads)

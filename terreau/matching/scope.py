@@ -17,7 +17,7 @@ from terreau.core.french import fold
 from . import communes, geodata
 from .places import ADJECTIVES as _ADJECTIVES
 from .places import AMBIGUOUS_PLACES as _AMBIGUOUS_PLACES
-from .places import FORMER_REGIONS
+from .places import FORMER_REGIONS, compound_heads
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -398,19 +398,6 @@ def _beyond(folded: str, m: re.Match[str], group: int) -> bool:
     return _BEYOND_RE.search(folded, max(0, start - 22), start) is not None
 
 
-_COMPOUND_RE = re.compile(r"[^\W_]+(?:['’]?-[^\W_]+|-[^\W_]+['’][^\W_]+)+")
-
-
-def _compound_heads(text: str) -> frozenset[str]:
-    """The first words of the hyphenated names of a text, short of the whole name ("saint martin" and
-    "saint martin d" of "Saint-Martin-d'Hères"): a place named so is only the start of another name."""
-    heads = set()
-    for name in _COMPOUND_RE.findall(fold(text.lower())):
-        parts = _WORD.findall(name)
-        heads.update(" ".join(parts[:k]) for k in range(1, len(parts)))
-    return frozenset(heads)
-
-
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
         folded_words = _WORD.findall(fold(text.replace("’", "'")))
@@ -428,7 +415,7 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
             continue
         place = re.sub(r"\s+", " ", m.group(1) or m.group(2))
         if "-" in text:
-            heads = _compound_heads(text) if heads is None else heads
+            heads = compound_heads(text) if heads is None else heads
             if place in heads:  # "Saint-Martin-d'Hères" is a commune of Isère, not Saint-Martin
                 continue
         departments |= _PLACE_CODES.get(place, set())

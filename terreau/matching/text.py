@@ -34,6 +34,7 @@ from .wordlists import CONTEXT as _CONTEXT
 from .wordlists import DETERMINERS as _DETERMINERS
 from .wordlists import PLANT_WORDS as _PLANT_WORDS
 from .wordlists import PREMISES_NEXT as _PREMISES_NEXT
+from .wordlists import STEM_OVERRIDES as _STEM_OVERRIDES
 
 _WORD = re.compile(r"[^\W_]+")
 # French stop words and the words that carry no matching information in this field.
@@ -68,55 +69,6 @@ _MOBILITY_ABROAD = frozenset(["europeenne", "europeennes", "internationale", "in
 _PRODUCERS = frozenset(
     ["producteurs", "produits", "commerces", "commercants", "artisans", "agriculteurs", "maraichers"]
 )
-
-
-# Words whose Snowball stem collides with an unrelated word ("communication" and "commune" -> "commun").
-_STEM_OVERRIDES = {
-    "communication": "communic",
-    "communications": "communic",
-    "communiquer": "communic",
-    "communiquons": "communic",
-    "aidant": "aidant",
-    "aidants": "aidant",
-    "aidante": "aidant",
-    "aidantes": "aidant",
-    # "livres" (books) and "livrer" (deliver) share the stem "livr".
-    "livre": "livre",
-    "livres": "livre",
-    "donnee": "donnee",
-    "equipe": "equipe",
-    "equipes": "equipe",
-    "donnees": "donnee",
-    # "bénévolement" says the help is free, not that volunteers give it ("nos techniciens installent
-    # bénévolement"): it must not meet "bénévoles".
-    "benevolement": "gratuit",
-    "gratuitement": "gratuit",
-    # "habitants" and "habitation" are not "habits" (clothes): all three stem to "habit".
-    **dict.fromkeys(["habitant", "habitants", "habitante", "habitantes"], "habitant"),
-    **dict.fromkeys(["habitation", "habitations"], "habitation"),
-    **dict.fromkeys(["habite", "habitent", "habiter", "habitez"], "habiter"),
-    # Other Snowball collisions between unrelated words of the lexicon's fields: a heated room is not a
-    # driver, a date is not data, the Maine is not a hand, respite is not a meal, restoring a wash-house is
-    # not catering, "en compte" is not accounts, public bodies are not advertising, an initiative is not a
-    # training course, a mobile phone is not transport, a forklift is not pupils, paying is not payroll.
-    **dict.fromkeys(["chauffage", "chauffe", "chauffee", "chauffees", "chauffes"], "chauffage"),
-    **dict.fromkeys(["date", "dates"], "date"),
-    "maine": "maine",
-    "repit": "repit",
-    **dict.fromkeys(["restaurer", "restaure", "restauree", "restaurees", "restaures"], "restaurer"),
-    "compte": "compte",
-    **dict.fromkeys(["publique", "publiques"], "public"),
-    **dict.fromkeys(["initiative", "initiatives"], "initiative"),
-    **dict.fromkeys(["mobile", "mobiles"], "mobile"),
-    **dict.fromkeys(["elevateur", "elevateurs"], "elevateur"),
-    **dict.fromkeys(["tele", "teles"], "tele"),
-    **dict.fromkeys(["payer", "payons", "payent"], "payer"),
-    # "environ" (about) is a stop word, and "environnement" stems to it.
-    **dict.fromkeys(
-        ["environnement", "environnemental", "environnementale", "environnementaux", "environnementales"],
-        "environnement",
-    ),
-}
 
 
 # Derivational endings the Snowball stemmer keeps: the person, the activity and the adjective of one root

@@ -1,6 +1,7 @@
 """Word lists of the text rules (pure data, see text.py): determiners before "local" (premises), words
 after it that say premises, plant words ("jeunes pousses de légumes"), and the words whose meaning depends
-on the next word ("salle de sport", "collecte de données", "parc informatique"...)."""
+on the next word ("salle de sport", "collecte de données", "parc informatique"...), and the stems the
+Snowball stemmer gets wrong for the engine ("habitants" and "habits")."""
 
 from __future__ import annotations
 
@@ -149,4 +150,53 @@ CONTEXT = {
         "batterieelec",
     ),
     "plateforme": ({"logistique", "stockage", "distribution", "entrepot"}, "plateformelog"),
+}
+
+
+# Words whose Snowball stem collides with an unrelated word ("communication" and "commune" -> "commun").
+STEM_OVERRIDES = {
+    "communication": "communic",
+    "communications": "communic",
+    "communiquer": "communic",
+    "communiquons": "communic",
+    "aidant": "aidant",
+    "aidants": "aidant",
+    "aidante": "aidant",
+    "aidantes": "aidant",
+    # "livres" (books) and "livrer" (deliver) share the stem "livr".
+    "livre": "livre",
+    "livres": "livre",
+    "donnee": "donnee",
+    "equipe": "equipe",
+    "equipes": "equipe",
+    "donnees": "donnee",
+    # "bénévolement" says the help is free, not that volunteers give it ("nos techniciens installent
+    # bénévolement"): it must not meet "bénévoles".
+    "benevolement": "gratuit",
+    "gratuitement": "gratuit",
+    # "habitants" and "habitation" are not "habits" (clothes): all three stem to "habit".
+    **dict.fromkeys(["habitant", "habitants", "habitante", "habitantes"], "habitant"),
+    **dict.fromkeys(["habitation", "habitations"], "habitation"),
+    **dict.fromkeys(["habite", "habitent", "habiter", "habitez"], "habiter"),
+    # Other Snowball collisions between unrelated words of the lexicon's fields: a heated room is not a
+    # driver, a date is not data, the Maine is not a hand, respite is not a meal, restoring a wash-house is
+    # not catering, "en compte" is not accounts, public bodies are not advertising, an initiative is not a
+    # training course, a mobile phone is not transport, a forklift is not pupils, paying is not payroll.
+    **dict.fromkeys(["chauffage", "chauffe", "chauffee", "chauffees", "chauffes"], "chauffage"),
+    **dict.fromkeys(["date", "dates"], "date"),
+    "maine": "maine",
+    "repit": "repit",
+    **dict.fromkeys(["restaurer", "restaure", "restauree", "restaurees", "restaures"], "restaurer"),
+    "compte": "compte",
+    **dict.fromkeys(["publique", "publiques"], "public"),
+    **dict.fromkeys(["initiative", "initiatives"], "initiative"),
+    **dict.fromkeys(["mobile", "mobiles"], "mobile"),
+    **dict.fromkeys(["elevateur", "elevateurs"], "elevateur"),
+    **dict.fromkeys(["tele", "teles"], "tele"),
+    **dict.fromkeys(["payer", "payons", "payent"], "payer"),
+    # "environ" (about) is a stop word, and "environnement" stems to it.
+    **dict.fromkeys(
+        ["environnement", "environnemental", "environnementale", "environnementaux", "environnementales"],
+        "environnement",
+    ),
 }

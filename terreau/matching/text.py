@@ -57,6 +57,7 @@ MARKERS = {
     "BATTERIEELEC",
     "PLATEFORMELOG",
     "RENOVATION",
+    "SOUSARGENT",
 }
 
 _GROUP_WORDS = frozenset(
@@ -105,8 +106,10 @@ def _word(word: str) -> tuple[str, str, str]:
 
 def _raw_tokens(text: str) -> list[tuple[str, str, str]]:
     """(surface, folded, stem) for each word of the text."""
-    text = text.replace("’", "'").replace("€", " euros ")
-    return [_word(w) for w in _WORD.findall(text.lower())]
+    text = text.replace("’", "'").replace("€", " euros ").lower()
+    if "sous-" in text:  # "sous-titres", "sous-traitance": one word, never the money of "des sous"
+        text = text.replace("sous-", "sous")
+    return [_word(w) for w in _WORD.findall(text)]
 
 
 _RULE_WORDS = frozenset(
@@ -128,7 +131,12 @@ _CONTEXT_FORMS = {
 _REPAIR_NEXT = frozenset(["du", "de", "d", "des"])
 
 
-_CONTEXT_WORDS = frozenset(["jeune", "jeunes", "restauration", *_CONTEXT, *_CONTEXT_FORMS])
+_CONTEXT_WORDS = frozenset(["jeune", "jeunes", "restauration", "sous", *_CONTEXT, *_CONTEXT_FORMS])
+# "Il nous manque des sous", "trouver des sous pour la sortie": money, not the preposition.
+_MONEY_BEFORE = frozenset(
+    ["manque", "manquent", "trouver", "besoin", "cherche", "cherchons", "faut", "pas", "peu"]
+)
+_MONEY_AFTER = frozenset(["", "pour", "il", "on", "et", "c", "ca", "svp", "nous", "merci"])
 
 
 def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
@@ -139,6 +147,13 @@ def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
             plants = any(t[1] in _PLANT_WORDS for t in out)
             out[i] = (surface, folded, "jeunespoussesplantes" if plants else "jeunespousses")
             out[i + 1] = (out[i + 1][0], out[i + 1][1], "")
+        return
+    if folded == "sous":
+        prev, prev2 = (out[i - 1][1] if i else ""), (out[i - 2][1] if i > 1 else "")
+        if prev in {"des", "de", "nos"} and (
+            prev2 in _MONEY_BEFORE or (out[i + 1][1] if i + 1 < n else "") in _MONEY_AFTER
+        ):
+            out[i] = (surface, "sousargent", "sousargent")  # the folded form too: "sous" is a stop word
         return
     if folded == "restauration":
         if i + 1 < n and out[i + 1][1] in _REPAIR_NEXT:
@@ -386,9 +401,11 @@ _BROAD_RE = re.compile(
     r"tous\s+(?:les\s+)?(?:projets|domaines|types|secteurs|themes)|tout\s+(?:projet|type|domaine|secteur|theme)|"
     r"quel(?:le)?s?\s+que\s+soi\w+\s+(?:le|la|les|leur|leurs|votre|vos)\s+"
     r"(?:objet|domaine|thematique|theme|projet|secteur|cause)s?|"
-    r"fonctionnement\s+(?:des|de\s+vos|de\s+leurs|d)\s*(?:associations?|assos?|structures?))\b"
+    r"fonctionnement\s+(?:des|de\s+vos|de\s+leurs|d)\s*(?:associations?|assos?|structures?)|"
+    # A platform where any association posts its missions ("publiez gratuitement vos missions").
+    r"(?:publiez|deposez|postez|diffusez|proposez)\s+(?:gratuitement\s+)?(?:vos|votre)\s+(?:missions?|annonces?))\b"
 )
-_BROAD_GATE = ("tout", "tous", "quel", "fonctionnement")
+_BROAD_GATE = ("tout", "tous", "quel", "fonctionnement", "missions", "annonce")
 
 
 def broad_object(text: str) -> bool:

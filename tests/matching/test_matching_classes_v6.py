@@ -119,3 +119,31 @@ def test_on_embauche_help_with_hiring_is_not_a_job_to_fill():
 def test_a_volunteer_for_a_trades_work_brings_that_skill():
     assert {"benevolat", "competences"} <= text.analyse("Un bénévole pour tenir la compta").main_types
     assert text.analyse("Des bénévoles pour animer des après-midis jeux").main_types == {"benevolat"}
+
+
+# --- money named in other ways, offers open to any mission ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Aide au fonctionnement des associations, en Alsace uniquement",
+        "On accompagne financièrement les projets associatifs à vocation sociale",
+        "On voudrait restaurer le lavoir, il nous manque des sous.",
+        "Trouver des sous pour une sortie avec l'école du village",
+    ],
+)
+def test_money_named_in_other_ways(sentence):
+    assert "financement" in text.analyse(sentence).types
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Des sous-titres pour nos vidéos", "Un local sous la mairie", "Des sous-vêtements chauds"]
+)
+def test_sous_that_is_not_money(sentence):
+    assert "financement" not in text.analyse(sentence).types
+
+
+def test_a_platform_where_any_association_posts_its_missions_is_open_to_any_mission():
+    assert text.broad_object("Publiez gratuitement vos missions sur notre plateforme : 300 000 inscrits")
+    assert not text.broad_object("Nos salariés donnent du temps pour des missions de tri alimentaire")

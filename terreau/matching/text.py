@@ -58,6 +58,7 @@ MARKERS = {
     "PLATEFORMELOG",
     "RENOVATION",
     "SOUSARGENT",
+    "COACHSPORTIF",
 }
 
 _GROUP_WORDS = frozenset(
@@ -126,6 +127,8 @@ _CONTEXT_FORMS = {
     "regies": "regie",
     "batteries": "batterie",
     "plateformes": "plateforme",
+    "coachs": "coach",
+    "coaches": "coach",
 }
 # "Restauration du four, d'un lavoir": the repair of a thing, not catering.
 _REPAIR_NEXT = frozenset(["du", "de", "d", "des"])

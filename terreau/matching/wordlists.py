@@ -129,6 +129,8 @@ CONTEXT = {
         "parcinfo",
     ),
     "espace": ({"vert", "verts"}, "espacesverts"),
+    # "Coachs sportifs" lead a sports session; a coach for job interviews is another trade.
+    "coach": ({"sportif", "sportifs", "sportive", "sportives", "sport", "fitness"}, "coachsportif"),
     "portage": ({"salarial"}, "portagesalarial"),
     "regie": ({"quartier", "quartiers", "territoire"}, "regiequartier"),
     "batterie": (

@@ -147,3 +147,9 @@ def test_sous_that_is_not_money(sentence):
 def test_a_platform_where_any_association_posts_its_missions_is_open_to_any_mission():
     assert text.broad_object("Publiez gratuitement vos missions sur notre plateforme : 300 000 inscrits")
     assert not text.broad_object("Nos salariés donnent du temps pour des missions de tri alimentaire")
+
+
+def test_a_sports_coach_is_not_a_job_coach():
+    sports = text.analyse("Coachs sportifs municipaux : séances découverte gratuites")
+    job = text.analyse("Des coachs pour préparer des jeunes aux entretiens d'embauche")
+    assert not set(sports.terms) & set(job.terms) - {"~jeunes"}

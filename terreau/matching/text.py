@@ -97,6 +97,13 @@ def _stem(word: str) -> str:
     if over:
         return over
     st = fold(french.stem(word))
+    if (
+        st == folded
+        and len(folded) > 3
+        and (folded[-1] == "x" or (folded[-1] == "s" and folded[-2] not in "su"))
+    ):
+        # A plural the stemmer leaves whole ("ordis", "vélos", "emplois", "vidéos", "lieux"): its singular's.
+        st = fold(french.stem(word[:-1]))
     return _family(st) if FAMILY and not st.isdigit() else st
 
 
@@ -270,6 +277,19 @@ def topics_of(stems: tuple[str, ...]) -> int:
     return bits
 
 
+# What a need or an offer is about within its kind of help, when the lexicon names it: computers, rooms,
+# vehicles, accounting... (not the kinds themselves: "équipement", "compétences", "financement"). A need all of
+# whose objects an offer names is about the same thing, however many other words either has (scoring.py).
+OBJECT_CONCEPTS = (
+    "tablette", "ordinateur", "electromenager", "vehicule", "videoprojecteur", "equipement_sportif",
+    "materiel_sportif", "mobilier", "vetements", "instruments", "plantes", "comptabilite", "juridique",
+    "graphisme", "medias", "site_web", "reseaux_sociaux", "affichage", "candidats", "denrees", "locaux",
+    "secourisme", "falc", "donnees", "mobilite_internationale",
+)  # fmt: skip
+_OBJECT_BITS = {"~" + name: 1 << i for i, name in enumerate(OBJECT_CONCEPTS)}
+INTERNATIONAL_MOBILITY = _OBJECT_BITS["~mobilite_internationale"]  # Erasmus+, European volunteering
+
+
 _PARENTS = {n: c.parents for n, c in lexicon.CONCEPTS.items()}
 
 
@@ -298,6 +318,7 @@ class Analysis:
     gives: bool = False  # the text says "we give" ("nous proposons", "nous prêtons", "à donner")
     seeks: bool = False  # the text says "we look for" ("nous cherchons", "il nous faut")
     topics: int = 0  # theme bits of what the text is about (lexicon.TOPICS; vocabulary.THEMES order)
+    objects: int = 0  # bits of the things the help is about (OBJECT_CONCEPTS)
 
 
 # Who gives and who receives, as the text says it (first person only: "si vous cherchez" says nothing).
@@ -495,4 +516,5 @@ def analyse(text: str) -> Analysis:
         gives=gives,
         seeks=seeks and not (gives and _SEEKS_RECEIVER_RE.search(folded)),
         topics=topics_of(content_stems),
+        objects=sum(_OBJECT_BITS.get(t, 0) for t in terms),
     )

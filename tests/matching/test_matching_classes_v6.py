@@ -5,9 +5,11 @@ and job seekers presented to employers, a volunteer for a trade's work. Pure Pyt
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from terreau.matching import engine, refurb, text
+from terreau.matching.engine.tables import SAME_OBJECT_RELEVANCE
 
 from .test_matching_classes import POITIERS, org, ranking
 
@@ -153,3 +155,55 @@ def test_a_sports_coach_is_not_a_job_coach():
     sports = text.analyse("Coachs sportifs municipaux : séances découverte gratuites")
     job = text.analyse("Des coachs pour préparer des jeunes aux entretiens d'embauche")
     assert not set(sports.terms) & set(job.terms) - {"~jeunes"}
+
+
+# --- plurals, false-friend codes, the same object ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [("ordis", "ordi"), ("vélos", "vélo"), ("emplois", "emploi"), ("vidéos", "vidéo"), ("lieux", "lieu")],
+)
+def test_a_plural_the_stemmer_leaves_whole_meets_its_singular(plural, singular):
+    assert text._stem(plural) == text._stem(singular)
+
+
+def test_european_mobility_coded_as_transport_still_meets_help_with_erasmus_projects():
+    youth = org(
+        "youth",
+        POITIERS,
+        needs=[("mobilite", "Mobilité européenne : monter un échange de jeunes Erasmus+ avec l'Italie")],
+    )
+    europe = org(
+        "europe",
+        POITIERS,
+        offers=[("competences", "Montage de projets Erasmus+ : on accompagne toute structure, en visio")],
+    )
+    assert ranking([youth, europe], "youth")["europe"].score > 0.1  # 0 while the code was trusted
+
+
+def _relevance(orgs, need_id, offer_id):
+    index = engine.Index.build(orgs)
+    n, o = np.array([index.needs.ids.index(need_id)]), np.array([index.offers.ids.index(offer_id)])
+    cols = len(index.vocabulary.terms)
+    cosine = np.asarray(
+        index.needs.gather(n, cols).multiply(index.offers.gather(o, cols)).sum(axis=1)
+    ).ravel()
+    return float(index.pair_factors(n, o, cosine.astype(np.float32))["relevance"][0])
+
+
+def test_an_offer_naming_the_thing_a_need_is_about_is_relevant_whatever_its_other_words():
+    laptop = (
+        "Un ordi portable pour projeter les diaporamas du café des aidants le jeudi soir avec nos adhérents"
+    )
+    computers = (
+        "Ordinateurs reconditionnés garantis un an, donnés aux associations du département sur simple dossier, "
+        "à venir chercher à notre atelier d'insertion le mardi"
+    )
+    tablets = computers.replace("Ordinateurs reconditionnés", "Tablettes tactiles reconditionnées")
+    asker = org("asker", POITIERS, needs=[("materiel", laptop)])
+    pcs = org("pcs", POITIERS, offers=[("materiel", computers)])
+    tabs = org("tabs", POITIERS, offers=[("materiel", tablets)])
+    assert text.analyse(laptop).objects & text.analyse(computers).objects
+    assert _relevance([asker, pcs, tabs], "asker-n0", "pcs-o0") >= SAME_OBJECT_RELEVANCE
+    assert _relevance([asker, pcs, tabs], "asker-n0", "tabs-o0") < SAME_OBJECT_RELEVANCE

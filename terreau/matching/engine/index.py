@@ -216,7 +216,9 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         inferred = _bits(analysis.types)
         main = _bits(analysis.main_types)
         weak = 0
-        if item.type in TYPES:
+        # "Mobilité européenne" (Erasmus+) coded as transport: the code repeats the word, not the kind of help.
+        false_friend = item.type == "mobilite" and analysis.objects & text.INTERNATIONAL_MOBILITY != 0
+        if item.type in TYPES and not false_friend:
             bits, given = 1 << TYPE_CODES.index(item.type), True
             if inferred and not inferred & bits:
                 # The text contradicts the code ("autre", or a wrong pick): the kinds the text names are
@@ -230,7 +232,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         else:
             # No code: the kinds named before the purpose first, those of the purpose as weaker guesses.
             bits, given, weak = main, False, inferred
-            side.type_code.append(None)
+            side.type_code.append(sys.intern(item.type) if false_friend else None)  # shown, not scored
         side.mask.append(self._intern_mask(bits, given, weak))
         stage = refurb.stage(item.text, side=side.name)
         reversed_ = (
@@ -272,6 +274,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             | _STAGE_FLAGS.get(stage, 0)
         )
         side.topics.append(topics)
+        side.objects.append(analysis.objects)
         side.scope.append(self._intern_scope(scope))
         side.status.append(status)
         side.updated.append(item.updated.toordinal() if item.updated else -1)

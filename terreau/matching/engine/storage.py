@@ -146,6 +146,7 @@ class Side:
         self.mask = Grow(np.int32, 0)
         # Theme bits: the theme code given and the topics of the text (text.topics_of).
         self.topics = Grow(np.int32, 0)
+        self.objects = Grow(np.int32, 0)  # text.OBJECT_CONCEPTS bits
         self.scope = Grow(np.int32, 0)
         self.flags = Grow(np.int8, 0)  # PHYSICAL | REVERSED (tables.py)
         self.status = Grow(np.float32, 1.0)
@@ -246,6 +247,7 @@ class BulkTerms:
                     side,
                     len(rows.lengths) - 1,
                     analysis.topics,
+                    analysis.objects,
                 )
         term_id, surfaces, codes = self.term_id, rows.surfaces, self._weight_code
         ids, weights = rows.ids, rows.codes
@@ -308,9 +310,9 @@ class BulkTerms:
 class Seen:
     """What the index reads of the analysis of a text already added (BulkTerms.known), and its row."""
 
-    __slots__ = ("gives", "main_types", "row", "scope", "seeks", "side", "topics", "types")
+    __slots__ = ("gives", "main_types", "objects", "row", "scope", "seeks", "side", "topics", "types")
 
-    def __init__(self, types, main_types, scope, gives, seeks, side, row, topics=0):
+    def __init__(self, types, main_types, scope, gives, seeks, side, row, topics=0, objects=0):
         self.types, self.main_types, self.scope, self.gives, self.seeks = (
             types,
             main_types,
@@ -318,7 +320,7 @@ class Seen:
             gives,
             seeks,
         )
-        self.side, self.row, self.topics = side, row, topics
+        self.side, self.row, self.topics, self.objects = side, row, topics, objects
 
 
 def _digest(s: str) -> bytes:

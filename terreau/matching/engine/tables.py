@@ -107,6 +107,9 @@ OBJECT = 8
 USED_INPUT = 16
 REFURBISHED = 32
 WRONG_STAGE = 0.3
+# Relevance floor of a pair whose offer names every thing the need is about (text.OBJECT_CONCEPTS: the same
+# computers, rooms, accounting...), however many other words either text has.
+SAME_OBJECT_RELEVANCE = 0.35
 # Concept token naming each kind of help (text.KIND_HEADS): given to an offer open to any project of its kind.
 KIND_HEAD = {
     "financement": "financement",

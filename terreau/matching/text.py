@@ -32,6 +32,7 @@ from .scope import (  # noqa: F401 (re-exported: text.Scope, text.parse_scope)
 )
 from .wordlists import CONTEXT as _CONTEXT
 from .wordlists import DETERMINERS as _DETERMINERS
+from .wordlists import MONEY_AFTER, MONEY_BEFORE, OBJECT_CONCEPTS
 from .wordlists import PLANT_WORDS as _PLANT_WORDS
 from .wordlists import PREMISES_NEXT as _PREMISES_NEXT
 from .wordlists import STEM_OVERRIDES as _STEM_OVERRIDES
@@ -142,11 +143,6 @@ _REPAIR_NEXT = frozenset(["du", "de", "d", "des"])
 
 
 _CONTEXT_WORDS = frozenset(["jeune", "jeunes", "restauration", "sous", *_CONTEXT, *_CONTEXT_FORMS])
-# "Il nous manque des sous", "trouver des sous pour la sortie": money, not the preposition.
-_MONEY_BEFORE = frozenset(
-    ["manque", "manquent", "trouver", "besoin", "cherche", "cherchons", "faut", "pas", "peu"]
-)
-_MONEY_AFTER = frozenset(["", "pour", "il", "on", "et", "c", "ca", "svp", "nous", "merci"])
 
 
 def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
@@ -161,7 +157,7 @@ def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
     if folded == "sous":
         prev, prev2 = (out[i - 1][1] if i else ""), (out[i - 2][1] if i > 1 else "")
         if prev in {"des", "de", "nos"} and (
-            prev2 in _MONEY_BEFORE or (out[i + 1][1] if i + 1 < n else "") in _MONEY_AFTER
+            prev2 in MONEY_BEFORE or (out[i + 1][1] if i + 1 < n else "") in MONEY_AFTER
         ):
             out[i] = (surface, "sousargent", "sousargent")  # the folded form too: "sous" is a stop word
         return
@@ -277,15 +273,6 @@ def topics_of(stems: tuple[str, ...]) -> int:
     return bits
 
 
-# What a need or an offer is about within its kind of help, when the lexicon names it: computers, rooms,
-# vehicles, accounting... (not the kinds themselves: "équipement", "compétences", "financement"). A need all of
-# whose objects an offer names is about the same thing, however many other words either has (scoring.py).
-OBJECT_CONCEPTS = (
-    "tablette", "ordinateur", "electromenager", "vehicule", "videoprojecteur", "equipement_sportif",
-    "materiel_sportif", "mobilier", "vetements", "instruments", "plantes", "comptabilite", "juridique",
-    "graphisme", "medias", "site_web", "reseaux_sociaux", "affichage", "candidats", "denrees", "locaux",
-    "secourisme", "falc", "donnees", "mobilite_internationale",
-)  # fmt: skip
 _OBJECT_BITS = {"~" + name: 1 << i for i, name in enumerate(OBJECT_CONCEPTS)}
 INTERNATIONAL_MOBILITY = _OBJECT_BITS["~mobilite_internationale"]  # Erasmus+, European volunteering
 
@@ -330,55 +317,15 @@ _GIVES_RE = re.compile(
     r"(?:\w+\s+)?nos\s+(?:\d+\s+)?(?:salaries|collaborateurs|equipes|employes|volontaires)|"
     r"missions?\s+(?:\w+\s+){0,2}pour\s+nos\s+(?:salaries|collaborateurs|equipes|employes))\b"
 )
-_GIVES_GATE = frozenset(
-    [
-        "proposons",
-        "offrons",
-        "mettons",
-        "pretons",
-        "donnons",
-        "cedons",
-        "partageons",
-        "disposons",
-        "donner",
-        "offrir",
-        "proposer",
-        "preter",
-        "ceder",
-        "mettre",
-        "partager",
-        "faire",
-        "engager",
-        "accueillir",
-        "accueilleraient",
-        "accueillent",
-        "accueillant",
-        "recevraient",
-        "recevoir",
-        "mission",
-        "missions",
-    ]
-)
-_SEEKS_GATE = frozenset(
-    [
-        "cherchons",
-        "recherchons",
-        "cherche",
-        "recherche",
-        "besoin",
-        "faut",
-        "manque",
-        "manquons",
-        "trouver",
-        "recevoir",
-        "beneficier",
-        "obtenir",
-        "sollicitons",
-        "accueillons",
-        "accueille",
-        "accueillent",
-    ]
-)
+_GIVES_GATE = frozenset([
+    "proposons", "offrons", "mettons", "pretons", "donnons", "cedons", "partageons", "disposons", "donner",
+    "offrir", "proposer", "preter", "ceder", "mettre", "partager", "faire", "engager", "accueillir",
+    "accueilleraient", "accueillent", "accueillant", "recevraient", "recevoir", "mission", "missions",
+])  # fmt: skip
+_SEEKS_GATE = frozenset([
+    "cherchons", "recherchons", "cherche", "recherche", "besoin", "faut", "manque", "manquons", "trouver",
+    "recevoir", "beneficier", "obtenir", "sollicitons", "accueillons", "accueille", "accueillent",
+])  # fmt: skip
 _SEEKS_RE = re.compile(
     r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d)|avons\s+besoin|aurions\s+besoin|"
     r"il\s+nous\s+faut|nous\s+manque|manquons|(?:aimerions|souhaitons|voudrions)\s+(?:trouver|recevoir|"
@@ -399,18 +346,10 @@ _SEEKS_RECEIVER_RE = re.compile(
 # by the concept's token: each such word itself weighs KIND_WORD_WEIGHT, so that naming the kind twice
 # (word and token) does not outweigh the object of the help (what the money is for, which equipment); the
 # kind itself is scored by the type factor. The words stay in the vector (reasons can name them).
-KIND_HEADS = frozenset(
-    [
-        "financement",
-        "benevoles",
-        "competences",
-        "locaux",
-        "reseau_contacts",
-        "communication",
-        "formation",
-        "equipement",
-    ]
-)
+KIND_HEADS = frozenset([
+    "financement", "benevoles", "competences", "locaux", "reseau_contacts", "communication", "formation",
+    "equipement",
+])  # fmt: skip
 KIND_WORDS_AS_TOKEN = True
 KIND_WORD_WEIGHT = 0.25
 

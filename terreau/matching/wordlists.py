@@ -202,3 +202,19 @@ STEM_OVERRIDES = {
         "environnement",
     ),
 }
+
+# What a need or an offer is about within its kind of help, when the lexicon names it: computers, rooms,
+# vehicles, accounting... (not the kinds themselves: "équipement", "compétences", "financement"). A need all of
+# whose objects an offer names is about the same thing, however many other words either has (scoring.py).
+OBJECT_CONCEPTS = (
+    "tablette", "ordinateur", "electromenager", "vehicule", "videoprojecteur", "equipement_sportif",
+    "materiel_sportif", "mobilier", "vetements", "instruments", "plantes", "comptabilite", "juridique",
+    "graphisme", "medias", "site_web", "reseaux_sociaux", "affichage", "candidats", "denrees", "locaux",
+    "secourisme", "falc", "donnees", "mobilite_internationale",
+)  # fmt: skip
+
+# "Il nous manque des sous", "trouver des sous pour la sortie": money, not the preposition.
+MONEY_BEFORE = frozenset(
+    ["manque", "manquent", "trouver", "besoin", "cherche", "cherchons", "faut", "pas", "peu"]
+)
+MONEY_AFTER = frozenset(["", "pour", "il", "on", "et", "c", "ca", "svp", "nous", "merci"])

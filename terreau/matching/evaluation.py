@@ -8,7 +8,8 @@ part by a blind annotator: tuned on) and data/matching_dev3b/ (a validation part
 frozen by its MANIFEST.sha256: only its aggregate figures are printed, never its texts or per-item errors,
 and it is not tuned on); likewise data/matching_dev4a/ (development, remote-heavy: tuned on) and
 data/matching_dev4b/ (validation, remote-heavy, frozen: aggregate figures only), and dev5a / dev5b (the same
-pair of roles, by two more blind annotators, in the brief of the held-out parts 2a-2d). All hold organisations.jsonl and pairs.csv
+pair of roles, by two more blind annotators, in the brief of the held-out parts 2a-2f), and dev6a (one more
+development part in that brief). All hold organisations.jsonl and pairs.csv
 (need, offer[, case]); dev2 and the held-out part also rejected.csv (tempting pairs judged bad).
 
 Pure Python. Definitions (also printed by bench/matching.py):
@@ -39,14 +40,16 @@ DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
 RETIRED_HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
 # The held-out parts since 2026-12-06, each written blind by its own annotator and frozen before any measure:
 # 2a and 2b (first measured on 2026-12-06 with ENGINE_VERSION 4), 2c and 2d (written later that day, after the
-# pass that made ENGINE_VERSION 5, and committed before any measure on them).
-HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcd")
+# pass that made ENGINE_VERSION 5, and committed before any measure on them), 2e and 2f (written during the pass
+# that made ENGINE_VERSION 6, blind to it, committed before any measure on them).
+HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcdef")
 DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
 DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"
 DEV4A_DIR = EVAL_DIR.parent / "matching_dev4a"
 DEV4B_DIR = EVAL_DIR.parent / "matching_dev4b"
 DEV5A_DIR = EVAL_DIR.parent / "matching_dev5a"
 DEV5B_DIR = EVAL_DIR.parent / "matching_dev5b"
+DEV6A_DIR = EVAL_DIR.parent / "matching_dev6a"  # development only: no validation sibling
 # Validation parts: frozen by a MANIFEST.sha256, only their aggregate figures are ever printed.
 VALIDATION_DIRS = (DEV3B_DIR, DEV4B_DIR, DEV5B_DIR)
 CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
@@ -105,7 +108,7 @@ def load_dev2() -> EvalSet | None:
 
 
 def load_heldout() -> list[tuple[str, EvalSet]]:
-    """The frozen held-out parts there (data/matching_heldout2a/ to 2d/): measure on them, never tune on them."""
+    """The frozen held-out parts there (data/matching_heldout2a/ to 2f/): measure on them, never tune on them."""
     parts = [
         (directory.name.removeprefix("matching_"), load_optional(directory)) for directory in HELDOUT_DIRS
     ]

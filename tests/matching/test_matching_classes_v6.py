@@ -207,3 +207,14 @@ def test_an_offer_naming_the_thing_a_need_is_about_is_relevant_whatever_its_othe
     assert text.analyse(laptop).objects & text.analyse(computers).objects
     assert _relevance([asker, pcs, tabs], "asker-n0", "pcs-o0") >= SAME_OBJECT_RELEVANCE
     assert _relevance([asker, pcs, tabs], "asker-n0", "tabs-o0") < SAME_OBJECT_RELEVANCE
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Qui pourrait les amener au foyer le mardi et les ramener vers 18 h ?",
+        "Des deux-roues pour nos salariés",
+    ],
+)
+def test_transport_named_by_its_verbs_and_vehicles(sentence):
+    assert "mobilite" in text.analyse(sentence).types

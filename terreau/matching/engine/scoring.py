@@ -315,11 +315,12 @@ class ScoringMixin:
         inside_object = (fit == 1) & (offer_scope >= 1.0)
         if inside_object.any():
             relevance = np.where(inside_object, np.maximum(relevance, OBJECT_RELEVANCE), relevance)
-        relevance = np.where(fit == 0, relevance * OUTSIDE_OBJECT, relevance)
-        # The offer names every thing the need is about (its computers, its room): the same object of help.
+        # The offer names every thing the need is about (its computers, its room): the same object of help;
+        # still outside what a funder states it funds (below).
         obn, obo = need_side.objects.a[need_slots], offer_side.objects.a[offer_slots]
         same_object = (obn != 0) & ((obn & ~obo) == 0)
         relevance = np.where(same_object, np.maximum(relevance, SAME_OBJECT_RELEVANCE), relevance)
+        relevance = np.where(fit == 0, relevance * OUTSIDE_OBJECT, relevance)
         # Direction: a "need" that gives meets an offer that gives (or two that ask) -> weaker; both
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0

@@ -40,9 +40,9 @@ DEV2_DIR = EVAL_DIR.parent / "matching_dev2"
 RETIRED_HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
 # The held-out parts since 2026-12-06, each written blind by its own annotator and frozen before any measure:
 # 2a and 2b (first measured on 2026-12-06 with ENGINE_VERSION 4), 2c and 2d (written later that day, after the
-# pass that made ENGINE_VERSION 5, and committed before any measure on them), 2e and 2f (written during the pass
+# pass that made ENGINE_VERSION 5, and committed before any measure on them), 2e to 2h (written during the pass
 # that made ENGINE_VERSION 6, blind to it, committed before any measure on them).
-HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcdef")
+HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcdefgh")
 DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
 DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"
 DEV4A_DIR = EVAL_DIR.parent / "matching_dev4a"
@@ -108,7 +108,7 @@ def load_dev2() -> EvalSet | None:
 
 
 def load_heldout() -> list[tuple[str, EvalSet]]:
-    """The frozen held-out parts there (data/matching_heldout2a/ to 2f/): measure on them, never tune on them."""
+    """The frozen held-out parts there (data/matching_heldout2a/ to 2h/): measure on them, never tune on them."""
     parts = [
         (directory.name.removeprefix("matching_"), load_optional(directory)) for directory in HELDOUT_DIRS
     ]

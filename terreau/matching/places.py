@@ -76,6 +76,8 @@ FORMER_REGIONS = {
     "Bretagne historique": "22 29 35 44 56",
     "Corse": "2A 2B",
     "Savoie Mont Blanc": "73 74",
+    "Région Sud": "04 05 06 13 83 84",  # Provence-Alpes-Côte d'Azur's own name since 2017
+    "PACA": "04 05 06 13 83 84",
 }
 
 # Regions and departments named by an adjective: stem -> place.

@@ -30,6 +30,7 @@ _STRICT_PREFIX = r"(?:dans\s+(?:la|le|les|l)|en|departement\s+(?:de\s+la|de\s+l|
 
 
 _PLACE_LABELS: dict[str, str] = {}
+_CITY_KEYS: set[str] = set()  # prefectures: a town named beside a remote way of giving is where the helper is
 
 
 def _place_table() -> list[tuple[str, frozenset[str]]]:
@@ -45,6 +46,7 @@ def _place_table() -> list[tuple[str, frozenset[str]]]:
         add(name, [code])
         if prefecture:
             add(prefecture, [code])
+            _CITY_KEYS.add(fold(prefecture).replace("-", " ").replace("'", " "))
         if geodata.REGIONS.get(region):
             add(geodata.REGIONS[region], [code])
     for name, codes in FORMER_REGIONS.items():
@@ -190,6 +192,9 @@ class Scope:
     label: str = ""
     epcis: frozenset[int] = frozenset()  # intercommunalities named ("Grand Poitiers"), see communes.epcis()
     on_site: bool = False  # "sur place", "se déplacer": help given in person
+    # An area is named (a region, a department, "les assos bretonnes", an intercommunality), not only a
+    # town: the written limit binds remote help too ("en visio, partout en Occitanie").
+    area: bool = False
 
     @property
     def empty(self) -> bool:
@@ -363,39 +368,24 @@ _ARTICLE_PLACE_RE = re.compile(
     r"(?!\s+(?:maritime|atlantique|et\s))"
 )
 _ARTICLE_PLACE_GATE = frozenset(
-    [
-        "vienne",
-        "charente",
-        "creuse",
-        "loire",
-        "marne",
-        "meuse",
-        "aisne",
-        "oise",
-        "orne",
-        "eure",
-        "ain",
-        "allier",
-        "aude",
-        "indre",
-        "savoie",
-        "cher",
-        "gard",
-        "var",
-        "tarn",
-        "jura",
-        "doubs",
-        "cantal",
-        "gers",
-        "landes",
-        "vosges",
-    ]
-)
+    ["vienne", "charente", "creuse", "loire", "marne", "meuse", "aisne", "oise", "orne", "eure", "ain", "allier", "aude",
+     "indre", "savoie", "cher", "gard", "var", "tarn", "jura", "doubs", "cantal", "gers", "landes", "vosges"]
+)  # fmt: skip
 
 
 def _beyond(folded: str, m: re.Match[str], group: int) -> bool:
     start = m.start(group)
     return _BEYOND_RE.search(folded, max(0, start - 22), start) is not None
+
+
+# "En visio (ou sur site en Nouvelle-Aquitaine)": the area is where the help can also be given in person.
+_IN_PERSON_BEFORE_RE = re.compile(
+    r"(?:sur\s+site|sur\s+place|presentiel|dans\s+vos\s+locaux)\s+(?:\w+\s+){0,2}$"
+)
+
+
+def _names_area(folded: str, start: int, place: str = "") -> bool:
+    return place not in _CITY_KEYS and not _IN_PERSON_BEFORE_RE.search(folded, max(0, start - 30), start)
 
 
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
@@ -410,6 +400,7 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     labels = []
     heads = None
     read: set[str] = set()
+    area = False
     for m in _PLACE_RE.finditer(folded) if not _PLACE_GATE.isdisjoint(words) else ():
         if _beyond(folded, m, 1 if m.group(1) else 2):
             continue
@@ -421,6 +412,7 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
         read.add(place)
+        area = area or _names_area(folded, m.start(), place)
     if len(read) == 1 and not _COORD_GATE.isdisjoint(words):
         # "Savoie et Haute-Savoie uniquement", "en Isère ou Savoie": the other place of the pair, even one
         # read only after a strict prefix alone, when it is not the whole name ("Indre-et-Loire").
@@ -431,12 +423,14 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
                 departments |= _PLACE_CODES.get(other, set())
                 labels.append(_PLACE_LABELS.get(other, other))
                 read.add(other)
+                area = area or _names_area(folded, m.start(), other)
     for m in _ARTICLE_PLACE_RE.finditer(folded) if not _ARTICLE_PLACE_GATE.isdisjoint(words) else ():
         if _beyond(folded, m, 0):
             continue
         place = m.group(1) or m.group(2) or m.group(3)
         departments |= _PLACE_CODES.get(place, set())
         labels.append(_PLACE_LABELS.get(place, place))
+        area = area or _names_area(folded, m.start())
     for m in _ADJECTIVE_RE.finditer(folded) if not _ADJECTIVE_GATE.isdisjoint(words) else ():
         if _beyond(folded, m, 0):
             continue
@@ -444,11 +438,13 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
         key = fold(name).replace("-", " ").replace("'", " ")
         departments |= _PLACE_CODES.get(key, set())
         labels.append(name)
+        area = area or _names_area(folded, m.start())
     for m in _CODE_RE.finditer(folded):
         code = m.group(1).upper()
         if code in geodata.DEPARTMENTS:
             departments.add(code)
             labels.append(code)
+            area = area or _names_area(folded, m.start())
     epcis: set[int] = set()
     if _EPCI_RE is not None and not _EPCI_GATE.isdisjoint(words):
         for m in _EPCI_RE.finditer(folded):
@@ -457,6 +453,7 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
             number, label = _EPCI_NAMES[re.sub(r"\s+", " ", m.group(1))]
             epcis.add(number)
             labels.append(label)
+            area = area or _names_area(folded, m.start())
     own = None
     m = _OWN_RE.search(folded) if not _OWN_GATE.isdisjoint(words) else None
     if m:
@@ -486,4 +483,5 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
         label=label,
         epcis=frozenset(epcis),
         on_site=on_site,
+        area=area,
     )

@@ -114,6 +114,7 @@ class ScoringMixin:
                 "depts": depts,
                 "hard": np.array([sc.hard for sc in self._scopes]),
                 "remote": np.array([sc.remote for sc in self._scopes]),
+                "area": np.array([sc.area for sc in self._scopes]),
                 "radius": np.array([sc.radius_km or 0 for sc in self._scopes], dtype=np.float64),
                 "own": np.array([OWN_CODES[sc.own] for sc in self._scopes], dtype=np.int8),
                 "any": np.array([not sc.empty for sc in self._scopes]),
@@ -165,9 +166,9 @@ class ScoringMixin:
         for physical help: a room or a van is not lent beyond the area its text names)."""
         t = self._scope_arrays()
         out = np.ones(len(sc), dtype=np.float64)
-        # A place named beside a remote way of giving ("à Niort ou en visio") is where the helper is, not a
-        # limit, unless the text says it binds ("uniquement").
-        active = t["any"][sc] & (t["hard"][sc] | ~t["remote"][sc])
+        # A town named beside a remote way of giving ("à Niort ou en visio") is where the helper is, not a
+        # limit, unless the text says it binds ("uniquement"); an area named binds ("partout en Occitanie").
+        active = t["any"][sc] & (t["hard"][sc] | ~t["remote"][sc] | t["area"][sc])
         if not active.any():
             return out
         sc, me, other = sc[active], me[active], other[active]

@@ -36,6 +36,15 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def folded_words(text: str) -> list[str]:
+    """The words of ``fold(text)``, apostrophes and hyphens as word breaks ("L’Isle-d'Abeau" -> l isle d abeau):
+    what the matching engine's regular expressions read, joined by single spaces."""
+    return _WORD.findall(fold(text.replace("’", "'")))
+
+
 def fold_key(text: str) -> str:
     """``fold(text)`` with anything but ASCII letters and digits as single spaces, trimmed."""
     return " ".join("".join(c if (c.isascii() and c.isalnum()) else " " for c in fold(text)).split())

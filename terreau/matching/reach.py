@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 
-from terreau.core.french import fold
+from terreau.core.french import folded_words
 
-from .scope import _WORD, Scope
+from .scope import Scope
 
 # An offer reaches beyond its region when it says so in any form: a national scale ("édition nationale",
 # "territoire national", "réseau de 40 fréquences"), or access online ("plateforme en ligne", "formulaire
@@ -39,4 +39,4 @@ def offer_reach_remote(text: str, scope: Scope) -> bool:
         return False
     if _MANNER_RE.search(low):
         return True
-    return _REACH_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None
+    return _REACH_RE.search(" ".join(folded_words(low))) is not None

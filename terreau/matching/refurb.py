@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 
-from terreau.core.french import fold
+from terreau.core.french import folded_words
 
 USED_INPUT = 1  # a need for used devices to refurbish
 REFURBISHED = 2  # an offer of devices already refurbished
 COLLECTS = 3  # an "offer" to collect used devices to refurbish: it receives them (a need written as an offer)
 
-_WORD = re.compile(r"[^\W_]+")
 # A refurbishing workshop's work named ("pour les reconditionner", "atelier de reconditionnement").
 _REFURBISHING_RE = re.compile(
     r"\b(?:a|les|le|des)\s+reconditionner\b|\breconditionnement\b|\breconditionneurs?\b"
@@ -41,7 +40,7 @@ def stage(text: str, *, side: str) -> int:
     low = text.lower()
     if "recondition" not in low:
         return 0
-    folded = " ".join(_WORD.findall(fold(low.replace("’", "'"))))
+    folded = " ".join(folded_words(low))
     if side == "need":
         wants_used = _REFURBISHING_RE.search(folded) and _USED_RE.search(folded)
         return USED_INPUT if wants_used or "a reconditionner" in folded else 0

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from terreau.core import french
 from terreau.core.french import fold
 
 from . import communes, geodata
 from .places import ADJECTIVES as _ADJECTIVES
 from .places import AMBIGUOUS_PLACES as _AMBIGUOUS_PLACES
 from .places import FORMER_REGIONS, compound_heads
-
-_WORD = re.compile(r"[^\W_]+")
 
 # --- territorial scope -------------------------------------------------------------------------------
 
@@ -163,7 +162,7 @@ def _epci_names() -> dict[str, tuple[int, str]]:
     for number, (_siren, name) in enumerate(communes.epcis()):
         if not re.search(r"^(?:CU|CA)\b|métropole", name, re.I):
             continue
-        key = " ".join(_WORD.findall(fold(name.replace("'", " ")).lower()))
+        key = " ".join(french.folded_words(name))
         short = re.sub(r"^(?:cu|ca|metropole)\s+(?:du|de\s+la|de\s+l|des|de|d)?\s*", "", key)
         cut = re.match(r"^(.+?\bmetropole)\b", key)
         for k in {key, short, cut.group(1) if cut else key}:
@@ -390,7 +389,7 @@ def _names_area(folded: str, start: int, place: str = "") -> bool:
 
 def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
     if folded_words is None:
-        folded_words = _WORD.findall(fold(text.replace("’", "'")))
+        folded_words = french.folded_words(text)
     words = set(folded_words)
     folded = " ".join(folded_words)
     prefixed = _PREFIX_GATE_RE.search(folded) is not None

@@ -376,7 +376,7 @@ def broad_object(text: str) -> bool:
     low = text.lower()
     if not any(w in low for w in _BROAD_GATE):
         return False
-    return _BROAD_RE.search(" ".join(_WORD.findall(fold(low.replace("’", "'"))))) is not None
+    return _BROAD_RE.search(" ".join(french.folded_words(low))) is not None
 
 
 def analyse(text: str) -> Analysis:

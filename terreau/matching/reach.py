@@ -40,3 +40,16 @@ def offer_reach_remote(text: str, scope: Scope) -> bool:
     if _MANNER_RE.search(low):
         return True
     return _REACH_RE.search(" ".join(folded_words(low))) is not None
+
+
+# An offer to introduce both sides to each other ("on met en relation les entreprises qui veulent engager
+# leurs salariés avec des assos"): it serves the one who gives as well as the one who receives.
+_INTRODUCES_RE = re.compile(r"\b(?:mise?s?|mettons|met|mettre|mettent)\s+en\s+(?:relation|lien|contact)\b")
+
+
+def introduces(text: str) -> bool:
+    """Whether an offer brings two sides together (an introduction service): no side's direction is wrong."""
+    low = text.lower()
+    if "en relation" not in low and "en lien" not in low and "en contact" not in low:
+        return False
+    return _INTRODUCES_RE.search(" ".join(folded_words(low))) is not None

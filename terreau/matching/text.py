@@ -324,15 +324,17 @@ _GIVES_GATE = frozenset([
 ])  # fmt: skip
 _SEEKS_GATE = frozenset([
     "cherchons", "recherchons", "cherche", "recherche", "besoin", "faut", "manque", "manquons", "trouver",
-    "recevoir", "beneficier", "obtenir", "sollicitons", "accueillons", "accueille", "accueillent",
+    "recevoir", "beneficier", "obtenir", "sollicitons", "accueillons", "accueille", "accueillent", "accueil",
 ])  # fmt: skip
 _SEEKS_RE = re.compile(
     r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d)|avons\s+besoin|aurions\s+besoin|"
     r"il\s+nous\s+faut|nous\s+manque|manquons|(?:aimerions|souhaitons|voudrions)\s+(?:trouver|recevoir|"
     r"beneficier|obtenir)|sollicitons|besoin\s+(?:urgent\s+)?d|"
     # "Nous accueillons (volontiers) des bénévoles": a place that receives volunteers' time.
-    r"accueill(?:ons|e|ent)\s+(?:\w+\s+)?(?:des|de\s+nouveaux|de\s+nouvelles|les)\s+"
-    r"(?:benevoles|volontaires|stagiaires|salaries))\b"
+    r"accueill(?:ons|e|ent)\s+(?:\w+\s+)?(?:des|de\s+nouveaux|de\s+nouvelles|les|vos)\s+"
+    r"(?:benevoles|volontaires|stagiaires|salaries|equipes|collaborateurs)|"
+    # "Accueil de groupes de salariés pour des journées nature": a place that receives a company's staff.
+    r"accueil\s+(?:de\s+|d\s+)(?:\w+\s+){0,4}?(?:salaries|equipes\s+d\s+entreprises?))\b"
 )
 # Looking for the organisations that will receive the help ("on cherche des assos partenaires"): the
 # author gives, whatever "cherche" says.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from terreau.matching import scope
+from terreau.matching import reach, scope
 
 from .test_matching_classes import BORDEAUX, NIORT, POITIERS, org, ranking
 
@@ -33,12 +33,66 @@ def test_remote_help_limited_to_a_named_region_ranks_below_remote_help_open_to_a
     regional = org(
         "regional",
         POITIERS,
-        offers=[("formation", "Formation des bénévoles à l'accompagnement numérique en visio, partout en Bretagne")],
+        offers=[
+            (
+                "formation",
+                "Formation des bénévoles à l'accompagnement numérique en visio, partout en Bretagne",
+            )
+        ],
     )
     national = org(
         "national",
         NIORT,
-        offers=[("formation", "Formation des bénévoles à l'accompagnement numérique en visio, à Niort ou en ligne")],
+        offers=[
+            (
+                "formation",
+                "Formation des bénévoles à l'accompagnement numérique en visio, à Niort ou en ligne",
+            )
+        ],
     )
     got = ranking([asso, regional, national], "asso")
     assert got["national"].score > got["regional"].score
+
+
+# --- giving staff time: a place that hosts a company's teams, a service that introduces both sides --------
+
+
+def test_a_company_giving_its_staffs_time_meets_an_association_that_hosts_teams_and_an_introduction_service():
+    company = org(
+        "company",
+        POITIERS,
+        needs=[(None, "Nos salariés veulent s'engager : on cherche une asso pour une journée solidaire")],
+        kind="company",
+    )
+    host = org(
+        "host",
+        POITIERS,
+        offers=[
+            (None, "Journées solidaires au jardin : on accueille vos salariés pour une journée de plantation")
+        ],
+    )
+    broker = org(
+        "broker",
+        POITIERS,
+        offers=[
+            ("reseau", "On met en relation les entreprises qui veulent engager leurs salariés avec des assos")
+        ],
+    )
+    volunteers = org(
+        "volunteers", POITIERS, offers=[("benevolat", "Nos bénévoles donnent un coup de main aux assos")]
+    )
+    got = ranking([company, host, broker, volunteers], "company")
+    assert got["broker"].score > got["volunteers"].score
+    assert got["host"].score > got["volunteers"].score
+
+
+@pytest.mark.parametrize(
+    ("sentence", "introduces"),
+    [
+        ("On met en relation les entreprises qui veulent engager leurs salariés avec des assos", True),
+        ("Mise en relation avec des entreprises qui veulent s'engager auprès d'une asso", True),
+        ("Nos bénévoles donnent un coup de main aux assos", False),
+    ],
+)
+def test_an_introduction_service_is_told(sentence, introduces):
+    assert reach.introduces(sentence) is introduces

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import scipy.sparse as sp
 
-from terreau.matching import communes, geo, refurb, text
+from terreau.matching import communes, geo, reach, refurb, text
 from terreau.vocabulary import THEMES, TYPES
 
 from .aggregation import AggregationMixin
@@ -22,6 +22,7 @@ from .tables import (
     BROAD,
     CHAMPIONS,
     DEFAULT_KIND,
+    INTRODUCES,
     KIND_COMPATIBILITY,
     KIND_HEAD,
     KINDS,
@@ -272,6 +273,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
             | (BROAD if broad else 0)
             | (OBJECT if funder else 0)
             | _STAGE_FLAGS.get(stage, 0)
+            | (INTRODUCES if side.name == "offer" and not reversed_ and reach.introduces(item.text) else 0)
         )
         side.topics.append(topics)
         side.objects.append(analysis.objects)

@@ -15,6 +15,7 @@ from .tables import (
     DIRECTION_MISMATCH,
     INFERRED_FLOOR,
     INFERRED_TYPE,
+    INTRODUCES,
     OBJECT,
     OBJECT_RELEVANCE,
     OFFER_SCOPE_OUTSIDE,
@@ -326,6 +327,8 @@ class ScoringMixin:
         # reversed: the need's organisation gives what the offer's asks for, still a (weaker) match.
         rn, ro = (fn & REVERSED) != 0, (fo & REVERSED) != 0
         direction = np.where(rn ^ ro, DIRECTION_MISMATCH, np.where(rn & ro, 0.7, 1.0))
+        # An introduction service serves the side that gives as well as the side that receives.
+        direction = np.where(rn & ((fo & INTRODUCES) != 0), 1.0, direction)
         # A workshop asking for used devices to refurbish is offered refurbished ones: what it makes.
         wrong_stage = ((fn & USED_INPUT) != 0) & ((fo & REFURBISHED) != 0)
         direction = np.where(wrong_stage, direction * WRONG_STAGE, direction)

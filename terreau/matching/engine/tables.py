@@ -106,6 +106,9 @@ OBJECT = 8
 # offer gives what the need's workshop makes, not what it needs (WRONG_STAGE).
 USED_INPUT = 16
 REFURBISHED = 32
+# Item flag: an offer to introduce both sides (reach.introduces): a need written as an offer ("nos salariés
+# veulent s'engager") is what it serves too. The flags are an int8 array: this is the last bit that fits.
+INTRODUCES = 64
 WRONG_STAGE = 0.3
 # Relevance floor of a pair whose offer names every thing the need is about (text.OBJECT_CONCEPTS: the same
 # computers, rooms, accounting...), however many other words either text has.

@@ -11,7 +11,7 @@
    figures only, never read, never tuned on), dev4a / dev4b and dev5a / dev5b (the same pair of roles; dev4:
    remote-heavy sets; dev5: in the held-out parts' brief), dev6a (development, same brief) when they are there, the first held-out set data/matching_heldout/ (frozen 2026-12-05, measured seven times
    unseen, retired to development on 2026-12-06: read and tuned on since), and, side by side, the held-out
-   parts data/matching_heldout2a/ to 2h/ (each written blind by its own annotator and frozen 2026-12-06
+   parts data/matching_heldout2a/ to 2l/ (each written blind by its own annotator and frozen 2026-12-06
    before any measure on it; never read, never tuned on): precision@5 and recall@10 of the engine and of a baseline that matches type
    and theme codes only, on all good pairs and on those where a theme code is missing; on the parts with
    cases (dev2, dev3a/b, dev4a/b, held-out) also by case (scope, remote, rural, context, wrong_type, missing_type, plain) and
@@ -144,6 +144,10 @@ def quality(heldout: bool = True) -> list[str]:
         ("dev5a (blind annotator, tuned on)", evaluation.DEV5A_DIR),
         ("dev5b (validation, never read)", evaluation.DEV5B_DIR),
         ("dev6a (blind annotator, tuned on)", evaluation.DEV6A_DIR),
+        ("dev7a (blind annotator, tuned on)", evaluation.DEV7A_DIR),
+        ("dev7b (validation, never read)", evaluation.DEV7B_DIR),
+        ("dev8a (blind annotator, tuned on)", evaluation.DEV8A_DIR),
+        ("dev8b (validation, never read)", evaluation.DEV8B_DIR),
         ("first held-out set (retired 2026-12-06: read and tuned on since)", evaluation.RETIRED_HELDOUT_DIR),
     ):
         es = evaluation.load_optional(directory)

@@ -5,9 +5,9 @@
 
 For each organisation whose top 5 misses a good partner: its items (type code, kinds read from the text,
 scope, flags), its top 10 (good partners marked), and each missed good partner with its rank and the best
-pair's score and reasons. Refuses the held-out sets data/matching_heldout2a/ to 2h/ (frozen, never tuned on; the
+pair's score and reasons. Refuses the held-out sets data/matching_heldout2a/ to 2l/ (frozen, never tuned on; the
 first held-out set data/matching_heldout/ was retired to development on 2026-12-06) and the validation sets
-data/matching_dev3b/, dev4b/ and dev5b/ (never read).
+data/matching_dev3b/, dev4b/, dev5b/, dev7b/ and dev8b/ (never read).
 """
 
 from __future__ import annotations

@@ -41,8 +41,9 @@ RETIRED_HELDOUT_DIR = EVAL_DIR.parent / "matching_heldout"
 # The held-out parts since 2026-12-06, each written blind by its own annotator and frozen before any measure:
 # 2a and 2b (first measured on 2026-12-06 with ENGINE_VERSION 4), 2c and 2d (written later that day, after the
 # pass that made ENGINE_VERSION 5, and committed before any measure on them), 2e to 2h (written during the pass
-# that made ENGINE_VERSION 6, blind to it, committed before any measure on them).
-HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcdefgh")
+# that made ENGINE_VERSION 6, blind to it, committed before any measure on them), 2i to 2l (written during the
+# pass that made ENGINE_VERSION 7, blind to it, committed before any measure on them).
+HELDOUT_DIRS = tuple(EVAL_DIR.parent / f"matching_heldout2{part}" for part in "abcdefghijkl")
 DEV3A_DIR = EVAL_DIR.parent / "matching_dev3a"
 DEV3B_DIR = EVAL_DIR.parent / "matching_dev3b"
 DEV4A_DIR = EVAL_DIR.parent / "matching_dev4a"
@@ -50,8 +51,12 @@ DEV4B_DIR = EVAL_DIR.parent / "matching_dev4b"
 DEV5A_DIR = EVAL_DIR.parent / "matching_dev5a"
 DEV5B_DIR = EVAL_DIR.parent / "matching_dev5b"
 DEV6A_DIR = EVAL_DIR.parent / "matching_dev6a"  # development only: no validation sibling
+DEV7A_DIR = EVAL_DIR.parent / "matching_dev7a"
+DEV7B_DIR = EVAL_DIR.parent / "matching_dev7b"
+DEV8A_DIR = EVAL_DIR.parent / "matching_dev8a"
+DEV8B_DIR = EVAL_DIR.parent / "matching_dev8b"
 # Validation parts: frozen by a MANIFEST.sha256, only their aggregate figures are ever printed.
-VALIDATION_DIRS = (DEV3B_DIR, DEV4B_DIR, DEV5B_DIR)
+VALIDATION_DIRS = (DEV3B_DIR, DEV4B_DIR, DEV5B_DIR, DEV7B_DIR, DEV8B_DIR)
 CASES = ("scope", "remote", "rural", "context", "wrong_type", "missing_type", "plain")
 
 
@@ -108,7 +113,7 @@ def load_dev2() -> EvalSet | None:
 
 
 def load_heldout() -> list[tuple[str, EvalSet]]:
-    """The frozen held-out parts there (data/matching_heldout2a/ to 2h/): measure on them, never tune on them."""
+    """The frozen held-out parts there (data/matching_heldout2a/ to 2l/): measure on them, never tune on them."""
     parts = [
         (directory.name.removeprefix("matching_"), load_optional(directory)) for directory in HELDOUT_DIRS
     ]

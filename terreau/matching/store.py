@@ -42,7 +42,7 @@ from terreau.matching.selection import ALLIANCE_MIN_SCORE
 
 logger = logging.getLogger(__name__)
 
-ENGINE_VERSION = 6  # raise when the engine's scores or reasons change meaning
+ENGINE_VERSION = 7  # raise when the engine's scores or reasons change meaning
 PER_ITEM = 10  # best pairs kept per need and per offer (a page lists 10 partners)
 MAX_LEARNED_FACTOR = 1.3  # services.TYPE_FACTOR_RANGE's top (partner factors only lower a score)
 STORE_MIN_SCORE = max(engine.MIN_PAIR_SCORE, ALLIANCE_MIN_SCORE / MAX_LEARNED_FACTOR)

@@ -1,5 +1,5 @@
-"""The held-out sets data/matching_heldout2a/ to 2h/ and the validation sets data/matching_dev3b/, dev4b/ and
-dev5b/ are frozen: their files match their MANIFEST.sha256, and the evaluation runs on them. No
+"""The held-out sets data/matching_heldout2a/ to 2l/ and the validation sets data/matching_dev3b/, dev4b/,
+dev5b/, dev7b/ and dev8b/ are frozen: their files match their MANIFEST.sha256, and the evaluation runs on them. No
 figure is asserted and nothing of them is printed: they measure the engine or validate changes tuned on the other
 parts (only their aggregate figures are reported by bench/matching.py and docs/benchmarks.md), they are never a
 target to tune on. The first held-out set data/matching_heldout/, retired to development on 2026-12-06, stays

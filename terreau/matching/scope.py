@@ -372,6 +372,11 @@ _ARTICLE_PLACE_GATE = frozenset(
 )  # fmt: skip
 
 
+_MAINLAND = frozenset(code for code in geodata.DEPARTMENTS if not code.startswith(("97", "98")))
+_MAINLAND_GATE = frozenset(["metropolitaine", "hexagone"])
+_MAINLAND_RE = re.compile(r"\b(?:france\s+metropolitaine|(?:tout\s+)?l\s+hexagone)\b")
+
+
 def _beyond(folded: str, m: re.Match[str], group: int) -> bool:
     start = m.start(group)
     return _BEYOND_RE.search(folded, max(0, start - 22), start) is not None
@@ -453,6 +458,11 @@ def parse_scope(text: str, folded_words: list[str] | None = None) -> Scope:
             epcis.add(number)
             labels.append(label)
             area = area or _names_area(folded, m.start())
+    if not _MAINLAND_GATE.isdisjoint(words) and "outre" not in words and _MAINLAND_RE.search(folded):
+        # "Partout en France métropolitaine": anywhere but overseas.
+        departments |= _MAINLAND
+        labels.append("France métropolitaine")
+        area = True
     own = None
     m = _OWN_RE.search(folded) if not _OWN_GATE.isdisjoint(words) else None
     if m:

@@ -96,3 +96,18 @@ def test_a_company_giving_its_staffs_time_meets_an_association_that_hosts_teams_
 )
 def test_an_introduction_service_is_told(sentence, introduces):
     assert reach.introduces(sentence) is introduces
+
+
+@pytest.mark.parametrize(
+    ("sentence", "overseas_inside"),
+    [
+        ("Tablettes reconditionnées, envoi par colis partout en France métropolitaine", False),
+        ("Appel à projets ouvert en France métropolitaine et en Outre-mer", True),
+        ("Tablettes reconditionnées, envoi par colis partout en France", True),
+    ],
+)
+def test_mainland_france_leaves_overseas_out(sentence, overseas_inside):
+    got = scope.parse_scope(sentence)
+    assert got.remote
+    assert (not got.departments or "973" in got.departments) is overseas_inside
+    assert not got.departments or "75" in got.departments

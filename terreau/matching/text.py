@@ -355,6 +355,9 @@ KIND_HEADS = frozenset([
 KIND_WORDS_AS_TOKEN = True
 KIND_WORD_WEIGHT = 0.25
 
+_MANNER_WORDS = frozenset(["ligne", "distance", "visio", "visioconference", "telephone"])
+_MANNER_BEFORE = frozenset(["en", "a", "par"])
+
 # Words that open the purpose of the help: what follows says what it is for, not what it is.
 _PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
 
@@ -398,8 +401,15 @@ def analyse(text: str) -> Analysis:
         main_end = bisect_left(kept, purpose_at)  # content words before the purpose
     counts: dict[str, int] = {}
     surfaces: dict[str, str] = {}
-    for surface, st in content:
-        if st.isdigit():
+    # How the help travels ("en ligne", "à distance", "par visio") is the scope's business (remote help), not
+    # what the help is about: those words are no term two texts share (phrases still read them).
+    manner = {
+        j
+        for j, k in enumerate(kept)
+        if tokens[k][1] in _MANNER_WORDS and k and raw[k - 1][1] in _MANNER_BEFORE
+    }
+    for j, (surface, st) in enumerate(content):
+        if st.isdigit() or j in manner:
             continue
         counts[st] = counts.get(st, 0) + 1
         surfaces.setdefault(st, surface)

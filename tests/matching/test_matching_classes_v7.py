@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from terreau.matching import reach, scope
+from terreau.matching import reach, scope, text
 
 from .test_matching_classes import BORDEAUX, NIORT, POITIERS, org, ranking
 
@@ -111,3 +111,23 @@ def test_mainland_france_leaves_overseas_out(sentence, overseas_inside):
     assert got.remote
     assert (not got.departments or "973" in got.departments) is overseas_inside
     assert not got.departments or "75" in got.departments
+
+
+# --- how the help travels is no subject two texts share ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "term"),
+    [
+        ("Formations en ligne gratuites pour les bénévoles", "lign"),
+        ("Du soutien scolaire, même à distance", "distanc"),
+        ("Des conseils juridiques par visio", "visio"),
+    ],
+)
+def test_the_manner_of_remote_help_is_not_a_term(sentence, term):
+    terms = text.analyse(sentence).terms
+    assert not any(t.startswith(term) for t in terms)
+
+
+def test_a_video_call_as_the_object_of_a_need_stays_a_term():
+    assert "visio" in text.analyse("Des tablettes pour la visio avec la famille").terms

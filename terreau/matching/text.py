@@ -371,9 +371,12 @@ _BROAD_RE = re.compile(
     r"(?:objet|domaine|thematique|theme|projet|secteur|cause)s?|"
     r"fonctionnement\s+(?:des|de\s+vos|de\s+leurs|d)\s*(?:associations?|assos?|structures?)|"
     # A platform where any association posts its missions ("publiez gratuitement vos missions").
-    r"(?:publiez|deposez|postez|diffusez|proposez)\s+(?:gratuitement\s+)?(?:vos|votre)\s+(?:missions?|annonces?))\b"
+    r"(?:publiez|deposez|postez|diffusez|proposez)\s+(?:gratuitement\s+)?(?:vos|votre)\s+(?:missions?|annonces?)|"
+    # A volunteering platform: it finds volunteers for any association of its area.
+    r"(?:trouvons|orientons|envoyons|dirigeons|proposons)\s+des\s+benevoles\s+(?:pour|vers|aux|a|aupres\s+des)\s+"
+    r"(?:les\s+)?(?:associations?|assos?|structures?))\b"
 )
-_BROAD_GATE = ("tout", "tous", "quel", "fonctionnement", "missions", "annonce")
+_BROAD_GATE = ("tout", "tous", "quel", "fonctionnement", "missions", "annonce", "bénévoles")
 
 
 def broad_object(text: str) -> bool:

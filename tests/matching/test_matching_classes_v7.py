@@ -131,3 +131,20 @@ def test_the_manner_of_remote_help_is_not_a_term(sentence, term):
 
 def test_a_video_call_as_the_object_of_a_need_stays_a_term():
     assert "visio" in text.analyse("Des tablettes pour la visio avec la famille").terms
+
+
+# --- a volunteering platform finds volunteers for any association of its area; a festival is an event ------
+
+
+def test_a_volunteering_platform_is_open_to_any_associations_call_for_volunteers():
+    assert text.broad_object(
+        "Nous trouvons des bénévoles pour les associations de toute la Somme : aide aux devoirs"
+    )
+    assert text.broad_object("Nous orientons des bénévoles vers les associations de la Vienne")
+    assert not text.broad_object("Nos bénévoles animent des ateliers numériques")
+
+
+def test_a_festival_is_an_event():
+    assert "~evenements" in text.analyse("Bénévoles pour le festival de la baie").terms
+    assert "~evenements" in text.analyse("Coup de main pour vos événements").terms
+    assert "~evenements" not in text.analyse("Salle des fêtes prêtée aux associations").terms

@@ -374,7 +374,8 @@ _BROAD_RE = re.compile(
     r"(?:publiez|deposez|postez|diffusez|proposez)\s+(?:gratuitement\s+)?(?:vos|votre)\s+(?:missions?|annonces?)|"
     # A volunteering platform: it finds volunteers for any association of its area.
     r"(?:trouvons|orientons|envoyons|dirigeons|proposons)\s+des\s+benevoles\s+(?:pour|vers|aux|a|aupres\s+des)\s+"
-    r"(?:les\s+)?(?:associations?|assos?|structures?))\b"
+    r"(?:les\s+)?(?:associations?|assos?|structures?)|benevoles\s+(?:\w+\s+){0,6}?orient\w*\s+vers\s+(?:les\s+)?"
+    r"(?:associations?|assos?|structures?))\b"
 )
 _BROAD_GATE = ("tout", "tous", "quel", "fonctionnement", "missions", "annonce", "bénévoles")
 

@@ -141,6 +141,9 @@ def test_a_volunteering_platform_is_open_to_any_associations_call_for_volunteers
         "Nous trouvons des bénévoles pour les associations de toute la Somme : aide aux devoirs"
     )
     assert text.broad_object("Nous orientons des bénévoles vers les associations de la Vienne")
+    assert text.broad_object(
+        "Bénévoles et volontaires en service civique orientés vers les structures de la MEL"
+    )
     assert not text.broad_object("Nos bénévoles animent des ateliers numériques")
 
 

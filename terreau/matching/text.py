@@ -125,6 +125,13 @@ _RULE_WORDS = frozenset(
     ["local", "locaux", "locale", "locales", "reseau", "reseaux", "mobilite", "mobilites"]
 )
 _RULE_STEMS = frozenset({"format", "form"})
+# Trained people (« nos travailleurs formés ») and a shape or fitness (« remise en forme »): no training.
+_TRAINED = frozenset(["formé", "formée", "formés", "formées"])
+_PASSIVE = frozenset(["etre", "est", "sont", "sera", "seront", "soient", "serez", "etes", "seras"])
+_SHAPE = frozenset(["forme", "formes"])
+_SHAPE_BEFORE = frozenset(
+    ["en", "bonne", "la", "une", "sous", "de", "des", "les", "toutes", "nouvelle", "nouvelles"]
+)
 
 _CONTEXT_FORMS = {
     "salles": "salle",
@@ -201,6 +208,9 @@ def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str
                 out[i] = (surface, folded, "reseaucontact")
         elif st in {"format", "form"} and nxt_stems and nxt_stems[0] in _GROUP_WORDS:
             out[i] = (surface, folded, "formgroupe")
+        elif (surface in _TRAINED and prev not in _PASSIVE) or (surface in _SHAPE and prev in _SHAPE_BEFORE):
+            # "Nos travailleurs formés" are trained people (a skill), "remise en forme" is fitness: no training.
+            out[i] = (surface, folded, "formeadj")
         elif folded in {"mobilite", "mobilites"} and nxt:
             if nxt[0] in _MOBILITY_ABROAD:
                 out[i] = (surface, folded, "mobiliteinter")
@@ -447,7 +457,7 @@ def analyse(text: str) -> Analysis:
                 matched = k
         i += matched or 1
     # Markers are rule outputs, not words a person would recognise.
-    for marker in ("localadj", "reseautech"):
+    for marker in ("localadj", "reseautech", "formeadj"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
     if KIND_WORDS_AS_TOKEN:

@@ -210,7 +210,7 @@ OBJECT_CONCEPTS = (
     "tablette", "ordinateur", "electromenager", "vehicule", "videoprojecteur", "equipement_sportif",
     "materiel_sportif", "mobilier", "vetements", "instruments", "plantes", "comptabilite", "juridique",
     "graphisme", "medias", "site_web", "reseaux_sociaux", "affichage", "candidats", "denrees", "locaux",
-    "secourisme", "falc", "donnees", "mobilite_internationale",
+    "secourisme", "falc", "donnees", "mobilite_internationale", "soutien_scolaire",
 )  # fmt: skip
 
 # "Il nous manque des sous", "trouver des sous pour la sortie": money, not the preposition.

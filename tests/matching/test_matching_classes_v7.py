@@ -151,3 +151,25 @@ def test_a_festival_is_an_event():
     assert "~evenements" in text.analyse("Bénévoles pour le festival de la baie").terms
     assert "~evenements" in text.analyse("Coup de main pour vos événements").terms
     assert "~evenements" not in text.analyse("Salle des fêtes prêtée aux associations").terms
+
+
+# --- trained people and fitness are no training; school support named in other words -----------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "training"),
+    [
+        ("Transcription de vos documents en FALC par nos travailleurs formés", False),
+        ("Séances de remise en forme pour les seniors", False),
+        ("On forme vos équipes bénévoles à l'accueil", True),
+        ("Vos bénévoles seront formés à l'accueil des personnes à la rue", True),
+    ],
+)
+def test_trained_people_and_fitness_are_not_training(sentence, training):
+    assert ("formation" in text.analyse(sentence).types) is training
+
+
+def test_homework_help_and_school_support_are_the_same_thing():
+    need = text.analyse("Bénévoles pour l'aide aux devoirs des collégiens")
+    offer = text.analyse("Soutien scolaire gratuit par nos étudiants, en visio")
+    assert need.objects and need.objects == offer.objects

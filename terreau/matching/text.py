@@ -122,8 +122,10 @@ def _raw_tokens(text: str) -> list[tuple[str, str, str]]:
 
 
 _RULE_WORDS = frozenset(
-    ["local", "locaux", "locale", "locales", "reseau", "reseaux", "mobilite", "mobilites"]
+    ["local", "locaux", "locale", "locales", "reseau", "reseaux", "mobilite", "mobilites", "euros"]
 )
+# A price asked ("PC reconditionnés à 60 €", "participation 30 €") is no money given: the amount's words.
+_PRICE_WORDS = frozenset(["participation", "prix", "tarif", "cout", "vendu", "vendus", "vente", "contre"])
 _RULE_STEMS = frozenset({"format", "form"})
 # Trained people (« nos travailleurs formés ») and a shape or fitness (« remise en forme »): no training.
 _TRAINED = frozenset(["formé", "formée", "formés", "formées"])
@@ -178,6 +180,20 @@ def _context_rule(out: list[tuple[str, str, str]], i: int) -> None:
         out[i] = (surface, folded, marker)
 
 
+def _is_price(out: list[tuple[str, str, str]], i: int) -> bool:
+    """Whether the amount before "euros" is a price: after a word of price, or "à 60 €" that ends no range of
+    amounts ("de 5 000 à 30 000 €", "jusqu'à 10 000 €")."""
+    j = i - 1
+    while j >= 0 and out[j][1].isdigit():
+        j -= 1
+    if j == i - 1:
+        return False
+    if any(out[k][1] in _PRICE_WORDS for k in range(max(0, j - 2), j + 1)):
+        return True
+    before = out[j - 1][1] if j > 0 else ""
+    return out[j][1] == "a" and not before.isdigit() and before != "jusqu"
+
+
 def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     """Rewrites the stems of ambiguous words from their neighbours (see the module docstring)."""
     out = list(tokens)
@@ -211,6 +227,9 @@ def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str
         elif (surface in _TRAINED and prev not in _PASSIVE) or (surface in _SHAPE and prev in _SHAPE_BEFORE):
             # "Nos travailleurs formés" are trained people (a skill), "remise en forme" is fitness: no training.
             out[i] = (surface, folded, "formeadj")
+        elif folded == "euros":
+            if _is_price(out, i):
+                out[i] = (surface, folded, "prixdemande")
         elif folded in {"mobilite", "mobilites"} and nxt:
             if nxt[0] in _MOBILITY_ABROAD:
                 out[i] = (surface, folded, "mobiliteinter")
@@ -457,7 +476,7 @@ def analyse(text: str) -> Analysis:
                 matched = k
         i += matched or 1
     # Markers are rule outputs, not words a person would recognise.
-    for marker in ("localadj", "reseautech", "formeadj"):
+    for marker in ("localadj", "reseautech", "formeadj", "prixdemande"):
         counts.pop(marker, None)
     terms = {t: 1.0 + math.log(c) for t, c in counts.items()}
     if KIND_WORDS_AS_TOKEN:

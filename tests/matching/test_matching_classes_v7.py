@@ -173,3 +173,17 @@ def test_homework_help_and_school_support_are_the_same_thing():
     need = text.analyse("Bénévoles pour l'aide aux devoirs des collégiens")
     offer = text.analyse("Soutien scolaire gratuit par nos étudiants, en visio")
     assert need.objects and need.objects == offer.objects
+
+
+@pytest.mark.parametrize(
+    ("sentence", "money"),
+    [
+        ("PC portables reconditionnés à 60 € pour les assos", False),
+        ("Ordinateurs reconditionnés expédiés par colis (participation 30 €)", False),
+        ("Subventions de 5 000 à 30 000 € par projet", True),
+        ("Jusqu'à 10 000 € pour l'équipement numérique", True),
+        ("Bourse de 500 € pour les jeunes", True),
+    ],
+)
+def test_a_price_asked_is_no_money_given(sentence, money):
+    assert ("financement" in text.analyse(sentence).types) is money

@@ -391,32 +391,6 @@ _MANNER_BEFORE = frozenset(["en", "a", "par"])
 _PURPOSE = frozenset(["pour", "afin", "destine", "destinee", "destines", "destinees"])
 
 
-# An offer open to any project of its kind: its object is not narrowed by its words ("toute action de
-# solidarité", "tous les projets", "quel que soit le domaine", "aide au fonctionnement des associations").
-_BROAD_RE = re.compile(
-    r"\b(?:toute?s?\s+(?:les\s+)?(?:actions?|projets?|initiatives?|causes?|domaines?|thematiques?)|"
-    r"tous\s+(?:les\s+)?(?:projets|domaines|types|secteurs|themes)|tout\s+(?:projet|type|domaine|secteur|theme)|"
-    r"quel(?:le)?s?\s+que\s+soi\w+\s+(?:le|la|les|leur|leurs|votre|vos)\s+"
-    r"(?:objet|domaine|thematique|theme|projet|secteur|cause)s?|"
-    r"fonctionnement\s+(?:des|de\s+vos|de\s+leurs|d)\s*(?:associations?|assos?|structures?)|"
-    # A platform where any association posts its missions ("publiez gratuitement vos missions").
-    r"(?:publiez|deposez|postez|diffusez|proposez)\s+(?:gratuitement\s+)?(?:vos|votre)\s+(?:missions?|annonces?)|"
-    # A volunteering platform: it finds volunteers for any association of its area.
-    r"(?:trouvons|orientons|envoyons|dirigeons|proposons)\s+des\s+benevoles\s+(?:pour|vers|aux|a|aupres\s+des)\s+"
-    r"(?:les\s+)?(?:associations?|assos?|structures?)|benevoles\s+(?:\w+\s+){0,6}?orient\w*\s+vers\s+(?:les\s+)?"
-    r"(?:associations?|assos?|structures?))\b"
-)
-_BROAD_GATE = ("tout", "tous", "quel", "fonctionnement", "missions", "annonce", "bénévoles")
-
-
-def broad_object(text: str) -> bool:
-    """Whether an offer opens its object to any project of its kind of help (see _BROAD_RE)."""
-    low = text.lower()
-    if not any(w in low for w in _BROAD_GATE):
-        return False
-    return _BROAD_RE.search(" ".join(french.folded_words(low))) is not None
-
-
 def analyse(text: str) -> Analysis:
     raw = _raw_tokens(text)
     tokens = _apply_rules(raw)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from terreau.matching import engine, refurb, text
+from terreau.matching import engine, reach, refurb, text
 from terreau.matching.engine.tables import SAME_OBJECT_RELEVANCE
 
 from .test_matching_classes import POITIERS, org, ranking
@@ -147,8 +147,8 @@ def test_sous_that_is_not_money(sentence):
 
 
 def test_a_platform_where_any_association_posts_its_missions_is_open_to_any_mission():
-    assert text.broad_object("Publiez gratuitement vos missions sur notre plateforme : 300 000 inscrits")
-    assert not text.broad_object("Nos salariés donnent du temps pour des missions de tri alimentaire")
+    assert reach.broad_object("Publiez gratuitement vos missions sur notre plateforme : 300 000 inscrits")
+    assert not reach.broad_object("Nos salariés donnent du temps pour des missions de tri alimentaire")
 
 
 def test_a_sports_coach_is_not_a_job_coach():

@@ -137,14 +137,14 @@ def test_a_video_call_as_the_object_of_a_need_stays_a_term():
 
 
 def test_a_volunteering_platform_is_open_to_any_associations_call_for_volunteers():
-    assert text.broad_object(
+    assert reach.broad_object(
         "Nous trouvons des bénévoles pour les associations de toute la Somme : aide aux devoirs"
     )
-    assert text.broad_object("Nous orientons des bénévoles vers les associations de la Vienne")
-    assert text.broad_object(
+    assert reach.broad_object("Nous orientons des bénévoles vers les associations de la Vienne")
+    assert reach.broad_object(
         "Bénévoles et volontaires en service civique orientés vers les structures de la MEL"
     )
-    assert not text.broad_object("Nos bénévoles animent des ateliers numériques")
+    assert not reach.broad_object("Nos bénévoles animent des ateliers numériques")
 
 
 def test_a_festival_is_an_event():

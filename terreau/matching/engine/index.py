@@ -254,7 +254,7 @@ class Index(ScoringMixin, CandidatesMixin, AggregationMixin, ReasonsMixin):
         ):
             scope = dataclasses.replace(scope, remote=True)
         physical = (bool(kinds & PHYSICAL_TYPES) or scope.on_site) and not scope.remote
-        broad = side.name == "offer" and text.broad_object(item.text)
+        broad = side.name == "offer" and reach.broad_object(item.text)
         if broad and seen is None:
             # Open to any project of its kind: the kind itself is what a need shares with it (its concept
             # token: a candidate and some cosine even without a word in common).

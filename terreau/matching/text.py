@@ -122,10 +122,27 @@ def _raw_tokens(text: str) -> list[tuple[str, str, str]]:
 
 
 _RULE_WORDS = frozenset(
-    ["local", "locaux", "locale", "locales", "reseau", "reseaux", "mobilite", "mobilites", "euros"]
+    [
+        "local",
+        "locaux",
+        "locale",
+        "locales",
+        "reseau",
+        "reseaux",
+        "mobilite",
+        "mobilites",
+        "euros",
+        "car",
+        "cars",
+    ]
 )
 # A price asked ("PC reconditionnés à 60 €", "participation 30 €") is no money given: the amount's words.
-_PRICE_WORDS = frozenset(["participation", "prix", "tarif", "cout", "vendu", "vendus", "vente", "contre"])
+_COACH_BEFORE = frozenset(
+    ["un", "le", "les", "du", "des", "en", "notre", "votre", "d", "leur", "ce", "nos", "vos"]
+)
+_PRICE_WORDS = frozenset(
+    ["participation", "prix", "tarif", "cout", "vendu", "vendus", "vente", "contre", "forfait", "port"]
+)
 _RULE_STEMS = frozenset({"format", "form"})
 # Trained people (« nos travailleurs formés ») and a shape or fitness (« remise en forme »): no training.
 _TRAINED = frozenset(["formé", "formée", "formés", "formées"])
@@ -227,6 +244,9 @@ def _apply_rules(tokens: list[tuple[str, str, str]]) -> list[tuple[str, str, str
         elif (surface in _TRAINED and prev not in _PASSIVE) or (surface in _SHAPE and prev in _SHAPE_BEFORE):
             # "Nos travailleurs formés" are trained people (a skill), "remise en forme" is fitness: no training.
             out[i] = (surface, folded, "formeadj")
+        elif folded in {"car", "cars"}:
+            if prev in _COACH_BEFORE:  # "un car pour la sortie": a coach, not "because"
+                out[i] = (surface, "autocar", "autocar")
         elif folded == "euros":
             if _is_price(out, i):
                 out[i] = (surface, folded, "prixdemande")
@@ -356,7 +376,7 @@ _SEEKS_GATE = frozenset([
     "recevoir", "beneficier", "obtenir", "sollicitons", "accueillons", "accueille", "accueillent", "accueil",
 ])  # fmt: skip
 _SEEKS_RE = re.compile(
-    r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d)|avons\s+besoin|aurions\s+besoin|"
+    r"\b(?:cherchons|recherchons|cherche|(?<!en\s)recherche\s+(?:un|une|des|d(?!\s+emploi))|avons\s+besoin|aurions\s+besoin|"
     r"il\s+nous\s+faut|nous\s+manque|manquons|(?:aimerions|souhaitons|voudrions)\s+(?:trouver|recevoir|"
     r"beneficier|obtenir)|sollicitons|besoin\s+(?:urgent\s+)?d|"
     # "Nous accueillons (volontiers) des bénévoles": a place that receives volunteers' time.

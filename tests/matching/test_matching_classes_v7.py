@@ -187,3 +187,17 @@ def test_homework_help_and_school_support_are_the_same_thing():
 )
 def test_a_price_asked_is_no_money_given(sentence, money):
     assert ("financement" in text.analyse(sentence).types) is money
+
+
+def test_a_coach_is_transport_and_because_is_no_word():
+    assert "mobilite" in text.analyse("Un car pour la sortie annuelle des résidents").types
+    assert not text.analyse("Merci, car nous avons besoin d'aide").types
+
+
+def test_a_job_search_named_in_an_offer_is_not_the_offer_asking():
+    assert not text.analyse("Mentors bénévoles pour les 16-25 ans : orientation, recherche d'emploi").seeks
+    assert text.analyse("Notre asso recherche des bénévoles").seeks
+
+
+def test_fruits_and_vegetables_named_one_by_one_are_food():
+    assert "~denrees" in text.analyse("Fraises et tomates déclassées en saison, à ramasser à la ferme").terms

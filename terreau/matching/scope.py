@@ -36,16 +36,16 @@ def _place_table() -> list[tuple[str, frozenset[str]]]:
     """Folded place name -> department codes: departments, their prefectures, regions, former regions."""
     places: dict[str, set[str]] = {}
 
-    def add(name: str, codes) -> None:
+    def add(name: str, codes) -> str:
         key = fold(name).replace("-", " ").replace("'", " ")
         places.setdefault(key, set()).update(codes)
         _PLACE_LABELS.setdefault(key, name)
+        return key
 
     for code, (name, region, prefecture) in geodata.DEPARTMENTS.items():
         add(name, [code])
         if prefecture:
-            add(prefecture, [code])
-            _CITY_KEYS.add(fold(prefecture).replace("-", " ").replace("'", " "))
+            _CITY_KEYS.add(add(prefecture, [code]))
         if geodata.REGIONS.get(region):
             add(geodata.REGIONS[region], [code])
     for name, codes in FORMER_REGIONS.items():
